@@ -1,0 +1,91 @@
+"""Labels from a rendered instance mask: boxes, visible pixels, occlusion, COCO records."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from pycocotools import mask as mask_utils
+
+from .description import ObjectAnnotation, ObjectSpec
+from .food_params import FOOD_CLASSES
+
+
+def rle_encode(binary: np.ndarray) -> dict[str, Any]:
+    """COCO compressed RLE of a bool mask, JSON-ready (counts as str)."""
+    rle = mask_utils.encode(np.asfortranarray(binary.astype(np.uint8)))
+    return {"size": [int(x) for x in rle["size"]], "counts": rle["counts"].decode("ascii")}
+
+
+def annotate_object(ids: np.ndarray, spec: ObjectSpec, silhouette: tuple[int, int]) -> ObjectAnnotation:
+    """Labels of one object from the id mask and its unoccluded silhouette size."""
+    binary = ids == spec.instance_id
+    visible = int(binary.sum())
+    in_frame, projected = silhouette
+    in_frame = max(in_frame, visible)  # border pixels may differ by sampling jitter
+    projected = max(projected, in_frame)
+    occlusion = 1.0 - visible / in_frame if in_frame else 1.0
+    truncation = 1.0 - in_frame / projected if projected else 1.0
+    if visible:
+        rows = np.flatnonzero(binary.any(axis=1))
+        cols = np.flatnonzero(binary.any(axis=0))
+        bbox = [int(cols[0]), int(rows[0]), int(cols[-1] - cols[0] + 1), int(rows[-1] - rows[0] + 1)]
+        seg = rle_encode(binary)
+    else:
+        bbox, seg = [0, 0, 0, 0], None
+    return ObjectAnnotation(
+        instance_id=spec.instance_id,
+        cls=spec.cls,
+        bbox=bbox,
+        visible_pixels=visible,
+        unoccluded_pixels=int(in_frame),
+        projected_pixels=int(projected),
+        occlusion=round(float(occlusion), 5),
+        truncation=round(float(truncation), 5),
+        segmentation=seg,
+    )
+
+
+def annotate(ids: np.ndarray, objects: list[ObjectSpec],
+             silhouettes: dict[int, tuple[int, int]]) -> list[ObjectAnnotation]:
+    """Labels of every object of a scene."""
+    return [annotate_object(ids, o, silhouettes.get(o.instance_id, (0, 0))) for o in objects]
+
+
+def coco_categories() -> list[dict[str, Any]]:
+    """Fixed category list (ids stable across batches)."""
+    return [{"id": k + 1, "name": c, "supercategory": "food"} for k, c in enumerate(FOOD_CLASSES)]
+
+
+def coco_from_meta(metas: list[dict[str, Any]]) -> dict[str, Any]:
+    """A COCO dataset dict from per-image meta records (sorted by image index)."""
+    cat_id = {c["name"]: c["id"] for c in coco_categories()}
+    images, anns = [], []
+    for meta in sorted(metas, key=lambda m: m["image"]["index"]):
+        im = meta["image"]
+        image_id = im["index"] + 1
+        images.append({"id": image_id, "file_name": im["file_name"], "width": im["width"],
+                       "height": im["height"], "mask_file": im["mask_file"]})
+        for a in meta["annotations"]:
+            if a["visible_pixels"] <= 0:
+                continue
+            anns.append({
+                "id": len(anns) + 1,
+                "image_id": image_id,
+                "category_id": cat_id[a["cls"]],
+                "bbox": a["bbox"],
+                "area": a["visible_pixels"],
+                "segmentation": a["segmentation"],
+                "iscrowd": 0,
+                "instance_id": a["instance_id"],
+                "visibility": round(1.0 - a["occlusion"], 5),
+                "occlusion": a["occlusion"],
+                "truncation": a["truncation"],
+            })
+    return {
+        "info": {"description": "Synthetic fridge scenes (fridge-render)", "version": "1.0"},
+        "licenses": [],
+        "categories": coco_categories(),
+        "images": images,
+        "annotations": anns,
+    }

@@ -1,0 +1,173 @@
+"""Plain, JSON-serializable scene description: what the sampler draws and the builder builds.
+
+Coordinates: metres, right-handed, +Z up. The fridge interior spans x in [-width/2, width/2],
+y in [0, depth] (y = 0 is the front opening, +y goes to the back wall) and z in [0, height].
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+SCHEMA_VERSION = 1
+
+
+@dataclass
+class SurfaceMaterial:
+    """Look of a fridge part: white/grey plastic, steel, or glass."""
+
+    kind: str  # "plastic" | "steel" | "glass"
+    color: list[float]  # linear RGB
+    roughness: float
+
+
+@dataclass
+class ShelfSpec:
+    """One horizontal shelf; its top surface is at `z`."""
+
+    z: float
+    thickness: float
+    depth: float  # from the back wall towards the front
+    glass: bool
+    trim_color: list[float]
+
+
+@dataclass
+class DrawerSpec:
+    """An open-top crisper drawer standing on the fridge floor."""
+
+    x0: float
+    x1: float
+    height: float
+    depth: float
+    tint: list[float]
+
+
+@dataclass
+class DoorSpec:
+    """The open door, hinged at the right front edge, with bins on its inside."""
+
+    angle_deg: float  # 0 = closed, 90 = perpendicular to the opening
+    width: float
+    thickness: float
+    bin_z: list[float]  # bottom height of each bin
+    bin_depth: float
+    bin_height: float
+
+
+@dataclass
+class FridgeSpec:
+    """Procedural fridge interior."""
+
+    width: float
+    depth: float
+    height: float
+    wall_thickness: float
+    walls: SurfaceMaterial
+    shelves: list[ShelfSpec]
+    drawers: list[DrawerSpec]
+    drawer_cover_z: float  # top of the crisper area (a shelf sits there); 0 when no drawers
+    door: DoorSpec | None
+
+
+@dataclass
+class LightSpec:
+    """An interior light: an area panel or a small point lamp."""
+
+    kind: str  # "area" | "point"
+    location: list[float]
+    direction: list[float]  # where an area light points
+    size: float  # width of the panel (or radius of a point lamp)
+    size_y: float  # length of the panel
+    power_w: float
+    temperature_k: float
+    color: list[float]  # linear RGB derived from temperature_k
+
+
+@dataclass
+class CameraSpec:
+    """Pinhole camera looking from `location` at `target`."""
+
+    mode: str  # "front" (door open, front view) | "builtin" (wide, mounted high)
+    location: list[float]
+    target: list[float]
+    roll_deg: float
+    fov_deg: float  # horizontal field of view
+
+
+@dataclass
+class WorldSpec:
+    """Kitchen ambience seen around an open fridge."""
+
+    color: list[float]
+    strength: float
+    exposure: float
+
+
+@dataclass
+class ObjectSpec:
+    """One food item: class, procedural parameters and its resting pose."""
+
+    instance_id: int  # 1..N, the value in the instance mask
+    cls: str
+    params: dict[str, Any]
+    location: list[float]  # bottom centre in world coordinates
+    yaw_deg: float
+    support: str  # e.g. "shelf:1", "drawer:0", "door:2"
+
+
+@dataclass
+class SceneDescription:
+    """Everything needed to rebuild one scene exactly."""
+
+    seed: int
+    index: int
+    fridge: FridgeSpec
+    lights: list[LightSpec]
+    camera: CameraSpec
+    world: WorldSpec
+    objects: list[ObjectSpec] = field(default_factory=list)
+    version: int = SCHEMA_VERSION
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain nested dict (JSON-serializable)."""
+        return asdict(self)
+
+    def to_json(self) -> str:
+        """Stable JSON text (sorted keys)."""
+        return json.dumps(self.to_dict(), sort_keys=True, indent=1)
+
+    @staticmethod
+    def from_dict(d: dict[str, Any]) -> SceneDescription:
+        """Inverse of `to_dict`."""
+        f = dict(d["fridge"])
+        f["walls"] = SurfaceMaterial(**f["walls"])
+        f["shelves"] = [ShelfSpec(**s) for s in f["shelves"]]
+        f["drawers"] = [DrawerSpec(**s) for s in f["drawers"]]
+        f["door"] = DoorSpec(**f["door"]) if f.get("door") else None
+        return SceneDescription(
+            seed=d["seed"],
+            index=d["index"],
+            fridge=FridgeSpec(**f),
+            lights=[LightSpec(**x) for x in d["lights"]],
+            camera=CameraSpec(**d["camera"]),
+            world=WorldSpec(**d["world"]),
+            objects=[ObjectSpec(**o) for o in d["objects"]],
+            version=d.get("version", SCHEMA_VERSION),
+        )
+
+
+@dataclass
+class ObjectAnnotation:
+    """Labels of one object in one rendered image."""
+
+    instance_id: int
+    cls: str
+    bbox: list[int]  # COCO [x, y, w, h] of the visible pixels, in pixels
+    visible_pixels: int
+    unoccluded_pixels: int  # projected silhouette inside the frame, as if nothing hid it
+    projected_pixels: int  # whole projected silhouette, also outside the frame
+    occlusion: float  # 1 - visible / unoccluded
+    truncation: float  # 1 - unoccluded / projected (share cut off by the image border)
+    segmentation: dict[str, Any] | None  # COCO RLE of the visible pixels

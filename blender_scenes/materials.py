@@ -1,0 +1,78 @@
+"""Materials of the fridge itself: plastic, steel, glass panes and clear plastic.
+
+See-through parts (glass shelves, drawer fronts) mix a Transparent BSDF in, so their alpha stays
+below the view layer's pass alpha threshold: the instance-id pass then records the food behind
+them, exactly as a person sees it through the glass.
+"""
+
+from __future__ import annotations
+
+import bpy
+
+from .description import SurfaceMaterial
+
+
+def principled(name: str, color: list[float], roughness: float, metallic: float = 0.0) -> bpy.types.Material:
+    """A Principled BSDF material with base colour, roughness and metalness."""
+    mat = bpy.data.materials.new(name)
+    bsdf = mat.node_tree.nodes["Principled BSDF"]
+    bsdf.inputs["Base Color"].default_value = (*color[:3], 1.0)
+    bsdf.inputs["Roughness"].default_value = roughness
+    bsdf.inputs["Metallic"].default_value = metallic
+    mat.diffuse_color = (*color[:3], 1.0)
+    return mat
+
+
+def wall_material(spec: SurfaceMaterial, name: str = "fridge_walls") -> bpy.types.Material:
+    """Interior liner: plastic with a faint texture, or brushed steel."""
+    metallic = 1.0 if spec.kind == "steel" else 0.0
+    mat = principled(name, spec.color, spec.roughness, metallic)
+    nodes, links = mat.node_tree.nodes, mat.node_tree.links
+    bsdf = nodes["Principled BSDF"]
+    noise = nodes.new("ShaderNodeTexNoise")
+    noise.inputs["Scale"].default_value = 180.0 if spec.kind == "plastic" else 600.0
+    noise.inputs["Detail"].default_value = 4.0
+    bump = nodes.new("ShaderNodeBump")
+    bump.inputs["Strength"].default_value = 0.04
+    links.new(noise.outputs["Fac"], bump.inputs["Height"])
+    links.new(bump.outputs["Normal"], bsdf.inputs["Normal"])
+    if spec.kind == "steel":
+        bsdf.inputs["Anisotropic"].default_value = 0.6
+    return mat
+
+
+def see_through(name: str, tint: list[float], transparency: float, roughness: float) -> bpy.types.Material:
+    """Thin glass or clear plastic: a tinted Transparent BSDF mixed with a glossy layer."""
+    mat = bpy.data.materials.new(name)
+    nodes, links = mat.node_tree.nodes, mat.node_tree.links
+    nodes.remove(nodes["Principled BSDF"])
+    out = nodes["Material Output"]
+    clear = nodes.new("ShaderNodeBsdfTransparent")
+    clear.inputs["Color"].default_value = (*tint[:3], 1.0)
+    gloss = nodes.new("ShaderNodeBsdfGlossy")
+    gloss.inputs["Roughness"].default_value = roughness
+    gloss.inputs["Color"].default_value = (*tint[:3], 1.0)
+    fresnel = nodes.new("ShaderNodeLayerWeight")
+    fresnel.inputs["Blend"].default_value = 0.25
+    mix_fac = nodes.new("ShaderNodeMath")
+    mix_fac.operation = "MULTIPLY_ADD"
+    mix_fac.inputs[1].default_value = 1.0 - transparency
+    mix_fac.inputs[2].default_value = 1.0 - transparency
+    links.new(fresnel.outputs["Fresnel"], mix_fac.inputs[0])
+    mix = nodes.new("ShaderNodeMixShader")
+    links.new(mix_fac.outputs[0], mix.inputs["Factor"])
+    links.new(clear.outputs[0], mix.inputs[1])
+    links.new(gloss.outputs[0], mix.inputs[2])
+    links.new(mix.outputs[0], out.inputs["Surface"])
+    mat.diffuse_color = (*tint[:3], 1.0 - transparency)
+    return mat
+
+
+def glass_pane(name: str = "glass_shelf") -> bpy.types.Material:
+    """Shelf glass: mostly clear, faint green tint, sharp reflections at grazing angles."""
+    return see_through(name, [0.86, 0.95, 0.9], transparency=0.86, roughness=0.03)
+
+
+def clear_plastic(tint: list[float], name: str = "clear_plastic") -> bpy.types.Material:
+    """Crisper-drawer and door-bin plastic: see-through with soft reflections."""
+    return see_through(name, tint, transparency=0.72, roughness=0.25)

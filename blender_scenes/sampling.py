@@ -1,0 +1,383 @@
+"""Sample a complete scene description from (seed, image index). Pure Python, no Blender.
+
+Image i depends only on (seed, i): its random generator is seeded with both, so any split of a
+batch into workers or shards gives byte-identical descriptions.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .description import (
+    CameraSpec,
+    DoorSpec,
+    DrawerSpec,
+    FridgeSpec,
+    LightSpec,
+    ObjectSpec,
+    SceneDescription,
+    ShelfSpec,
+    SurfaceMaterial,
+    WorldSpec,
+)
+from .food_params import FOOD_CLASSES, sample_food_params
+from .placement import Item, Surface, pack_rows, to_world
+
+log = logging.getLogger(__name__)
+
+PRODUCE = frozenset({"apple", "orange", "lemon", "tomato", "banana"})
+DOOR_ITEMS = frozenset(
+    {"milk_carton", "juice_carton", "water_bottle", "glass_bottle", "jar", "butter_pack", "egg"}
+)
+
+
+@dataclass(frozen=True)
+class SamplerConfig:
+    """The knobs of scene randomization (a validated view of the render config)."""
+
+    classes: tuple[str, ...] = FOOD_CLASSES
+    class_weights: dict[str, float] = field(default_factory=dict)
+    per_shelf: tuple[int, int] = (3, 8)
+    total: tuple[int, int] = (10, 30)
+    shelves: tuple[int, int] = (2, 4)
+    drawers: tuple[int, int] = (1, 2)
+    glass_shelf_prob: float = 0.6
+    door_prob: float = 0.5
+    camera_modes: dict[str, float] = field(default_factory=lambda: {"front": 0.6, "builtin": 0.4})
+    aspect: float = 1.0  # image width / height
+
+
+def rng_for(seed: int, index: int) -> np.random.Generator:
+    """The generator of image `index` in a batch with `seed`."""
+    return np.random.default_rng([int(seed), int(index), 0x46524447])
+
+
+def r5(x: float) -> float:
+    """Round to 5 decimals so JSON text is short and stable."""
+    return round(float(x), 5)
+
+
+def vec(*xs: float) -> list[float]:
+    """Rounded list of floats."""
+    return [r5(x) for x in xs]
+
+
+def kelvin_to_rgb(kelvin: float) -> list[float]:
+    """Approximate linear RGB (max component 1) of a black body at `kelvin` degrees."""
+    t = kelvin / 100.0
+    r = 255.0 if t <= 66 else 329.698727446 * (t - 60) ** -0.1332047592
+    if t <= 66:
+        g = 99.4708025861 * math.log(t) - 161.1195681661
+    else:
+        g = 288.1221695283 * (t - 60) ** -0.0755148492
+    b = 255.0 if t >= 66 else (0.0 if t <= 19 else 138.5177312231 * math.log(t - 10) - 305.0447927307)
+    srgb = [min(max(c / 255.0, 0.0), 1.0) for c in (r, g, b)]
+    lin = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in srgb]
+    m = max(lin)
+    return vec(*(c / m for c in lin))
+
+
+def sample_walls(rng: np.random.Generator) -> SurfaceMaterial:
+    """White plastic (most fridges), light grey plastic, or brushed steel."""
+    kind = rng.choice(["white", "grey", "steel"], p=[0.6, 0.22, 0.18])
+    if kind == "white":
+        v = rng.uniform(0.72, 0.88)
+        return SurfaceMaterial("plastic", vec(v, v, v * rng.uniform(0.97, 1.02)), r5(rng.uniform(0.25, 0.5)))
+    if kind == "grey":
+        v = rng.uniform(0.35, 0.6)
+        return SurfaceMaterial("plastic", vec(v, v * 1.01, v * 1.03), r5(rng.uniform(0.3, 0.55)))
+    v = rng.uniform(0.55, 0.75)
+    return SurfaceMaterial("steel", vec(v, v, v * 1.02), r5(rng.uniform(0.18, 0.35)))
+
+
+def sample_fridge(rng: np.random.Generator, cfg: SamplerConfig) -> FridgeSpec:
+    """Fridge size, shelves at random heights, crisper drawers and an optional open door."""
+    width, depth, height = rng.uniform(0.54, 0.70), rng.uniform(0.40, 0.50), rng.uniform(1.0, 1.3)
+    n_drawers = int(rng.integers(cfg.drawers[0], cfg.drawers[1] + 1))
+    drawers: list[DrawerSpec] = []
+    cover_z = 0.0
+    if n_drawers:
+        dh = rng.uniform(0.17, 0.22)
+        cover_z = dh + 0.012
+        split = [0.0, 1.0] if n_drawers == 1 else [0.0, rng.uniform(0.4, 0.6), 1.0]
+        inner = width - 0.02
+        ddepth = depth - rng.uniform(0.03, 0.06)
+        tint = vec(*rng.uniform(0.75, 0.95, 3))
+        for a, b in zip(split[:-1], split[1:], strict=True):
+            x0 = -inner / 2 + a * inner + (0.004 if a > 0 else 0.0)
+            x1 = -inner / 2 + b * inner - (0.004 if b < 1 else 0.0)
+            drawers.append(DrawerSpec(r5(x0), r5(x1), r5(dh), r5(ddepth), tint))
+    n_shelves = int(rng.integers(cfg.shelves[0], cfg.shelves[1] + 1))
+    shelves = sample_shelves(rng, cfg, n_shelves, cover_z, height, depth, bool(n_drawers))
+    door = None
+    if rng.random() < cfg.door_prob:
+        n_bins = int(rng.integers(2, 4))
+        lo, hi = 0.12 * height, 0.88 * height
+        bin_z = [r5(lo + (hi - lo) * k / max(1, n_bins - 1) * rng.uniform(0.9, 1.0)) for k in range(n_bins)]
+        door = DoorSpec(
+            angle_deg=r5(rng.uniform(95, 118)),
+            width=r5(width + 0.08),
+            thickness=0.06,
+            bin_z=sorted(bin_z),
+            bin_depth=r5(rng.uniform(0.09, 0.12)),
+            bin_height=r5(rng.uniform(0.06, 0.085)),
+        )
+    return FridgeSpec(
+        width=r5(width),
+        depth=r5(depth),
+        height=r5(height),
+        wall_thickness=0.04,
+        walls=sample_walls(rng),
+        shelves=shelves,
+        drawers=drawers,
+        drawer_cover_z=r5(cover_z),
+        door=door,
+    )
+
+
+def sample_shelves(
+    rng: np.random.Generator,
+    cfg: SamplerConfig,
+    n: int,
+    cover_z: float,
+    height: float,
+    depth: float,
+    has_drawers: bool,
+) -> list[ShelfSpec]:
+    """Shelf heights with at least 17 cm between them; the first covers the crisper drawers."""
+    min_gap = 0.17
+    levels = n if has_drawers else n + 1  # without drawers the floor is the lowest surface
+    free = height - cover_z - levels * min_gap - 0.02
+    weights = rng.dirichlet(np.full(levels, 3.0)) * max(free, 0.0)
+    z = cover_z
+    zs = [cover_z] if has_drawers else []
+    for k in range(levels - 1):
+        z += min_gap + weights[k]
+        zs.append(z)
+    glass_all = rng.random() < cfg.glass_shelf_prob
+    trim = vec(*([rng.uniform(0.6, 0.9)] * 3)) if rng.random() < 0.5 else vec(0.15, 0.15, 0.16)
+    shelves = []
+    for k, zk in enumerate(zs[:n]):
+        glass = glass_all if k > 0 or not has_drawers else rng.random() < 0.8
+        shelves.append(
+            ShelfSpec(
+                z=r5(zk),
+                thickness=0.006 if glass else 0.018,
+                depth=r5(depth - rng.uniform(0.0, 0.04)),
+                glass=bool(glass),
+                trim_color=trim,
+            )
+        )
+    return shelves
+
+
+def sample_lights(rng: np.random.Generator, fridge: FridgeSpec) -> list[LightSpec]:
+    """A ceiling panel, sometimes side LED strips; one colour temperature per fridge."""
+    kelvin = float(rng.uniform(3000, 6500))
+    color = kelvin_to_rgb(kelvin)
+    w, d, h = fridge.width, fridge.depth, fridge.height
+    lights = [
+        LightSpec(
+            kind="area",
+            location=vec(rng.uniform(-0.15, 0.15) * w, rng.uniform(0.15, 0.45) * d, h - 0.012),
+            direction=vec(0, 0, -1),
+            size=r5(rng.uniform(0.08, 0.22)),
+            size_y=r5(rng.uniform(0.03, 0.08)),
+            power_w=r5(rng.uniform(6, 22)),
+            temperature_k=r5(kelvin),
+            color=color,
+        )
+    ]
+    if rng.random() < 0.7:  # vertical LED strips on both side walls, near the front
+        y = rng.uniform(0.06, 0.2) * d
+        strip = rng.uniform(0.5, 0.85) * h
+        power = rng.uniform(4, 14)
+        for side in (-1, 1):
+            lights.append(
+                LightSpec(
+                    kind="area",
+                    location=vec(side * (w / 2 - 0.006), y, h * 0.5),
+                    direction=vec(-side, 0, 0),
+                    size=0.02,
+                    size_y=r5(strip),
+                    power_w=r5(power),
+                    temperature_k=r5(kelvin),
+                    color=color,
+                )
+            )
+    return lights
+
+
+def sample_camera(rng: np.random.Generator, cfg: SamplerConfig, fridge: FridgeSpec) -> CameraSpec:
+    """Door-open front view or a wide built-in camera mounted high at the front."""
+    modes = sorted(cfg.camera_modes)
+    p = np.array([cfg.camera_modes[m] for m in modes], dtype=float)
+    mode = str(rng.choice(modes, p=p / p.sum()))
+    w, d, h = fridge.width, fridge.depth, fridge.height
+    if mode == "front":
+        dist = rng.uniform(0.75, 1.15)
+        cz = h * rng.uniform(0.35, 0.65)
+        loc = (rng.uniform(-0.12, 0.12) * w, -dist, cz + rng.uniform(-0.05, 0.15))
+        target = (rng.uniform(-0.03, 0.03), d * rng.uniform(0.35, 0.55), cz + rng.uniform(-0.06, 0.03))
+        cover_v = h * rng.uniform(0.5, 0.95)  # vertical extent of the interior in view
+        vfov = 2 * math.atan(cover_v / 2 / (dist + d * 0.4))
+        hfov = 2 * math.atan(math.tan(vfov / 2) * cfg.aspect)
+        fov = min(math.degrees(hfov), 100.0)
+    else:
+        loc = (rng.uniform(-0.2, 0.2) * w, rng.uniform(0.0, 0.05), h - rng.uniform(0.02, 0.06))
+        target = (loc[0] * 0.3, d * rng.uniform(1.0, 1.3), h * rng.uniform(0.35, 0.6))
+        fov = rng.uniform(85, 105)
+    return CameraSpec(
+        mode=mode,
+        location=vec(*loc),
+        target=vec(*target),
+        roll_deg=r5(rng.uniform(-3, 3)),
+        fov_deg=r5(fov),
+    )
+
+
+def support_surfaces(fridge: FridgeSpec) -> list[Surface]:
+    """Every surface items can stand on, with the free height above it."""
+    w, d, h = fridge.width, fridge.depth, fridge.height
+    surfaces: list[Surface] = []
+    for k, dr in enumerate(fridge.drawers):
+        surfaces.append(
+            Surface(
+                f"drawer:{k}", (0.0, 0.0, 0.012), 0.0, (dr.x0 + 0.012, dr.x1 - 0.012),
+                (d - dr.depth + 0.02, d - 0.02), fridge.drawer_cover_z - 0.03, "drawer",
+            )
+        )
+    tops = [s.z for s in fridge.shelves]
+    bottoms = [s.z - s.thickness for s in fridge.shelves[1:]] + [h - 0.03]
+    if not fridge.drawers:
+        tops.insert(0, 0.0)
+        bottoms.insert(0, fridge.shelves[0].z - fridge.shelves[0].thickness if fridge.shelves else h)
+    depths = [s.depth for s in fridge.shelves]
+    if not fridge.drawers:
+        depths.insert(0, d)
+    for k, (z, top, sd) in enumerate(zip(tops, bottoms, depths, strict=True)):
+        surfaces.append(
+            Surface(f"shelf:{k}", (0.0, 0.0, z), 0.0, (-w / 2 + 0.012, w / 2 - 0.012),
+                    (d - sd + 0.015, d - 0.015), top - z - 0.01, "shelf")
+        )
+    if fridge.door:
+        door = fridge.door
+        hinge = (w / 2 + fridge.wall_thickness, -0.005)
+        zs = door.bin_z + [h]
+        for k, (z, znext) in enumerate(zip(zs[:-1], zs[1:], strict=True)):
+            surfaces.append(
+                Surface(f"door:{k}", (hinge[0], hinge[1], z + 0.006), door.angle_deg,
+                        (-door.width + 0.05, -0.05), (0.008, door.bin_depth - 0.006),
+                        znext - z - 0.02, "door")
+            )
+    return surfaces
+
+
+def class_weights_for(surface: Surface, cfg: SamplerConfig) -> dict[str, float]:
+    """Class weights on a surface: produce goes in drawers, bottles and cartons in the door."""
+    out = {}
+    for c in cfg.classes:
+        wgt = float(cfg.class_weights.get(c, 1.0))
+        if surface.kind == "drawer":
+            wgt *= 6.0 if c in PRODUCE else 0.15
+        elif surface.kind == "door":
+            wgt *= 1.0 if c in DOOR_ITEMS else 0.0
+        if wgt > 0:
+            out[c] = wgt
+    return out
+
+
+def sample_counts(rng: np.random.Generator, cfg: SamplerConfig, surfaces: list[Surface]) -> list[int]:
+    """How many items to try on each surface, honouring per-shelf and total ranges."""
+    lo, hi = cfg.per_shelf
+    counts = [int(rng.integers(lo, hi + 1)) if s.kind != "door" else int(rng.integers(0, 4)) for s in surfaces]
+    total = int(rng.integers(cfg.total[0], cfg.total[1] + 1))
+    while sum(counts) > total:
+        k = int(rng.choice([i for i, c in enumerate(counts) if c > 0]))
+        counts[k] -= 1
+    growable = [i for i, s in enumerate(surfaces) if s.kind != "door"]
+    while sum(counts) < total and any(counts[i] < hi for i in growable):
+        k = int(rng.choice([i for i in growable if counts[i] < hi]))
+        counts[k] += 1
+    return counts
+
+
+def sample_yaw(rng: np.random.Generator, footprint: str) -> float:
+    """Mostly label-to-the-front, sometimes any direction."""
+    if rng.random() < 0.75:
+        return float(rng.uniform(-25, 25) if footprint == "box" else rng.uniform(-70, 70))
+    return float(rng.uniform(-180, 180))
+
+
+def sample_items(
+    rng: np.random.Generator, surface: Surface, n: int, weights: dict[str, float]
+) -> list[tuple[str, dict, Item]]:
+    """Draw n items that fit under the surface's clearance; taller ones first (back rows)."""
+    if not weights or n <= 0:
+        return []
+    names = sorted(weights)
+    p = np.array([weights[c] for c in names])
+    p = p / p.sum()
+    out = []
+    for _ in range(n):
+        for _try in range(8):
+            cls = str(rng.choice(names, p=p))
+            params = sample_food_params(cls, rng)
+            if params["size"][2] <= surface.clearance:
+                yaw = sample_yaw(rng, params["footprint"])
+                out.append((cls, params, Item(tuple(params["size"]), params["footprint"], yaw)))
+                break
+    order = sorted(range(len(out)), key=lambda i: -out[i][2].size[2] * rng.uniform(0.7, 1.3))
+    return [out[i] for i in order]
+
+
+def sample_objects(rng: np.random.Generator, cfg: SamplerConfig, fridge: FridgeSpec) -> list[ObjectSpec]:
+    """Fill every support surface with packed rows of items."""
+    surfaces = support_surfaces(fridge)
+    counts = sample_counts(rng, cfg, surfaces)
+    objects: list[ObjectSpec] = []
+    for surface, n in zip(surfaces, counts, strict=True):
+        items = sample_items(rng, surface, n, class_weights_for(surface, cfg))
+        placed = pack_rows(surface, [it[2] for it in items], rng)
+        if len(placed) < len(items):
+            log.debug("%s: %d of %d items fitted", surface.name, len(placed), len(items))
+        for p in placed:
+            cls, params, item = items[p.item_index]
+            objects.append(
+                ObjectSpec(
+                    instance_id=len(objects) + 1,
+                    cls=cls,
+                    params=params,
+                    location=vec(*to_world(surface, p.x, p.y)),
+                    yaw_deg=r5(item.yaw_deg + surface.yaw_deg),
+                    support=surface.name,
+                )
+            )
+    return objects
+
+
+def sample_world(rng: np.random.Generator) -> WorldSpec:
+    """Dim kitchen ambience and a small exposure error."""
+    base = rng.uniform(0.25, 0.6)
+    warm = rng.uniform(0.9, 1.1)
+    return WorldSpec(
+        color=vec(base * warm, base, base / warm),
+        strength=r5(rng.uniform(0.15, 0.7)),
+        exposure=r5(rng.uniform(-0.4, 0.4)),
+    )
+
+
+def sample_scene(seed: int, index: int, cfg: SamplerConfig) -> SceneDescription:
+    """The whole description of image `index` of a batch with `seed`."""
+    rng = rng_for(seed, index)
+    fridge = sample_fridge(rng, cfg)
+    lights = sample_lights(rng, fridge)
+    camera = sample_camera(rng, cfg, fridge)
+    world = sample_world(rng)
+    objects = sample_objects(rng, cfg, fridge)
+    return SceneDescription(seed=int(seed), index=int(index), fridge=fridge, lights=lights,
+                            camera=camera, world=world, objects=objects)

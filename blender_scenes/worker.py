@@ -1,0 +1,89 @@
+"""Render one image of a batch: sample, build, render, label, write. Runs in-process or in a pool."""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+import bpy
+
+from . import writer
+from .annotate import annotate
+from .config import RenderConfig
+from .render import configure_render, read_index_pass, render_passes, save_rgb
+from .sampling import sample_scene
+from .scene import build_scene, clear_scene
+from .silhouette import silhouette_pixels
+
+log = logging.getLogger(__name__)
+
+
+def quiet_blender() -> None:
+    """Keep Blender's per-render progress lines out of the batch log."""
+    os.environ.setdefault("BLENDER_QUIET", "1")
+
+
+def image_record(cfg: RenderConfig, index: int) -> dict[str, Any]:
+    """The `image` part of a meta file."""
+    s = writer.stem(index)
+    return {"index": index, "file_name": f"images/{s}.png", "mask_file": f"masks/{s}.png",
+            "width": cfg.resolution[0], "height": cfg.resolution[1]}
+
+
+def render_one(cfg: RenderConfig, index: int) -> dict[str, Any]:
+    """Render image `index` into the batch folder; returns a summary with stage timings."""
+    t0 = time.perf_counter()
+    desc = sample_scene(cfg.seed, index, cfg.sampler)
+    scene = bpy.context.scene
+    clear_scene()
+    configure_render(scene, cfg.render, cfg.resolution)
+    objects = build_scene(desc)
+    t1 = time.perf_counter()
+    s = writer.stem(index)
+    out = cfg.out_dir
+    passes = writer.tmp_path(out, f"{s}.exr")
+    render_passes(scene, passes)
+    t2 = time.perf_counter()
+    rgb_tmp = writer.tmp_path(out, f"{s}.png")
+    save_rgb(scene, rgb_tmp)
+    ids = read_index_pass(passes)
+    passes.unlink(missing_ok=True)
+    t3 = time.perf_counter()
+    sil = silhouette_pixels(objects, scene, *cfg.resolution)
+    anns = annotate(ids, desc.objects, sil)
+    t4 = time.perf_counter()
+    meta = {"image": image_record(cfg, index), "scene": desc.to_dict(),
+            "annotations": [asdict(a) for a in anns]}
+    writer.publish(rgb_tmp, out / "images" / f"{s}.png")
+    writer.write_mask(out, out / "masks" / f"{s}.png", ids)
+    if cfg.save_blend:
+        save_blend(out / "blend" / f"{s}.blend")
+    writer.write_json(out, out / "meta" / f"{s}.json", meta)
+    t5 = time.perf_counter()
+    return {
+        "index": index,
+        "objects": len(anns),
+        "visible": sum(a.visible_pixels > 0 for a in anns),
+        "t_build": t1 - t0,
+        "t_render": t2 - t1,
+        "t_io": (t3 - t2) + (t5 - t4),
+        "t_label": t4 - t3,
+    }
+
+
+def save_blend(path: Path) -> None:
+    """Save the built scene for debugging (a copy; the session keeps going)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    bpy.ops.wm.save_as_mainfile(filepath=str(tmp), copy=True, compress=True)
+    os.replace(tmp, path)
+
+
+def pool_task(args: tuple[RenderConfig, int]) -> dict[str, Any]:
+    """Entry point for pool workers."""
+    cfg, index = args
+    return render_one(cfg, index)
