@@ -1,0 +1,193 @@
+"""Typed training configuration: dataclasses built from the Hydra config, one-line errors."""
+
+from __future__ import annotations
+
+import dataclasses
+import types
+import typing
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+
+class ConfigError(ValueError):
+    """A config key is unknown or has an invalid value; the message names the key."""
+
+
+def _coerce(value: Any, typ: Any, key: str) -> Any:
+    """Convert a config value to the annotated type or raise ConfigError naming `key`."""
+    origin = typing.get_origin(typ)
+    if origin in (typing.Union, types.UnionType):
+        args = typing.get_args(typ)
+        if value is None and type(None) in args:
+            return None
+        errors = []
+        for arg in args:
+            if arg is type(None):
+                continue
+            try:
+                return _coerce(value, arg, key)
+            except ConfigError as exc:
+                errors.append(str(exc))
+        raise ConfigError(errors[0] if errors else f"{key}: invalid value {value!r}")
+    if typ is bool:
+        if isinstance(value, bool):
+            return value
+        raise ConfigError(f"{key}: expected true/false, got {value!r}")
+    if typ is int:
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value
+        raise ConfigError(f"{key}: expected an integer, got {value!r}")
+    if typ is float:
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            return float(value)
+        raise ConfigError(f"{key}: expected a number, got {value!r}")
+    if typ is str:
+        if isinstance(value, str | int | float) and not isinstance(value, bool):
+            return str(value)
+        raise ConfigError(f"{key}: expected a string, got {value!r}")
+    if dataclasses.is_dataclass(typ):
+        if not isinstance(value, Mapping):
+            raise ConfigError(f"{key}: expected a mapping, got {value!r}")
+        return from_mapping(typ, value, key)
+    return value
+
+
+def from_mapping(cls: type, data: Mapping[str, Any], prefix: str) -> Any:
+    """Build dataclass `cls` from a mapping; unknown keys and bad types raise ConfigError."""
+    hints = typing.get_type_hints(cls)
+    names = [f.name for f in dataclasses.fields(cls)]
+
+    def full(key: str) -> str:
+        return f"{prefix}.{key}" if prefix else key
+
+    for key in data:
+        if key not in names:
+            raise ConfigError(f"{full(key)}: unknown config key (valid: {', '.join(names)})")
+    kwargs = {k: _coerce(v, hints[k], full(k)) for k, v in data.items()}
+    return cls(**kwargs)
+
+
+def require_choice(key: str, value: Any, options: tuple[str, ...]) -> None:
+    """Raise ConfigError unless `value` is one of `options`."""
+    if value not in options:
+        raise ConfigError(f"{key}: must be one of {'|'.join(options)}, got {value!r}")
+
+
+def require_positive(key: str, value: float | int | None, allow_zero: bool = False) -> None:
+    """Raise ConfigError unless `value` is positive (or zero when allowed)."""
+    if value is None:
+        return
+    if value < 0 or (value == 0 and not allow_zero):
+        raise ConfigError(f"{key}: must be {'>= 0' if allow_zero else '> 0'}, got {value!r}")
+
+
+@dataclass
+class DataConfig:
+    """`data.*`: the two image domains and preprocessing."""
+
+    source_dir: str = "datasets/renders/demo"
+    target_dir: str = "datasets/real"
+    image_size: int = 256
+    load_size: int | None = None
+    preprocess: str = "resize_and_crop"
+    flip: bool = True
+    num_workers: int = 2
+
+    def validate(self) -> None:
+        """Check value ranges."""
+        require_positive("data.image_size", self.image_size)
+        require_positive("data.load_size", self.load_size)
+        require_positive("data.num_workers", self.num_workers, allow_zero=True)
+        require_choice(
+            "data.preprocess", self.preprocess, ("resize_and_crop", "crop", "resize", "none")
+        )
+        if self.load_size is not None and self.load_size < self.image_size:
+            raise ConfigError(f"data.load_size: must be >= data.image_size ({self.image_size})")
+
+
+@dataclass
+class TrainerConfig:
+    """`trainer.*`: optimisation length, logging intervals, hardware."""
+
+    max_steps: int = 10000
+    max_epochs: int | None = None
+    batch_size: int = 1
+    lr: float = 2e-4
+    beta1: float = 0.5
+    beta2: float = 0.999
+    lr_constant_fraction: float = 0.5
+    log_every: int = 1
+    eval_every: int = 500
+    image_every: int = 250
+    checkpoint_every: int = 500
+    grid_images: int = 4
+    device: str = "auto"
+    precision: str = "32"
+    channels_last: str = "auto"
+    compile: bool = False
+    resume: str = "auto"
+    monitor: str = "swd"
+    deterministic: bool = False
+
+    def validate(self) -> None:
+        """Check value ranges and choices."""
+        for key in ("max_steps", "batch_size", "log_every", "eval_every", "image_every"):
+            require_positive(f"trainer.{key}", getattr(self, key))
+        require_positive("trainer.checkpoint_every", self.checkpoint_every)
+        require_positive("trainer.max_epochs", self.max_epochs)
+        require_positive("trainer.lr", self.lr)
+        require_choice("trainer.device", self.device, ("auto", "cpu", "cuda"))
+        require_choice("trainer.precision", self.precision, ("32", "bf16"))
+        require_choice(
+            "trainer.channels_last", self.channels_last, ("auto", "true", "false", "True", "False")
+        )
+        require_choice("trainer.monitor", self.monitor, ("swd", "fid", "kid"))
+        if not 0.0 <= self.lr_constant_fraction <= 1.0:
+            raise ConfigError("trainer.lr_constant_fraction: must be within [0, 1]")
+
+
+@dataclass
+class MetricsConfig:
+    """`metrics.*`: SWD settings and the optional local Inception weights for FID/KID."""
+
+    eval_images: int = 64
+    swd_patches_per_image: int = 128
+    swd_patch_size: int = 7
+    swd_projections: int = 128
+    swd_repeats: int = 4
+    swd_min_size: int = 16
+    inception_weights: str | None = None
+    kid_subset_size: int = 100
+
+    def validate(self) -> None:
+        """Check value ranges."""
+        for key in ("eval_images", "swd_patches_per_image", "swd_projections", "swd_repeats"):
+            require_positive(f"metrics.{key}", getattr(self, key))
+        if self.swd_patch_size % 2 == 0 or self.swd_patch_size < 1:
+            raise ConfigError("metrics.swd_patch_size: must be an odd positive integer")
+
+
+@dataclass
+class TrainConfig:
+    """The whole `fridge-train` config except `model.*`, which the model class parses."""
+
+    seed: int = 0
+    model: dict[str, Any] = field(default_factory=dict)
+    data: DataConfig = field(default_factory=DataConfig)
+    trainer: TrainerConfig = field(default_factory=TrainerConfig)
+    metrics: MetricsConfig = field(default_factory=MetricsConfig)
+
+
+def parse_train_config(raw: Mapping[str, Any]) -> TrainConfig:
+    """Validate a resolved `fridge-train` config dict (without `hydra`)."""
+    raw = {k: v for k, v in raw.items() if k != "hydra"}
+    model = raw.get("model")
+    if not isinstance(model, Mapping):
+        raise ConfigError("model: missing model config (model=pix2pix|cyclegan)")
+    cfg = from_mapping(TrainConfig, {**raw, "model": {}}, "")
+    cfg.model = dict(model)
+    cfg.data.validate()
+    cfg.trainer.validate()
+    cfg.metrics.validate()
+    return cfg

@@ -1,0 +1,267 @@
+"""Distribution metrics between image sets: SWD on Laplacian-pyramid patches, FID and KID.
+
+All functions take float image tensors (N, 3, H, W) in [-1, 1] (see `gan.data.pil_to_tensor`)
+or folders; nothing is downloaded. FID/KID need a local Inception-v3 state dict (torchvision
+layout) passed explicitly.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from gan.data import load_folder_tensor
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class SWDSettings:
+    """Sliced Wasserstein distance settings (Karras et al. 2018 defaults)."""
+
+    patches_per_image: int = 128
+    patch_size: int = 7
+    projections: int = 128
+    repeats: int = 4
+    min_size: int = 16
+
+
+@dataclass(frozen=True)
+class SWDResult:
+    """SWD x1e3 per pyramid level (finest first) and their mean."""
+
+    levels: tuple[float, ...]
+    mean: float
+
+
+def _binomial_kernel(channels: int, device: torch.device, dtype: torch.dtype) -> torch.Tensor:
+    """5x5 binomial blur kernel, one per channel (depthwise)."""
+    k1 = torch.tensor([1.0, 4.0, 6.0, 4.0, 1.0], device=device, dtype=dtype)
+    k2 = torch.outer(k1, k1) / 256.0
+    return k2.expand(channels, 1, 5, 5).contiguous()
+
+
+def _blur(x: torch.Tensor) -> torch.Tensor:
+    """Depthwise binomial blur with reflect padding (replicate for tiny images)."""
+    mode = "reflect" if min(x.shape[-2:]) > 2 else "replicate"
+    k = _binomial_kernel(x.shape[1], x.device, x.dtype)
+    return F.conv2d(F.pad(x, (2, 2, 2, 2), mode=mode), k, groups=x.shape[1])
+
+
+def pyramid_down(x: torch.Tensor) -> torch.Tensor:
+    """Blur and halve resolution."""
+    return _blur(x)[..., ::2, ::2]
+
+
+def pyramid_up(x: torch.Tensor, size: tuple[int, int]) -> torch.Tensor:
+    """Double resolution by zero insertion and blur (x4 gain), cropped to `size`."""
+    n, c, h, w = x.shape
+    up = x.new_zeros(n, c, h * 2, w * 2)
+    up[..., ::2, ::2] = x
+    return (_blur(up) * 4.0)[..., : size[0], : size[1]]
+
+
+def laplacian_pyramid(x: torch.Tensor, min_size: int = 16) -> list[torch.Tensor]:
+    """Band-pass levels (finest first) down to `min_size` px, then the low-pass residual."""
+    levels = []
+    cur = x.float()
+    while min(cur.shape[-2:]) > min_size:
+        down = pyramid_down(cur)
+        levels.append(cur - pyramid_up(down, cur.shape[-2:]))
+        cur = down
+    levels.append(cur)
+    return levels
+
+
+def extract_patches(
+    level: torch.Tensor, count: int, size: int, gen: torch.Generator
+) -> torch.Tensor:
+    """`count` random size x size patches per image as flat descriptors (N*count, C*size*size)."""
+    n, c, h, w = level.shape
+    size = min(size, h, w)
+    ys = torch.randint(0, h - size + 1, (n, count, 1, 1), generator=gen)
+    xs = torch.randint(0, w - size + 1, (n, count, 1, 1), generator=gen)
+    off = torch.arange(size)
+    rows = (ys + off.view(1, 1, size, 1)).to(level.device)
+    cols = (xs + off.view(1, 1, 1, size)).to(level.device)
+    idx = torch.arange(n, device=level.device).view(n, 1, 1, 1)
+    patches = level[idx, :, rows, cols]  # (n, count, size, size, c)
+    return patches.permute(0, 1, 4, 2, 3).reshape(n * count, c * size * size)
+
+
+def normalize_descriptors(desc: torch.Tensor, channels: int = 3) -> torch.Tensor:
+    """Zero mean, unit std per colour channel over all descriptors of one set."""
+    m = desc.shape[0]
+    d = desc.view(m, channels, -1)
+    mean = d.mean(dim=(0, 2), keepdim=True)
+    std = d.std(dim=(0, 2), keepdim=True).clamp_min(1e-8)
+    return ((d - mean) / std).view(m, -1)
+
+
+def sliced_wasserstein(
+    a: torch.Tensor, b: torch.Tensor, projections: int, repeats: int, gen: torch.Generator
+) -> float:
+    """Mean 1-D Wasserstein distance of two descriptor sets over random unit directions."""
+    m = min(a.shape[0], b.shape[0])
+    if a.shape[0] != m:
+        a = a[torch.randperm(a.shape[0], generator=gen)[:m].to(a.device)]
+    if b.shape[0] != m:
+        b = b[torch.randperm(b.shape[0], generator=gen)[:m].to(b.device)]
+    total = 0.0
+    for _ in range(repeats):
+        dirs = torch.randn(a.shape[1], projections, generator=gen).to(a.device)
+        dirs = dirs / dirs.norm(dim=0, keepdim=True)
+        pa = torch.sort(a @ dirs, dim=0).values
+        pb = torch.sort(b @ dirs, dim=0).values
+        total += (pa - pb).abs().mean().item()
+    return total / repeats
+
+
+@torch.no_grad()
+def swd(
+    images_a: torch.Tensor,
+    images_b: torch.Tensor,
+    settings: SWDSettings | None = None,
+    seed: int = 0,
+) -> SWDResult:
+    """SWD x1e3 between two image sets (N, 3, H, W) in [-1, 1] of equal spatial size."""
+    s = settings or SWDSettings()
+    if images_a.shape[1:] != images_b.shape[1:]:
+        raise ValueError(
+            f"swd: image shapes differ: {tuple(images_a.shape[1:])} vs {tuple(images_b.shape[1:])}"
+        )
+    gen = torch.Generator().manual_seed(seed)
+    pyr_a = laplacian_pyramid(images_a, s.min_size)
+    pyr_b = laplacian_pyramid(images_b, s.min_size)
+    levels = []
+    for la, lb in zip(pyr_a, pyr_b, strict=True):
+        da = normalize_descriptors(
+            extract_patches(la, s.patches_per_image, s.patch_size, gen), la.shape[1]
+        )
+        db = normalize_descriptors(
+            extract_patches(lb, s.patches_per_image, s.patch_size, gen), lb.shape[1]
+        )
+        levels.append(sliced_wasserstein(da, db, s.projections, s.repeats, gen) * 1e3)
+    return SWDResult(tuple(levels), sum(levels) / len(levels))
+
+
+def swd_folders(
+    dir_a: str | Path,
+    dir_b: str | Path,
+    image_size: int = 256,
+    limit: int | None = None,
+    settings: SWDSettings | None = None,
+    seed: int = 0,
+) -> SWDResult:
+    """SWD between two image folders (or render batches), center-cropped to `image_size`."""
+    a = load_folder_tensor(dir_a, image_size, limit)
+    b = load_folder_tensor(dir_b, image_size, limit)
+    return swd(a, b, settings, seed)
+
+
+class InceptionFeatures(nn.Module):
+    """Inception-v3 pool features (2048-d) from a local torchvision-layout state dict."""
+
+    def __init__(self, weights_path: str | Path) -> None:
+        super().__init__()
+        from torchvision.models import inception_v3
+
+        net = inception_v3(
+            weights=None, aux_logits=False, init_weights=False, transform_input=False
+        )
+        state = torch.load(weights_path, map_location="cpu", weights_only=True)
+        if isinstance(state, dict) and "state_dict" in state:
+            state = state["state_dict"]
+        state = {k: v for k, v in state.items() if not k.startswith("AuxLogits")}
+        net.load_state_dict(state)
+        net.fc = nn.Identity()
+        self.net = net.eval()
+
+    @torch.no_grad()
+    def forward(self, images: torch.Tensor, batch_size: int = 32) -> torch.Tensor:
+        """Features (N, 2048) in float64 for images in [-1, 1]."""
+        device = next(self.net.parameters()).device
+        out = []
+        for chunk in images.split(batch_size):
+            x = F.interpolate(
+                chunk.float().to(device), size=(299, 299), mode="bilinear", align_corners=False
+            )
+            out.append(self.net(x).double().cpu())
+        return torch.cat(out)
+
+
+def load_inception(
+    weights_path: str | Path | None, device: torch.device | str = "cpu"
+) -> InceptionFeatures | None:
+    """Inception feature extractor, or None (with a logged reason) when no usable weights file."""
+    if not weights_path:
+        log.info(
+            "FID/KID disabled: set metrics.inception_weights=PATH to a local Inception-v3 state dict"
+        )
+        return None
+    path = Path(weights_path).expanduser()
+    if not path.is_file():
+        log.warning("FID/KID disabled: metrics.inception_weights file %s does not exist", path)
+        return None
+    try:
+        return InceptionFeatures(path).to(device)
+    except (RuntimeError, KeyError, OSError, ValueError) as exc:
+        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        log.warning("FID/KID disabled: cannot load Inception weights %s (%s)", path, first)
+        return None
+
+
+def frechet_distance(feat_a: torch.Tensor, feat_b: torch.Tensor) -> float:
+    """FID between two feature sets (N, D): |mu_a - mu_b|^2 + Tr(Ca + Cb - 2 sqrt(Ca Cb))."""
+    a, b = feat_a.double(), feat_b.double()
+    mu_a, mu_b = a.mean(0), b.mean(0)
+    cov_a, cov_b = torch.cov(a.T), torch.cov(b.T)
+    eig = torch.linalg.eigvals(cov_a @ cov_b)
+    tr_sqrt = eig.real.clamp_min(0).sqrt().sum()
+    return float((mu_a - mu_b).square().sum() + cov_a.trace() + cov_b.trace() - 2 * tr_sqrt)
+
+
+def kernel_inception_distance(
+    feat_a: torch.Tensor,
+    feat_b: torch.Tensor,
+    subset_size: int = 100,
+    subsets: int = 10,
+    seed: int = 0,
+) -> float:
+    """KID: unbiased MMD^2 with cubic polynomial kernel, averaged over random subsets."""
+    a, b = feat_a.double(), feat_b.double()
+    m = min(subset_size, a.shape[0], b.shape[0])
+    if m < 2:
+        raise ValueError("kid: need at least 2 images per set")
+    gen = torch.Generator().manual_seed(seed)
+    d = a.shape[1]
+    total = 0.0
+    for _ in range(subsets):
+        x = a[torch.randperm(a.shape[0], generator=gen)[:m]]
+        y = b[torch.randperm(b.shape[0], generator=gen)[:m]]
+        kxx = (x @ x.T / d + 1) ** 3
+        kyy = (y @ y.T / d + 1) ** 3
+        kxy = (x @ y.T / d + 1) ** 3
+        off = (kxx.sum() - kxx.diagonal().sum() + kyy.sum() - kyy.diagonal().sum()) / (m * (m - 1))
+        total += float(off - 2 * kxy.mean())
+    return total / subsets
+
+
+def fid_kid(
+    images_a: torch.Tensor,
+    images_b: torch.Tensor,
+    inception: InceptionFeatures,
+    subset_size: int = 100,
+    seed: int = 0,
+) -> dict[str, float]:
+    """FID and KID between two image sets in [-1, 1] using a loaded Inception."""
+    fa, fb = inception(images_a), inception(images_b)
+    return {
+        "fid": frechet_distance(fa, fb),
+        "kid": kernel_inception_distance(fa, fb, subset_size, seed=seed),
+    }

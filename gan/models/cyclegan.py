@@ -1,0 +1,191 @@
+"""CycleGAN: two generators, two discriminators, cycle + identity losses, image history pools."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+
+import torch
+
+from gan.config import require_positive
+from gan.losses import discriminator_loss, generator_loss, l1
+from gan.models.base import (
+    DiscriminatorConfig,
+    GeneratorConfig,
+    Runtime,
+    TranslationModel,
+    set_requires_grad,
+)
+from gan.networks import build_discriminator, build_generator
+
+
+def _resnet_generator() -> GeneratorConfig:
+    return GeneratorConfig(arch="resnet", norm="instance", dropout=False, n_blocks=9)
+
+
+def _instance_discriminator() -> DiscriminatorConfig:
+    return DiscriminatorConfig(norm="instance")
+
+
+@dataclass
+class CycleGANConfig:
+    """`model.*` for cyclegan (configs/model/cyclegan.yaml mirrors these fields)."""
+
+    generator: GeneratorConfig = field(default_factory=_resnet_generator)
+    discriminator: DiscriminatorConfig = field(default_factory=_instance_discriminator)
+    init_type: str = "normal"
+    init_gain: float = 0.02
+    gan_mode: str = "lsgan"
+    lambda_cycle: float = 10.0
+    lambda_identity: float = 0.5
+    pool_size: int = 50
+
+
+class ImagePool:
+    """History of generated images; D sees a 50/50 mix of new and past fakes."""
+
+    def __init__(self, size: int, seed: int) -> None:
+        self.size = size
+        self.images: list[torch.Tensor] = []
+        self.rng = random.Random(seed)
+
+    def query(self, images: torch.Tensor) -> torch.Tensor:
+        """Return a batch where each image is either new or swapped with a stored one."""
+        if self.size == 0:
+            return images
+        out = []
+        for img in images.detach():
+            img = img.unsqueeze(0)
+            if len(self.images) < self.size:
+                self.images.append(img.clone())
+                out.append(img)
+            elif self.rng.random() > 0.5:
+                i = self.rng.randint(0, self.size - 1)
+                out.append(self.images[i].clone())
+                self.images[i] = img.clone()
+            else:
+                out.append(img)
+        return torch.cat(out, 0)
+
+    def state_dict(self) -> dict:
+        """Stored images (on CPU) and RNG state."""
+        return {"images": [t.cpu() for t in self.images], "rng": self.rng.getstate()}
+
+    def load_state_dict(self, state: dict, device: torch.device) -> None:
+        """Restore a `state_dict` result."""
+        self.images = [t.to(device) for t in state["images"]]
+        self.rng.setstate(state["rng"])
+
+
+class CycleGANModel(TranslationModel):
+    """G_A: source(A) -> target(B), G_B: B -> A; D_A judges domain B, D_B judges domain A."""
+
+    name = "cyclegan"
+    config_cls = CycleGANConfig
+
+    def __init__(self, cfg: CycleGANConfig, rt: Runtime, seed: int) -> None:
+        super().__init__(cfg, rt, seed)
+        require_positive("model.lambda_cycle", cfg.lambda_cycle, allow_zero=True)
+        require_positive("model.lambda_identity", cfg.lambda_identity, allow_zero=True)
+        require_positive("model.pool_size", cfg.pool_size, allow_zero=True)
+        spec = cfg.generator.spec()
+        for name in ("G_A", "G_B"):
+            self.add_net(name, build_generator(spec))
+        for name in ("D_A", "D_B"):
+            self.add_net(name, build_discriminator(cfg.discriminator.spec(in_channels=3)))
+        self.add_optimizer("G", ["G_A", "G_B"])
+        self.add_optimizer("D", ["D_A", "D_B"])
+        self.pools = {
+            "A": ImagePool(cfg.pool_size, seed * 2 + 1),
+            "B": ImagePool(cfg.pool_size, seed * 2 + 2),
+        }
+        # Per-sample norms make a batched call identical to separate calls: fewer, larger convs.
+        self.batch_g = cfg.generator.norm != "batch"
+        self.batch_d = cfg.discriminator.norm != "batch"
+
+    @property
+    def generator_name(self) -> str:
+        """The source-to-target generator."""
+        return "G_A"
+
+    def _generate_pair(self, net: torch.nn.Module, x: torch.Tensor, y: torch.Tensor | None):
+        """net(x) and optionally net(y), in one batched call when norms are per-sample."""
+        if y is None:
+            return net(x), None
+        if self.batch_g:
+            out = net(torch.cat([x, y], 0))
+            return out[: x.shape[0]], out[x.shape[0] :]
+        return net(x), net(y)
+
+    def _d_loss(self, net: torch.nn.Module, real: torch.Tensor, fake: torch.Tensor):
+        """Discriminator loss on real vs (pooled) fake, halved as in the reference."""
+        if self.batch_d:
+            pred = net(torch.cat([real, fake], 0))
+            pred_real, pred_fake = pred[: real.shape[0]], pred[real.shape[0] :]
+        else:
+            pred_real, pred_fake = net(real), net(fake)
+        d_real, d_fake = discriminator_loss(self.cfg.gan_mode, pred_real, pred_fake)
+        return 0.5 * (d_real + d_fake)
+
+    def train_step(self, batch: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+        """G step (adversarial + cycle + identity), then D step on pooled fakes."""
+        cfg, n = self.cfg, self.nets
+        real_a, real_b = self.prepare(batch["source"]), self.prepare(batch["target"])
+        lam, lam_idt = cfg.lambda_cycle, cfg.lambda_cycle * cfg.lambda_identity
+        use_idt = cfg.lambda_identity > 0
+        discriminators = [self.raw["D_A"], self.raw["D_B"]]
+
+        set_requires_grad(discriminators, False)
+        opt_g = self.optimizers["G"]
+        opt_g.zero_grad(set_to_none=True)
+        with self.autocast():
+            fake_b, idt_a = self._generate_pair(n["G_A"], real_a, real_b if use_idt else None)
+            fake_a, idt_b = self._generate_pair(n["G_B"], real_b, real_a if use_idt else None)
+            rec_a = n["G_B"](fake_b)
+            rec_b = n["G_A"](fake_a)
+            pred_b, pred_a = self.raw["D_A"](fake_b), self.raw["D_B"](fake_a)
+        losses = {
+            "G_A": generator_loss(cfg.gan_mode, pred_b),
+            "G_B": generator_loss(cfg.gan_mode, pred_a),
+            "cycle_A": l1(rec_a, real_a) * lam,
+            "cycle_B": l1(rec_b, real_b) * lam,
+        }
+        if use_idt:
+            losses["idt_A"] = l1(idt_a, real_b) * lam_idt
+            losses["idt_B"] = l1(idt_b, real_a) * lam_idt
+        loss_g = sum(losses.values())
+        loss_g.backward()
+        opt_g.step()
+        losses["G"] = loss_g
+
+        set_requires_grad(discriminators, True)
+        opt_d = self.optimizers["D"]
+        opt_d.zero_grad(set_to_none=True)
+        with self.autocast():
+            loss_da = self._d_loss(n["D_A"], real_b, self.pools["B"].query(fake_b))
+            loss_db = self._d_loss(n["D_B"], real_a, self.pools["A"].query(fake_a))
+        (loss_da + loss_db).backward()
+        opt_d.step()
+        losses["D_A"], losses["D_B"] = loss_da, loss_db
+        return {k: v.detach() for k, v in losses.items()}
+
+    @torch.no_grad()
+    def visuals(self, source: torch.Tensor) -> dict[str, torch.Tensor]:
+        """Translated and reconstructed (G_B(G_A(source))) images."""
+        fake = self.translate(source)
+        net = self.raw["G_B"]
+        was_training = net.training
+        net.eval()
+        with self.autocast():
+            rec = net(self.prepare(fake)).float().cpu()
+        net.train(was_training)
+        return {"translated": fake, "reconstructed": rec}
+
+    def extra_state(self) -> dict:
+        """Image pools (contents and RNG)."""
+        return {"pools": {k: p.state_dict() for k, p in self.pools.items()}}
+
+    def load_extra_state(self, state: dict) -> None:
+        """Restore image pools."""
+        for k, p in state.get("pools", {}).items():
+            self.pools[k].load_state_dict(p, self.rt.device)

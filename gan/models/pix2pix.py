@@ -1,0 +1,84 @@
+"""Pix2Pix on random pairs: conditional PatchGAN + lambda_L1 * L1(G(source), paired target)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import torch
+
+from gan.config import require_positive
+from gan.losses import discriminator_loss, generator_loss, l1
+from gan.models.base import (
+    DiscriminatorConfig,
+    GeneratorConfig,
+    Runtime,
+    TranslationModel,
+    set_requires_grad,
+)
+from gan.networks import build_discriminator, build_generator
+
+
+@dataclass
+class Pix2PixConfig:
+    """`model.*` for pix2pix (configs/model/pix2pix.yaml mirrors these fields)."""
+
+    generator: GeneratorConfig = field(default_factory=GeneratorConfig)
+    discriminator: DiscriminatorConfig = field(default_factory=DiscriminatorConfig)
+    init_type: str = "normal"
+    init_gain: float = 0.02
+    gan_mode: str = "vanilla"
+    lambda_L1: float = 100.0  # noqa: N815 - reference name, also the config key
+
+
+class Pix2PixModel(TranslationModel):
+    """G: source -> target; D sees (source, image) concatenated (6 channels)."""
+
+    name = "pix2pix"
+    config_cls = Pix2PixConfig
+
+    def __init__(self, cfg: Pix2PixConfig, rt: Runtime, seed: int) -> None:
+        super().__init__(cfg, rt, seed)
+        require_positive("model.lambda_L1", cfg.lambda_L1, allow_zero=True)
+        self.add_net("G", build_generator(cfg.generator.spec()))
+        self.add_net("D", build_discriminator(cfg.discriminator.spec(in_channels=6)))
+        self.add_optimizer("G", ["G"])
+        self.add_optimizer("D", ["D"])
+
+    def train_step(self, batch: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+        """D step on (real pair, detached fake), then G step reusing the same fake."""
+        cfg, G, D = self.cfg, self.nets["G"], self.nets["D"]
+        src, tgt = self.prepare(batch["source"]), self.prepare(batch["target"])
+        with self.autocast():
+            fake = G(src)
+
+        set_requires_grad([self.raw["D"]], True)
+        opt_d = self.optimizers["D"]
+        opt_d.zero_grad(set_to_none=True)
+        with self.autocast():
+            pred_fake = D(torch.cat([src, fake.detach()], 1))
+            pred_real = D(torch.cat([src, tgt], 1))
+        d_real, d_fake = discriminator_loss(cfg.gan_mode, pred_real, pred_fake)
+        loss_d = 0.5 * (d_real + d_fake)
+        loss_d.backward()
+        opt_d.step()
+
+        set_requires_grad([self.raw["D"]], False)
+        opt_g = self.optimizers["G"]
+        opt_g.zero_grad(set_to_none=True)
+        with self.autocast():
+            pred = self.raw["D"](torch.cat([src, fake], 1))
+        g_gan = generator_loss(cfg.gan_mode, pred)
+        g_l1 = l1(fake, tgt) * cfg.lambda_L1
+        loss_g = g_gan + g_l1
+        loss_g.backward()
+        opt_g.step()
+        set_requires_grad([self.raw["D"]], True)
+        losses = {
+            "G_GAN": g_gan,
+            "G_L1": g_l1,
+            "G": loss_g,
+            "D_real": d_real,
+            "D_fake": d_fake,
+            "D": loss_d,
+        }
+        return {k: v.detach() for k, v in losses.items()}

@@ -1,0 +1,265 @@
+"""Generator and discriminator architectures, norm layers and weight initialisation."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+
+import torch
+from torch import nn
+
+
+@dataclass(frozen=True)
+class GeneratorSpec:
+    """Everything needed to rebuild a generator (stored inside checkpoints)."""
+
+    arch: str = "unet"  # unet | resnet
+    in_channels: int = 3
+    out_channels: int = 3
+    ngf: int = 64
+    norm: str = "batch"  # batch | instance | none
+    dropout: bool = True
+    num_downs: int = 8  # unet depth: image side must be a multiple of 2**num_downs
+    n_blocks: int = 9  # resnet residual blocks (6 or 9 in the reference)
+    upsample: str = "deconv"  # deconv | resize (resize-then-convolve, no checkerboard)
+
+    def to_dict(self) -> dict:
+        """Plain dict for serialisation."""
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class DiscriminatorSpec:
+    """Discriminator architecture settings."""
+
+    arch: str = "patch"  # patch | pixel
+    in_channels: int = 3
+    ndf: int = 64
+    n_layers: int = 3
+    norm: str = "batch"
+
+
+def norm_layer(kind: str) -> Callable[[int], nn.Module]:
+    """Factory for a normalisation layer by name."""
+    if kind == "batch":
+        return functools.partial(nn.BatchNorm2d, affine=True, track_running_stats=True)
+    if kind == "instance":
+        return functools.partial(nn.InstanceNorm2d, affine=False, track_running_stats=False)
+    if kind == "none":
+        return lambda _channels: nn.Identity()
+    raise ValueError(f"unknown norm {kind!r} (batch|instance|none)")
+
+
+def conv_bias(kind: str) -> bool:
+    """BatchNorm has its own shift, so convolutions before it need no bias."""
+    return kind != "batch"
+
+
+def up_block(in_ch: int, out_ch: int, mode: str, bias: bool) -> nn.Module:
+    """2x upsampling convolution: transposed conv, or nearest resize then 3x3 conv."""
+    if mode == "deconv":
+        return nn.ConvTranspose2d(in_ch, out_ch, 4, stride=2, padding=1, bias=bias)
+    if mode == "resize":
+        return nn.Sequential(
+            nn.Upsample(scale_factor=2, mode="nearest"),
+            nn.Conv2d(in_ch, out_ch, 3, padding=1, padding_mode="reflect", bias=bias),
+        )
+    raise ValueError(f"unknown upsample {mode!r} (deconv|resize)")
+
+
+class UnetGenerator(nn.Module):
+    """U-Net: num_downs stride-2 encoder convs, mirrored decoder, skip connections by concat."""
+
+    def __init__(self, spec: GeneratorSpec) -> None:
+        super().__init__()
+        n, ngf, norm = spec.num_downs, spec.ngf, norm_layer(spec.norm)
+        if n < 2:
+            raise ValueError("unet num_downs must be >= 2")
+        bias = conv_bias(spec.norm)
+        ch = [min(ngf * 2**i, ngf * 8) for i in range(n)]
+        self.downs = nn.ModuleList()
+        for i in range(n):
+            layers: list[nn.Module] = [] if i == 0 else [nn.LeakyReLU(0.2, True)]
+            in_ch = spec.in_channels if i == 0 else ch[i - 1]
+            layers.append(nn.Conv2d(in_ch, ch[i], 4, stride=2, padding=1, bias=bias))
+            if 0 < i < n - 1:
+                layers.append(norm(ch[i]))
+            self.downs.append(nn.Sequential(*layers))
+        self.ups = nn.ModuleList()
+        for i in reversed(range(n)):
+            in_ch = ch[i] if i == n - 1 else ch[i] * 2
+            out_ch = spec.out_channels if i == 0 else ch[i - 1]
+            layers = [nn.ReLU(True), up_block(in_ch, out_ch, spec.upsample, bias or i == 0)]
+            if i == 0:
+                layers.append(nn.Tanh())
+            else:
+                layers.append(norm(out_ch))
+                if spec.dropout and 4 <= i < n - 1:
+                    layers.append(nn.Dropout(0.5))
+            self.ups.append(nn.Sequential(*layers))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """Translate a batch (N, C, H, W); H and W must be multiples of 2**num_downs."""
+        skips = []
+        for down in self.downs:
+            x = down(x)
+            skips.append(x)
+        x = self.ups[0](skips.pop())
+        for up in self.ups[1:]:
+            x = up(torch.cat([skips.pop(), x], 1))
+        return x
+
+
+class ResnetBlock(nn.Module):
+    """Two reflect-padded 3x3 convs with a residual connection."""
+
+    def __init__(
+        self, dim: int, norm: Callable[[int], nn.Module], dropout: bool, bias: bool
+    ) -> None:
+        super().__init__()
+        layers: list[nn.Module] = [
+            nn.Conv2d(dim, dim, 3, padding=1, padding_mode="reflect", bias=bias),
+            norm(dim),
+            nn.ReLU(True),
+        ]
+        if dropout:
+            layers.append(nn.Dropout(0.5))
+        layers += [nn.Conv2d(dim, dim, 3, padding=1, padding_mode="reflect", bias=bias), norm(dim)]
+        self.body = nn.Sequential(*layers)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """x + F(x)."""
+        return x + self.body(x)
+
+
+class ResnetGenerator(nn.Module):
+    """Johnson-style generator: 7x7 stem, two stride-2 downs, residual blocks, two ups."""
+
+    def __init__(self, spec: GeneratorSpec) -> None:
+        super().__init__()
+        ngf, norm, bias = spec.ngf, norm_layer(spec.norm), conv_bias(spec.norm)
+        layers: list[nn.Module] = [
+            nn.Conv2d(spec.in_channels, ngf, 7, padding=3, padding_mode="reflect", bias=bias),
+            norm(ngf),
+            nn.ReLU(True),
+        ]
+        for i in range(2):
+            mult = 2**i
+            layers += [
+                nn.Conv2d(ngf * mult, ngf * mult * 2, 3, stride=2, padding=1, bias=bias),
+                norm(ngf * mult * 2),
+                nn.ReLU(True),
+            ]
+        layers += [ResnetBlock(ngf * 4, norm, spec.dropout, bias) for _ in range(spec.n_blocks)]
+        for i in range(2):
+            mult = 2 ** (2 - i)
+            if spec.upsample == "deconv":
+                up = nn.ConvTranspose2d(
+                    ngf * mult, ngf * mult // 2, 3, stride=2, padding=1, output_padding=1, bias=bias
+                )
+            else:
+                up = up_block(ngf * mult, ngf * mult // 2, spec.upsample, bias)
+            layers += [up, norm(ngf * mult // 2), nn.ReLU(True)]
+        layers += [
+            nn.Conv2d(ngf, spec.out_channels, 7, padding=3, padding_mode="reflect"),
+            nn.Tanh(),
+        ]
+        self.model = nn.Sequential(*layers)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """Translate a batch (N, C, H, W); H and W must be multiples of 4."""
+        return self.model(x)
+
+
+class NLayerDiscriminator(nn.Module):
+    """PatchGAN: n_layers stride-2 convs, one real/fake logit per overlapping patch."""
+
+    def __init__(self, spec: DiscriminatorSpec) -> None:
+        super().__init__()
+        ndf, norm, bias = spec.ndf, norm_layer(spec.norm), conv_bias(spec.norm)
+        layers: list[nn.Module] = [
+            nn.Conv2d(spec.in_channels, ndf, 4, stride=2, padding=1),
+            nn.LeakyReLU(0.2, True),
+        ]
+        mult = 1
+        for n in range(1, spec.n_layers + 1):
+            prev, mult = mult, min(2**n, 8)
+            stride = 2 if n < spec.n_layers else 1
+            layers += [
+                nn.Conv2d(ndf * prev, ndf * mult, 4, stride=stride, padding=1, bias=bias),
+                norm(ndf * mult),
+                nn.LeakyReLU(0.2, True),
+            ]
+        layers.append(nn.Conv2d(ndf * mult, 1, 4, stride=1, padding=1))
+        self.model = nn.Sequential(*layers)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """Patch logits (N, 1, h, w)."""
+        return self.model(x)
+
+
+class PixelDiscriminator(nn.Module):
+    """1x1 PatchGAN (pixelGAN): classifies every pixel independently."""
+
+    def __init__(self, spec: DiscriminatorSpec) -> None:
+        super().__init__()
+        ndf, bias = spec.ndf, conv_bias(spec.norm)
+        self.model = nn.Sequential(
+            nn.Conv2d(spec.in_channels, ndf, 1),
+            nn.LeakyReLU(0.2, True),
+            nn.Conv2d(ndf, ndf * 2, 1, bias=bias),
+            norm_layer(spec.norm)(ndf * 2),
+            nn.LeakyReLU(0.2, True),
+            nn.Conv2d(ndf * 2, 1, 1),
+        )
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """Pixel logits (N, 1, H, W)."""
+        return self.model(x)
+
+
+def init_weights(net: nn.Module, kind: str = "normal", gain: float = 0.02) -> nn.Module:
+    """Initialise conv/linear weights (normal|xavier|kaiming|orthogonal) and norm scales."""
+    for m in net.modules():
+        name = type(m).__name__
+        if hasattr(m, "weight") and m.weight is not None and ("Conv" in name or "Linear" in name):
+            if kind == "normal":
+                nn.init.normal_(m.weight, 0.0, gain)
+            elif kind == "xavier":
+                nn.init.xavier_normal_(m.weight, gain=gain)
+            elif kind == "kaiming":
+                nn.init.kaiming_normal_(m.weight, a=0, mode="fan_in")
+            elif kind == "orthogonal":
+                nn.init.orthogonal_(m.weight, gain=gain)
+            else:
+                raise ValueError(f"unknown init {kind!r} (normal|xavier|kaiming|orthogonal)")
+            if getattr(m, "bias", None) is not None:
+                nn.init.zeros_(m.bias)
+        elif "BatchNorm2d" in name:
+            nn.init.normal_(m.weight, 1.0, gain)
+            nn.init.zeros_(m.bias)
+    return net
+
+
+def build_generator(spec: GeneratorSpec) -> nn.Module:
+    """Construct a generator from its spec."""
+    if spec.arch == "unet":
+        return UnetGenerator(spec)
+    if spec.arch == "resnet":
+        return ResnetGenerator(spec)
+    raise ValueError(f"unknown generator arch {spec.arch!r} (unet|resnet)")
+
+
+def build_discriminator(spec: DiscriminatorSpec) -> nn.Module:
+    """Construct a discriminator from its spec."""
+    if spec.arch == "patch":
+        return NLayerDiscriminator(spec)
+    if spec.arch == "pixel":
+        return PixelDiscriminator(spec)
+    raise ValueError(f"unknown discriminator arch {spec.arch!r} (patch|pixel)")
+
+
+def size_multiple(spec: GeneratorSpec) -> int:
+    """Image sides must be multiples of this for the generator to preserve shape."""
+    return 2**spec.num_downs if spec.arch == "unet" else 4

@@ -1,0 +1,544 @@
+"""`fridge-train`: Hydra entry point and training loop (single process or torchrun/DDP)."""
+
+from __future__ import annotations
+
+import logging
+import math
+import os
+import signal
+import sys
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import hydra
+import numpy as np
+import torch
+import torch.distributed as dist
+from omegaconf import DictConfig, OmegaConf
+from torch.utils.data import DataLoader
+from tqdm import tqdm
+
+from gan import checkpoint as ckpt
+from gan import cli
+from gan.cli import CONFIG_DIR, compose_from_cli
+from gan.config import ConfigError, TrainConfig, parse_train_config
+from gan.data import (
+    DataError,
+    EpochSampler,
+    ImageFolder,
+    RandomPairDataset,
+    TransformConfig,
+    UnpairedDataset,
+    eval_batch,
+    list_images,
+)
+from gan.logging_utils import RunLogger
+from gan.metrics import SWDSettings, fid_kid, load_inception, swd
+from gan.models import Runtime, TranslationModel, create_model, model_class
+from gan.networks import size_multiple
+
+log = logging.getLogger(__name__)
+
+PROG = "fridge-train"
+EXIT_CONFIG, EXIT_NONFINITE, EXIT_INTERRUPTED = cli.EXIT_CONFIG, 3, 130
+
+
+class NonFiniteLoss(RuntimeError):
+    """A loss became NaN or infinite."""
+
+
+@dataclass
+class DistInfo:
+    """Process-group facts for this process."""
+
+    rank: int = 0
+    world_size: int = 1
+    local_rank: int = 0
+
+    @property
+    def enabled(self) -> bool:
+        """True under torchrun with more than one process."""
+        return self.world_size > 1
+
+    @property
+    def main(self) -> bool:
+        """True on the process that logs and writes checkpoints."""
+        return self.rank == 0
+
+
+@dataclass
+class Progress:
+    """Position in training: completed steps, current epoch, batches done in that epoch."""
+
+    step: int = 0
+    epoch: int = 0
+    batch_in_epoch: int = 0
+    best: float | None = None
+    metrics: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass
+class TrainResult:
+    """What a finished (or stopped) run reports."""
+
+    run_dir: Path
+    step: int
+    metrics: dict[str, float]
+    best: float | None
+    last_checkpoint: Path | None
+
+
+def dist_from_env() -> DistInfo:
+    """Read torchrun's environment (RANK, WORLD_SIZE, LOCAL_RANK)."""
+    return DistInfo(
+        rank=int(os.environ.get("RANK", 0)),
+        world_size=int(os.environ.get("WORLD_SIZE", 1)),
+        local_rank=int(os.environ.get("LOCAL_RANK", 0)),
+    )
+
+
+def select_device(name: str, info: DistInfo) -> torch.device:
+    """Resolve trainer.device (auto|cpu|cuda) to a torch.device for this rank."""
+    if name == "cuda" and not torch.cuda.is_available():
+        raise ConfigError("trainer.device: cuda requested but no CUDA device is available")
+    if name == "cuda" or (name == "auto" and torch.cuda.is_available()):
+        torch.cuda.set_device(info.local_rank)
+        return torch.device("cuda", info.local_rank)
+    return torch.device("cpu")
+
+
+def init_distributed(info: DistInfo, device: torch.device) -> None:
+    """Join the process group (nccl on GPU, gloo on CPU) when launched by torchrun."""
+    if info.enabled and not dist.is_initialized():
+        dist.init_process_group("nccl" if device.type == "cuda" else "gloo")
+
+
+def seed_everything(seed: int) -> None:
+    """Seed Python, NumPy and torch."""
+    import random
+
+    random.seed(seed)
+    np.random.seed(seed % 2**32)
+    torch.manual_seed(seed)
+
+
+def make_runtime(cfg: TrainConfig, device: torch.device, info: DistInfo) -> Runtime:
+    """Runtime settings from the trainer config."""
+    t = cfg.trainer
+    cl = t.channels_last.lower()
+    return Runtime(
+        device=device,
+        bf16=t.precision == "bf16",
+        channels_last=cl == "true" or (cl == "auto" and device.type == "cuda"),
+        compile=t.compile,
+        distributed=info.enabled,
+        lr=t.lr,
+        betas=(t.beta1, t.beta2),
+        max_steps=t.max_steps,
+        lr_constant_fraction=t.lr_constant_fraction,
+    )
+
+
+def check_image_size(cfg: TrainConfig) -> None:
+    """The training crop must suit the generator's down/upsampling."""
+    spec = model_class(cfg.model.get("name")).parse_config(cfg.model).generator.spec()
+    mult = size_multiple(spec)
+    if cfg.data.image_size % mult:
+        raise ConfigError(
+            f"data.image_size: {cfg.data.image_size} is not a multiple of {mult} "
+            f"(required by {spec.arch} generator with num_downs={spec.num_downs})"
+        )
+
+
+def loss_values(losses: dict[str, torch.Tensor]) -> tuple[dict[str, float], str | None]:
+    """Losses as floats (one device sync) and a description of the first non-finite one."""
+    names = list(losses)
+    values = torch.stack([losses[k].float() for k in names]).cpu().tolist()
+    out = dict(zip(names, values, strict=True))
+    bad = next((f"loss {k} is {v}" for k, v in out.items() if not math.isfinite(v)), None)
+    return out, bad
+
+
+def broadcast_object(obj: Any, info: DistInfo) -> Any:
+    """Rank 0's value of `obj` on every rank (identity without a process group)."""
+    if not info.enabled:
+        return obj
+    box = [obj]
+    dist.broadcast_object_list(box, src=0)
+    return box[0]
+
+
+@contextmanager
+def stop_signals(flag: dict[str, int]):
+    """On SIGTERM/SIGINT record the signal instead of dying; restore handlers afterwards."""
+
+    def handler(signum: int, _frame: Any) -> None:
+        flag["signal"] = signum
+
+    previous = {}
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        with suppress(ValueError):  # not the main thread: no handler
+            previous[sig] = signal.signal(sig, handler)
+    try:
+        yield flag
+    finally:
+        for sig, old in previous.items():
+            signal.signal(sig, old)
+
+
+class Trainer:
+    """Owns data, model, logger and checkpoints for one run folder."""
+
+    def __init__(self, cfg: TrainConfig, raw_cfg: dict, run_dir: Path, info: DistInfo) -> None:
+        self.cfg, self.raw_cfg, self.run_dir, self.info = cfg, raw_cfg, Path(run_dir), info
+        self.device = select_device(cfg.trainer.device, info)
+        init_distributed(info, self.device)
+        if self.device.type == "cuda":
+            torch.backends.cudnn.benchmark = not cfg.trainer.deterministic
+            torch.backends.cuda.matmul.allow_tf32 = True
+            torch.backends.cudnn.allow_tf32 = True
+        check_image_size(cfg)
+        self.ckpt_dir = self.run_dir / "checkpoints"
+        seed_everything(cfg.seed)
+        self.rt = make_runtime(cfg, self.device, info)
+        self.model: TranslationModel = create_model(cfg.model, self.rt, cfg.seed)
+        if info.enabled:
+            torch.manual_seed(cfg.seed + 7919 * info.rank)
+        self._build_data()
+        self.progress = Progress()
+        self.last_path: Path | None = None
+        self.saved_step = -1
+        self.inception = None
+        self.untranslated: dict[str, float] = {}
+
+    def _build_data(self) -> None:
+        """Domains, training dataset/sampler and fixed evaluation batches."""
+        d, name = self.cfg.data, self.cfg.model["name"]
+        self.tf = TransformConfig(d.image_size, d.load_size, d.preprocess, d.flip)
+        self.source = ImageFolder(d.source_dir, "source")
+        self.target = ImageFolder(d.target_dir, "target")
+        ds_cls = RandomPairDataset if name == "pix2pix" else UnpairedDataset
+        self.dataset = ds_cls(self.source, self.target, self.tf, self.cfg.seed)
+        self.sampler = EpochSampler(
+            len(self.dataset), self.cfg.seed, self.info.rank, self.info.world_size
+        )
+        bs = self.cfg.trainer.batch_size
+        self.drop_last = self.sampler.per_rank >= bs
+        self.steps_per_epoch = self.sampler.per_rank // bs if self.drop_last else 1
+        n_eval = self.cfg.metrics.eval_images
+        self.eval_source = eval_batch(self.source, self.tf, n_eval)
+        self.eval_target = eval_batch(self.target, self.tf, n_eval)
+
+    def loader(self) -> DataLoader:
+        """DataLoader for the current epoch, skipping batches already trained on."""
+        p, t = self.progress, self.cfg.trainer
+        self.dataset.set_epoch(p.epoch)
+        self.sampler.set_epoch(p.epoch, skip=p.batch_in_epoch * t.batch_size)
+        workers = self.cfg.data.num_workers
+        return DataLoader(
+            self.dataset,
+            batch_size=t.batch_size,
+            sampler=self.sampler,
+            num_workers=workers,
+            pin_memory=self.device.type == "cuda",
+            drop_last=self.drop_last,
+            generator=torch.Generator().manual_seed(self.cfg.seed + p.epoch),
+            persistent_workers=False,
+            prefetch_factor=4 if workers else None,
+        )
+
+    # ----------------------------------------------------------------- checkpoints
+    def payload(self) -> dict:
+        """Everything for exact resumption plus the standalone generator."""
+        p = self.progress
+        return {
+            "format_version": ckpt.FORMAT_VERSION,
+            "model_name": self.model.name,
+            "step": p.step,
+            "epoch": p.epoch,
+            "batch_in_epoch": p.batch_in_epoch,
+            "best": p.best,
+            "metrics": p.metrics,
+            "model": self.model.state_dict(),
+            "rng": ckpt.rng_state(),
+            "config": self.raw_cfg,
+            "generator": self.model.export_generator(),
+        }
+
+    def save(self, name: str = "last.pt", payload: dict | None = None) -> Path | None:
+        """Atomically write a checkpoint on the main rank; others wait."""
+        path = None
+        if self.info.main:
+            path = ckpt.save_atomic(payload or self.payload(), self.ckpt_dir / name)
+            log.info("saved %s (step %d)", path, self.progress.step)
+            if name == "last.pt":
+                self.last_path = path
+        if name == "last.pt":
+            self.saved_step = self.progress.step
+        self.barrier()
+        return path
+
+    def resume(self) -> None:
+        """Load state per trainer.resume (auto|none|PATH)."""
+        path = (
+            ckpt.resolve_resume(self.cfg.trainer.resume, self.run_dir) if self.info.main else None
+        )
+        path = self.broadcast(path)
+        if path is None:
+            return
+        payload = ckpt.load(path)
+        if payload.get("model_name") != self.model.name:
+            raise ConfigError(
+                f"trainer.resume: {path} holds a {payload.get('model_name')} run, not {self.model.name}"
+            )
+        self.model.load_state_dict(payload["model"])
+        for sched in self.model.schedulers.values():
+            for fn in sched.lr_lambdas:
+                fn.constant = int(self.rt.max_steps * self.rt.lr_constant_fraction)
+                fn.total = self.rt.max_steps
+        ckpt.set_rng_state(payload["rng"])
+        if self.info.enabled:
+            torch.manual_seed(self.cfg.seed + 7919 * self.info.rank + payload["step"])
+        self.progress = Progress(
+            payload["step"],
+            payload["epoch"],
+            payload["batch_in_epoch"],
+            payload["best"],
+            payload["metrics"],
+        )
+        self.last_path = Path(path)
+        self.saved_step = payload["step"] if Path(path).parent == self.ckpt_dir else -1
+        log.info("resumed from %s at step %d (epoch %d)", path, payload["step"], payload["epoch"])
+
+    # ----------------------------------------------------------------- distributed helpers
+    def barrier(self) -> None:
+        """Synchronise ranks (no-op single process)."""
+        if self.info.enabled:
+            dist.barrier()
+
+    def broadcast(self, obj: Any) -> Any:
+        """Rank 0's value of `obj` on every rank."""
+        return broadcast_object(obj, self.info)
+
+    def any_rank(self, *flags: bool) -> list[bool]:
+        """For each flag: True if it is set on any rank."""
+        if not self.info.enabled:
+            return list(flags)
+        t = torch.tensor([int(f) for f in flags], device=self.device)
+        dist.all_reduce(t)
+        return [bool(v) for v in t.tolist()]
+
+    # ----------------------------------------------------------------- evaluation
+    def evaluate(self) -> dict[str, float]:
+        """SWD (and FID/KID when Inception weights are set) of translated and raw renders."""
+        m = self.cfg.metrics
+        settings = SWDSettings(
+            m.swd_patches_per_image,
+            m.swd_patch_size,
+            m.swd_projections,
+            m.swd_repeats,
+            m.swd_min_size,
+        )
+        fake = self.model.translate(
+            self.eval_source, batch_size=max(1, self.cfg.trainer.batch_size)
+        )
+        out = {"swd": swd(fake, self.eval_target, settings, self.cfg.seed).mean}
+        if not self.untranslated:
+            self.untranslated["swd_untranslated"] = swd(
+                self.eval_source, self.eval_target, settings, self.cfg.seed
+            ).mean
+            if self.inception is not None:
+                raw = fid_kid(
+                    self.eval_source,
+                    self.eval_target,
+                    self.inception,
+                    m.kid_subset_size,
+                    self.cfg.seed,
+                )
+                self.untranslated.update({f"{k}_untranslated": v for k, v in raw.items()})
+        if self.inception is not None:
+            out.update(
+                fid_kid(fake, self.eval_target, self.inception, m.kid_subset_size, self.cfg.seed)
+            )
+        out.update(self.untranslated)
+        return out
+
+    def log_images(self, logger: RunLogger) -> None:
+        """Source / translated / (reconstructed) / target grids."""
+        n = self.cfg.trainer.grid_images
+        src = self.eval_source[:n]
+        grids = {"source": src, **self.model.visuals(src), "target": self.eval_target[:n]}
+        logger.images(grids, self.progress.step)
+
+    # ----------------------------------------------------------------- main loop
+    def fit(self) -> TrainResult:
+        """Train until max_steps/max_epochs, a stop signal, or a non-finite loss."""
+        t, p = self.cfg.trainer, self.progress
+        self.resume()
+        p = self.progress
+        if self.info.main:
+            self.inception = load_inception(self.cfg.metrics.inception_weights, self.device)
+        logger = RunLogger(self.run_dir, enabled=self.info.main, purge_step=p.step or None)
+        flag: dict[str, int] = {}
+        bar = tqdm(
+            total=t.max_steps,
+            initial=p.step,
+            desc=f"{self.model.name}",
+            disable=not self.info.main,
+            dynamic_ncols=True,
+            leave=False,
+        )
+        self.model.train_mode(True)
+        try:
+            with stop_signals(flag):
+                while p.step < t.max_steps and (t.max_epochs is None or p.epoch < t.max_epochs):
+                    for batch in self.loader():
+                        losses = self.model.train_step(batch)
+                        p.step += 1
+                        p.batch_in_epoch += 1
+                        values, bad = loss_values(losses)
+                        any_bad, stop = self.any_rank(bad is not None, "signal" in flag)
+                        if any_bad:
+                            raise NonFiniteLoss(
+                                f"{bad or 'a loss on another rank is non-finite'} at step {p.step}"
+                            )
+                        lrs = self.model.learning_rates()
+                        self.model.step_schedulers()
+                        self.after_step(logger, values, lrs)
+                        bar.update(1)
+                        if stop:
+                            return self.interrupted(flag.get("signal", signal.SIGTERM), logger)
+                        if p.step >= t.max_steps:
+                            break
+                    else:
+                        p.epoch += 1
+                        p.batch_in_epoch = 0
+                if self.saved_step != p.step:
+                    self.save()
+        finally:
+            bar.close()
+            self.report_skipped()
+        self.finish(logger)
+        return TrainResult(self.run_dir, p.step, dict(p.metrics), p.best, self.last_path)
+
+    def after_step(
+        self, logger: RunLogger, values: dict[str, float], lrs: dict[str, float]
+    ) -> None:
+        """Per-step logging, periodic images, evaluation and checkpoints."""
+        t, p = self.cfg.trainer, self.progress
+        if p.step % t.log_every == 0:
+            logger.scalars(values, p.step, "loss/")
+            logger.scalars(lrs, p.step, "lr/")
+        if self.info.main and (p.step % t.image_every == 0 or p.step == 1):
+            self.log_images(logger)
+        save_best = False
+        if p.step % t.eval_every == 0 or p.step == t.max_steps:
+            if self.info.main:
+                p.metrics = self.evaluate()
+                logger.scalars(p.metrics, p.step, "metrics/")
+                score = p.metrics.get(t.monitor)
+                if score is not None and (p.best is None or score < p.best):
+                    p.best, save_best = score, True
+                log.info(
+                    "step %d: %s", p.step, ", ".join(f"{k}={v:.4g}" for k, v in p.metrics.items())
+                )
+            save_best = self.broadcast(save_best)
+        if p.step % t.checkpoint_every == 0 or save_best:
+            payload = self.payload() if self.info.main else None
+            self.save("last.pt", payload)
+            if save_best:
+                self.save("best.pt", payload)
+
+    def interrupted(self, signum: int, logger: RunLogger) -> TrainResult:
+        """Save last.pt and exit after SIGTERM/SIGINT."""
+        self.save()
+        logger.close()
+        name = signal.Signals(signum).name
+        log.warning("stopped by %s at step %d; saved %s", name, self.progress.step, self.last_path)
+        raise SystemExit(128 + signum if signum != signal.SIGINT else EXIT_INTERRUPTED)
+
+    def report_skipped(self) -> None:
+        """Log how many corrupt files were skipped."""
+        skipped = len(self.source.skipped) + len(self.target.skipped)
+        if skipped and self.info.main:
+            log.warning("skipped %d corrupt image file(s) in total", skipped)
+
+    def finish(self, logger: RunLogger) -> None:
+        """HParams summary and close the event file."""
+        p = self.progress
+        if self.info.main:
+            final = {f"hparams/{k}": v for k, v in p.metrics.items()}
+            if p.best is not None:
+                final[f"hparams/best_{self.cfg.trainer.monitor}"] = p.best
+            logger.hparams(self.raw_cfg, final, p.step)
+        logger.close()
+
+
+def run_training(raw_cfg: dict, run_dir: str | Path) -> TrainResult:
+    """Validate a resolved config dict and train into `run_dir` (library entry point)."""
+    cfg = parse_train_config(raw_cfg)
+    info = dist_from_env()
+    run_dir = Path(run_dir)
+    trainer = Trainer(cfg, {k: v for k, v in raw_cfg.items() if k != "hydra"}, run_dir, info)
+    return trainer.fit()
+
+
+def fail(message: str, code: int = EXIT_CONFIG) -> None:
+    """Print a one-line error and exit non-zero."""
+    cli.fail(PROG, message, code)
+
+
+@hydra.main(version_base="1.3", config_path=CONFIG_DIR, config_name="train")
+def hydra_main(cfg: DictConfig) -> float | None:
+    """Hydra task: one training run in Hydra's output folder."""
+    from hydra.core.hydra_config import HydraConfig
+
+    run_dir = Path(HydraConfig.get().runtime.output_dir)
+    raw = OmegaConf.to_container(cfg, resolve=True)
+    info = dist_from_env()
+    try:
+        if info.enabled:
+            init_distributed(info, select_device(raw["trainer"]["device"], info))
+            run_dir = Path(broadcast_object(str(run_dir), info))
+        result = run_training(raw, run_dir)
+    except (ConfigError, DataError, ckpt.CheckpointError) as exc:
+        fail(str(exc))
+    except NonFiniteLoss as exc:
+        last = run_dir / "checkpoints" / "last.pt"
+        kept = (
+            f"last good checkpoint kept: {last}" if last.is_file() else "no checkpoint written yet"
+        )
+        fail(f"{exc}; stopping ({kept})", EXIT_NONFINITE)
+    finally:
+        if dist.is_initialized():
+            dist.destroy_process_group()
+    return result.best
+
+
+def prevalidate(args: list[str]) -> None:
+    """Compose and validate the config from CLI overrides before Hydra creates a run folder."""
+    raw = compose_from_cli(PROG, "train", args)
+    if raw is None:
+        return
+    try:
+        cfg = parse_train_config(raw)
+        check_image_size(cfg)
+    except ConfigError as exc:
+        fail(str(exc))
+    for key in ("source_dir", "target_dir"):
+        try:
+            list_images(getattr(cfg.data, key))
+        except DataError as exc:
+            fail(f"data.{key}: {exc}")
+
+
+def main() -> None:
+    """Console script `fridge-train`."""
+    prevalidate(sys.argv[1:])
+    hydra_main()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,228 @@
+"""`fridge-translate`: run a trained generator over a render batch, writing a labeled batch."""
+
+from __future__ import annotations
+
+import json
+import logging
+import shutil
+import sys
+import tempfile
+from collections import defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+
+import hydra
+import torch
+import torch.nn.functional as F
+from omegaconf import DictConfig, OmegaConf
+from PIL import Image
+from tqdm import tqdm
+
+from gan import checkpoint as ckpt
+from gan import cli
+from gan.cli import CONFIG_DIR, compose_from_cli
+from gan.config import ConfigError, from_mapping, require_choice, require_positive
+from gan.data import DataError, list_images, load_rgb, pil_to_tensor, tensor_to_uint8
+from gan.models.base import rebuild_generator
+from gan.networks import GeneratorSpec, size_multiple
+
+log = logging.getLogger(__name__)
+
+PROG = "fridge-translate"
+SAVE_OPTIONS = {
+    ".png": {},
+    ".jpg": {"quality": 95},
+    ".jpeg": {"quality": 95},
+    ".webp": {"quality": 95},
+}
+
+
+@dataclass
+class TranslateConfig:
+    """`fridge-translate` options (configs/translate.yaml)."""
+
+    checkpoint: str
+    input_dir: str
+    out_dir: str
+    batch_size: int = 4
+    device: str = "auto"
+    precision: str = "32"
+    overwrite: bool = False
+
+    def validate(self) -> None:
+        """Check choices and ranges."""
+        require_positive("batch_size", self.batch_size)
+        require_choice("device", self.device, ("auto", "cpu", "cuda"))
+        require_choice("precision", self.precision, ("32", "bf16"))
+
+
+def pad_to_multiple(x: torch.Tensor, multiple: int) -> torch.Tensor:
+    """Pad bottom/right so H and W are multiples of `multiple` (reflect when possible)."""
+    h, w = x.shape[-2:]
+    ph, pw = (-h) % multiple, (-w) % multiple
+    if not ph and not pw:
+        return x
+    mode = "reflect" if ph < h and pw < w else "replicate"
+    return F.pad(x, (0, pw, 0, ph), mode=mode)
+
+
+@torch.no_grad()
+def translate_tensor(
+    net: torch.nn.Module, spec: GeneratorSpec, x: torch.Tensor, bf16: bool = False
+) -> torch.Tensor:
+    """Translate (N, 3, H, W) in [-1, 1] at any size: pad for the network, crop back."""
+    h, w = x.shape[-2:]
+    device = next(net.parameters()).device
+    padded = pad_to_multiple(x.to(device), size_multiple(spec))
+    with torch.autocast(device.type, dtype=torch.bfloat16, enabled=bf16):
+        out = net(padded)
+    return out[..., :h, :w].float().cpu()
+
+
+def save_image(array, path: Path) -> None:
+    """Write an HxWx3 uint8 array in the format given by the file suffix."""
+    Image.fromarray(array).save(path, **SAVE_OPTIONS.get(path.suffix.lower(), {}))
+
+
+def translate_files(
+    net: torch.nn.Module,
+    spec: GeneratorSpec,
+    files: list[Path],
+    out_dir: Path,
+    batch_size: int,
+    bf16: bool,
+) -> None:
+    """Translate image files into `out_dir` under the same names, batching equal sizes."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    with tqdm(total=len(files), desc="translate", unit="img", dynamic_ncols=True) as bar:
+        for start in range(0, len(files), batch_size):
+            chunk = files[start : start + batch_size]
+            groups: dict[tuple[int, int], list[tuple[Path, torch.Tensor]]] = defaultdict(list)
+            for file in chunk:
+                t = pil_to_tensor(load_rgb(file))
+                groups[tuple(t.shape[-2:])].append((file, t))
+            for items in groups.values():
+                out = translate_tensor(net, spec, torch.stack([t for _, t in items]), bf16)
+                for (file, _), img in zip(items, out, strict=True):
+                    save_image(tensor_to_uint8(img), out_dir / file.name)
+            bar.update(len(chunk))
+
+
+def rewrite_annotations(src: Path, dst: Path, names: set[str], provenance: dict) -> None:
+    """Copy COCO annotations, pointing every image at `images/<name>` and noting provenance."""
+    try:
+        coco = json.loads(src.read_text())
+    except (OSError, json.JSONDecodeError) as exc:
+        raise DataError(f"{src}: cannot read COCO annotations ({exc})") from exc
+    for entry in coco.get("images", []):
+        name = Path(entry["file_name"]).name
+        if name not in names:
+            raise DataError(f"{src}: image {entry['file_name']!r} has no file in images/")
+        entry["file_name"] = f"images/{name}"
+    info = coco.get("info") if isinstance(coco.get("info"), dict) else {}
+    info["translation"] = provenance
+    coco["info"] = info
+    dst.write_text(json.dumps(coco, indent=1))
+
+
+def copy_labels(src: Path, dst: Path) -> None:
+    """Copy everything of a batch except images/ and annotations.json (masks, meta, ...)."""
+    for entry in src.iterdir():
+        if entry.name in ("images", "annotations.json"):
+            continue
+        if entry.is_dir():
+            shutil.copytree(entry, dst / entry.name)
+        else:
+            shutil.copy2(entry, dst / entry.name)
+
+
+def load_translator(
+    path: str | Path, device: torch.device
+) -> tuple[torch.nn.Module, GeneratorSpec, dict]:
+    """Source-to-target generator from a checkpoint, plus a provenance record."""
+    payload = ckpt.load(path)
+    net, spec = rebuild_generator(payload["generator"])
+    info = {
+        "checkpoint": str(path),
+        "model": payload.get("model_name"),
+        "step": payload.get("step"),
+    }
+    return net.to(device), spec, info
+
+
+def pick_device(name: str) -> torch.device:
+    """auto|cpu|cuda to a torch.device."""
+    if name == "cuda" and not torch.cuda.is_available():
+        raise ConfigError("device: cuda requested but no CUDA device is available")
+    return torch.device("cuda" if name != "cpu" and torch.cuda.is_available() else "cpu")
+
+
+def translate_batch(cfg: TranslateConfig) -> Path:
+    """Translate a render batch folder into a new batch folder; nothing is left half-written."""
+    cfg.validate()
+    src, out = Path(cfg.input_dir).expanduser(), Path(cfg.out_dir).expanduser()
+    if not (src / "images").is_dir():
+        raise DataError(f"input_dir: {src} is not a render batch folder (no images/)")
+    if out.resolve() == src.resolve():
+        raise ConfigError("out_dir: must differ from input_dir")
+    if out.exists() and any(out.iterdir()) and not cfg.overwrite:
+        raise ConfigError(f"out_dir: {out} already exists and is not empty (set overwrite=true)")
+    files = list_images(src / "images")
+    device = pick_device(cfg.device)
+    net, spec, provenance = load_translator(cfg.checkpoint, device)
+    provenance["source_batch"] = str(src)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent))
+    try:
+        translate_files(net, spec, files, tmp / "images", cfg.batch_size, cfg.precision == "bf16")
+        copy_labels(src, tmp)
+        if (src / "annotations.json").is_file():
+            rewrite_annotations(
+                src / "annotations.json",
+                tmp / "annotations.json",
+                {f.name for f in files},
+                provenance,
+            )
+        if out.exists():
+            shutil.rmtree(out)
+        tmp.rename(out)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    log.info("translated %d images from %s into %s", len(files), src, out)
+    return out
+
+
+def fail(message: str) -> None:
+    """Print a one-line error and exit non-zero."""
+    cli.fail(PROG, message)
+
+
+@hydra.main(version_base="1.3", config_path=CONFIG_DIR, config_name="translate")
+def hydra_main(cfg: DictConfig) -> None:
+    """Hydra task for `fridge-translate`."""
+    from omegaconf.errors import MissingMandatoryValue
+
+    try:
+        raw = OmegaConf.to_container(cfg, resolve=True, throw_on_missing=True)
+    except MissingMandatoryValue as exc:
+        fail(f"{exc.full_key}: missing value (pass {exc.full_key}=...)")
+    try:
+        translate_batch(from_mapping(TranslateConfig, raw, ""))
+    except (ConfigError, DataError, ckpt.CheckpointError) as exc:
+        fail(str(exc))
+
+
+def main() -> None:
+    """Console script `fridge-translate`."""
+    raw = compose_from_cli(PROG, "translate", sys.argv[1:])
+    if raw is not None:
+        try:
+            from_mapping(TranslateConfig, raw, "").validate()
+        except ConfigError as exc:
+            fail(str(exc))
+    hydra_main()
+
+
+if __name__ == "__main__":
+    main()
