@@ -216,11 +216,18 @@ def new_material(name: str) -> tuple[bpy.types.Material, bpy.types.Node, bpy.typ
     return mat, bsdf, nt
 
 
+def linear(color: list[float]) -> tuple[float, float, float, float]:
+    """An sRGB colour from the params as a scene-linear RGBA tuple for shader sockets."""
+    c = np.clip(np.asarray(color[:3], float), 0.0, 1.0)
+    lin = np.where(c <= 0.04045, c / 12.92, ((c + 0.055) / 1.055) ** 2.4)
+    return (*(float(x) for x in lin), 1.0)
+
+
 def set_inputs(node: bpy.types.Node, **values) -> None:
-    """Set Principled inputs by name with underscores for spaces (Base_Color=...)."""
+    """Set node inputs by name, underscores for spaces (Base_Color=...); colours are sRGB."""
     for key, val in values.items():
         sock = node.inputs[key.replace("_", " ")]
-        sock.default_value = (*val[:3], 1.0) if isinstance(val, list | tuple) else val
+        sock.default_value = linear(val) if isinstance(val, list | tuple) else val
 
 
 def principled(name: str, color: list[float], roughness: float, **extra) -> bpy.types.Material:
@@ -273,7 +280,7 @@ def ramp(nt: bpy.types.NodeTree, stops: list[tuple[float, list[float]]], constan
         cr.elements.new(0.5)
     for el, (pos, col) in zip(cr.elements, stops, strict=True):
         el.position = pos
-        el.color = (*col[:3], 1.0)
+        el.color = linear(col)
     return node
 
 
@@ -301,7 +308,7 @@ def mix_rgb(nt: bpy.types.NodeTree, fac, a, b, blend: str = "MIX"):
         if isinstance(val, bpy.types.NodeSocket):
             nt.links.new(val, node.inputs[idx])
         elif isinstance(val, list | tuple):
-            node.inputs[idx].default_value = (*val[:3], 1.0)
+            node.inputs[idx].default_value = linear(val)
         else:
             node.inputs[idx].default_value = val
     return node.outputs[2]

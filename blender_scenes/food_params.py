@@ -578,6 +578,9 @@ def sample_food_params(cls: str, rng: np.random.Generator) -> dict:
     sampler = _SAMPLERS.get(cls)
     if sampler is None:
         raise ValueError(f"unknown food class {cls!r}; known classes: {', '.join(FOOD_CLASSES)}")
-    params = sampler(rng)
+    # One draw from the caller's stream, salted with the class: the caller's later draws do not
+    # depend on how many numbers a class consumes, and classes never share brands or palettes.
+    own = np.random.default_rng([int(rng.integers(0, 2**62)), FOOD_CLASSES.index(cls)])
+    params = sampler(own)
     params["class"] = cls
     return params

@@ -134,10 +134,16 @@ def centered_text(
     max_h: float,
     fill: RGB,
     stroke: RGB | None = None,
+    bold: bool = True,
 ) -> None:
-    """Draw `text` as large as fits, centred at `center`."""
+    """Draw `text` as large as fits, centred at `center` (bold unless told otherwise)."""
     f = fitted_font(draw, text, max_w, max_h)
-    sw = max(1, int(getattr(f, "size", 10) / 14)) if stroke is not None else 0
+    size = getattr(f, "size", 10)
+    if stroke is None:  # fake a bold face with a thin outline in the text colour
+        sw = int(size / 28) if bold else 0
+        stroke = fill
+    else:
+        sw = max(1, int(size / 14))
     draw.text(center, text, font=f, fill=fill, anchor="mm", stroke_width=sw, stroke_fill=stroke)
 
 
@@ -213,6 +219,7 @@ def barcode(draw: ImageDraw.ImageDraw, box: Box, rnd: random.Random) -> None:
         (x1 - x0) * 0.9,
         (y1 - y0) * 0.2,
         (10, 10, 10),
+        bold=False,
     )
 
 
@@ -359,7 +366,27 @@ def draw_boxed(img: Image.Image, label: dict, rnd: random.Random, box: Box) -> N
             front_panel(draw, pb, label, rnd)
         else:
             side_panel(draw, pb, label, rnd, i - 1)
-    draw.line([(p[0], y0) for p in panels[1:]], fill=cols[3], width=1)
+    if fill < 1.0:
+        roof(draw, (x0, y0, x1, int(y1 - (y1 - y0) * fill)), panels[0], label, rnd)
+
+
+def roof(draw: ImageDraw.ImageDraw, box: Box, front: Box, label: dict, rnd: random.Random) -> None:
+    """The gable roof / top band of a carton: a solid colour with a small brand above the front."""
+    cols = palette(label)
+    x0, y0, x1, y1 = box
+    bg = rnd.choice([cols[0], cols[2], cols[3]])
+    draw.rectangle(box, fill=bg)
+    draw.rectangle((x0, y1 - max(2, (y1 - y0) // 12), x1, y1), fill=cols[1])
+    fx0, _, fx1, _ = front
+    ink = contrast(bg, [cols[2], cols[3], cols[1]])
+    centered_text(
+        draw,
+        label["brand"],
+        ((fx0 + fx1) / 2, (y0 + y1) / 2),
+        (fx1 - fx0) * 0.7,
+        (y1 - y0) * 0.35,
+        ink,
+    )
 
 
 def draw_cylinder_wrap(img: Image.Image, label: dict, rnd: random.Random) -> None:
