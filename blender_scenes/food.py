@@ -769,17 +769,17 @@ def mix(a: list[float], b: list[float], t: float) -> list[float]:
 
 
 def lemon(b: MeshBuilder, p: dict) -> None:
-    """Lemon or lime lying along X: prolate body with pointed ends."""
+    """Lemon or lime lying along X: prolate body with a pointed nipple at each end."""
     length, d, _ = p["size"]
-    s = np.linspace(0, np.pi, 16)[1:-1]
-    xs = -np.cos(s) * length / 2
-    tip = p["tip"] * np.exp(-((np.sin(s) / 0.35) ** 2))
-    xs = xs * (1 + tip)
-    rs = d / 2 * np.sin(s) ** 0.9 * (1 + p["asymmetry"] * np.cos(s)) * (1 - 1.5 * tip)
+    s = np.pi * (0.5 - 0.5 * np.cos(np.linspace(0, np.pi, 18)[1:-1]))  # denser at the ends
+    near_pole = np.exp(-((np.sin(s) / 0.32) ** 2))
+    xs = -np.cos(s) * length / 2 * (1 + 1.6 * p["tip"] * near_pole)
+    rs = d / 2 * np.sin(s) ** 0.8 * (1 + p["asymmetry"] * np.cos(s)) * (1 - 0.45 * near_pole)
     pts = axis_body(xs, rs, 20, d)
-    peel = b.slot("peel", lambda n: skin(n, [(0.3, shade(p["color"], 0.9)), (0.7, p["color"])], 12.0,
-                                         p["roughness"], p["pore_scale"], 0.35)[0])  # fmt: skip
-    b.grid(pts, peel, caps=((xs[0] * 1.01 - 0.001, 0, d / 2), (xs[-1] * 1.01 + 0.001, 0, d / 2)))
+    stops = [(0.3, shade(p["color"], 0.88)), (0.7, p["color"])]
+    peel = b.slot("peel", lambda n: skin(n, stops, 12.0, p["roughness"], p["pore_scale"], 0.4)[0])
+    ends = xs[[0, -1]] + np.array([-0.0015, 0.0015])
+    b.grid(pts, peel, caps=((ends[0], 0, d / 2), (ends[1], 0, d / 2)))
 
 
 def egg(b: MeshBuilder, p: dict) -> None:

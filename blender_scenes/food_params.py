@@ -468,10 +468,10 @@ def lemon(rng: np.random.Generator) -> dict:
         "footprint": "box",
         "stackable": False,
         "lime": bool(lime),
-        "tip": r5(rng.uniform(0.06, 0.12) if not lime else rng.uniform(0.02, 0.05)),
+        "tip": r5(rng.uniform(0.08, 0.16) if not lime else rng.uniform(0.02, 0.05)),
         "asymmetry": r5(rng.uniform(-0.06, 0.06)),
-        "color": jitter(rng, [0.25, 0.5, 0.06] if lime else pick(rng, [[0.95, 0.82, 0.1],
-                        [0.98, 0.88, 0.2], [0.88, 0.8, 0.15]]), 0.05),
+        "color": jitter(rng, [0.25, 0.5, 0.06] if lime else pick(rng, [[0.98, 0.84, 0.04],
+                        [1.0, 0.88, 0.12], [0.92, 0.8, 0.08]]), 0.04),
         "pore_scale": r5(rng.uniform(500, 800)),
         "roughness": r5(rng.uniform(0.35, 0.5)),
     }  # fmt: skip
