@@ -207,6 +207,16 @@ class Trainer:
         if info.enabled:
             torch.manual_seed(cfg.seed + 7919 * info.rank)
         self._build_data()
+        log.info(
+            "%s: rank %d of %d on %s, precision %s, %d source / %d target images",
+            self.model.name,
+            info.rank,
+            info.world_size,
+            self.device,
+            cfg.trainer.precision,
+            len(self.source),
+            len(self.target),
+        )
         self.progress = Progress()
         self.last_path: Path | None = None
         self.saved_step = -1
@@ -468,6 +478,9 @@ class Trainer:
     def finish(self, logger: RunLogger) -> None:
         """HParams summary and close the event file."""
         p = self.progress
+        if self.info.enabled:
+            total = sum(float(t.double().sum()) for t in self.model.parameters())
+            log.info("rank %d parameter checksum %.10e", self.info.rank, total)
         if self.info.main:
             final = {f"hparams/{k}": v for k, v in p.metrics.items()}
             if p.best is not None:

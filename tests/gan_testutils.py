@@ -1,0 +1,97 @@
+"""Shared helpers for the gan tests: tiny image fixtures, config composition, CLI runs."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+REPO = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+REAL_PHOTOS = REPO / ".." / "shared" / "data" / "fridge_photos"
+
+TINY = [
+    "experiment=tiny",
+    "trainer.log_every=1",
+]
+
+
+def noise_image(
+    rng: np.random.Generator, w: int, h: int, tint: tuple[int, int, int]
+) -> Image.Image:
+    """Smooth-ish random RGB image with a colour cast (so domains differ)."""
+    base = rng.integers(0, 256, (h // 4 + 1, w // 4 + 1, 3), dtype=np.uint8)
+    img = Image.fromarray(base).resize((w, h), Image.BILINEAR)
+    arr = np.asarray(img).astype(np.int16) + np.array(tint, dtype=np.int16)
+    return Image.fromarray(np.clip(arr, 0, 255).astype(np.uint8))
+
+
+def make_render_batch(
+    root: Path, count: int = 6, size: tuple[int, int] = (48, 40), seed: int = 0
+) -> Path:
+    """A fake render batch: images/, 16-bit masks/, meta/ and a COCO annotations.json."""
+    rng = np.random.default_rng(seed)
+    for sub in ("images", "masks", "meta"):
+        (root / sub).mkdir(parents=True, exist_ok=True)
+    images, annotations = [], []
+    for i in range(count):
+        name = f"{i:06d}.png"
+        noise_image(rng, *size, (-40, 0, 40)).save(root / "images" / name)
+        mask = np.zeros(size[::-1], dtype=np.uint16)
+        mask[5:15, 5:20] = i + 1
+        Image.fromarray(mask).save(root / "masks" / name)
+        (root / "meta" / f"{i:06d}.json").write_text(json.dumps({"index": i}))
+        images.append({"id": i, "file_name": f"images/{name}", "width": size[0], "height": size[1]})
+        annotations.append(
+            {
+                "id": i,
+                "image_id": i,
+                "category_id": 1,
+                "bbox": [5, 5, 15, 10],
+                "area": 150,
+                "iscrowd": 0,
+            }
+        )
+    coco = {"images": images, "annotations": annotations, "categories": [{"id": 1, "name": "milk"}]}
+    (root / "annotations.json").write_text(json.dumps(coco))
+    return root
+
+
+def make_photo_folder(root: Path, count: int = 5, seed: int = 1) -> Path:
+    """Target photos of mixed sizes and formats (JPEG, PNG, WebP)."""
+    rng = np.random.default_rng(seed)
+    root.mkdir(parents=True, exist_ok=True)
+    sizes = [(50, 40), (40, 56), (64, 64), (45, 45), (60, 38)]
+    suffixes = [".jpg", ".png", ".jpeg", ".webp", ".JPG"]
+    for i in range(count):
+        img = noise_image(rng, *sizes[i % len(sizes)], (40, 10, -30))
+        img.save(root / f"photo{i}{suffixes[i % len(suffixes)]}")
+    return root
+
+
+def compose(overrides: list[str], config_name: str = "train") -> dict:
+    """Resolved config dict via Hydra's compose API (no `hydra` section)."""
+    from hydra import compose as hydra_compose
+    from hydra import initialize_config_dir
+    from omegaconf import OmegaConf
+
+    from gan.cli import CONFIG_DIR
+
+    with initialize_config_dir(config_dir=CONFIG_DIR, version_base="1.3"):
+        cfg = hydra_compose(config_name=config_name, overrides=overrides)
+        return OmegaConf.to_container(cfg, resolve=True)
+
+
+def run_cli(
+    args: list[str], cwd: Path, timeout: float = 180, env: dict | None = None
+) -> subprocess.CompletedProcess:
+    """Run a console script / command from the venv and capture its output."""
+    full_env = {**os.environ, "HYDRA_FULL_ERROR": "0", **(env or {})}
+    return subprocess.run(
+        args, cwd=cwd, capture_output=True, text=True, timeout=timeout, env=full_env
+    )

@@ -1,0 +1,156 @@
+"""Architectures, initialisation, losses and metrics on real tensors."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+import torch
+from gan_testutils import make_photo_folder
+
+from gan import losses, metrics
+from gan.networks import (
+    DiscriminatorSpec,
+    GeneratorSpec,
+    build_discriminator,
+    build_generator,
+    init_weights,
+    size_multiple,
+)
+from gan.translate import translate_tensor
+
+
+@pytest.mark.parametrize("upsample", ["deconv", "resize"])
+@pytest.mark.parametrize(
+    "spec",
+    [
+        GeneratorSpec(arch="unet", ngf=4, num_downs=5, norm="batch", dropout=True),
+        GeneratorSpec(arch="unet", ngf=4, num_downs=6, norm="instance", dropout=True),
+        GeneratorSpec(arch="resnet", ngf=4, n_blocks=6, norm="instance", dropout=False),
+        GeneratorSpec(arch="resnet", ngf=4, n_blocks=9, norm="batch", dropout=True),
+    ],
+)
+def test_generators_keep_shape_and_range(spec, upsample):
+    from dataclasses import replace
+
+    net = build_generator(replace(spec, upsample=upsample))
+    x = torch.randn(2, 3, 64, 64)
+    y = net(x)
+    assert y.shape == x.shape
+    assert y.abs().max() <= 1.0
+    y.mean().backward()
+
+
+def test_unet_dropout_layers_follow_reference():
+    deep = build_generator(GeneratorSpec(arch="unet", ngf=2, num_downs=8, dropout=True))
+    drops = [m for m in deep.modules() if isinstance(m, torch.nn.Dropout)]
+    assert len(drops) == 3  # the three innermost 8*ngf decoder blocks, as in unet_256
+    plain = build_generator(GeneratorSpec(arch="unet", ngf=2, num_downs=8, dropout=False))
+    assert not [m for m in plain.modules() if isinstance(m, torch.nn.Dropout)]
+
+
+@pytest.mark.parametrize("n_layers", [1, 3])
+@pytest.mark.parametrize("norm", ["batch", "instance", "none"])
+def test_patch_discriminator(n_layers, norm):
+    d = build_discriminator(DiscriminatorSpec("patch", 6, 8, n_layers, norm))
+    out = d(torch.randn(2, 6, 64, 64))
+    assert out.shape[:2] == (2, 1) and out.shape[-1] > 1
+
+
+def test_pixel_discriminator_one_logit_per_pixel():
+    d = build_discriminator(DiscriminatorSpec("pixel", 3, 8, 1, "batch"))
+    assert d(torch.randn(2, 3, 16, 20)).shape == (2, 1, 16, 20)
+
+
+@pytest.mark.parametrize("kind", ["normal", "xavier", "kaiming"])
+def test_init_weights(kind):
+    net = build_generator(GeneratorSpec(arch="resnet", ngf=8, n_blocks=1, norm="batch"))
+    init_weights(net, kind, 0.02)
+    conv = net.model[0]
+    if kind == "normal":
+        assert abs(conv.weight.std().item() - 0.02) < 0.01
+    assert conv.bias is None or torch.all(conv.bias == 0)
+
+
+def test_unknown_choices_raise():
+    with pytest.raises(ValueError, match="unknown generator arch"):
+        build_generator(GeneratorSpec(arch="vit"))
+    with pytest.raises(ValueError, match="unknown init"):
+        init_weights(torch.nn.Conv2d(1, 1, 1), "uniform")
+
+
+@pytest.mark.parametrize("mode", losses.GAN_MODES)
+def test_gan_losses_prefer_correct_logits(mode):
+    good_real, good_fake = torch.full((4, 1, 3, 3), 3.0), torch.full((4, 1, 3, 3), -3.0)
+    d_good = sum(losses.discriminator_loss(mode, good_real, good_fake))
+    d_bad = sum(losses.discriminator_loss(mode, good_fake, good_real))
+    assert d_good < d_bad
+    assert losses.generator_loss(mode, good_real) < losses.generator_loss(mode, good_fake)
+
+
+def test_translate_any_resolution_pads_and_crops():
+    spec = GeneratorSpec(arch="unet", ngf=4, num_downs=5, norm="instance")
+    net = build_generator(spec).eval()
+    assert size_multiple(spec) == 32
+    for h, w in [(40, 48), (17, 90), (64, 64)]:
+        out = translate_tensor(net, spec, torch.rand(1, 3, h, w) * 2 - 1)
+        assert out.shape == (1, 3, h, w)
+
+
+def test_laplacian_pyramid_levels():
+    x = torch.rand(2, 3, 64, 64)
+    levels = metrics.laplacian_pyramid(x, min_size=16)
+    assert [lv.shape[-1] for lv in levels] == [64, 32, 16]
+    # Reconstruct: collapse the pyramid back to the image.
+    cur = levels[-1]
+    for band in reversed(levels[:-1]):
+        cur = band + metrics.pyramid_up(cur, band.shape[-2:])
+    assert torch.allclose(cur, x, atol=1e-5)
+
+
+def test_swd_separates_distributions():
+    gen = torch.Generator().manual_seed(0)
+    a = torch.rand(16, 3, 32, 32, generator=gen) * 2 - 1
+    b = torch.rand(16, 3, 32, 32, generator=gen) * 2 - 1
+    smooth = torch.nn.functional.avg_pool2d(a, 5, 1, 2)
+    same = metrics.swd(a, b, seed=1)
+    diff = metrics.swd(a, smooth, seed=1)
+    assert len(same.levels) == 2
+    assert 0 <= same.mean < diff.mean
+    assert metrics.swd(a, b, seed=1) == same  # deterministic given the seed
+
+
+def test_swd_folders(tmp_path):
+    a = make_photo_folder(tmp_path / "a", count=4, seed=1)
+    b = make_photo_folder(tmp_path / "b", count=4, seed=2)
+    res = metrics.swd_folders(a, b, image_size=32)
+    assert res.mean > 0 and len(res.levels) == 2
+
+
+def test_fid_kid_from_local_weights(tmp_path, caplog):
+    from torchvision.models import inception_v3
+
+    with caplog.at_level(logging.INFO, logger="gan.metrics"):
+        assert metrics.load_inception(None) is None
+        assert metrics.load_inception(tmp_path / "missing.pt") is None
+    assert "FID/KID disabled" in caplog.text and "missing.pt" in caplog.text
+    torch.manual_seed(0)
+    net = inception_v3(weights=None, aux_logits=True, init_weights=False)
+    torch.save(net.state_dict(), tmp_path / "inception.pt")
+    inception = metrics.load_inception(tmp_path / "inception.pt")
+    assert inception is not None
+    gen = torch.Generator().manual_seed(0)
+    a = torch.rand(4, 3, 32, 32, generator=gen) * 2 - 1
+    b = torch.rand(4, 3, 32, 32, generator=gen) * 2 - 1
+    out = metrics.fid_kid(a, b, inception, subset_size=3)
+    assert set(out) == {"fid", "kid"} and all(v == v for v in out.values())
+
+
+def test_frechet_distance_of_shifted_gaussians():
+    gen = torch.Generator().manual_seed(0)
+    a = torch.randn(4000, 4, generator=gen, dtype=torch.float64)
+    b = a + 2.0
+    assert metrics.frechet_distance(a, b) == pytest.approx(16.0, rel=1e-3)
+    assert metrics.kernel_inception_distance(a, a.clone(), subset_size=100) == pytest.approx(
+        0.0, abs=0.05
+    )

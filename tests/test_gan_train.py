@@ -1,0 +1,270 @@
+"""Training end to end: Hydra apps, TensorBoard output, resume, signals, DDP, real photos."""
+
+from __future__ import annotations
+
+import re
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from gan_testutils import (
+    BIN,
+    REAL_PHOTOS,
+    TINY,
+    compose,
+    make_photo_folder,
+    make_render_batch,
+    run_cli,
+)
+from PIL import Image
+
+from gan import checkpoint as ckpt
+from gan.config import ConfigError, parse_train_config
+from gan.models import model_class, rebuild_generator
+from gan.train import DistInfo, NonFiniteLoss, Trainer, prevalidate, run_training
+
+
+@pytest.fixture(scope="module")
+def domains(tmp_path_factory) -> tuple[Path, Path]:
+    """Render batch (source) and a messy photo folder (target) incl. a corrupt file."""
+    root = tmp_path_factory.mktemp("domains")
+    src = make_render_batch(root / "renders", count=6)
+    tgt = make_photo_folder(root / "photos", count=5)
+    Image.fromarray(np.full((40, 40), 90, np.uint8), mode="L").save(tgt / "gray.png")
+    Image.fromarray(np.full((40, 44, 4), 128, np.uint8), mode="RGBA").save(tgt / "rgba.png")
+    Image.fromarray(np.full((36, 48), 30000, np.uint16)).save(tgt / "deep16.png")
+    (tgt / "corrupt.jpg").write_bytes(b"this is not an image")
+    return src, tgt
+
+
+def data_args(domains: tuple[Path, Path]) -> list[str]:
+    """Overrides pointing the trainer at the fixture folders."""
+    return [f"data.source_dir={domains[0]}", f"data.target_dir={domains[1]}"]
+
+
+def train(domains, run_dir: Path, *extra: str):
+    """In-process training via the compose API."""
+    cfg = compose([*TINY, *data_args(domains), *extra])
+    return run_training(cfg, run_dir)
+
+
+def read_events(run_dir: Path):
+    """EventAccumulator over a run folder, fully loaded."""
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+    acc = EventAccumulator(str(run_dir), size_guidance={"scalars": 0, "images": 0, "tensors": 0})
+    acc.Reload()
+    return acc
+
+
+def test_multirun_grid_writes_runs_checkpoints_and_tensorboard(domains, tmp_path):
+    sweep = tmp_path / "sweep"
+    args = [
+        str(BIN / "fridge-train"),
+        "--multirun",
+        "model=pix2pix,cyclegan",
+        *TINY,
+        *data_args(domains),
+    ]
+    args += [
+        "trainer.max_steps=4",
+        "trainer.eval_every=2",
+        "trainer.image_every=2",
+        f"hydra.sweep.dir={sweep}",
+    ]
+    proc = run_cli(args, cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    output = proc.stdout + proc.stderr
+    assert output.count("skipping corrupt target image") == 2  # once per run, naming the file
+    assert "corrupt.jpg" in output and "skipped 1 corrupt image file(s)" in output
+    expected = {
+        "0": ["loss/G_GAN", "loss/G_L1", "loss/D_real", "loss/D_fake"],
+        "1": ["loss/G_A", "loss/G_B", "loss/cycle_A", "loss/cycle_B", "loss/idt_A", "loss/D_A"],
+    }
+    for job, loss_tags in expected.items():
+        run = sweep / job
+        assert (run / "checkpoints" / "last.pt").is_file() and (
+            run / "checkpoints" / "best.pt"
+        ).is_file()
+        acc = read_events(run)
+        scalars = set(acc.Tags()["scalars"])
+        assert set(loss_tags) <= scalars
+        assert {"lr/G", "lr/D", "metrics/swd", "metrics/swd_untranslated"} <= scalars
+        assert len(acc.Scalars("loss/G")) == 4 and len(acc.Scalars("metrics/swd")) == 2
+        images = set(acc.Tags()["images"])
+        assert {"images/source", "images/translated", "images/target"} <= images
+        assert ("images/reconstructed" in images) == (job == "1")
+        hp = acc.PluginTagToContent("hparams")
+        assert {"_hparams_/experiment", "_hparams_/session_start_info"} <= set(hp)
+        assert b"trainer.lr" in hp["_hparams_/session_start_info"]
+        payload = ckpt.load(run / "checkpoints" / "last.pt")
+        assert payload["step"] == 4 and payload["model_name"] == ["pix2pix", "cyclegan"][int(job)]
+
+
+def test_bad_key_is_one_line_error(domains, tmp_path):
+    proc = run_cli(
+        [str(BIN / "fridge-train"), *TINY, *data_args(domains), "trainer.nope=1"], cwd=tmp_path
+    )
+    assert proc.returncode != 0
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and "trainer.nope" in lines[0], proc.stderr
+    assert not (tmp_path / "outputs").exists()
+
+
+@pytest.mark.parametrize(
+    ("override", "key"),
+    [
+        ("trainer.precision=16", "trainer.precision"),
+        ("model=gan", "model/gan"),
+        ("data.image_size=40", "data.image_size"),
+        ("model.generator.arch=vit", "model.generator.arch"),
+        ("+model.extra=1", "model.extra"),
+        ("data.source_dir=/definitely/missing", "data.source_dir"),
+    ],
+)
+def test_bad_values_fail_before_training(domains, capsys, override, key):
+    with pytest.raises(SystemExit) as exc:
+        prevalidate([*TINY, *data_args(domains), override])
+    assert exc.value.code == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and key in err[0]
+
+
+def test_reference_defaults():
+    p2p = parse_train_config(compose(["model=pix2pix"]))
+    assert (p2p.trainer.lr, p2p.trainer.beta1, p2p.trainer.beta2) == (2e-4, 0.5, 0.999)
+    m = model_class("pix2pix").parse_config(p2p.model)
+    assert (m.generator.arch, m.generator.norm, m.generator.dropout, m.gan_mode) == (
+        "unet",
+        "batch",
+        True,
+        "vanilla",
+    )
+    assert m.lambda_L1 == 100.0
+    cyc = parse_train_config(compose(["model=cyclegan"]))
+    c = model_class("cyclegan").parse_config(cyc.model)
+    assert (c.generator.arch, c.generator.n_blocks, c.generator.norm) == ("resnet", 9, "instance")
+    assert (c.gan_mode, c.lambda_cycle, c.lambda_identity, c.pool_size) == ("lsgan", 10.0, 0.5, 50)
+    for exp in ("pix2pix_fridge", "cyclegan_fridge", "tiny"):
+        parse_train_config(compose([f"experiment={exp}"]))
+    with pytest.raises(ConfigError, match="model.lambda_cycle"):
+        model_class("cyclegan").parse_config({**cyc.model, "lambda_cycle": "x"})
+
+
+def _weights(run_dir: Path) -> dict[str, torch.Tensor]:
+    payload = ckpt.load(run_dir / "checkpoints" / "last.pt")
+    return {f"{n}.{k}": v for n, sd in payload["model"]["nets"].items() for k, v in sd.items()}
+
+
+@pytest.mark.parametrize("model", ["pix2pix", "cyclegan"])
+def test_resume_is_exact(domains, tmp_path, model):
+    common = [
+        f"model={model}",
+        "trainer.batch_size=2",
+        "trainer.lr_constant_fraction=1.0",
+        "trainer.eval_every=100",
+    ]
+    common += ["model.pool_size=2"] if model == "cyclegan" else ["model.generator.num_downs=5"]
+    straight = train(domains, tmp_path / "straight", *common, "trainer.max_steps=4")
+    assert straight.step == 4
+    first = train(domains, tmp_path / "split", *common, "trainer.max_steps=2")
+    assert first.step == 2
+    second = train(
+        domains, tmp_path / "split", *common, "trainer.max_steps=4", "trainer.resume=auto"
+    )
+    assert second.step == 4
+    a, b = _weights(tmp_path / "straight"), _weights(tmp_path / "split")
+    assert a.keys() == b.keys()
+    for key in a:
+        assert torch.equal(a[key], b[key]), key
+    if model == "cyclegan":
+        pa = ckpt.load(tmp_path / "straight" / "checkpoints" / "last.pt")["model"]["extra"]["pools"]
+        pb = ckpt.load(tmp_path / "split" / "checkpoints" / "last.pt")["model"]["extra"]["pools"]
+        assert all(
+            torch.equal(x, y) for x, y in zip(pa["A"]["images"], pb["A"]["images"], strict=True)
+        )
+
+
+def test_nonfinite_loss_stops_and_keeps_last_good_checkpoint(domains, tmp_path):
+    train(domains, tmp_path, "trainer.max_steps=2")
+    before = ckpt.load(tmp_path / "checkpoints" / "last.pt")
+    with pytest.raises(NonFiniteLoss, match=r"loss G_L1 is nan at step 3"):
+        train(domains, tmp_path, "trainer.max_steps=6", "model.lambda_L1=nan")
+    after = ckpt.load(tmp_path / "checkpoints" / "last.pt")
+    assert after["step"] == before["step"] == 2
+
+
+def test_bf16_autocast_training_on_cpu(domains, tmp_path):
+    result = train(
+        domains, tmp_path, "model=cyclegan", "trainer.precision=bf16", "trainer.max_steps=2"
+    )
+    assert result.step == 2 and np.isfinite(result.metrics["swd"])
+
+
+def test_checkpoint_rebuilds_generator_without_config(domains, tmp_path):
+    train(domains, tmp_path, "model=cyclegan", "trainer.max_steps=1")
+    payload = ckpt.load(tmp_path / "checkpoints" / "last.pt")
+    net, spec = rebuild_generator(payload["generator"])
+    assert spec.arch == "resnet" and spec.ngf == 8
+    assert net(torch.zeros(1, 3, 32, 32)).shape == (1, 3, 32, 32)
+    assert not [p for p in (tmp_path / "checkpoints").iterdir() if p.suffix == ".tmp"]
+
+
+def test_sigterm_saves_last_checkpoint(domains, tmp_path):
+    run_dir = tmp_path / "run"
+    args = [str(BIN / "fridge-train"), *TINY, *data_args(domains), f"hydra.run.dir={run_dir}"]
+    args += [
+        "trainer.max_steps=1000000",
+        "trainer.eval_every=1000000",
+        "trainer.checkpoint_every=1000000",
+    ]
+    proc = subprocess.Popen(
+        args, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
+    try:
+        deadline = time.time() + 120
+        while time.time() < deadline and not list(run_dir.glob("events.out.tfevents.*")):
+            time.sleep(0.2)
+        time.sleep(1.0)
+        proc.send_signal(signal.SIGTERM)
+        out, _ = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 128 + signal.SIGTERM, out[-2000:]
+    assert "stopped by SIGTERM" in out
+    payload = ckpt.load(run_dir / "checkpoints" / "last.pt")
+    assert payload["step"] > 0
+
+
+def test_ddp_two_cpu_processes_gloo(domains, tmp_path):
+    run_dir = tmp_path / "ddp"
+    args = [str(BIN / "torchrun"), "--standalone", "--nproc_per_node=2", "-m", "gan.train", *TINY]
+    args += [*data_args(domains), "model=cyclegan", "trainer.batch_size=2", "trainer.max_steps=3"]
+    args += [f"hydra.run.dir={run_dir}"]
+    proc = run_cli(args, cwd=tmp_path, env={"OMP_NUM_THREADS": "1"})
+    assert proc.returncode == 0, (proc.stdout + proc.stderr)[-3000:]
+    log_text = (run_dir / "train.log").read_text()
+    assert "rank 0 of 2" in log_text and "rank 1 of 2" in log_text
+    sums = dict(re.findall(r"rank (\d) parameter checksum (\S+)", log_text))
+    assert set(sums) == {"0", "1"} and sums["0"] == sums["1"], "DDP replicas diverged"
+    assert ckpt.load(run_dir / "checkpoints" / "last.pt")["step"] == 3
+
+
+@pytest.mark.skipif(
+    not REAL_PHOTOS.is_dir(), reason="real fridge photos (../shared/data/fridge_photos) absent"
+)
+def test_train_on_real_fridge_photos(domains, tmp_path):
+    cfg = compose(
+        [*TINY, f"data.source_dir={domains[0]}", f"data.target_dir={REAL_PHOTOS}", "model=cyclegan"]
+    )
+    cfg["trainer"]["max_steps"] = 3
+    trainer = Trainer(parse_train_config(cfg), cfg, tmp_path, DistInfo())
+    assert len(trainer.target) == 10
+    result = trainer.fit()
+    assert result.step == 3
+    assert np.isfinite(result.metrics["swd"]) and result.metrics["swd_untranslated"] > 0
