@@ -6,6 +6,8 @@ import logging
 import multiprocessing as mp
 import os
 from collections.abc import Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -56,14 +58,37 @@ def run_in_process(cfg: RenderConfig, todo: Iterable[int]) -> Iterator[dict[str,
         yield render_one(cfg, i)
 
 
-def run_in_pool(cfg: RenderConfig, todo: list[int], workers: int) -> Iterator[dict[str, Any]]:
-    """Render in fresh processes, each recycled after `worker_max_scenes` images."""
-    from .worker import pool_task
+def pool_task(args: tuple[RenderConfig, int]) -> dict[str, Any]:
+    """Pool entry point. bpy is imported here, not while unpickling the task: bpy's import
+    bootstraps itself and fails when first triggered from inside pickle's module loading."""
+    from .worker import render_one
 
+    return render_one(*args)
+
+
+def run_in_pool(cfg: RenderConfig, todo: list[int], workers: int) -> Iterator[dict[str, Any]]:
+    """Render in fresh processes, each recycled after `worker_max_scenes` images.
+
+    A worker that dies (out of memory, a crash inside Blender) stops the batch with an error
+    instead of hanging; finished images are kept and a re-run resumes.
+    """
+    if mp.get_start_method(allow_none=True) not in (None, "spawn", "fork", "forkserver"):
+        # e.g. inside a joblib/loky launcher job: spawned children would inherit "loky" and fail
+        mp.set_start_method("spawn", force=True)
     ctx = mp.get_context("spawn")
     wcfg = replace(cfg, render=replace(cfg.render, threads=threads_per_worker(cfg, workers)))
-    with ctx.Pool(workers, maxtasksperchild=cfg.worker_max_scenes) as pool:
-        yield from pool.imap_unordered(pool_task, [(wcfg, i) for i in todo], chunksize=1)
+    with ProcessPoolExecutor(workers, mp_context=ctx, max_tasks_per_child=cfg.worker_max_scenes) as ex:
+        futures = [ex.submit(pool_task, (wcfg, i)) for i in todo]
+        try:
+            for fut in as_completed(futures):
+                yield fut.result()
+        except BrokenProcessPool as err:
+            raise RuntimeError(
+                f"a render worker died; {cfg.out_dir} keeps every finished image, re-run to resume"
+            ) from err
+        finally:
+            for fut in futures:
+                fut.cancel()
 
 
 def run_batch(cfg: RenderConfig) -> BatchSummary:
@@ -73,9 +98,8 @@ def run_batch(cfg: RenderConfig) -> BatchSummary:
     if skipped:
         log.info("%d of %d images already finished in %s: skipping them",
                  skipped, skipped + len(todo), cfg.out_dir)
-    workers = min(cfg.workers, max(1, len(todo)))
-    use_pool = workers > 1 or len(todo) > cfg.worker_max_scenes
-    stream = run_in_pool(cfg, todo, workers) if use_pool else run_in_process(cfg, todo)
+    workers = min(cfg.workers, len(todo))
+    stream = run_in_pool(cfg, todo, workers) if workers >= 1 else run_in_process(cfg, todo)
     timings = []
     for t in tqdm(stream, total=len(todo), desc="render", unit="img", disable=not todo):
         timings.append(t)

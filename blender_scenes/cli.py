@@ -26,6 +26,11 @@ def main(cfg: DictConfig) -> None:
     from .batch import run_batch
 
     summary = run_batch(rc)
+    if cfg.get("preview", True) and summary.images_total:
+        from .preview import contact_sheet
+
+        contact_sheet(rc.out_dir, rc.out_dir / "preview.png")
+        contact_sheet(rc.out_dir, rc.out_dir / "preview_labels.png", labels=True)
     log.info("%s: rendered %d, skipped %d (already done); annotations.json: %d images, %d objects",
              rc.out_dir, summary.rendered, summary.skipped, summary.images_total,
              summary.annotations)

@@ -202,7 +202,7 @@ def validate(d: dict[str, Any]) -> RenderConfig:
         count=count,
         seed=seed,
         resolution=(int(res[0]), int(res[1])),
-        workers=_int(d, "workers", "workers", lo=1, hi=256),
+        workers=_int(d, "workers", "workers", lo=0, hi=256),
         worker_max_scenes=_int(d, "worker_max_scenes", "worker_max_scenes", lo=1),
         shard_index=shard_index,
         shard_count=shard_count,

@@ -1,8 +1,8 @@
 """Materials of the fridge itself: plastic, steel, glass panes and clear plastic.
 
-See-through parts (glass shelves, drawer fronts) mix a Transparent BSDF in, so their alpha stays
-below the view layer's pass alpha threshold: the instance-id pass then records the food behind
-them, exactly as a person sees it through the glass.
+See-through parts (glass shelves, drawer fronts) are mostly a Transparent BSDF with a weak
+glossy layer (Cycles picks between the two per sample, so a strong glossy share is noisy); they, are also left out of the instance-id render layer, so the mask shows the food behind them as a
+person sees it through the glass.
 """
 
 from __future__ import annotations
@@ -24,20 +24,23 @@ def principled(name: str, color: list[float], roughness: float, metallic: float 
 
 
 def wall_material(spec: SurfaceMaterial, name: str = "fridge_walls") -> bpy.types.Material:
-    """Interior liner: plastic with a faint texture, or brushed steel."""
+    """Interior liner: plastic with gently varying gloss, or brushed steel.
+
+    No bump map: a fine bump randomizes reflection normals per sample and turns glossy walls
+    into salt-and-pepper noise that the denoiser then smears.
+    """
     metallic = 1.0 if spec.kind == "steel" else 0.0
     mat = principled(name, spec.color, spec.roughness, metallic)
     nodes, links = mat.node_tree.nodes, mat.node_tree.links
     bsdf = nodes["Principled BSDF"]
     noise = nodes.new("ShaderNodeTexNoise")
-    noise.inputs["Scale"].default_value = 180.0 if spec.kind == "plastic" else 600.0
-    noise.inputs["Detail"].default_value = 4.0
-    bump = nodes.new("ShaderNodeBump")
-    bump.inputs["Strength"].default_value = 0.04
-    links.new(noise.outputs["Fac"], bump.inputs["Height"])
-    links.new(bump.outputs["Normal"], bsdf.inputs["Normal"])
-    if spec.kind == "steel":
-        bsdf.inputs["Anisotropic"].default_value = 0.6
+    noise.inputs["Scale"].default_value = 6.0
+    noise.inputs["Detail"].default_value = 2.0
+    rough = nodes.new("ShaderNodeMapRange")
+    rough.inputs["To Min"].default_value = spec.roughness * 0.8
+    rough.inputs["To Max"].default_value = min(1.0, spec.roughness * 1.3)
+    links.new(noise.outputs["Fac"], rough.inputs["Value"])
+    links.new(rough.outputs["Result"], bsdf.inputs["Roughness"])
     return mat
 
 
@@ -70,9 +73,9 @@ def see_through(name: str, tint: list[float], transparency: float, roughness: fl
 
 def glass_pane(name: str = "glass_shelf") -> bpy.types.Material:
     """Shelf glass: mostly clear, faint green tint, sharp reflections at grazing angles."""
-    return see_through(name, [0.86, 0.95, 0.9], transparency=0.86, roughness=0.03)
+    return see_through(name, [0.88, 0.96, 0.92], transparency=0.96, roughness=0.05)
 
 
 def clear_plastic(tint: list[float], name: str = "clear_plastic") -> bpy.types.Material:
     """Crisper-drawer and door-bin plastic: see-through with soft reflections."""
-    return see_through(name, tint, transparency=0.72, roughness=0.25)
+    return see_through(name, tint, transparency=0.9, roughness=0.3)

@@ -11,6 +11,8 @@ from __future__ import annotations
 import logging
 import os
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import bpy
@@ -33,6 +35,21 @@ def _oiio():
     import OpenImageIO
 
     return OpenImageIO
+
+
+@contextmanager
+def quiet_stdout() -> Iterator[None]:
+    """Silence Blender's C-level progress lines (they would break the progress bar)."""
+    sys.stdout.flush()
+    saved = os.dup(1)
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, 1)
+        yield
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
+        os.close(devnull)
 
 
 def enable_gpu() -> str | None:
@@ -126,7 +143,8 @@ def render_passes(scene: bpy.types.Scene, passes_path: Path) -> None:
     fmt.color_depth = "32"
     fmt.exr_codec = "NONE"
     scene.render.filepath = str(passes_path)
-    bpy.ops.render.render(write_still=True)
+    with quiet_stdout():
+        bpy.ops.render.render(write_still=True)
 
 
 def save_rgb(scene: bpy.types.Scene, rgb_path: Path) -> None:

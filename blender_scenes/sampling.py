@@ -41,8 +41,8 @@ class SamplerConfig:
 
     classes: tuple[str, ...] = FOOD_CLASSES
     class_weights: dict[str, float] = field(default_factory=dict)
-    per_shelf: tuple[int, int] = (3, 8)
-    total: tuple[int, int] = (10, 30)
+    per_shelf: tuple[int, int] = (6, 14)
+    total: tuple[int, int] = (32, 60)
     shelves: tuple[int, int] = (2, 4)
     drawers: tuple[int, int] = (1, 2)
     glass_shelf_prob: float = 0.6
@@ -83,7 +83,7 @@ def kelvin_to_rgb(kelvin: float) -> list[float]:
 
 def sample_walls(rng: np.random.Generator) -> SurfaceMaterial:
     """White plastic (most fridges), light grey plastic, or brushed steel."""
-    kind = rng.choice(["white", "grey", "steel"], p=[0.6, 0.22, 0.18])
+    kind = rng.choice(["white", "grey", "steel"], p=[0.65, 0.25, 0.1])
     if kind == "white":
         v = rng.uniform(0.72, 0.88)
         return SurfaceMaterial("plastic", vec(v, v, v * rng.uniform(0.97, 1.02)), r5(rng.uniform(0.25, 0.5)))
@@ -91,7 +91,7 @@ def sample_walls(rng: np.random.Generator) -> SurfaceMaterial:
         v = rng.uniform(0.35, 0.6)
         return SurfaceMaterial("plastic", vec(v, v * 1.01, v * 1.03), r5(rng.uniform(0.3, 0.55)))
     v = rng.uniform(0.55, 0.75)
-    return SurfaceMaterial("steel", vec(v, v, v * 1.02), r5(rng.uniform(0.18, 0.35)))
+    return SurfaceMaterial("steel", vec(v, v, v * 1.02), r5(rng.uniform(0.35, 0.55)))
 
 
 def sample_fridge(rng: np.random.Generator, cfg: SamplerConfig) -> FridgeSpec:
@@ -187,7 +187,7 @@ def sample_lights(rng: np.random.Generator, fridge: FridgeSpec) -> list[LightSpe
             direction=vec(0, 0, -1),
             size=r5(rng.uniform(0.08, 0.22)),
             size_y=r5(rng.uniform(0.03, 0.08)),
-            power_w=r5(rng.uniform(6, 22)),
+            power_w=r5(rng.uniform(3, 10)),
             temperature_k=r5(kelvin),
             color=color,
         )
@@ -195,7 +195,7 @@ def sample_lights(rng: np.random.Generator, fridge: FridgeSpec) -> list[LightSpe
     if rng.random() < 0.7:  # vertical LED strips on both side walls, near the front
         y = rng.uniform(0.06, 0.2) * d
         strip = rng.uniform(0.5, 0.85) * h
-        power = rng.uniform(4, 14)
+        power = rng.uniform(2, 7)
         for side in (-1, 1):
             lights.append(
                 LightSpec(
@@ -219,17 +219,21 @@ def sample_camera(rng: np.random.Generator, cfg: SamplerConfig, fridge: FridgeSp
     mode = str(rng.choice(modes, p=p / p.sum()))
     w, d, h = fridge.width, fridge.depth, fridge.height
     if mode == "front":
-        dist = rng.uniform(0.75, 1.15)
-        cz = h * rng.uniform(0.35, 0.65)
-        loc = (rng.uniform(-0.12, 0.12) * w, -dist, cz + rng.uniform(-0.05, 0.15))
-        target = (rng.uniform(-0.03, 0.03), d * rng.uniform(0.35, 0.55), cz + rng.uniform(-0.06, 0.03))
-        cover_v = h * rng.uniform(0.5, 0.95)  # vertical extent of the interior in view
-        vfov = 2 * math.atan(cover_v / 2 / (dist + d * 0.4))
+        # Frame the opening like a photo taken in front of the open door: most of the fridge
+        # in view, sometimes cropped, slight pose jitter.
+        opening_h = max(h, (w + 2 * fridge.wall_thickness) / cfg.aspect)
+        cover_v = opening_h * rng.uniform(0.72, 1.05)
+        vfov = math.radians(rng.uniform(45, 65))
+        dist = cover_v / 2 / math.tan(vfov / 2)
+        cz = h * rng.uniform(0.42, 0.58)
+        loc = (rng.uniform(-0.06, 0.06), -dist, cz + rng.uniform(-0.04, 0.08))
+        target = (rng.uniform(-0.03, 0.03), d * 0.5, cz + rng.uniform(-0.05, 0.02))
         hfov = 2 * math.atan(math.tan(vfov / 2) * cfg.aspect)
         fov = min(math.degrees(hfov), 100.0)
     else:
         loc = (rng.uniform(-0.2, 0.2) * w, rng.uniform(0.0, 0.05), h - rng.uniform(0.02, 0.06))
-        target = (loc[0] * 0.3, d * rng.uniform(1.0, 1.3), h * rng.uniform(0.35, 0.6))
+        top = fridge.shelves[-1].z if fridge.shelves else h * 0.3
+        target = (loc[0] * 0.3, d * rng.uniform(0.9, 1.1), top + rng.uniform(-0.12, 0.06))
         fov = rng.uniform(85, 105)
     return CameraSpec(
         mode=mode,
@@ -292,16 +296,24 @@ def class_weights_for(surface: Surface, cfg: SamplerConfig) -> dict[str, float]:
 
 
 def sample_counts(rng: np.random.Generator, cfg: SamplerConfig, surfaces: list[Surface]) -> list[int]:
-    """How many items to try on each surface, honouring per-shelf and total ranges."""
+    """How many items to try on each surface, honouring per-shelf and total ranges.
+
+    Trimming takes from the fullest surface and growing adds to the emptiest, so no shelf is
+    left bare by chance; door bins get one to three items each.
+    """
     lo, hi = cfg.per_shelf
-    counts = [int(rng.integers(lo, hi + 1)) if s.kind != "door" else int(rng.integers(0, 4)) for s in surfaces]
+    counts = [int(rng.integers(lo, hi + 1)) if s.kind != "door" else int(rng.integers(1, 4))
+              for s in surfaces]
     total = int(rng.integers(cfg.total[0], cfg.total[1] + 1))
-    while sum(counts) > total:
-        k = int(rng.choice([i for i, c in enumerate(counts) if c > 0]))
-        counts[k] -= 1
+    jitter = rng.uniform(0, 0.5, len(counts))  # random tie-breaking
     growable = [i for i, s in enumerate(surfaces) if s.kind != "door"]
+    door_items = sum(c for i, c in enumerate(counts) if i not in growable)
+    total = max(total, door_items + len(growable))
+    while sum(counts) > total:
+        k = int(np.argmax(np.array(counts) + jitter))
+        counts[k] -= 1
     while sum(counts) < total and any(counts[i] < hi for i in growable):
-        k = int(rng.choice([i for i in growable if counts[i] < hi]))
+        k = min((i for i in growable if counts[i] < hi), key=lambda i: counts[i] + jitter[i])
         counts[k] += 1
     return counts
 

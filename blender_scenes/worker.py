@@ -14,17 +14,13 @@ import bpy
 from . import writer
 from .annotate import annotate
 from .config import RenderConfig
+from .description import SceneDescription
 from .render import configure_render, read_index_pass, render_passes, save_rgb
 from .sampling import sample_scene
 from .scene import build_scene, clear_scene
 from .silhouette import silhouette_pixels
 
 log = logging.getLogger(__name__)
-
-
-def quiet_blender() -> None:
-    """Keep Blender's per-render progress lines out of the batch log."""
-    os.environ.setdefault("BLENDER_QUIET", "1")
 
 
 def image_record(cfg: RenderConfig, index: int) -> dict[str, Any]:
@@ -38,6 +34,13 @@ def render_one(cfg: RenderConfig, index: int) -> dict[str, Any]:
     """Render image `index` into the batch folder; returns a summary with stage timings."""
     t0 = time.perf_counter()
     desc = sample_scene(cfg.seed, index, cfg.sampler)
+    return render_description(cfg, desc, t0)
+
+
+def render_description(cfg: RenderConfig, desc: SceneDescription, t0: float | None = None) -> dict[str, Any]:
+    """Build, render, label and write one described scene as image `desc.index` of the batch."""
+    t0 = time.perf_counter() if t0 is None else t0
+    index = desc.index
     scene = bpy.context.scene
     clear_scene()
     configure_render(scene, cfg.render, cfg.resolution)
@@ -81,9 +84,3 @@ def save_blend(path: Path) -> None:
     tmp = path.with_name(f".{path.name}.tmp")
     bpy.ops.wm.save_as_mainfile(filepath=str(tmp), copy=True, compress=True)
     os.replace(tmp, path)
-
-
-def pool_task(args: tuple[RenderConfig, int]) -> dict[str, Any]:
-    """Entry point for pool workers."""
-    cfg, index = args
-    return render_one(cfg, index)

@@ -1,0 +1,119 @@
+"""Render benchmark: seconds per image, where the time goes, memory over many scenes, scaling.
+
+    python benchmarks/render_bench.py                  # 200 images at 256x256 / 32 samples
+    python benchmarks/render_bench.py --images 40 --parallel-images 8   # quicker
+    python benchmarks/render_bench.py --device gpu     # Cycles on CUDA/OptiX when present
+
+Prints: mean seconds per image; the share spent in the Cycles render call itself versus scene
+building, labels (silhouettes, masks, RLE) and I/O; resident memory along the run (it must stay
+flat); and the throughput of workers=2 against workers=1.
+"""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import statistics
+import sys
+import tempfile
+import time
+from dataclasses import replace
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from hydra import compose, initialize_config_dir  # noqa: E402
+from omegaconf import OmegaConf  # noqa: E402
+
+from blender_scenes.config import RenderConfig, validate  # noqa: E402
+
+
+def make_config(out_dir: Path, args: argparse.Namespace, count: int, workers: int) -> RenderConfig:
+    """The render config of one benchmark run."""
+    with initialize_config_dir(config_dir=str(ROOT / "configs"), version_base="1.3"):
+        cfg = compose(config_name="render", overrides=[
+            f"out_dir={out_dir}", f"count={count}", f"seed={args.seed}",
+            f"resolution=[{args.size},{args.size}]", f"render.samples={args.samples}",
+            f"render.device={args.device}", f"workers={workers}",
+        ])
+    return validate(OmegaConf.to_container(cfg, resolve=True))
+
+
+def rss_mb() -> float:
+    """Current resident memory of this process in MiB."""
+    pages = int(Path("/proc/self/statm").read_text().split()[1])
+    return pages * resource.getpagesize() / 2**20
+
+
+def bench_serial(args: argparse.Namespace, tmp: Path) -> None:
+    """Render images in this process; report stage shares and memory over the run."""
+    from blender_scenes import writer
+    from blender_scenes.worker import render_one
+
+    cfg = make_config(tmp / "serial", args, args.images, 0)
+    writer.prepare(cfg.out_dir)
+    rows, mem = [], []
+    for i in range(args.images):
+        rows.append(render_one(cfg, i))
+        mem.append(rss_mb())
+    warm = rows[2:] if len(rows) > 4 else rows
+    keys = ("t_render", "t_build", "t_label", "t_io")
+    total = sum(sum(r[k] for k in keys) for r in warm)
+    per = total / len(warm)
+    print(f"\n== serial, {args.size}x{args.size}, {args.samples} samples, device={args.device}, "
+          f"{args.images} images ==")
+    print(f"seconds per image: {per:.3f} (median {statistics.median(sum(r[k] for k in keys) for r in warm):.3f})")
+    for k, name in zip(keys, ("Cycles render", "scene building", "labels", "I/O"), strict=True):
+        share = sum(r[k] for r in warm) / total
+        print(f"  {name:15s} {share * 100:5.1f} %  ({sum(r[k] for r in warm) / len(warm):.3f} s)")
+    overhead = 1 - sum(r["t_render"] for r in warm) / total
+    print(f"overhead beyond the Cycles render: {overhead * 100:.1f} % (target <= 20 %)")
+    marks = sorted({min(len(mem), m) for m in (10, 50, 100, 150, 200, len(mem))})
+    print("resident memory (MiB) after image: " + ", ".join(f"{m}: {mem[m - 1]:.0f}" for m in marks))
+    if len(mem) >= 20:
+        half = len(mem) // 2
+        slope = (statistics.mean(mem[half:]) - statistics.mean(mem[:half])) / half
+        print(f"memory growth, second half vs first half: {slope:+.3f} MiB per image")
+    print(f"peak resident memory: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB")
+
+
+def bench_workers(args: argparse.Namespace, tmp: Path) -> None:
+    """Throughput of workers=1 vs workers=2 (separate processes, same images)."""
+    from blender_scenes.batch import run_batch
+
+    times = {}
+    for w in (1, 2):
+        cfg = make_config(tmp / f"w{w}", args, args.parallel_images, w)
+        cfg = replace(cfg, worker_max_scenes=1000)
+        t = time.perf_counter()
+        run_batch(cfg)
+        times[w] = time.perf_counter() - t
+    n = args.parallel_images
+    print(f"\n== workers, {n} images ==")
+    for w, t in times.items():
+        print(f"workers={w}: {t:.1f} s, {n / t:.3f} images/s")
+    print(f"speed-up workers=2 / workers=1: {times[1] / times[2]:.2f}x (target >= 1.7x)")
+
+
+def main() -> None:
+    """Parse flags and run the selected parts."""
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--images", type=int, default=200)
+    ap.add_argument("--parallel-images", type=int, default=16)
+    ap.add_argument("--size", type=int, default=256)
+    ap.add_argument("--samples", type=int, default=32)
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--device", choices=("cpu", "gpu"), default="cpu")
+    ap.add_argument("--skip-serial", action="store_true")
+    ap.add_argument("--skip-workers", action="store_true")
+    args = ap.parse_args()
+    with tempfile.TemporaryDirectory(prefix="render_bench_") as d:
+        if not args.skip_workers:
+            bench_workers(args, Path(d))
+        if not args.skip_serial:
+            bench_serial(args, Path(d))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,125 @@
+"""Render real batches through the `fridge-render` app and check files, labels and reproducibility."""
+
+import json
+import subprocess
+from pathlib import Path
+
+import numpy as np
+import pytest
+from conftest import cli
+from PIL import Image
+from pycocotools import mask as mask_utils
+from pycocotools.coco import COCO
+
+ACCEPT = ["count=8", "seed=3", "resolution=[160,120]", "render.samples=16"]
+
+
+def render(tmp: Path, out: Path, *args: str, multirun: bool = False) -> subprocess.CompletedProcess:
+    """Run fridge-render and fail loudly with its output."""
+    hydra_dir = "hydra.sweep.dir" if multirun else "hydra.run.dir"
+    cmd = [cli("fridge-render"), *(["--multirun"] if multirun else []), f"out_dir={out}", *args,
+           f"{hydra_dir}={tmp / 'hydra' / out.name}"]
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    return proc
+
+
+@pytest.fixture(scope="module")
+def batch(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("render")
+    out = tmp / "check"
+    render(tmp, out, *ACCEPT)
+    return tmp, out
+
+
+def metas(out: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted((out / "meta").glob("*.json"))}
+
+
+def test_batch_files_and_coco(batch):
+    _, out = batch
+    for sub in ("images", "masks", "meta"):
+        assert len(list((out / sub).glob("*"))) == 8, sub
+    assert not list((out / "images").glob(".*")) and not list((out / ".tmp").glob("*.png"))
+    coco = COCO(str(out / "annotations.json"))
+    assert len(coco.getImgIds()) == 8
+    classes = set()
+    for img_id in coco.getImgIds():
+        img = coco.imgs[img_id]
+        assert (img["width"], img["height"]) == (160, 120)
+        anns = coco.loadAnns(coco.getAnnIds(imgIds=img_id))
+        assert len(anns) >= 5, img["file_name"]
+        for a in anns:
+            x, y, w, h = a["bbox"]
+            assert x >= 0 and y >= 0 and w > 0 and h > 0 and x + w <= 160 and y + h <= 120
+            assert 0.0 <= a["occlusion"] <= 1.0 and a["iscrowd"] == 0 and a["area"] > 0
+            classes.add(coco.cats[a["category_id"]]["name"])
+    assert len(classes) >= 8, classes
+    assert (out / "preview.png").exists() and (out / "preview_labels.png").exists()
+
+
+def test_masks_match_labels(batch):
+    _, out = batch
+    for p in sorted((out / "meta").glob("*.json")):
+        meta = json.loads(p.read_text())
+        mask_img = Image.open(out / meta["image"]["mask_file"])
+        assert mask_img.mode in ("I;16", "I")
+        mask = np.asarray(mask_img).astype(np.int64)
+        assert mask.shape == (120, 160)
+        ids = {a["instance_id"] for a in meta["annotations"]}
+        assert set(np.unique(mask)) - {0} <= ids  # only known instances, no blended values
+        for a in meta["annotations"]:
+            binary = mask == a["instance_id"]
+            assert binary.sum() == a["visible_pixels"]
+            if a["segmentation"]:
+                rle = dict(a["segmentation"], counts=a["segmentation"]["counts"].encode())
+                assert (mask_utils.decode(rle).astype(bool) == binary).all()
+            if a["visible_pixels"]:
+                assert a["unoccluded_pixels"] >= a["visible_pixels"]
+        assert meta["scene"]["index"] == meta["image"]["index"]
+
+
+def test_rerun_renders_nothing_new(batch):
+    tmp, out = batch
+    before = {p: p.stat().st_mtime_ns for p in (out / "images").glob("*.png")}
+    proc = render(tmp, out, *ACCEPT)
+    assert "rendered 0, skipped 8" in proc.stderr + proc.stdout
+    assert {p: p.stat().st_mtime_ns for p in (out / "images").glob("*.png")} == before
+
+
+def test_same_command_elsewhere_with_two_workers_is_byte_identical(batch):
+    tmp, out = batch
+    other = tmp / "again"
+    render(tmp, other, *ACCEPT, "workers=2")
+    assert metas(other) == metas(out)
+
+
+def test_resume_after_a_killed_run(batch):
+    tmp, out = batch
+    part = tmp / "partial"
+    render(tmp, part, "count=3", *ACCEPT[1:])
+    (part / "meta" / "000001.json").unlink()  # as if killed before finishing image 1
+    (part / ".tmp" / "123-000001.png").write_bytes(b"half")  # a half-written temp file
+    proc = render(tmp, part, *ACCEPT)
+    assert "rendered 6, skipped 2" in proc.stderr + proc.stdout
+    assert metas(part) == metas(out)
+
+
+def test_shards_as_a_joblib_multirun(batch):
+    tmp, out = batch
+    sharded = tmp / "sharded"
+    render(tmp, sharded, "count=4", *ACCEPT[1:], "shard.count=2", "shard.index=0,1",
+           "hydra/launcher=joblib", multirun=True)
+    want = {k: v for k, v in metas(out).items() if int(k[:6]) < 4}
+    assert metas(sharded) == want
+    coco = json.loads((sharded / "annotations.json").read_text())
+    assert len(coco["images"]) == 4
+
+
+def test_shards_with_submitit_local(batch):
+    tmp, out = batch
+    sharded = tmp / "submitit"
+    render(tmp, sharded, "count=2", *ACCEPT[1:], "shard.count=2", "shard.index=0,1",
+           "hydra/launcher=submitit_local", "hydra.launcher.timeout_min=10", multirun=True)
+    want = {k: v for k, v in metas(out).items() if int(k[:6]) < 2}
+    assert metas(sharded) == want

@@ -1,0 +1,86 @@
+"""Bad render input: one-line error naming the key, non-zero exit, nothing written."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from hydra import compose, initialize_config_dir
+from omegaconf import OmegaConf
+
+from blender_scenes.config import ConfigError, validate
+
+ROOT = Path(__file__).resolve().parent.parent
+CONFIGS = str(ROOT / "configs")
+
+
+def load(*overrides: str) -> dict:
+    with initialize_config_dir(config_dir=CONFIGS, version_base="1.3"):
+        cfg = compose(config_name="render", overrides=list(overrides))
+    return OmegaConf.to_container(cfg, resolve=True)
+
+
+def test_defaults_validate(tmp_path):
+    rc = validate(load(f"out_dir={tmp_path / 'b'}"))
+    assert rc.count == 16 and rc.resolution == (256, 256) and rc.render.samples == 32
+    assert not (tmp_path / "b").exists()
+
+
+@pytest.mark.parametrize(
+    ("override", "key"),
+    [
+        ("classes=[milk_carton,unicorn]", "classes"),
+        ("+class_weights.unicorn=1", "class_weights.unicorn"),
+        ("count=0", "count"),
+        ("count=-3", "count"),
+        ("resolution=[0,120]", "resolution"),
+        ("resolution=[160]", "resolution"),
+        ("shard.index=4", "shard.index"),
+        ("shard.count=0", "shard.count"),
+        ("render.device=tpu", "render.device"),
+        ("render.samples=0", "render.samples"),
+        ("objects.total=[5,2]", "objects.total"),
+        ("+camera.modes.fisheye=1", "camera.modes.fisheye"),
+    ],
+)
+def test_bad_values_name_the_key(tmp_path, override, key):
+    with pytest.raises(ConfigError) as err:
+        validate(load(f"out_dir={tmp_path / 'b'}", override))
+    msg = str(err.value)
+    assert msg.startswith(key + ":") and "\n" not in msg
+
+
+def test_unwritable_out_dir(tmp_path):
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    locked.chmod(0o500)
+    try:
+        if os.access(locked, os.W_OK):
+            pytest.skip("running as a user who can write anywhere")
+        with pytest.raises(ConfigError, match="^out_dir:"):
+            validate(load(f"out_dir={locked / 'b'}"))
+    finally:
+        locked.chmod(0o700)
+
+
+def test_out_dir_under_a_file(tmp_path):
+    f = tmp_path / "file.txt"
+    f.write_text("x")
+    with pytest.raises(ConfigError, match="^out_dir:"):
+        validate(load(f"out_dir={f / 'b'}"))
+
+
+def test_cli_exits_nonzero_with_one_line_and_writes_nothing(tmp_path):
+    out = tmp_path / "batch"
+    exe = Path(sys.executable).with_name("fridge-render")
+    proc = subprocess.run(
+        [str(exe), f"out_dir={out}", "count=2", "classes=[milk_carton,unicorn]",
+         f"hydra.run.dir={tmp_path / 'run'}"],
+        capture_output=True, text=True, timeout=120,
+    )
+    assert proc.returncode != 0
+    errors = [line for line in proc.stderr.splitlines() if "error" in line]
+    assert errors == ["fridge-render: error: classes: unknown class 'unicorn' (known: "
+                      + errors[0].split("(known: ")[1]]
+    assert not out.exists()

@@ -1,0 +1,122 @@
+"""Scene sampling is pure, reproducible and physically consistent (no Blender needed)."""
+
+import itertools
+import json
+
+import pytest
+
+from blender_scenes.description import SceneDescription
+from blender_scenes.food_params import FOOD_CLASSES
+from blender_scenes.placement import Item, Placed, Surface, boxes_disjoint, half_extents, pack_rows
+from blender_scenes.sampling import (
+    SamplerConfig,
+    kelvin_to_rgb,
+    rng_for,
+    sample_scene,
+    support_surfaces,
+)
+
+CFG = SamplerConfig()
+
+
+def test_same_seed_and_index_give_identical_json():
+    a = sample_scene(3, 5, CFG).to_json()
+    b = sample_scene(3, 5, CFG).to_json()
+    assert a == b
+    assert a != sample_scene(3, 6, CFG).to_json()
+    assert a != sample_scene(4, 5, CFG).to_json()
+
+
+def test_image_depends_only_on_seed_and_index():
+    # Sampling other images in between (as another worker or shard would) changes nothing.
+    first = sample_scene(7, 2, CFG).to_json()
+    for i in range(5):
+        sample_scene(7, i, CFG)
+    assert sample_scene(7, 2, CFG).to_json() == first
+
+
+def test_description_round_trips_through_json():
+    desc = sample_scene(1, 0, CFG)
+    again = SceneDescription.from_dict(json.loads(desc.to_json()))
+    assert again == desc
+
+
+@pytest.mark.parametrize("index", range(12))
+def test_scene_is_plausible(index):
+    desc = sample_scene(11, index, CFG)
+    f = desc.fridge
+    assert 2 <= len(f.shelves) <= 4
+    assert 1 <= len(f.drawers) <= 2
+    zs = [s.z for s in f.shelves]
+    assert zs == sorted(zs) and all(b - a >= 0.17 - 1e-6 for a, b in zip(zs, zs[1:], strict=False))
+    assert CFG.total[0] <= len(desc.objects) + 6  # a few may not fit
+    assert len(desc.objects) <= CFG.total[1]
+    assert [o.instance_id for o in desc.objects] == list(range(1, len(desc.objects) + 1))
+    assert desc.camera.mode in ("front", "builtin")
+    for light in desc.lights:
+        assert 3000 <= light.temperature_k <= 6500
+
+
+def test_objects_fit_their_surface_and_never_overlap():
+    for index in range(20):
+        desc = sample_scene(5, index, CFG)
+        surfaces = {s.name: s for s in support_surfaces(desc.fridge)}
+        by_support = {}
+        for o in desc.objects:
+            s = surfaces[o.support]
+            assert o.params["size"][2] <= s.clearance + 1e-9, (o.cls, o.support)
+            assert abs(o.location[2] - s.origin[2]) < 1e-4
+            by_support.setdefault(o.support, []).append(o)
+        for name, objs in by_support.items():
+            s = surfaces[name]
+            placed = [local_footprint(s, o) for o in objs]
+            for a, b in itertools.combinations(placed, 2):
+                assert boxes_disjoint(a, b, gap=-1e-6), (name, a, b)
+            for p in placed:
+                assert s.x_range[0] - 1e-4 <= p.x - p.half_extent[0]
+                assert p.x + p.half_extent[0] <= s.x_range[1] + 1e-4
+                assert s.y_range[0] - 1e-4 <= p.y - p.half_extent[1]
+                assert p.y + p.half_extent[1] <= s.y_range[1] + 1e-4
+
+
+def local_footprint(s: Surface, o) -> Placed:
+    """Recover the surface-local footprint of a placed object from its world pose."""
+    import math
+
+    a = math.radians(s.yaw_deg)
+    dx, dy = o.location[0] - s.origin[0], o.location[1] - s.origin[1]
+    x = dx * math.cos(a) + dy * math.sin(a)
+    y = -dx * math.sin(a) + dy * math.cos(a)
+    item = Item(tuple(o.params["size"]), o.params["footprint"], o.yaw_deg - s.yaw_deg)
+    return Placed(0, x, y, half_extents(item))
+
+
+def test_rows_fill_from_the_back():
+    s = Surface("shelf:0", (0, 0, 0), 0.0, (-0.3, 0.3), (0.0, 0.45), 0.3, "shelf")
+    items = [Item((0.07, 0.07, 0.2), "box", 0.0) for _ in range(20)]
+    placed = pack_rows(s, items, rng_for(0, 0))
+    assert 8 <= len(placed) <= 20
+    ys = sorted({round(p.y, 2) for p in placed}, reverse=True)
+    assert ys[0] > 0.35  # first row against the back wall
+    for a, b in itertools.combinations(placed, 2):
+        assert boxes_disjoint(a, b)
+
+
+def test_class_selection_and_weights():
+    only = SamplerConfig(classes=("can", "apple"))
+    seen = {o.cls for i in range(10) for o in sample_scene(0, i, only).objects}
+    assert seen <= {"can", "apple"} and seen
+    no_cans = SamplerConfig(class_weights={"can": 0.0})
+    assert all(o.cls != "can" for i in range(10) for o in sample_scene(0, i, no_cans).objects)
+
+
+def test_all_classes_appear_over_a_batch():
+    seen = {o.cls for i in range(16) for o in sample_scene(3, i, CFG).objects}
+    assert len(seen) >= 12, seen
+    assert seen <= set(FOOD_CLASSES)
+
+
+def test_colour_temperature():
+    warm, cold = kelvin_to_rgb(3000), kelvin_to_rgb(6500)
+    assert warm[0] == 1.0 and warm[2] < 0.5
+    assert cold[2] > warm[2] and cold[0] >= 0.9
