@@ -1,7 +1,8 @@
 """Render benchmark: seconds per image, where the time goes, memory over many scenes, scaling.
 
-    python benchmarks/render_bench.py                  # 200 images at 256x256 / 32 samples
-    python benchmarks/render_bench.py --images 40 --parallel-images 8   # quicker
+    python benchmarks/render_bench.py                  # 24 timed images at 256x256 / 32 samples,
+                                                       # 200 cheap ones for memory, 16 x 2 for workers
+    python benchmarks/render_bench.py --images 8 --memory-images 50 --parallel-images 6   # quicker
     python benchmarks/render_bench.py --device gpu     # Cycles on CUDA/OptiX when present
 
 Prints: mean seconds per image; the share spent in the Cycles render call itself versus scene
@@ -46,17 +47,39 @@ def rss_mb() -> float:
     return pages * resource.getpagesize() / 2**20
 
 
-def bench_serial(args: argparse.Namespace, tmp: Path) -> None:
-    """Render images in this process; report stage shares and memory over the run."""
+def render_serial(cfg: RenderConfig, n: int) -> tuple[list[dict], list[float]]:
+    """Render n images in this process; per-image timings and resident memory after each."""
     from blender_scenes import writer
     from blender_scenes.worker import render_one
 
-    cfg = make_config(tmp / "serial", args, args.images, 0)
     writer.prepare(cfg.out_dir)
     rows, mem = [], []
-    for i in range(args.images):
+    for i in range(n):
         rows.append(render_one(cfg, i))
         mem.append(rss_mb())
+    return rows, mem
+
+
+def bench_memory(args: argparse.Namespace, tmp: Path) -> None:
+    """Memory over many scenes in one process (cheap renders: memory does not depend on samples)."""
+    small = argparse.Namespace(**{**vars(args), "size": args.memory_size, "samples": args.memory_samples})
+    cfg = make_config(tmp / "memory", small, args.memory_images, 0)
+    _, mem = render_serial(cfg, args.memory_images)
+    print(f"\n== memory, {args.memory_images} scenes in one process "
+          f"({args.memory_size}x{args.memory_size}, {args.memory_samples} samples) ==")
+    marks = sorted({min(len(mem), m) for m in (1, 10, 50, 100, 150, 200, len(mem))})
+    print("resident memory (MiB) after image: " + ", ".join(f"{m}: {mem[m - 1]:.0f}" for m in marks))
+    if len(mem) >= 20:
+        half = len(mem) // 2
+        slope = (statistics.mean(mem[half:]) - statistics.mean(mem[:half])) / half
+        print(f"memory growth, second half vs first half: {slope:+.3f} MiB per image")
+    print(f"peak resident memory: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB")
+
+
+def bench_serial(args: argparse.Namespace, tmp: Path) -> None:
+    """Render images in this process; report seconds per image and where the time goes."""
+    cfg = make_config(tmp / "serial", args, args.images, 0)
+    rows, _ = render_serial(cfg, args.images)
     warm = rows[2:] if len(rows) > 4 else rows
     keys = ("t_render", "t_build", "t_label", "t_io")
     total = sum(sum(r[k] for k in keys) for r in warm)
@@ -69,13 +92,6 @@ def bench_serial(args: argparse.Namespace, tmp: Path) -> None:
         print(f"  {name:15s} {share * 100:5.1f} %  ({sum(r[k] for r in warm) / len(warm):.3f} s)")
     overhead = 1 - sum(r["t_render"] for r in warm) / total
     print(f"overhead beyond the Cycles render: {overhead * 100:.1f} % (target <= 20 %)")
-    marks = sorted({min(len(mem), m) for m in (10, 50, 100, 150, 200, len(mem))})
-    print("resident memory (MiB) after image: " + ", ".join(f"{m}: {mem[m - 1]:.0f}" for m in marks))
-    if len(mem) >= 20:
-        half = len(mem) // 2
-        slope = (statistics.mean(mem[half:]) - statistics.mean(mem[:half])) / half
-        print(f"memory growth, second half vs first half: {slope:+.3f} MiB per image")
-    print(f"peak resident memory: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB")
 
 
 def bench_workers(args: argparse.Namespace, tmp: Path) -> None:
@@ -99,7 +115,10 @@ def bench_workers(args: argparse.Namespace, tmp: Path) -> None:
 def main() -> None:
     """Parse flags and run the selected parts."""
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--images", type=int, default=200)
+    ap.add_argument("--images", type=int, default=24, help="timed images at --size/--samples")
+    ap.add_argument("--memory-images", type=int, default=200)
+    ap.add_argument("--memory-size", type=int, default=96)
+    ap.add_argument("--memory-samples", type=int, default=2)
     ap.add_argument("--parallel-images", type=int, default=16)
     ap.add_argument("--size", type=int, default=256)
     ap.add_argument("--samples", type=int, default=32)
@@ -107,12 +126,15 @@ def main() -> None:
     ap.add_argument("--device", choices=("cpu", "gpu"), default="cpu")
     ap.add_argument("--skip-serial", action="store_true")
     ap.add_argument("--skip-workers", action="store_true")
+    ap.add_argument("--skip-memory", action="store_true")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory(prefix="render_bench_") as d:
         if not args.skip_workers:
             bench_workers(args, Path(d))
         if not args.skip_serial:
             bench_serial(args, Path(d))
+        if not args.skip_memory:
+            bench_memory(args, Path(d))
 
 
 if __name__ == "__main__":
