@@ -124,7 +124,7 @@ class TrainerConfig:
     grid_images: int = 4
     device: str = "auto"
     precision: str = "32"
-    channels_last: str = "auto"
+    channels_last: bool | str = "auto"
     compile: bool = False
     resume: str = "auto"
     monitor: str = "swd"
@@ -139,9 +139,10 @@ class TrainerConfig:
         require_positive("trainer.lr", self.lr)
         require_choice("trainer.device", self.device, ("auto", "cpu", "cuda"))
         require_choice("trainer.precision", self.precision, ("32", "bf16"))
-        require_choice(
-            "trainer.channels_last", self.channels_last, ("auto", "true", "false", "True", "False")
-        )
+        if not isinstance(self.channels_last, bool) and self.channels_last != "auto":
+            raise ConfigError(
+                f"trainer.channels_last: must be auto, true or false, got {self.channels_last!r}"
+            )
         require_choice("trainer.monitor", self.monitor, ("swd", "fid", "kid"))
         if not 0.0 <= self.lr_constant_fraction <= 1.0:
             raise ConfigError("trainer.lr_constant_fraction: must be within [0, 1]")

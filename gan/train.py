@@ -127,11 +127,11 @@ def seed_everything(seed: int) -> None:
 def make_runtime(cfg: TrainConfig, device: torch.device, info: DistInfo) -> Runtime:
     """Runtime settings from the trainer config."""
     t = cfg.trainer
-    cl = t.channels_last.lower()
+    cl = t.channels_last
     return Runtime(
         device=device,
         bf16=t.precision == "bf16",
-        channels_last=cl == "true" or (cl == "auto" and device.type == "cuda"),
+        channels_last=cl if isinstance(cl, bool) else device.type == "cuda",
         compile=t.compile,
         distributed=info.enabled,
         lr=t.lr,

@@ -6,9 +6,12 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
+import torch
 from PIL import Image
 
 REPO = Path(__file__).resolve().parent.parent
@@ -87,11 +90,22 @@ def compose(overrides: list[str], config_name: str = "train") -> dict:
         return OmegaConf.to_container(cfg, resolve=True)
 
 
+@contextmanager
+def single_thread() -> Iterator[None]:
+    """Run torch on one thread: tiny nets gain nothing from more, and a busy machine loses."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
+
+
 def run_cli(
     args: list[str], cwd: Path, timeout: float = 180, env: dict | None = None
 ) -> subprocess.CompletedProcess:
     """Run a console script / command from the venv and capture its output."""
-    full_env = {**os.environ, "HYDRA_FULL_ERROR": "0", **(env or {})}
+    full_env = {**os.environ, "HYDRA_FULL_ERROR": "0", "OMP_NUM_THREADS": "1", **(env or {})}
     return subprocess.run(
         args, cwd=cwd, capture_output=True, text=True, timeout=timeout, env=full_env
     )

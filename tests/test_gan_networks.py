@@ -6,7 +6,7 @@ import logging
 
 import pytest
 import torch
-from gan_testutils import make_photo_folder
+from gan_testutils import make_photo_folder, single_thread
 
 from gan import losses, metrics
 from gan.networks import (
@@ -18,6 +18,12 @@ from gan.networks import (
     size_multiple,
 )
 from gan.translate import translate_tensor
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _one_torch_thread():
+    with single_thread():
+        yield
 
 
 @pytest.mark.parametrize("upsample", ["deconv", "resize"])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import signal
 import subprocess
@@ -19,6 +20,7 @@ from gan_testutils import (
     make_photo_folder,
     make_render_batch,
     run_cli,
+    single_thread,
 )
 from PIL import Image
 
@@ -26,6 +28,12 @@ from gan import checkpoint as ckpt
 from gan.config import ConfigError, parse_train_config
 from gan.models import model_class, rebuild_generator
 from gan.train import DistInfo, NonFiniteLoss, Trainer, prevalidate, run_training
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _one_torch_thread():
+    with single_thread():
+        yield
 
 
 @pytest.fixture(scope="module")
@@ -151,6 +159,8 @@ def test_reference_defaults():
     assert (c.gan_mode, c.lambda_cycle, c.lambda_identity, c.pool_size) == ("lsgan", 10.0, 0.5, 50)
     for exp in ("pix2pix_fridge", "cyclegan_fridge", "tiny"):
         parse_train_config(compose([f"experiment={exp}"]))
+    fast = parse_train_config(compose(["trainer=fast"])).trainer
+    assert (fast.precision, fast.compile, fast.lr) == ("bf16", True, 2e-4)
     with pytest.raises(ConfigError, match="model.lambda_cycle"):
         model_class("cyclegan").parse_config({**cyc.model, "lambda_cycle": "x"})
 
@@ -222,8 +232,9 @@ def test_sigterm_saves_last_checkpoint(domains, tmp_path):
         "trainer.eval_every=1000000",
         "trainer.checkpoint_every=1000000",
     ]
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
     proc = subprocess.Popen(
-        args, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+        args, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env
     )
     try:
         deadline = time.time() + 120

@@ -7,13 +7,27 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from gan_testutils import BIN, TINY, compose, make_photo_folder, make_render_batch, run_cli
+from gan_testutils import (
+    BIN,
+    TINY,
+    compose,
+    make_photo_folder,
+    make_render_batch,
+    run_cli,
+    single_thread,
+)
 from PIL import Image
 
 from gan.config import ConfigError
 from gan.data import DataError
 from gan.train import run_training
 from gan.translate import TranslateConfig, translate_batch
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _one_torch_thread():
+    with single_thread():
+        yield
 
 
 @pytest.fixture(scope="module")
