@@ -236,7 +236,6 @@ class Trainer:
         )
         bs = self.cfg.trainer.batch_size
         self.drop_last = self.sampler.per_rank >= bs
-        self.steps_per_epoch = self.sampler.per_rank // bs if self.drop_last else 1
         n_eval = self.cfg.metrics.eval_images
         self.eval_source = eval_batch(self.source, self.tf, n_eval)
         self.eval_target = eval_batch(self.target, self.tf, n_eval)
