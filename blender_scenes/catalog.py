@@ -1,0 +1,439 @@
+"""User asset catalogs: YAML files mapping food classes to model files (pure Python, no Blender).
+
+A catalog looks like::
+
+    classes:
+      milk_bottle:
+        - file: models/milk.glb   # relative to the catalog's folder
+          height: 0.25            # metres; or `longest: 0.3` or `scale: 1.0`
+          up: Y                   # the model's up axis in the file's own coordinates
+          poses: [upright, side]  # upright | side | any
+          weight: 1.0
+          object: null            # .blend only: object or collection name to take
+          hue_jitter: 0.0         # max hue shift (0..0.5) of the materials per instance
+
+Optional extra fields: ``footprint`` (circle|box, default: circle when the upright footprint is
+nearly square, else box) and ``stackable`` (default false); unknown fields are kept in ``extra``.
+
+``up`` defaults to Y for OBJ, glTF/GLB and FBX and to Z for PLY, STL and .blend. glTF and FBX
+importers already turn Y-up files into Blender's Z-up; the others are imported without any axis
+change, so ``up`` always names the axis in the file's coordinates.
+
+Sizes need the model's proportions, which only Blender can read: ``importers.measure_catalog``
+measures every entry once (its bounding box after the up-axis turn, in file units) and
+``attach_measurements`` stores them in the Catalog, optionally via a JSON sidecar
+(``save_measurements``/``load_measurements``) so that sampling stays pure and deterministic.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import yaml
+
+log = logging.getLogger(__name__)
+
+FORMATS: dict[str, str] = {
+    ".obj": "obj",
+    ".gltf": "gltf",
+    ".glb": "gltf",
+    ".ply": "ply",
+    ".stl": "stl",
+    ".fbx": "fbx",
+    ".blend": "blend",
+}
+DEFAULT_UP: dict[str, str] = {
+    "obj": "Y", "gltf": "Y", "fbx": "Y", "ply": "Z", "stl": "Z", "blend": "Z",
+}  # fmt: skip
+SIZE_KEYS = ("height", "longest", "scale")
+POSES = ("upright", "side")
+POSE_WORDS = (*POSES, "any")
+FOOTPRINTS = ("circle", "box")
+MAX_SIZE_M = 1.5
+MIN_SIZE_M = 0.005
+KNOWN_KEYS = frozenset(
+    {"file", *SIZE_KEYS, "up", "poses", "weight", "object", "hue_jitter", "footprint", "stackable"}
+)
+SIDE_ROTATION_DEG = [0.0, 90.0, 0.0]  # lying down: the model's up axis along X
+ROUND_TOLERANCE = 0.1  # relative difference of sx, sy below which the footprint is a circle
+
+
+class CatalogError(ValueError):
+    """A catalog that cannot be used; the message names the file, class and entry."""
+
+
+@dataclass(frozen=True)
+class CatalogEntry:
+    """One model file of one class, with how to size and pose it."""
+
+    cls: str
+    index: int
+    file: str  # absolute path
+    fmt: str
+    size_key: str  # height | longest | scale
+    size_value: float
+    up: str = "Z"
+    poses: tuple[str, ...] = ("upright",)
+    weight: float = 1.0
+    object: str | None = None
+    hue_jitter: float = 0.0
+    footprint: str | None = None
+    stackable: bool = False
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def key(self) -> str:
+        """Stable id of the entry within its catalog: ``class/index``."""
+        return f"{self.cls}/{self.index}"
+
+
+@dataclass
+class Catalog:
+    """Entries per class, plus the measured raw dimensions per entry key once measured."""
+
+    path: str
+    classes: dict[str, list[CatalogEntry]]
+    dims: dict[str, list[float]] = field(default_factory=dict)
+
+    @property
+    def entries(self) -> list[CatalogEntry]:
+        """All entries, class by class."""
+        return [e for entries in self.classes.values() for e in entries]
+
+    @property
+    def measured(self) -> bool:
+        """Whether every entry has its dimensions."""
+        return all(e.key in self.dims for e in self.entries)
+
+
+# --------------------------------------------------------------------------------------------
+# Loading and validation
+
+
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """SafeLoader that reports duplicate mapping keys instead of silently keeping the last."""
+
+
+def _construct_mapping(loader: _UniqueKeyLoader, node: yaml.MappingNode, deep: bool = False):
+    """Build a mapping, recording duplicate keys on the loader."""
+    seen: set = set()
+    for key_node, _ in node.value:
+        key = loader.construct_object(key_node, deep=deep)
+        if key in seen:
+            loader.duplicates.append((key, key_node.start_mark.line + 1))
+        seen.add(key)
+    return yaml.SafeLoader.construct_mapping(loader, node, deep=deep)
+
+
+_UniqueKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+
+
+def _read_yaml(path: Path) -> tuple[Any, list[tuple[Any, int]]]:
+    """Parsed YAML document and the duplicate keys found in it."""
+    with open(path, encoding="utf-8") as f:
+        loader = _UniqueKeyLoader(f)
+        loader.duplicates = []
+        try:
+            return loader.get_single_data(), loader.duplicates
+        finally:
+            loader.dispose()
+
+
+def _number(value: Any) -> float | None:
+    """A finite float, or None when `value` is not a number."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return float(value) if math.isfinite(value) else None
+
+
+def _check_size(raw: dict, where: str, problems: list[str]) -> tuple[str, float]:
+    """The size spec of an entry; appends problems for missing, multiple or absurd sizes."""
+    given = [k for k in SIZE_KEYS if raw.get(k) is not None]
+    if not given:
+        problems.append(f"{where}: missing size spec (one of {', '.join(SIZE_KEYS)})")
+        return "scale", 1.0
+    if len(given) > 1:
+        problems.append(f"{where}: give only one of {', '.join(SIZE_KEYS)}, got {', '.join(given)}")
+    key = given[0]
+    value = _number(raw[key])
+    if value is None:
+        problems.append(f"{where}: {key} must be a number, got {raw[key]!r}")
+        return key, 1.0
+    if key == "scale":
+        if value <= 0:
+            problems.append(f"{where}: absurd size: scale {value:g} must be > 0")
+    elif not MIN_SIZE_M <= value <= MAX_SIZE_M:
+        problems.append(
+            f"{where}: absurd size: {key} {value:g} m outside {MIN_SIZE_M:g}..{MAX_SIZE_M:g} m"
+        )
+    return key, value
+
+
+def _check_poses(raw: dict, where: str, problems: list[str]) -> tuple[str, ...]:
+    """Allowed resting poses; `any` means upright and side."""
+    poses = raw.get("poses", ["upright"])
+    if isinstance(poses, str):
+        poses = [poses]
+    if not isinstance(poses, list) or not poses:
+        problems.append(f"{where}: poses must be a non-empty list of {', '.join(POSE_WORDS)}")
+        return ("upright",)
+    out: list[str] = []
+    for p in poses:
+        if p not in POSE_WORDS:
+            problems.append(f"{where}: unknown pose {p!r} (use {', '.join(POSE_WORDS)})")
+        for q in POSES if p == "any" else (p,) if p in POSES else ():
+            if q not in out:
+                out.append(q)
+    return tuple(out) or ("upright",)
+
+
+def _check_file(raw: dict, base: Path, where: str, problems: list[str]) -> tuple[Path, str]:
+    """Absolute model path and format; appends problems for missing or unsupported files."""
+    name = raw.get("file")
+    if not isinstance(name, str) or not name:
+        problems.append(f"{where}: missing `file`")
+        return base, "obj"
+    path = (base / name).resolve()
+    fmt = FORMATS.get(path.suffix.lower())
+    if fmt is None:
+        problems.append(
+            f"{where}: unsupported format {path.suffix or '(none)'!r} of {name} "
+            f"(use {', '.join(sorted(FORMATS))})"
+        )
+        fmt = "obj"
+    if not path.is_file():
+        problems.append(f"{where}: missing file {path}")
+    return path, fmt
+
+
+def _check_options(raw: dict, fmt: str, where: str, problems: list[str]) -> dict[str, Any]:
+    """The remaining entry fields (up, weight, object, hue_jitter, footprint, stackable)."""
+    up = str(raw.get("up", DEFAULT_UP[fmt])).upper()
+    if up not in ("Y", "Z"):
+        problems.append(f"{where}: bad up axis {raw.get('up')!r} (use Y or Z)")
+        up = DEFAULT_UP[fmt]
+    weight = _number(raw.get("weight", 1.0))
+    if weight is None or weight <= 0:
+        problems.append(f"{where}: weight must be a positive number, got {raw.get('weight')!r}")
+        weight = 1.0
+    obj = raw.get("object")
+    if obj is not None and not isinstance(obj, str):
+        problems.append(f"{where}: object must be a name, got {obj!r}")
+        obj = None
+    if fmt == "blend" and not obj:
+        problems.append(f"{where}: .blend file without `object` (object or collection name)")
+    hue = _number(raw.get("hue_jitter", 0.0))
+    if hue is None or not 0 <= hue <= 0.5:
+        problems.append(f"{where}: hue_jitter must be in 0..0.5, got {raw.get('hue_jitter')!r}")
+        hue = 0.0
+    footprint = raw.get("footprint")
+    if footprint is not None and footprint not in FOOTPRINTS:
+        problems.append(f"{where}: footprint must be circle or box, got {footprint!r}")
+        footprint = None
+    stackable = raw.get("stackable", False)
+    if not isinstance(stackable, bool):
+        problems.append(f"{where}: stackable must be true or false, got {stackable!r}")
+        stackable = False
+    return {"up": up, "weight": weight, "object": obj, "hue_jitter": hue,
+            "footprint": footprint, "stackable": stackable}  # fmt: skip
+
+
+def _parse_entry(
+    cls: str, index: int, raw: Any, base: Path, where: str, problems: list[str]
+) -> CatalogEntry | None:
+    """One entry, or None when it is not even a mapping."""
+    if not isinstance(raw, dict):
+        problems.append(f"{where}: entry must be a mapping with `file`, got {raw!r}")
+        return None
+    path, fmt = _check_file(raw, base, where, problems)
+    size_key, size_value = _check_size(raw, where, problems)
+    poses = _check_poses(raw, where, problems)
+    opts = _check_options(raw, fmt, where, problems)
+    extra = {k: v for k, v in raw.items() if k not in KNOWN_KEYS}
+    return CatalogEntry(
+        cls=cls, index=index, file=str(path), fmt=fmt, size_key=size_key,
+        size_value=size_value, poses=poses, extra=extra, **opts,
+    )  # fmt: skip
+
+
+def _parse(path: Path) -> tuple[Catalog | None, list[str]]:
+    """Catalog and every problem found in the file at `path`."""
+    name = str(path)
+    try:
+        doc, duplicates = _read_yaml(path)
+    except OSError as e:
+        return None, [f"{name}: unreadable catalog: {e.strerror or e}"]
+    except yaml.YAMLError as e:
+        first = str(e).splitlines()[0] if str(e) else type(e).__name__
+        return None, [f"{name}: unreadable YAML: {first}"]
+    problems = [f"{name}: duplicate class {k!r} (line {line})" for k, line in duplicates]
+    classes = doc.get("classes") if isinstance(doc, dict) else None
+    if not isinstance(classes, dict) or not classes:
+        return None, [*problems, f"{name}: needs a non-empty `classes:` mapping"]
+    base = path.resolve().parent
+    out: dict[str, list[CatalogEntry]] = {}
+    for cls, raw_entries in classes.items():
+        where_cls = f"{name}: class {cls}"
+        if not isinstance(cls, str) or not cls:
+            problems.append(f"{where_cls}: class names must be non-empty strings")
+            continue
+        if isinstance(raw_entries, dict):
+            raw_entries = [raw_entries]
+        if not isinstance(raw_entries, list) or not raw_entries:
+            problems.append(f"{where_cls}: needs a list of entries")
+            continue
+        entries = []
+        for i, raw in enumerate(raw_entries):
+            where = f"{where_cls} entry {i} ({raw.get('file') if isinstance(raw, dict) else '?'})"
+            entry = _parse_entry(cls, i, raw, base, where, problems)
+            if entry is not None:
+                entries.append(entry)
+        out[cls] = entries
+    return Catalog(path=str(path.resolve()), classes=out), problems
+
+
+def validate_catalog(path: str | Path) -> list[str]:
+    """Every problem of the catalog at `path`, one line each naming file, class and entry."""
+    return _parse(Path(path))[1]
+
+
+def load_catalog(path: str | Path) -> Catalog:
+    """The catalog at `path`, with its sidecar measurements when current; CatalogError if bad."""
+    catalog, problems = _parse(Path(path))
+    if problems or catalog is None:
+        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+        raise CatalogError(problems[0] + more)
+    dims = load_measurements(catalog)
+    if dims:
+        attach_measurements(catalog, dims)
+    return catalog
+
+
+# --------------------------------------------------------------------------------------------
+# Measurements (raw dimensions per entry, from importers.measure_catalog)
+
+
+def sidecar_path(catalog: Catalog) -> Path:
+    """Where the measurements of a catalog are cached: ``<catalog>.measured.json``."""
+    p = Path(catalog.path)
+    return p.with_name(p.name + ".measured.json")
+
+
+def fingerprint(entry: CatalogEntry) -> str:
+    """What the measurement of an entry depends on: file, size, mtime, up axis, object."""
+    try:
+        st = Path(entry.file).stat()
+        stamp = f"{st.st_size}:{st.st_mtime_ns}"
+    except OSError:
+        stamp = "missing"
+    return f"{entry.file}|{stamp}|{entry.up}|{entry.object}"
+
+
+def attach_measurements(catalog: Catalog, dims: dict[str, list[float]]) -> Catalog:
+    """Store raw dimensions per entry key in the catalog (in place); returns it."""
+    for key, d in dims.items():
+        if len(d) != 3 or min(d) < 0 or max(d) <= 0:
+            raise CatalogError(f"{catalog.path}: entry {key}: bad measured dimensions {d}")
+        catalog.dims[key] = [float(x) for x in d]
+    return catalog
+
+
+def save_measurements(catalog: Catalog, dims: dict[str, list[float]]) -> Path:
+    """Write `dims` with per-entry fingerprints to the catalog's sidecar; returns its path."""
+    by_key = {e.key: e for e in catalog.entries}
+    data = {k: {"dims": list(map(float, d)), "fingerprint": fingerprint(by_key[k])}
+            for k, d in dims.items() if k in by_key}  # fmt: skip
+    path = sidecar_path(catalog)
+    path.write_text(json.dumps(data, indent=1, sort_keys=True))
+    return path
+
+
+def load_measurements(catalog: Catalog) -> dict[str, list[float]]:
+    """Sidecar dimensions whose fingerprints still match the entries (stale ones dropped)."""
+    path = sidecar_path(catalog)
+    if not path.is_file():
+        return {}
+    try:
+        data = json.loads(path.read_text())
+    except (OSError, ValueError) as e:
+        log.warning("ignoring unreadable measurements %s: %s", path, e)
+        return {}
+    out = {}
+    for e in catalog.entries:
+        item = data.get(e.key)
+        if isinstance(item, dict) and item.get("fingerprint") == fingerprint(e):
+            out[e.key] = item["dims"]
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# Sizes and sampling
+
+
+def entry_scale(entry: CatalogEntry, raw_dims: list[float]) -> float:
+    """Uniform factor from file units to metres that meets the entry's size spec."""
+    raw = np.asarray(raw_dims, float)
+    if entry.size_key == "height":
+        return entry.size_value / max(raw[2], 1e-12)
+    if entry.size_key == "longest":
+        return entry.size_value / max(raw.max(), 1e-12)
+    return entry.size_value
+
+
+def posed_size(upright: list[float], pose: str) -> list[float]:
+    """Bounding box after the pose's rotation (side: 90 degrees about Y, so Z and X swap)."""
+    sx, sy, sz = upright
+    return [sz, sy, sx] if pose == "side" else [sx, sy, sz]
+
+
+def entry_size(catalog: Catalog, entry: CatalogEntry, pose: str = "upright") -> list[float]:
+    """Bounding box in metres of the normalised model of `entry` resting in `pose`."""
+    raw = catalog.dims.get(entry.key)
+    if raw is None:
+        raise CatalogError(
+            f"{catalog.path}: entry {entry.key} ({entry.file}) is not measured; "
+            "run importers.measure_catalog first"
+        )
+    s = entry_scale(entry, raw)
+    return [round(float(x) * s, 6) for x in posed_size(raw, pose)]
+
+
+def default_footprint(size: list[float]) -> str:
+    """Circle when the top view is nearly square, else box."""
+    sx, sy = size[0], size[1]
+    return "circle" if abs(sx - sy) <= ROUND_TOLERANCE * max(sx, sy) else "box"
+
+
+def sample_catalog_params(catalog: Catalog, cls: str, rng: np.random.Generator) -> dict:
+    """JSON-serialisable params of one item of `cls`: entry by weight, pose, hue jitter."""
+    entries = catalog.classes.get(cls)
+    if not entries:
+        raise CatalogError(f"{catalog.path}: no entries for class {cls!r}")
+    w = np.array([e.weight for e in entries], float)
+    entry = entries[int(rng.choice(len(entries), p=w / w.sum()))]
+    pose = entry.poses[int(rng.integers(len(entry.poses)))]
+    hue = float(rng.uniform(-1.0, 1.0)) * entry.hue_jitter
+    size = entry_size(catalog, entry, pose)
+    footprint = entry.footprint or ("box" if pose == "side" else default_footprint(size))
+    return {
+        "source": "catalog",
+        "cls": cls,
+        "file": entry.file,
+        "format": entry.fmt,
+        "object": entry.object,
+        "entry": entry.index,
+        "up": entry.up,
+        "pose": pose,
+        "rotation_deg": list(SIDE_ROTATION_DEG) if pose == "side" else [0.0, 0.0, 0.0],
+        "scale": round(entry_scale(entry, catalog.dims[entry.key]), 9),
+        "hue_jitter": round(hue, 5),
+        "size": size,
+        "footprint": footprint,
+        "stackable": bool(entry.stackable and pose == "upright"),
+    }
