@@ -11,9 +11,11 @@ A catalog looks like::
           weight: 1.0
           object: null            # .blend only: object or collection name to take
           hue_jitter: 0.0         # max hue shift (0..0.5) of the materials per instance
+          texture: tex/milk.png   # optional: image box-projected onto the model (replaces its
+                                  # materials; for UV-less files such as STL)
 
-Optional extra fields: ``footprint`` (circle|box, default: circle when the upright footprint is
-nearly square, else box) and ``stackable`` (default false); unknown fields are kept in ``extra``.
+Optional extra fields: ``footprint`` (circle|box; default: circle when Blender measured the
+upright model round in top view, else box; lying items are always boxes) and ``stackable`` (default false); unknown fields are kept in ``extra``.
 
 ``up`` defaults to Y for OBJ, glTF/GLB and FBX and to Z for PLY, STL and .blend. glTF and FBX
 importers already turn Y-up files into Blender's Z-up; the others are imported without any axis
@@ -55,13 +57,24 @@ SIZE_KEYS = ("height", "longest", "scale")
 POSES = ("upright", "side")
 POSE_WORDS = (*POSES, "any")
 FOOTPRINTS = ("circle", "box")
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".tga", ".tif", ".tiff", ".exr", ".webp")
 MAX_SIZE_M = 1.5
 MIN_SIZE_M = 0.005
 KNOWN_KEYS = frozenset(
-    {"file", *SIZE_KEYS, "up", "poses", "weight", "object", "hue_jitter", "footprint", "stackable"}
+    {
+        "file",
+        *SIZE_KEYS,
+        "up",
+        "poses",
+        "weight",
+        "object",
+        "hue_jitter",
+        "footprint",
+        "stackable",
+        "texture",
+    }
 )
 SIDE_ROTATION_DEG = [0.0, 90.0, 0.0]  # lying down: the model's up axis along X
-ROUND_TOLERANCE = 0.1  # relative difference of sx, sy below which the footprint is a circle
 
 
 class CatalogError(ValueError):
@@ -85,6 +98,7 @@ class CatalogEntry:
     hue_jitter: float = 0.0
     footprint: str | None = None
     stackable: bool = False
+    texture: str | None = None  # absolute path of an image box-projected onto the model
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -100,6 +114,7 @@ class Catalog:
     path: str
     classes: dict[str, list[CatalogEntry]]
     dims: dict[str, list[float]] = field(default_factory=dict)
+    round: dict[str, bool] = field(default_factory=dict)  # round in top view when upright
 
     @property
     def entries(self) -> list[CatalogEntry]:
@@ -244,6 +259,19 @@ def _check_options(raw: dict, fmt: str, where: str, problems: list[str]) -> dict
             "footprint": footprint, "stackable": stackable}  # fmt: skip
 
 
+def _check_texture(raw: dict, base: Path, where: str, problems: list[str]) -> str | None:
+    """Absolute path of the optional texture image; appends problems if missing or no image."""
+    name = raw.get("texture")
+    if name is None:
+        return None
+    path = (base / str(name)).resolve()
+    if path.suffix.lower() not in IMAGE_SUFFIXES:
+        problems.append(f"{where}: texture {name} is not an image ({', '.join(IMAGE_SUFFIXES)})")
+    elif not path.is_file():
+        problems.append(f"{where}: missing texture {path}")
+    return str(path)
+
+
 def _parse_entry(
     cls: str, index: int, raw: Any, base: Path, where: str, problems: list[str]
 ) -> CatalogEntry | None:
@@ -255,10 +283,11 @@ def _parse_entry(
     size_key, size_value = _check_size(raw, where, problems)
     poses = _check_poses(raw, where, problems)
     opts = _check_options(raw, fmt, where, problems)
+    texture = _check_texture(raw, base, where, problems)
     extra = {k: v for k, v in raw.items() if k not in KNOWN_KEYS}
     return CatalogEntry(
         cls=cls, index=index, file=str(path), fmt=fmt, size_key=size_key,
-        size_value=size_value, poses=poses, extra=extra, **opts,
+        size_value=size_value, poses=poses, texture=texture, extra=extra, **opts,
     )  # fmt: skip
 
 
@@ -309,9 +338,9 @@ def load_catalog(path: str | Path) -> Catalog:
     if problems or catalog is None:
         more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
         raise CatalogError(problems[0] + more)
-    dims = load_measurements(catalog)
+    dims, rounds = load_measurements(catalog)
     if dims:
-        attach_measurements(catalog, dims)
+        attach_measurements(catalog, dims, rounds)
     return catalog
 
 
@@ -332,44 +361,52 @@ def fingerprint(entry: CatalogEntry) -> str:
         stamp = f"{st.st_size}:{st.st_mtime_ns}"
     except OSError:
         stamp = "missing"
-    return f"{entry.file}|{stamp}|{entry.up}|{entry.object}"
+    return f"{entry.file}|{stamp}|{entry.up}|{entry.object}|{entry.texture}"
 
 
-def attach_measurements(catalog: Catalog, dims: dict[str, list[float]]) -> Catalog:
-    """Store raw dimensions per entry key in the catalog (in place); returns it."""
+def attach_measurements(
+    catalog: Catalog, dims: dict[str, list[float]], rounds: dict[str, bool] | None = None
+) -> Catalog:
+    """Store raw dimensions (and roundness) per entry key in the catalog, in place; returns it."""
     for key, d in dims.items():
         if len(d) != 3 or min(d) < 0 or max(d) <= 0:
             raise CatalogError(f"{catalog.path}: entry {key}: bad measured dimensions {d}")
         catalog.dims[key] = [float(x) for x in d]
+    catalog.round.update({k: bool(v) for k, v in (rounds or {}).items()})
     return catalog
 
 
-def save_measurements(catalog: Catalog, dims: dict[str, list[float]]) -> Path:
+def save_measurements(
+    catalog: Catalog, dims: dict[str, list[float]], rounds: dict[str, bool] | None = None
+) -> Path:
     """Write `dims` with per-entry fingerprints to the catalog's sidecar; returns its path."""
     by_key = {e.key: e for e in catalog.entries}
-    data = {k: {"dims": list(map(float, d)), "fingerprint": fingerprint(by_key[k])}
+    rounds = rounds or {}
+    data = {k: {"dims": list(map(float, d)), "round": bool(rounds.get(k, False)),
+                "fingerprint": fingerprint(by_key[k])}
             for k, d in dims.items() if k in by_key}  # fmt: skip
     path = sidecar_path(catalog)
     path.write_text(json.dumps(data, indent=1, sort_keys=True))
     return path
 
 
-def load_measurements(catalog: Catalog) -> dict[str, list[float]]:
-    """Sidecar dimensions whose fingerprints still match the entries (stale ones dropped)."""
+def load_measurements(catalog: Catalog) -> tuple[dict[str, list[float]], dict[str, bool]]:
+    """Sidecar dimensions and roundness whose fingerprints still match (stale ones dropped)."""
     path = sidecar_path(catalog)
     if not path.is_file():
-        return {}
+        return {}, {}
     try:
         data = json.loads(path.read_text())
     except (OSError, ValueError) as e:
         log.warning("ignoring unreadable measurements %s: %s", path, e)
-        return {}
-    out = {}
+        return {}, {}
+    dims, rounds = {}, {}
     for e in catalog.entries:
         item = data.get(e.key)
         if isinstance(item, dict) and item.get("fingerprint") == fingerprint(e):
-            out[e.key] = item["dims"]
-    return out
+            dims[e.key] = item["dims"]
+            rounds[e.key] = bool(item.get("round", False))
+    return dims, rounds
 
 
 # --------------------------------------------------------------------------------------------
@@ -404,12 +441,6 @@ def entry_size(catalog: Catalog, entry: CatalogEntry, pose: str = "upright") -> 
     return [round(float(x) * s, 6) for x in posed_size(raw, pose)]
 
 
-def default_footprint(size: list[float]) -> str:
-    """Circle when the top view is nearly square, else box."""
-    sx, sy = size[0], size[1]
-    return "circle" if abs(sx - sy) <= ROUND_TOLERANCE * max(sx, sy) else "box"
-
-
 def sample_catalog_params(catalog: Catalog, cls: str, rng: np.random.Generator) -> dict:
     """JSON-serialisable params of one item of `cls`: entry by weight, pose, hue jitter."""
     entries = catalog.classes.get(cls)
@@ -420,13 +451,17 @@ def sample_catalog_params(catalog: Catalog, cls: str, rng: np.random.Generator) 
     pose = entry.poses[int(rng.integers(len(entry.poses)))]
     hue = float(rng.uniform(-1.0, 1.0)) * entry.hue_jitter
     size = entry_size(catalog, entry, pose)
-    footprint = entry.footprint or ("box" if pose == "side" else default_footprint(size))
+    round_top = entry.footprint == "circle" or (
+        entry.footprint is None and catalog.round.get(entry.key)
+    )
+    footprint = "circle" if pose == "upright" and round_top else "box"
     return {
         "source": "catalog",
         "cls": cls,
         "file": entry.file,
         "format": entry.fmt,
         "object": entry.object,
+        "texture": entry.texture,
         "entry": entry.index,
         "up": entry.up,
         "pose": pose,

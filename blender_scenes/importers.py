@@ -17,11 +17,12 @@ import colorsys
 import hashlib
 import logging
 import math
+from dataclasses import dataclass
 from pathlib import Path
 
 import bpy
 import numpy as np
-from mathutils import Euler, Matrix
+from mathutils import Euler, Matrix, geometry
 
 from .catalog import (
     MAX_SIZE_M,
@@ -29,19 +30,47 @@ from .catalog import (
     Catalog,
     CatalogEntry,
     CatalogError,
+    attach_measurements,
     entry_scale,
-    posed_size,
     save_measurements,
 )
 
 log = logging.getLogger(__name__)
 
 CACHE_TAG = "catalog_cache"
+DEFAULT_MATERIAL = "catalog.default"
+ROUND_TOLERANCE = 0.1  # a top view is round when it fills pi/4 of its (nearly square) box
 Y_UP_IMPORTERS = ("gltf", "fbx")  # importers that already turn the file's Y-up into +Z
 
 
 class ModelImportError(CatalogError):
     """A model file that imports to nothing usable (no mesh, no vertices, missing object)."""
+
+
+@dataclass(frozen=True)
+class ModelRef:
+    """What identifies one imported model: file, format, .blend name, up axis, texture."""
+
+    file: str
+    fmt: str
+    object: str | None = None
+    up: str = "Z"
+    texture: str | None = None
+
+    @classmethod
+    def of_entry(cls, e: CatalogEntry) -> ModelRef:
+        """The model of a catalog entry."""
+        return cls(e.file, e.fmt, e.object, e.up, e.texture)
+
+    @classmethod
+    def of_params(cls, p: dict) -> ModelRef:
+        """The model of sampled catalog params."""
+        return cls(p["file"], p["format"], p.get("object"), p["up"], p.get("texture"))
+
+    @property
+    def key(self) -> str:
+        """Cache key text."""
+        return f"{self.file}|{self.object}|{self.up}|{self.texture}"
 
 
 # --------------------------------------------------------------------------------------------
@@ -199,6 +228,56 @@ def _protect(mesh: bpy.types.Mesh, key: str) -> None:
             block[CACHE_TAG] = True
 
 
+def texture_material(path: str) -> bpy.types.Material:
+    """Material painting an image onto a UV-less model by box projection in object space."""
+    name = f"{DEFAULT_MATERIAL}.tex.{_digest(path)}"
+    mat = bpy.data.materials.get(name)
+    if mat is not None and mat.get(CACHE_TAG):
+        return mat
+    mat = bpy.data.materials.new(name)
+    mat[CACHE_TAG] = True
+    nt = mat.node_tree
+    bsdf = next(n for n in nt.nodes if n.type == "BSDF_PRINCIPLED")
+    coord = nt.nodes.new("ShaderNodeTexCoord")
+    tex = nt.nodes.new("ShaderNodeTexImage")
+    tex.image = bpy.data.images.load(path, check_existing=True)
+    tex.projection = "BOX"
+    tex.projection_blend = 0.2
+    mapping = nt.nodes.new("ShaderNodeMapping")
+    mapping.inputs["Scale"].default_value = (10.0, 10.0, 10.0)  # about 10 cm per tile
+    nt.links.new(coord.outputs["Object"], mapping.inputs["Vector"])
+    nt.links.new(mapping.outputs["Vector"], tex.inputs["Vector"])
+    nt.links.new(tex.outputs["Color"], bsdf.inputs["Base Color"])
+    return mat
+
+
+def _add_material(mesh: bpy.types.Mesh, ref: ModelRef) -> None:
+    """Give a material-less mesh its catalog texture, its vertex colours or neutral grey."""
+    if ref.texture:
+        mesh.materials.clear()
+        mesh.materials.append(texture_material(ref.texture))
+    elif not mesh.materials:
+        mesh.materials.append(default_material(bool(mesh.color_attributes)))
+
+
+def default_material(vertex_colors: bool) -> bpy.types.Material:
+    """Neutral material for models without any (PLY/STL): their vertex colours, or grey."""
+    name = f"{DEFAULT_MATERIAL}.{'vcol' if vertex_colors else 'grey'}"
+    mat = bpy.data.materials.get(name)
+    if mat is not None and mat.get(CACHE_TAG):
+        return mat
+    mat = bpy.data.materials.new(name)
+    mat[CACHE_TAG] = True
+    nt = mat.node_tree
+    bsdf = next(n for n in nt.nodes if n.type == "BSDF_PRINCIPLED")
+    bsdf.inputs["Base Color"].default_value = (0.6, 0.6, 0.6, 1.0)
+    bsdf.inputs["Roughness"].default_value = 0.5
+    if vertex_colors:
+        attr = nt.nodes.new("ShaderNodeVertexColor")  # no layer name: the active colour attribute
+        nt.links.new(attr.outputs["Color"], bsdf.inputs["Base Color"])
+    return mat
+
+
 def _tree_blocks(tree: bpy.types.NodeTree | None) -> list[bpy.types.ID]:
     """Images and node groups used by a node tree, recursively."""
     out: list[bpy.types.ID] = []
@@ -215,15 +294,16 @@ def _tree_blocks(tree: bpy.types.NodeTree | None) -> list[bpy.types.ID]:
     return out
 
 
-def source_mesh(path: str, fmt: str, name: str | None, up: str) -> bpy.types.Mesh:
+def source_mesh(ref: ModelRef) -> bpy.types.Mesh:
     """The up-corrected mesh of a model file in file units, imported once per process."""
-    key = f"src|{path}|{name}|{up}"
+    key = f"src|{ref.key}"
     mesh = _cached(_sources, key)
     if mesh is None:
-        mesh = _import_source(path, fmt, name, up, f"catalog.src.{_digest(key)}")
+        mesh = _import_source(ref.file, ref.fmt, ref.object, ref.up, f"catalog.src.{_digest(key)}")
+        _add_material(mesh, ref)
         _protect(mesh, key)
         _sources[key] = mesh.name
-        log.info("imported %s (%d vertices)", path, len(mesh.vertices))
+        log.info("imported %s (%d vertices)", ref.file, len(mesh.vertices))
     return mesh
 
 
@@ -235,17 +315,15 @@ def mesh_bounds(mesh: bpy.types.Mesh) -> tuple[np.ndarray, np.ndarray]:
     return co.min(axis=0), co.max(axis=0)
 
 
-def normalised_mesh(
-    path: str, fmt: str, name: str | None, up: str, pose: str, scale: float
-) -> bpy.types.Mesh:
-    """Mesh in metres, posed, origin at the bottom centre; one per (file, pose, scale)."""
-    key = f"norm|{path}|{name}|{up}|{pose}|{scale:.9g}"
+def normalised_mesh(ref: ModelRef, pose: str, scale: float) -> bpy.types.Mesh:
+    """Mesh in metres, posed, origin at the bottom centre; one per (model, pose, scale)."""
+    key = f"norm|{ref.key}|{pose}|{scale:.9g}"
     mesh = _cached(_normalised, key)
     if mesh is not None:
         return mesh
-    src = source_mesh(path, fmt, name, up)
+    src = source_mesh(ref)
     mesh = src.copy()
-    mesh.name = f"catalog.{Path(path).stem}.{_digest(key)}"
+    mesh.name = f"catalog.{Path(ref.file).stem}.{_digest(key)}"
     rot = SIDE_ROTATION_DEG if pose == "side" else [0.0, 0.0, 0.0]
     turn = Matrix.LocRotScale(None, _euler(rot), None)
     mesh.transform(turn @ Matrix.Scale(scale, 4))
@@ -277,9 +355,23 @@ def clear_cache() -> None:
 # Public API
 
 
+def is_round(mesh: bpy.types.Mesh) -> bool:
+    """Whether a mesh looks like a circle from above (convex hull area close to pi/4 of its box)."""
+    co = np.empty(len(mesh.vertices) * 3)
+    mesh.vertices.foreach_get("co", co)
+    xy = co.reshape(-1, 3)[:, :2]
+    sx, sy = xy.max(axis=0) - xy.min(axis=0)
+    if abs(sx - sy) > ROUND_TOLERANCE * max(sx, sy, 1e-12):
+        return False
+    hull = xy[geometry.convex_hull_2d(xy.tolist())]
+    x, y = hull[:, 0], hull[:, 1]
+    area = 0.5 * abs(np.dot(x, np.roll(y, 1)) - np.dot(y, np.roll(x, 1)))
+    return abs(area / (math.pi / 4 * sx * sy) - 1.0) < ROUND_TOLERANCE
+
+
 def raw_dimensions(entry: CatalogEntry) -> list[float]:
     """Bounding box of the entry's model after the up-axis turn, in file units."""
-    lo, hi = mesh_bounds(source_mesh(entry.file, entry.fmt, entry.object, entry.up))
+    lo, hi = mesh_bounds(source_mesh(ModelRef.of_entry(entry)))
     return [float(x) for x in hi - lo]
 
 
@@ -291,7 +383,7 @@ def import_model(
 ) -> bpy.types.Object:
     """A new object of the normalised model of `entry` (linked duplicate of the cached mesh)."""
     scale = entry_scale(entry, raw_dimensions(entry))
-    mesh = normalised_mesh(entry.file, entry.fmt, entry.object, entry.up, pose, scale)
+    mesh = normalised_mesh(ModelRef.of_entry(entry), pose, scale)
     ob = bpy.data.objects.new(name or f"{entry.cls}.{entry.index}", mesh)
     if collection is not None:
         collection.objects.link(ob)
@@ -302,6 +394,7 @@ def import_model(
 def measure_catalog(catalog: Catalog) -> dict:
     """Raw dimensions per entry key (``dims``) and one line per entry that failed (``problems``)."""
     dims: dict[str, list[float]] = {}
+    rounds: dict[str, bool] = {}
     problems: list[str] = []
     for e in catalog.entries:
         where = f"{catalog.path}: class {e.cls} entry {e.index} ({e.file})"
@@ -317,15 +410,16 @@ def measure_catalog(catalog: Catalog) -> dict:
         if max(size) > MAX_SIZE_M:
             problems.append(f"{where}: absurd size {[round(x, 3) for x in size]} m")
         dims[e.key] = raw
-    return {"dims": dims, "problems": problems}
+        rounds[e.key] = is_round(source_mesh(ModelRef.of_entry(e)))
+    return {"dims": dims, "round": rounds, "problems": problems}
 
 
 def measure_and_attach(catalog: Catalog, save: bool = True) -> list[str]:
     """Measure, store the dimensions in the catalog (and its sidecar); returns the problems."""
     result = measure_catalog(catalog)
-    catalog.dims.update(result["dims"])
+    attach_measurements(catalog, result["dims"], result["round"])
     if save and result["dims"]:
-        save_measurements(catalog, result["dims"])
+        save_measurements(catalog, result["dims"], result["round"])
     return result["problems"]
 
 
@@ -381,10 +475,7 @@ def build_catalog_object(
         raise ValueError(
             f"{name}: params do not come from a catalog (source={params.get('source')})"
         )
-    mesh = normalised_mesh(
-        params["file"], params["format"], params.get("object"), params["up"], params["pose"],
-        float(params["scale"]),
-    )  # fmt: skip
+    mesh = normalised_mesh(ModelRef.of_params(params), params["pose"], float(params["scale"]))
     ob = bpy.data.objects.new(name, mesh)
     collection.objects.link(ob)
     ob["food_class"] = params["cls"]
@@ -395,9 +486,3 @@ def build_catalog_object(
         log.warning("%s: model size %s differs from sampled size %s (stale measurements?)",
                     name, np.round(hi - lo, 4).tolist(), params["size"])  # fmt: skip
     return ob
-
-
-def expected_size(entry: CatalogEntry, pose: str) -> list[float]:
-    """Normalised bounding box of an entry measured in Blender (for checks and tools)."""
-    raw = raw_dimensions(entry)
-    return [x * entry_scale(entry, raw) for x in posed_size(raw, pose)]

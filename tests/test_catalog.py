@@ -57,7 +57,7 @@ def make_object(kind: str) -> bpy.types.Object:
 
 
 def export_all(folder: Path, kind: str) -> None:
-    """Write `kind` as OBJ, GLB, PLY, STL and .blend (Z-up except GLB, which is Y-up)."""
+    """Write `kind` as OBJ, GLB, PLY, STL, FBX and .blend (Z-up except GLB and FBX: Y-up)."""
     reset()
     ob = make_object(kind)
     axes = {"forward_axis": "Y", "up_axis": "Z"}
@@ -65,6 +65,7 @@ def export_all(folder: Path, kind: str) -> None:
     bpy.ops.wm.ply_export(filepath=str(folder / f"{kind}.ply"), **axes)
     bpy.ops.wm.stl_export(filepath=str(folder / f"{kind}.stl"), **axes)
     bpy.ops.export_scene.gltf(filepath=str(folder / f"{kind}.glb"), export_format="GLB")
+    bpy.ops.export_scene.fbx(filepath=str(folder / f"{kind}.fbx"))
     bpy.data.libraries.write(str(folder / f"{kind}.blend"), {ob}, fake_user=True)
 
 
@@ -76,12 +77,14 @@ CATALOG = {
             {"file": "models/cyl.ply", "longest": 0.15},
             {"file": "models/cyl.stl", "scale": 1.0},
             {"file": "models/cyl.blend", "object": "cyl", "height": 0.2, "weight": 2.0},
+            {"file": "models/cyl.fbx", "height": 0.1, "footprint": "box"},
         ],
         "box": [
             {"file": "models/box.obj", "height": 0.2, "up": "Z", "poses": ["side"]},
             {"file": "models/box.glb", "longest": 0.24, "poses": ["any"], "hue_jitter": 0.2,
              "stackable": True, "brand": "extra fields are fine"},
             {"file": "models/box.blend", "object": "box", "scale": 2.0},
+            {"file": "models/box.fbx", "height": 0.1, "poses": ["side"]},
         ],
     }
 }  # fmt: skip
@@ -129,7 +132,7 @@ def test_valid_catalog_loads(catalog_file: Path) -> None:
     assert validate_catalog(catalog_file) == []
     cat = load_catalog(catalog_file)
     assert list(cat.classes) == ["can", "box"]
-    assert [e.fmt for e in cat.classes["can"]] == ["obj", "gltf", "ply", "stl", "blend"]
+    assert [e.fmt for e in cat.classes["can"]] == ["obj", "gltf", "ply", "stl", "blend", "fbx"]
     assert all(Path(e.file).is_absolute() and Path(e.file).is_file() for e in cat.entries)
     assert cat.classes["can"][1].up == "Y" and cat.classes["can"][3].up == "Z"
     assert cat.classes["box"][1].poses == ("upright", "side")
@@ -142,7 +145,9 @@ def test_measure_every_format(measured) -> None:
         np.testing.assert_allclose(measured.dims[e.key], CYL, atol=1e-3, err_msg=e.file)
     for e in measured.classes["box"]:
         np.testing.assert_allclose(measured.dims[e.key], BOX, atol=1e-3, err_msg=e.file)
-    assert load_measurements(measured) == measured.dims
+    assert load_measurements(measured) == (measured.dims, measured.round)
+    assert all(measured.round[e.key] for e in measured.classes["can"])
+    assert not any(measured.round[e.key] for e in measured.classes["box"])
     assert load_catalog(measured.path).measured
 
 
@@ -155,9 +160,11 @@ def test_import_sizes_match_catalog(measured, cls: str) -> None:
         for pose in e.poses:
             ob = importers.import_model(e, pose, collection=coll)
             assert_normalised(ob, entry_size(measured, e, pose))
-            if e.fmt not in ("ply", "stl"):  # these formats carry no materials
-                assert ob.data.materials and ob.data.materials[0] is not None, e.file
-                assert ob.data.materials[0].name.startswith(f"{Path(e.file).stem}_paint")
+            mat = ob.data.materials[0]
+            if e.fmt in ("ply", "stl"):  # these formats carry no materials
+                assert mat.name == "catalog.default.grey", e.file
+            else:
+                assert mat.name.startswith(f"{Path(e.file).stem}_paint"), e.file
     can = measured.classes["can"]
     assert entry_size(measured, can[0])[2] == pytest.approx(0.12)
     assert max(entry_size(measured, can[2])) == pytest.approx(0.15)
@@ -193,9 +200,15 @@ def test_sample_params_and_build(measured) -> None:
         if (p["entry"], p["pose"]) == (a[0]["entry"], a[0]["pose"])
     ]
     assert len(same) >= 2 and len({ob.data.as_pointer() for ob in same}) == 1
+    cans = [sample_catalog_params(measured, "can", np.random.default_rng(s)) for s in range(20)]
+    assert {p["footprint"] for p in cans if p["entry"] != 5} == {"circle"}
+    assert {p["footprint"] for p in cans if p["entry"] == 5} == {"box"}  # explicit in the catalog
     jittered = [ob for ob, p in zip(obs, a, strict=True) if abs(p["hue_jitter"]) > 1e-6]
     assert jittered and all(ob.material_slots[0].link == "OBJECT" for ob in jittered)
-    assert jittered[0].material_slots[0].material != jittered[0].data.materials[0]
+    own, shared = jittered[0].material_slots[0].material, jittered[0].data.materials[0]
+    assert own != shared and shared.use_fake_user and not own.use_fake_user
+    colour = own.node_tree.nodes["Principled BSDF"].inputs["Base Color"].default_value
+    assert not np.allclose(colour[:3], (0.8, 0.1, 0.1), atol=1e-3)
 
 
 def test_each_file_imported_once_and_survives_clearing(measured) -> None:
@@ -240,6 +253,7 @@ classes:
     - {file: models/cyl.obj, height: 0.1, up: X}
     - {file: models/cyl.obj}
     - {file: models/cyl.blend, height: 0.1}
+    - {file: models/cyl.obj, height: 0.1, texture: models/none.png}
   b:
     - {file: models/cyl.obj, height: 0.1}
   b:
@@ -254,6 +268,7 @@ EXPECTED = [
     ("entry 5", "bad up axis", "cyl.obj"),
     ("entry 6", "missing size spec", "cyl.obj"),
     ("entry 7", "without `object`", "cyl.blend"),
+    ("entry 8", "missing texture", "none.png"),
     ("", "duplicate class 'b'", "broken.yaml"),
 ]
 
@@ -292,13 +307,14 @@ def test_real_models(tmp_path: Path) -> None:
     """Kenney GLBs (Y-up, multi-part, textured) and robosuite STLs (Z-up) import to size."""
     kenney = MESHES / "kenney_food_kit"
     robo = MESHES / "robosuite_food" / "objects" / "meshes"
+    tex = MESHES / "robosuite_food" / "textures" / "lemon.png"
     doc = {
         "classes": {
             "apple": [{"file": str(kenney / "apple.glb"), "height": 0.08}],
             "can": [{"file": str(kenney / "can.glb"), "height": 0.12, "poses": ["any"]}],
             "milk_carton": [{"file": str(kenney / "carton.glb"), "height": 0.24}],
             "milk": [{"file": str(robo / "milk.stl"), "height": 0.2}],
-            "lemon": [{"file": str(robo / "lemon.stl"), "longest": 0.09}],
+            "lemon": [{"file": str(robo / "lemon.stl"), "longest": 0.09, "texture": str(tex)}],
         }
     }
     path = tmp_path / "real.yaml"
@@ -318,5 +334,10 @@ def test_real_models(tmp_path: Path) -> None:
             assert ob.data.materials or p["format"] == "stl"
         dims = cat.dims[cat.classes[cls][0].key]
         assert dims[2] > 0
+    assert cat.round["apple/0"] and not cat.round["milk_carton/0"] and not cat.round["milk/0"]
+    lemon = bpy.data.objects["lemon.0"].data.materials[0]
+    assert lemon.name.startswith("catalog.default.tex")
+    images = [n.image for n in lemon.node_tree.nodes if n.type == "TEX_IMAGE"]
+    assert images[0].size[0] > 0 and Path(images[0].filepath).name == "lemon.png"
     apple = entry_size(cat, cat.classes["apple"][0])
     assert apple[2] == pytest.approx(0.08) and max(apple[:2]) < 0.12  # upright, not on its side
