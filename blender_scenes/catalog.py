@@ -32,6 +32,7 @@ from __future__ import annotations
 import json
 import logging
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -126,6 +127,8 @@ class Catalog:
         """Whether every entry has its dimensions."""
         return all(e.key in self.dims for e in self.entries)
 
+
+MeasureHook = Callable[[Catalog], list[str]]  # problems only Blender can see, one line each
 
 # --------------------------------------------------------------------------------------------
 # Loading and validation
@@ -327,9 +330,33 @@ def _parse(path: Path) -> tuple[Catalog | None, list[str]]:
     return Catalog(path=str(path.resolve()), classes=out), problems
 
 
-def validate_catalog(path: str | Path) -> list[str]:
-    """Every problem of the catalog at `path`, one line each naming file, class and entry."""
-    return _parse(Path(path))[1]
+def _importable(entry: CatalogEntry) -> bool:
+    """Whether an entry's file exists with a known format (and a name for .blend)."""
+    path = Path(entry.file)
+    known = path.suffix.lower() in FORMATS
+    return path.is_file() and known and (entry.fmt != "blend" or bool(entry.object))
+
+
+def validate_catalog(path: str | Path, measure: MeasureHook | None = None) -> list[str]:
+    """Every problem of the catalog at `path`, one line each naming file, class and entry.
+
+    `measure` (e.g. ``importers.measure_problems``, which needs Blender) also checks what only an
+    import can show, such as empty meshes, on every entry whose file can be imported.
+    """
+    path = Path(path)
+    catalog, problems = _parse(path)
+    if measure is not None and catalog is not None:
+        flagged = {p.split(" (", 1)[0] for p in problems}
+        usable = {
+            c: [
+                e
+                for e in es
+                if _importable(e) and f"{path}: class {c} entry {e.index}" not in flagged
+            ]
+            for c, es in catalog.classes.items()
+        }
+        problems += measure(Catalog(path=catalog.path, classes=usable))
+    return problems
 
 
 def load_catalog(path: str | Path) -> Catalog:

@@ -414,6 +414,11 @@ def measure_catalog(catalog: Catalog) -> dict:
     return {"dims": dims, "round": rounds, "problems": problems}
 
 
+def measure_problems(catalog: Catalog) -> list[str]:
+    """Only the problems of `measure_catalog` (the hook for `catalog.validate_catalog`)."""
+    return measure_catalog(catalog)["problems"]
+
+
 def measure_and_attach(catalog: Catalog, save: bool = True) -> list[str]:
     """Measure, store the dimensions in the catalog (and its sidecar); returns the problems."""
     result = measure_catalog(catalog)

@@ -240,6 +240,9 @@ def test_empty_mesh_is_a_problem(tmp_path: Path) -> None:
     cat = load_catalog(tmp_path / "c.yaml")
     problems = importers.measure_and_attach(cat, save=False)
     assert len(problems) == 1 and "empty mesh" in problems[0] and "empty.obj" in problems[0]
+    assert validate_catalog(tmp_path / "c.yaml") == []  # static checks cannot see it
+    deep = validate_catalog(tmp_path / "c.yaml", measure=importers.measure_problems)
+    assert deep == problems
 
 
 BROKEN = """\
@@ -284,6 +287,8 @@ def test_validate_lists_every_problem(catalog_file: Path) -> None:
         hits = [p for p in problems if what in p and name in p and entry in p]
         assert hits, f"no problem line for {what} in {problems}"
         assert all(str(path) in p for p in hits)
+    deep = validate_catalog(path, measure=importers.measure_problems)
+    assert deep == problems  # the importable entries measure fine: nothing more to report
     with pytest.raises(CatalogError, match="duplicate class"):
         load_catalog(path)
     bad = catalog_file.parent / "bad.yaml"
