@@ -494,7 +494,7 @@ def sample_catalog_params(catalog: Catalog, cls: str, rng: np.random.Generator) 
         "pose": pose,
         "rotation_deg": list(SIDE_ROTATION_DEG) if pose == "side" else [0.0, 0.0, 0.0],
         "scale": round(entry_scale(entry, catalog.dims[entry.key]), 9),
-        "hue_jitter": round(hue, 5),
+        "hue_jitter": round(hue, 5) + 0.0,  # no -0.0 in JSON
         "size": size,
         "footprint": footprint,
         "stackable": bool(entry.stackable and pose == "upright"),
