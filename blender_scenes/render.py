@@ -8,6 +8,8 @@ transform, and the index channel is read back with OpenImageIO (shipped inside b
 
 from __future__ import annotations
 
+import functools
+import importlib
 import logging
 import os
 import sys
@@ -22,19 +24,35 @@ from .config import RenderSettings
 
 log = logging.getLogger(__name__)
 
+COLOR_LAYER = "ViewLayer"  # the scene's first view layer: colour
 IDS_LAYER = "ids"  # 1-sample view layer that yields the instance-id mask
 SEE_THROUGH = "see_through"  # collection of glass and clear plastic, left out of IDS_LAYER
 
 
-def _oiio():
-    """Import the OpenImageIO module bundled with Blender."""
+def bundled(module: str):
+    """Import a module that ships inside bpy's own Python folder (OpenImageIO, PyOpenColorIO)."""
     site = os.path.join(bpy.utils.resource_path("LOCAL"), "python", "lib",
                         f"python{sys.version_info.major}.{sys.version_info.minor}", "site-packages")
     if site not in sys.path:
         sys.path.append(site)
-    import OpenImageIO
+    return importlib.import_module(module)
 
-    return OpenImageIO
+
+@functools.lru_cache(maxsize=4)
+def display_processor(view: str, display: str = "sRGB"):
+    """OCIO CPU processor from Blender's scene-linear space to `display` through `view`."""
+    ocio = bundled("PyOpenColorIO")
+    path = os.path.join(bpy.utils.resource_path("LOCAL"), "datafiles", "colormanagement", "config.ocio")
+    config = ocio.Config.CreateFromFile(path)
+    transform = ocio.DisplayViewTransform(src=ocio.ROLE_SCENE_LINEAR, display=display, view=view)
+    return config.getProcessor(transform).getDefaultCPUProcessor()
+
+
+def to_display(linear_rgb: np.ndarray, exposure: float, view: str = "AgX") -> np.ndarray:
+    """Scene-linear float RGB -> 8-bit display RGB, as Blender's colour management does."""
+    rgb = np.ascontiguousarray(linear_rgb[..., :3], dtype=np.float32) * np.float32(2.0**exposure)
+    display_processor(view).applyRGB(rgb)
+    return np.clip(np.rint(rgb * 255.0), 0, 255).astype(np.uint8)
 
 
 @contextmanager
@@ -147,33 +165,32 @@ def render_passes(scene: bpy.types.Scene, passes_path: Path) -> None:
         bpy.ops.render.render(write_still=True)
 
 
-def save_rgb(scene: bpy.types.Scene, rgb_path: Path) -> None:
-    """Save the last render as an 8-bit RGB PNG through the scene's view transform."""
-    fmt = scene.render.image_settings
-    fmt.media_type = "IMAGE"
-    fmt.file_format = "PNG"
-    fmt.color_mode = "RGB"
-    fmt.color_depth = "8"
-    fmt.compression = 15
-    bpy.data.images["Render Result"].save_render(str(rgb_path))
+def read_passes(path: Path) -> tuple[np.ndarray, np.ndarray]:
+    """Scene-linear RGB of the colour layer and the uint16 instance ids of the ids layer.
 
-
-def read_index_pass(path: Path) -> np.ndarray:
-    """The Object Index channel of a Blender multilayer EXR as uint16 (row 0 = top)."""
-    oiio = _oiio()
+    Both come from the multilayer EXR of one render call (rows top first). Reading the colour
+    from the EXR instead of saving the Render Result keeps memory flat over thousands of renders.
+    """
+    oiio = bundled("OpenImageIO")
     inp = oiio.ImageInput.open(str(path))
     if inp is None:
         raise OSError(f"{path}: cannot open render passes: {oiio.geterror()}")
+    rgb = ids = None
     try:
         sub = 0
         while inp.seek_subimage(sub, 0):
             names = list(inp.spec().channelnames)
+            if rgb is None and f"{COLOR_LAYER}.Combined.R" in names:
+                first = names.index(f"{COLOR_LAYER}.Combined.R")
+                rgb = np.asarray(inp.read_image(sub, 0, first, first + 3, "float"))
             hit = [i for i, n in enumerate(names)
                    if n.startswith(f"{IDS_LAYER}.") and n.endswith(("Object Index.X", "IndexOB.X"))]
-            if hit:
-                data = inp.read_image(sub, 0, hit[0], hit[0] + 1, "float")
-                return np.rint(np.asarray(data)[..., 0]).astype(np.uint16)
+            if ids is None and hit:
+                data = np.asarray(inp.read_image(sub, 0, hit[0], hit[0] + 1, "float"))
+                ids = np.rint(data[..., 0]).astype(np.uint16)
             sub += 1
     finally:
         inp.close()
-    raise OSError(f"{path}: no Object Index pass in the render output")
+    if rgb is None or ids is None:
+        raise OSError(f"{path}: render output lacks the colour or the Object Index pass")
+    return rgb, ids

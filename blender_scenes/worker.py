@@ -15,7 +15,7 @@ from . import writer
 from .annotate import annotate
 from .config import RenderConfig
 from .description import SceneDescription
-from .render import configure_render, read_index_pass, render_passes, save_rgb
+from .render import configure_render, read_passes, render_passes, to_display
 from .sampling import sample_scene
 from .scene import build_scene, clear_scene
 from .silhouette import silhouette_pixels
@@ -51,17 +51,16 @@ def render_description(cfg: RenderConfig, desc: SceneDescription, t0: float | No
     passes = writer.tmp_path(out, f"{s}.exr")
     render_passes(scene, passes)
     t2 = time.perf_counter()
-    rgb_tmp = writer.tmp_path(out, f"{s}.png")
-    save_rgb(scene, rgb_tmp)
-    ids = read_index_pass(passes)
+    linear, ids = read_passes(passes)
     passes.unlink(missing_ok=True)
+    rgb = to_display(linear, desc.world.exposure)
     t3 = time.perf_counter()
     sil = silhouette_pixels(objects, scene, *cfg.resolution)
     anns = annotate(ids, desc.objects, sil)
     t4 = time.perf_counter()
     meta = {"image": image_record(cfg, index), "scene": desc.to_dict(),
             "annotations": [asdict(a) for a in anns]}
-    writer.publish(rgb_tmp, out / "images" / f"{s}.png")
+    writer.write_rgb(out, out / "images" / f"{s}.png", rgb)
     writer.write_mask(out, out / "masks" / f"{s}.png", ids)
     if cfg.save_blend:
         save_blend(out / "blend" / f"{s}.blend")

@@ -46,6 +46,13 @@ def write_json(out_dir: Path, final: Path, data: Any) -> None:
     publish(tmp, final)
 
 
+def write_rgb(out_dir: Path, final: Path, rgb: np.ndarray) -> None:
+    """Write an 8-bit RGB PNG atomically."""
+    tmp = tmp_path(out_dir, final.name)
+    Image.fromarray(rgb, mode="RGB").save(tmp, format="PNG", compress_level=6)
+    publish(tmp, final)
+
+
 def write_mask(out_dir: Path, final: Path, ids: np.ndarray) -> None:
     """Write a 16-bit instance-id PNG atomically."""
     tmp = tmp_path(out_dir, final.name)
