@@ -52,14 +52,16 @@ def annotate(ids: np.ndarray, objects: list[ObjectSpec],
     return [annotate_object(ids, o, silhouettes.get(o.instance_id, (0, 0))) for o in objects]
 
 
-def coco_categories() -> list[dict[str, Any]]:
-    """Fixed category list (ids stable across batches)."""
-    return [{"id": k + 1, "name": c, "supercategory": "food"} for k, c in enumerate(FOOD_CLASSES)]
+def coco_categories(extra: set[str] | None = None) -> list[dict[str, Any]]:
+    """Procedural classes first (ids stable across batches), then catalog classes sorted."""
+    names = list(FOOD_CLASSES) + sorted((extra or set()) - set(FOOD_CLASSES))
+    return [{"id": k + 1, "name": c, "supercategory": "food"} for k, c in enumerate(names)]
 
 
 def coco_from_meta(metas: list[dict[str, Any]]) -> dict[str, Any]:
     """A COCO dataset dict from per-image meta records (sorted by image index)."""
-    cat_id = {c["name"]: c["id"] for c in coco_categories()}
+    categories = coco_categories({a["cls"] for m in metas for a in m["annotations"]})
+    cat_id = {c["name"]: c["id"] for c in categories}
     images, anns = [], []
     for meta in sorted(metas, key=lambda m: m["image"]["index"]):
         im = meta["image"]
@@ -85,7 +87,7 @@ def coco_from_meta(metas: list[dict[str, Any]]) -> dict[str, Any]:
     return {
         "info": {"description": "Synthetic fridge scenes (fridge-render)", "version": "1.0"},
         "licenses": [],
-        "categories": coco_categories(),
+        "categories": categories,
         "images": images,
         "annotations": anns,
     }

@@ -10,10 +10,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .catalog import Catalog, CatalogError, load_catalog
 from .food_params import FOOD_CLASSES
 from .sampling import SamplerConfig
 
 CAMERA_MODES = ("front", "builtin")
+ASSET_MODES = ("procedural", "catalog", "mixed")
 
 
 class ConfigError(ValueError):
@@ -52,6 +54,7 @@ class RenderConfig:
     shard_count: int
     save_blend: bool
     render: RenderSettings
+    assets_mode: str = "procedural"
     sampler: SamplerConfig = field(default_factory=SamplerConfig)
 
 
@@ -84,16 +87,42 @@ def _prob(v: Any, path: str) -> float:
     return float(v)
 
 
-def check_classes(names: Any, path: str) -> tuple[str, ...]:
-    """Class names must be known procedural classes."""
+def check_classes(names: Any, path: str, known: tuple[str, ...] = FOOD_CLASSES) -> tuple[str, ...]:
+    """Class names must be known (procedural or catalog) classes."""
     if names is None:
-        return FOOD_CLASSES
+        return known
     if not isinstance(names, list | tuple) or not names:
         raise ConfigError(f"{path}: expected a non-empty list of class names, got {names!r}")
     for n in names:
-        if n not in FOOD_CLASSES:
-            raise ConfigError(f"{path}: unknown class {n!r} (known: {', '.join(FOOD_CLASSES)})")
+        if n not in known:
+            raise ConfigError(f"{path}: unknown class {n!r} (known: {', '.join(known)})")
     return tuple(names)
+
+
+def assets_from(d: dict[str, Any]) -> tuple[str, Catalog | None]:
+    """Asset mode and, for catalog/mixed, the loaded catalog."""
+    a = d.get("assets") or {}
+    mode = a.get("mode", "procedural")
+    if mode not in ASSET_MODES:
+        raise ConfigError(f"assets.mode: expected one of {', '.join(ASSET_MODES)}, got {mode!r}")
+    if mode == "procedural":
+        return mode, None
+    path = a.get("catalog")
+    if not path:
+        raise ConfigError(f"assets.catalog: assets={mode} needs the catalog YAML (assets.catalog=PATH)")
+    if not Path(path).is_file():
+        raise ConfigError(f"assets.catalog: {path}: no such file")
+    try:
+        return mode, load_catalog(path)
+    except CatalogError as err:
+        raise ConfigError(f"assets.catalog: {err}") from err
+
+
+def known_classes(mode: str, catalog: Catalog | None) -> tuple[str, ...]:
+    """Classes available in this asset mode (procedural first, then catalog-only ones)."""
+    procedural = FOOD_CLASSES if mode != "catalog" else ()
+    extra = tuple(sorted(c for c in (catalog.classes if catalog else {}) if c not in procedural))
+    return procedural + extra
 
 
 def check_out_dir(v: Any) -> Path:
@@ -113,13 +142,15 @@ def check_out_dir(v: Any) -> Path:
 
 def sampler_from(d: dict[str, Any], aspect: float) -> SamplerConfig:
     """Scene randomization knobs."""
-    classes = check_classes(d.get("classes"), "classes")
+    mode, catalog = assets_from(d)
+    known = known_classes(mode, catalog)
+    classes = check_classes(d.get("classes"), "classes", known)
     weights = d.get("class_weights") or {}
     if not isinstance(weights, dict):
         raise ConfigError(f"class_weights: expected a mapping class -> weight, got {weights!r}")
     for k, w in weights.items():
-        if k not in FOOD_CLASSES:
-            raise ConfigError(f"class_weights.{k}: unknown class (known: {', '.join(FOOD_CLASSES)})")
+        if k not in known:
+            raise ConfigError(f"class_weights.{k}: unknown class (known: {', '.join(known)})")
         if isinstance(w, bool) or not isinstance(w, int | float) or w < 0:
             raise ConfigError(f"class_weights.{k}: expected a weight >= 0, got {w!r}")
     if all(float(weights.get(c, 1.0)) == 0 for c in classes):
@@ -148,6 +179,8 @@ def sampler_from(d: dict[str, Any], aspect: float) -> SamplerConfig:
         door_prob=_prob(fr.get("door_prob"), "fridge.door_prob"),
         camera_modes={k: float(v) for k, v in modes.items()},
         aspect=aspect,
+        procedural=mode != "catalog",
+        catalog=catalog,
     )
 
 
@@ -209,4 +242,5 @@ def validate(d: dict[str, Any]) -> RenderConfig:
         save_blend=d.get("save_blend", False),
         render=rs,
         sampler=sampler,
+        assets_mode=(d.get("assets") or {}).get("mode", "procedural"),
     )

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .catalog import Catalog, sample_catalog_params
 from .description import (
     CameraSpec,
     DoorSpec,
@@ -49,6 +50,8 @@ class SamplerConfig:
     door_prob: float = 0.5
     camera_modes: dict[str, float] = field(default_factory=lambda: {"front": 0.6, "builtin": 0.4})
     aspect: float = 1.0  # image width / height
+    procedural: bool = True  # procedural classes available
+    catalog: Catalog | None = None  # user models (measured), if any
 
 
 def rng_for(seed: int, index: int) -> np.random.Generator:
@@ -325,8 +328,16 @@ def sample_yaw(rng: np.random.Generator, footprint: str) -> float:
     return float(rng.uniform(-180, 180))
 
 
+def sample_params(cls: str, rng: np.random.Generator, cfg: SamplerConfig) -> dict:
+    """Parameters of one item: procedural, from the catalog, or either when both have the class."""
+    in_catalog = cfg.catalog is not None and cls in cfg.catalog.classes
+    in_procedural = cfg.procedural and cls in FOOD_CLASSES
+    use_catalog = in_catalog and (not in_procedural or rng.random() < 0.5)
+    return sample_catalog_params(cfg.catalog, cls, rng) if use_catalog else sample_food_params(cls, rng)
+
+
 def sample_items(
-    rng: np.random.Generator, surface: Surface, n: int, weights: dict[str, float]
+    rng: np.random.Generator, surface: Surface, n: int, weights: dict[str, float], cfg: SamplerConfig
 ) -> list[tuple[str, dict, Item]]:
     """Draw n items that fit under the surface's clearance; taller ones first (back rows)."""
     if not weights or n <= 0:
@@ -338,7 +349,7 @@ def sample_items(
     for _ in range(n):
         for _try in range(8):
             cls = str(rng.choice(names, p=p))
-            params = sample_food_params(cls, rng)
+            params = sample_params(cls, rng, cfg)
             if params["size"][2] <= surface.clearance:
                 yaw = sample_yaw(rng, params["footprint"])
                 out.append((cls, params, Item(tuple(params["size"]), params["footprint"], yaw)))
@@ -353,7 +364,7 @@ def sample_objects(rng: np.random.Generator, cfg: SamplerConfig, fridge: FridgeS
     counts = sample_counts(rng, cfg, surfaces)
     objects: list[ObjectSpec] = []
     for surface, n in zip(surfaces, counts, strict=True):
-        items = sample_items(rng, surface, n, class_weights_for(surface, cfg))
+        items = sample_items(rng, surface, n, class_weights_for(surface, cfg), cfg)
         placed = pack_rows(surface, [it[2] for it in items], rng)
         if len(placed) < len(items):
             log.debug("%s: %d of %d items fitted", surface.name, len(placed), len(items))

@@ -11,6 +11,7 @@ from mathutils.bvhtree import BVHTree
 from .description import CameraSpec, LightSpec, SceneDescription, WorldSpec
 from .food import build_food
 from .fridge import Collections, build_fridge, build_kitchen_floor
+from .importers import build_catalog_object
 from .render import IDS_LAYER, SEE_THROUGH
 
 DATA_COLLECTIONS = (
@@ -20,9 +21,13 @@ DATA_COLLECTIONS = (
 
 
 def clear_scene() -> None:
-    """Delete every data block a previous scene made, so memory stays flat over many scenes."""
+    """Delete every data block a previous scene made, so memory stays flat over many scenes.
+
+    Blocks with a fake user survive: the asset importer keeps imported models that way so each
+    model file is read once per process.
+    """
     for attr in DATA_COLLECTIONS:
-        blocks = list(getattr(bpy.data, attr))
+        blocks = [b for b in getattr(bpy.data, attr) if not getattr(b, "use_fake_user", False)]
         if blocks:
             bpy.data.batch_remove(blocks)
     scene = bpy.context.scene
@@ -110,7 +115,11 @@ def build_scene(desc: SceneDescription) -> dict[int, bpy.types.Object]:
     build_world(desc.world, scene)
     objects: dict[int, bpy.types.Object] = {}
     for spec in desc.objects:
-        ob = build_food(spec.cls, spec.params, f"{spec.cls}.{spec.instance_id:03d}", food)
+        name = f"{spec.cls}.{spec.instance_id:03d}"
+        if spec.params.get("source") == "catalog":
+            ob = build_catalog_object(spec.params, name, food)
+        else:
+            ob = build_food(spec.cls, spec.params, name, food)
         ob.location = spec.location
         ob.rotation_euler = (0.0, 0.0, math.radians(spec.yaw_deg))
         ob.pass_index = spec.instance_id
