@@ -55,6 +55,7 @@ class RenderConfig:
     save_blend: bool
     render: RenderSettings
     assets_mode: str = "procedural"
+    style: str = "clean"  # clean | photo (see photo_style.py)
     sampler: SamplerConfig = field(default_factory=SamplerConfig)
 
 
@@ -211,6 +212,13 @@ def render_settings_from(r: dict[str, Any]) -> RenderSettings:
     )
 
 
+def check_style(v: Any) -> str:
+    """Render style: clean renders or imitated cheap-camera photos."""
+    if v not in ("clean", "photo"):
+        raise ConfigError(f"style: expected clean or photo, got {v!r}")
+    return v
+
+
 def validate(d: dict[str, Any]) -> RenderConfig:
     """Check a plain config mapping (from Hydra) and return the typed config."""
     count = _int(d, "count", "count", lo=1)
@@ -243,4 +251,5 @@ def validate(d: dict[str, Any]) -> RenderConfig:
         render=rs,
         sampler=sampler,
         assets_mode=(d.get("assets") or {}).get("mode", "procedural"),
+        style=check_style(d.get("style", "clean")),
     )

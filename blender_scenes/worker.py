@@ -11,7 +11,7 @@ from typing import Any
 
 import bpy
 
-from . import writer
+from . import photo_style, writer
 from .annotate import annotate
 from .config import RenderConfig
 from .description import SceneDescription
@@ -53,12 +53,18 @@ def render_description(cfg: RenderConfig, desc: SceneDescription, t0: float | No
     t2 = time.perf_counter()
     linear, ids = read_passes(passes)
     passes.unlink(missing_ok=True)
-    rgb = to_display(linear, desc.world.exposure)
+    style = photo_style.sample_photo_style(cfg.seed, index) if cfg.style == "photo" else None
+    if style is None:
+        rgb = to_display(linear, desc.world.exposure)
+    else:
+        rgb = to_display(photo_style.camera_linear(linear, style), desc.world.exposure + style.exposure_ev)
+        rgb, ids = photo_style.camera_sensor(rgb, ids, style, cfg.seed, index)
     t3 = time.perf_counter()
     sil = silhouette_pixels(objects, scene, *cfg.resolution)
     anns = annotate(ids, desc.objects, sil)
     t4 = time.perf_counter()
     meta = {"image": image_record(cfg, index), "scene": desc.to_dict(),
+            "style": style.to_dict() if style else {"name": "clean"},
             "annotations": [asdict(a) for a in anns]}
     writer.write_rgb(out, out / "images" / f"{s}.png", rgb)
     writer.write_mask(out, out / "masks" / f"{s}.png", ids)

@@ -42,6 +42,8 @@ def test_defaults_validate(tmp_path):
         ("render.samples=0", "render.samples"),
         ("objects.total=[5,2]", "objects.total"),
         ("+camera.modes.fisheye=1", "camera.modes.fisheye"),
+        ("style=film", "style"),
+        ("assets.mode=magic", "assets.mode"),
     ],
 )
 def test_bad_values_name_the_key(tmp_path, override, key):
