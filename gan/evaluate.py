@@ -1,0 +1,416 @@
+"""`fridge-eval`: compare two image folders (renders, translations, photos) with one report.
+
+Measurements (`evaluate(cfg) -> dict`, no files written; the CLI adds `report.json`):
+
+- SWD x1e3 (`gan.metrics.swd`) between the two sets, resized and center-cropped to `image_size`.
+  Patches are drawn at random for each set, so identical sets score a sampling floor above 0
+  (lower with more images or `swd_patches_per_image`); compare SWDs taken with equal settings.
+- FID and KID (`gan.metrics.fid_kid`) only when `inception_weights` names a local Inception-v3
+  state dict; otherwise they are skipped with a log line and reported as null.
+- PSNR (dB, 8-bit RGB, MSE over all channels; inf for identical images) and SSIM (luminance
+  Y = 0.299 R + 0.587 G + 0.114 B on [0, 255], gaussian window 11 / sigma 1.5, K1 0.01,
+  K2 0.03, valid region, mean of the SSIM map) per image pair, when the folders are paired:
+  files with the same name in both. `paired=auto` uses the overlap, `paired=true` demands the
+  same names in both folders, `paired=false` skips pairwise metrics.
+- Label fidelity, when `a_dir` is a render batch (has `masks/`) and pairs exist: do the paired
+  `b_dir` images keep the objects where the labels say they are? Per image, Sobel gradient
+  magnitudes of the luminance of both images are compared by Pearson correlation over the
+  pixels inside any instance mask (mask id > 0) dilated by `edge_dilation` px to include the
+  object borders. 1.0: same edges in the labelled regions; ~0: unrelated. Images whose region is
+  empty or edge-free are left out (null). Reported per image and as the mean.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import os
+import sys
+import tempfile
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import hydra
+import numpy as np
+import torch
+import torch.nn.functional as F
+from omegaconf import DictConfig, OmegaConf
+from PIL import Image
+from tqdm import tqdm
+
+from gan import cli
+from gan.cli import CONFIG_DIR, compose_from_cli
+from gan.config import ConfigError, from_mapping, require_choice, require_positive
+from gan.data import DataError, list_images, load_folder_tensor, load_rgb, resolve_image_dir
+from gan.metrics import SWDSettings, fid_kid, load_inception, swd
+
+log = logging.getLogger(__name__)
+
+PROG = "fridge-eval"
+REPORT_NAME = "report.json"
+LUMA = (0.299, 0.587, 0.114)
+MASK_SUFFIXES = (".png", ".tif", ".tiff", ".exr")
+
+
+@dataclass
+class EvalConfig:
+    """`fridge-eval` options (configs/eval.yaml)."""
+
+    a_dir: str
+    b_dir: str
+    out_dir: str | None = None
+    paired: bool | str = "auto"
+    image_size: int = 256
+    limit: int | None = None
+    swd_patches_per_image: int = 128
+    inception_weights: str | None = None
+    kid_subset_size: int = 100
+    edge_dilation: int = 2
+    device: str = "auto"
+    seed: int = 0
+
+    def validate(self) -> None:
+        """Check choices and ranges."""
+        if not isinstance(self.paired, bool) and self.paired != "auto":
+            raise ConfigError(f"paired: must be auto, true or false, got {self.paired!r}")
+        require_positive("image_size", self.image_size)
+        require_positive("limit", self.limit)
+        require_positive("swd_patches_per_image", self.swd_patches_per_image)
+        require_positive("kid_subset_size", self.kid_subset_size)
+        require_positive("edge_dilation", self.edge_dilation, allow_zero=True)
+        require_choice("device", self.device, ("auto", "cpu", "cuda"))
+
+
+@dataclass(frozen=True)
+class Inputs:
+    """Checked inputs: image files of both folders and the names present in both."""
+
+    a_files: list[Path]
+    b_files: list[Path]
+    pairs: list[str]
+    mask_dir: Path | None
+
+
+def parse_eval_config(cfg: EvalConfig | dict[str, Any]) -> EvalConfig:
+    """An EvalConfig from a config dict (or as is), validated."""
+    if not isinstance(cfg, EvalConfig):
+        cfg = from_mapping(EvalConfig, {k: v for k, v in cfg.items() if k != "hydra"}, "")
+    cfg.validate()
+    return cfg
+
+
+def _list(key: str, path: str) -> list[Path]:
+    """Image files of a folder or batch; DataError names the config key and folder."""
+    try:
+        return list_images(path)
+    except DataError as exc:
+        raise DataError(f"{key}: {exc}") from exc
+
+
+def check_inputs(cfg: EvalConfig) -> Inputs:
+    """List both folders and pair them by file name; DataError on missing/empty/mismatch."""
+    a_files, b_files = _list("a_dir", cfg.a_dir), _list("b_dir", cfg.b_dir)
+    a_names, b_names = {f.name for f in a_files}, {f.name for f in b_files}
+    pairs = sorted(a_names & b_names) if cfg.paired is not False else []
+    if cfg.paired is True:
+        for names, other, key in ((a_names, b_names, "b_dir"), (b_names, a_names, "a_dir")):
+            missing = sorted(names - other)
+            if missing:
+                folder = resolve_image_dir(cfg.b_dir if key == "b_dir" else cfg.a_dir)
+                raise DataError(
+                    f"paired: {folder / missing[0]} is missing "
+                    f"({len(missing)} file(s) in one folder only)"
+                )
+    mask_dir = Path(cfg.a_dir).expanduser() / "masks"
+    return Inputs(a_files, b_files, pairs, mask_dir if mask_dir.is_dir() else None)
+
+
+def to_array(img: Image.Image) -> np.ndarray:
+    """RGB PIL image to an HxWx3 float64 array on [0, 255]."""
+    return np.asarray(img, dtype=np.float64)
+
+
+def psnr(a: np.ndarray, b: np.ndarray) -> float:
+    """PSNR in dB of two 8-bit RGB arrays (inf when identical)."""
+    mse = float(np.mean((a - b) ** 2))
+    return math.inf if mse == 0 else 10.0 * math.log10(255.0**2 / mse)
+
+
+def luminance(rgb: np.ndarray) -> torch.Tensor:
+    """HxWx3 RGB array on [0, 255] to a (1, 1, H, W) float64 luminance tensor."""
+    y = rgb @ np.asarray(LUMA)
+    return torch.from_numpy(np.ascontiguousarray(y)).view(1, 1, *y.shape)
+
+
+def gaussian_window(size: int = 11, sigma: float = 1.5) -> torch.Tensor:
+    """Normalised 2-D gaussian window (1, 1, size, size) in float64."""
+    x = torch.arange(size, dtype=torch.float64) - (size - 1) / 2
+    g = torch.exp(-(x**2) / (2 * sigma**2))
+    g = g / g.sum()
+    return torch.outer(g, g).view(1, 1, size, size)
+
+
+def ssim(a: np.ndarray, b: np.ndarray, size: int = 11, sigma: float = 1.5) -> float:
+    """Mean SSIM (Wang et al. 2004) of two RGB arrays on [0, 255], on luminance."""
+    x, y = luminance(a), luminance(b)
+    size = min(size, *x.shape[-2:])
+    size -= 1 - size % 2
+    w = gaussian_window(size, sigma)
+    c1, c2 = (0.01 * 255) ** 2, (0.03 * 255) ** 2
+    mu_x, mu_y = F.conv2d(x, w), F.conv2d(y, w)
+    sxx = F.conv2d(x * x, w) - mu_x**2
+    syy = F.conv2d(y * y, w) - mu_y**2
+    sxy = F.conv2d(x * y, w) - mu_x * mu_y
+    num = (2 * mu_x * mu_y + c1) * (2 * sxy + c2)
+    den = (mu_x**2 + mu_y**2 + c1) * (sxx + syy + c2)
+    return float((num / den).mean())
+
+
+def sobel_magnitude(y: torch.Tensor) -> torch.Tensor:
+    """Sobel gradient magnitude of a (1, 1, H, W) image, replicate-padded, same size."""
+    kx = torch.tensor([[-1.0, 0.0, 1.0], [-2.0, 0.0, 2.0], [-1.0, 0.0, 1.0]], dtype=y.dtype)
+    k = torch.stack([kx, kx.T]).unsqueeze(1)
+    g = F.conv2d(F.pad(y, (1, 1, 1, 1), mode="replicate"), k)
+    return g.square().sum(dim=1).sqrt()[0]
+
+
+def dilate(mask: np.ndarray, pixels: int) -> torch.Tensor:
+    """Boolean (H, W) mask grown by `pixels` px (square structuring element)."""
+    m = torch.from_numpy(mask.astype(np.float32)).view(1, 1, *mask.shape)
+    if pixels > 0:
+        m = F.max_pool2d(m, 2 * pixels + 1, stride=1, padding=pixels)
+    return m[0, 0] > 0
+
+
+def edge_agreement(a: np.ndarray, b: np.ndarray, region: torch.Tensor) -> float | None:
+    """Pearson correlation of Sobel magnitudes of two RGB arrays inside `region` (or None)."""
+    if int(region.sum()) < 2:
+        return None
+    ea = sobel_magnitude(luminance(a))[region]
+    eb = sobel_magnitude(luminance(b))[region]
+    ea, eb = ea - ea.mean(), eb - eb.mean()
+    denom = float(ea.norm() * eb.norm())
+    if denom < 1e-12:
+        return None
+    return float((ea * eb).sum()) / denom
+
+
+def find_mask(mask_dir: Path, name: str) -> Path | None:
+    """The instance mask of image `name` (same stem, any mask suffix) or None."""
+    for suffix in (Path(name).suffix, *MASK_SUFFIXES):
+        path = mask_dir / f"{Path(name).stem}{suffix}"
+        if path.is_file():
+            return path
+    return None
+
+
+def load_mask(path: Path) -> np.ndarray:
+    """Instance id mask (H, W) as an integer array; DataError if unreadable."""
+    try:
+        with Image.open(path) as img:
+            return np.asarray(img).astype(np.int64)
+    except (OSError, ValueError) as exc:
+        raise DataError(f"{path}: cannot read mask ({exc})") from exc
+
+
+def label_fidelity(
+    a: np.ndarray, b: np.ndarray, mask_path: Path | None, dilation: int
+) -> float | None:
+    """Edge agreement of a render and its translation inside the dilated instance masks."""
+    if mask_path is None:
+        return None
+    mask = load_mask(mask_path)
+    if mask.ndim == 3:
+        mask = mask.max(axis=2)
+    if mask.shape != a.shape[:2]:
+        log.warning("label fidelity: %s size %s differs from its image", mask_path, mask.shape)
+        return None
+    return edge_agreement(a, b, dilate(mask > 0, dilation))
+
+
+def _mean(values: list[float | None]) -> float | None:
+    """Mean of the non-null values (inf if any is inf), or None when there are none."""
+    vals = [v for v in values if v is not None]
+    return sum(vals) / len(vals) if vals else None
+
+
+def paired_metrics(cfg: EvalConfig, inputs: Inputs) -> dict[str, dict[str, float | None]]:
+    """PSNR, SSIM and label fidelity per paired file name."""
+    a_dir, b_dir = resolve_image_dir(cfg.a_dir), resolve_image_dir(cfg.b_dir)
+    out: dict[str, dict[str, float | None]] = {}
+    for name in tqdm(inputs.pairs, desc="pairs", unit="img", dynamic_ncols=True):
+        a, b = to_array(load_rgb(a_dir / name)), to_array(load_rgb(b_dir / name))
+        if a.shape != b.shape:
+            raise DataError(
+                f"{b_dir / name}: size {b.shape[1]}x{b.shape[0]} differs from "
+                f"{a_dir / name} ({a.shape[1]}x{a.shape[0]})"
+            )
+        mask = find_mask(inputs.mask_dir, name) if inputs.mask_dir else None
+        out[name] = {
+            "psnr": psnr(a, b),
+            "ssim": ssim(a, b),
+            "label_fidelity": label_fidelity(a, b, mask, cfg.edge_dilation),
+        }
+    return out
+
+
+def distribution_metrics(cfg: EvalConfig) -> tuple[dict[str, Any], list[str]]:
+    """SWD always, FID/KID when Inception weights load; plus notes on what was skipped."""
+    a = load_folder_tensor(cfg.a_dir, cfg.image_size, cfg.limit)
+    b = load_folder_tensor(cfg.b_dir, cfg.image_size, cfg.limit)
+    result = swd(a, b, SWDSettings(patches_per_image=cfg.swd_patches_per_image), cfg.seed)
+    metrics: dict[str, Any] = {
+        "swd": result.mean,
+        "swd_levels": list(result.levels),
+        "fid": None,
+        "kid": None,
+    }
+    notes = []
+    if not cfg.inception_weights:
+        notes.append("FID/KID skipped: pass inception_weights=PATH (local Inception-v3 weights)")
+        log.info(notes[-1])
+        return metrics, notes
+    device = "cuda" if cfg.device != "cpu" and torch.cuda.is_available() else "cpu"
+    inception = load_inception(cfg.inception_weights, device)
+    if inception is None:
+        notes.append(f"FID/KID skipped: cannot use inception_weights={cfg.inception_weights}")
+        return metrics, notes
+    try:
+        metrics.update(fid_kid(a, b, inception, cfg.kid_subset_size, cfg.seed))
+    except ValueError as exc:
+        notes.append(f"FID/KID skipped: {exc}")
+        log.warning(notes[-1])
+    return metrics, notes
+
+
+def evaluate(cfg: EvalConfig | dict[str, Any]) -> dict[str, Any]:
+    """All measurements between `a_dir` and `b_dir` as a dict (writes nothing)."""
+    cfg = parse_eval_config(cfg)
+    inputs = check_inputs(cfg)
+    metrics, notes = distribution_metrics(cfg)
+    if not inputs.pairs:
+        notes.append("PSNR/SSIM/label fidelity skipped: no file names in common")
+        log.info(notes[-1])
+    elif len(inputs.pairs) < max(len(inputs.a_files), len(inputs.b_files)):
+        log.info("pairwise metrics on %d common file names", len(inputs.pairs))
+    per_image = paired_metrics(cfg, inputs)
+    for key in ("psnr", "ssim", "label_fidelity"):
+        metrics[key] = _mean([v[key] for v in per_image.values()])
+    if inputs.pairs and inputs.mask_dir is None:
+        notes.append("label fidelity skipped: a_dir has no masks/")
+    return {
+        "a_dir": str(cfg.a_dir),
+        "b_dir": str(cfg.b_dir),
+        "counts": {
+            "a": len(inputs.a_files),
+            "b": len(inputs.b_files),
+            "paired": len(inputs.pairs),
+        },
+        "metrics": metrics,
+        "per_image": per_image,
+        "notes": notes,
+        "settings": {k: v for k, v in asdict(cfg).items() if k not in ("a_dir", "b_dir")},
+    }
+
+
+def _fmt(value: Any) -> str:
+    """A table cell: 4 significant decimals, '-' for null."""
+    if value is None:
+        return "-"
+    if isinstance(value, float):
+        return "inf" if math.isinf(value) else f"{value:.4f}"
+    return str(value)
+
+
+def format_table(report: dict[str, Any]) -> str:
+    """Summary table (metric, value) followed by the per-image table."""
+    m, c = report["metrics"], report["counts"]
+    rows = [
+        ("images a / b / paired", f"{c['a']} / {c['b']} / {c['paired']}"),
+        ("SWD x1e3", _fmt(m["swd"])),
+        ("FID", _fmt(m["fid"])),
+        ("KID", _fmt(m["kid"])),
+        ("PSNR dB", _fmt(m["psnr"])),
+        ("SSIM", _fmt(m["ssim"])),
+        ("label fidelity", _fmt(m["label_fidelity"])),
+    ]
+    width = max(len(k) for k, _ in rows)
+    lines = [f"{k:<{width}}  {v}" for k, v in rows]
+    if report["per_image"]:
+        name_w = max(len(n) for n in report["per_image"])
+        lines += ["", f"{'image':<{name_w}}  {'PSNR':>8}  {'SSIM':>7}  {'labels':>7}"]
+        for name, v in report["per_image"].items():
+            lines.append(
+                f"{name:<{name_w}}  {_fmt(v['psnr']):>8}  {_fmt(v['ssim']):>7}  "
+                f"{_fmt(v['label_fidelity']):>7}"
+            )
+    lines += [f"note: {n}" for n in report["notes"]]
+    return "\n".join(lines)
+
+
+def _json_safe(value: Any) -> Any:
+    """Replace non-finite floats by the strings 'inf' / '-inf' / 'nan' (strict JSON)."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)
+    if isinstance(value, dict):
+        return {k: _json_safe(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_json_safe(v) for v in value]
+    return value
+
+
+def write_report(report: dict[str, Any], out_dir: str | Path) -> Path:
+    """Write `report.json` into `out_dir` atomically (temp file + rename)."""
+    out = Path(out_dir).expanduser()
+    out.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{REPORT_NAME}.", suffix=".tmp", dir=out)
+    try:
+        with os.fdopen(fd, "w") as fh:
+            json.dump(_json_safe(report), fh, indent=1, allow_nan=False)
+        os.replace(tmp, out / REPORT_NAME)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return out / REPORT_NAME
+
+
+def fail(message: str) -> None:
+    """Print a one-line error and exit non-zero."""
+    cli.fail(PROG, message)
+
+
+@hydra.main(version_base="1.3", config_path=CONFIG_DIR, config_name="eval")
+def hydra_main(cfg: DictConfig) -> None:
+    """Hydra task for `fridge-eval`."""
+    from hydra.core.hydra_config import HydraConfig
+    from omegaconf.errors import MissingMandatoryValue
+
+    try:
+        raw = OmegaConf.to_container(cfg, resolve=True, throw_on_missing=True)
+    except MissingMandatoryValue as exc:
+        fail(f"{exc.full_key}: missing value (pass {exc.full_key}=...)")
+    try:
+        config = parse_eval_config(raw)
+        report = evaluate(config)
+    except (ConfigError, DataError) as exc:
+        fail(str(exc))
+    path = write_report(report, config.out_dir or HydraConfig.get().runtime.output_dir)
+    print(format_table(report))
+    log.info("report written to %s", path)
+
+
+def main() -> None:
+    """Console script `fridge-eval`."""
+    raw = compose_from_cli(PROG, "eval", sys.argv[1:])
+    if raw is not None:
+        try:
+            check_inputs(parse_eval_config(raw))
+        except (ConfigError, DataError) as exc:
+            fail(str(exc))
+    hydra_main()
+
+
+if __name__ == "__main__":
+    main()
