@@ -88,7 +88,7 @@ def sample_walls(rng: np.random.Generator) -> SurfaceMaterial:
     """White plastic (most fridges), light grey plastic, or brushed steel."""
     kind = rng.choice(["white", "grey", "steel"], p=[0.65, 0.25, 0.1])
     if kind == "white":
-        v = rng.uniform(0.72, 0.88)
+        v = rng.uniform(0.62, 0.8)
         return SurfaceMaterial("plastic", vec(v, v, v * rng.uniform(0.97, 1.02)), r5(rng.uniform(0.25, 0.5)))
     if kind == "grey":
         v = rng.uniform(0.35, 0.6)
@@ -225,7 +225,7 @@ def sample_camera(rng: np.random.Generator, cfg: SamplerConfig, fridge: FridgeSp
         # Frame the opening like a photo taken in front of the open door: most of the fridge
         # in view, sometimes cropped, slight pose jitter.
         opening_h = max(h, (w + 2 * fridge.wall_thickness) / cfg.aspect)
-        cover_v = opening_h * rng.uniform(0.72, 1.05)
+        cover_v = opening_h * rng.uniform(0.6, 0.95)
         vfov = math.radians(rng.uniform(45, 65))
         dist = cover_v / 2 / math.tan(vfov / 2)
         cz = h * rng.uniform(0.42, 0.58)
