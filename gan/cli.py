@@ -17,6 +17,18 @@ def fail(prog: str, message: str, code: int = EXIT_CONFIG) -> None:
     raise SystemExit(code)
 
 
+def resolve_or_fail(prog: str, cfg: Any) -> dict:
+    """A Hydra config as a plain dict; a missing mandatory value is a one-line error."""
+    from omegaconf import OmegaConf
+    from omegaconf.errors import MissingMandatoryValue
+
+    try:
+        return OmegaConf.to_container(cfg, resolve=True, throw_on_missing=True)
+    except MissingMandatoryValue as exc:
+        fail(prog, f"{exc.full_key}: missing value (pass {exc.full_key}=...)")
+        raise  # unreachable: fail() exits
+
+
 def describe_compose_error(exc: Exception) -> str:
     """One line from Hydra's multi-line composition errors."""
     text = str(exc)

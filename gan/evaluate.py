@@ -36,7 +36,7 @@ import hydra
 import numpy as np
 import torch
 import torch.nn.functional as F
-from omegaconf import DictConfig, OmegaConf
+from omegaconf import DictConfig
 from PIL import Image
 from tqdm import tqdm
 
@@ -385,12 +385,7 @@ def fail(message: str) -> None:
 def hydra_main(cfg: DictConfig) -> None:
     """Hydra task for `fridge-eval`."""
     from hydra.core.hydra_config import HydraConfig
-    from omegaconf.errors import MissingMandatoryValue
-
-    try:
-        raw = OmegaConf.to_container(cfg, resolve=True, throw_on_missing=True)
-    except MissingMandatoryValue as exc:
-        fail(f"{exc.full_key}: missing value (pass {exc.full_key}=...)")
+    raw = cli.resolve_or_fail(PROG, cfg)
     try:
         config = parse_eval_config(raw)
         report = evaluate(config)

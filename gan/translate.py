@@ -14,7 +14,7 @@ from pathlib import Path
 import hydra
 import torch
 import torch.nn.functional as F
-from omegaconf import DictConfig, OmegaConf
+from omegaconf import DictConfig
 from PIL import Image
 from tqdm import tqdm
 
@@ -201,12 +201,7 @@ def fail(message: str) -> None:
 @hydra.main(version_base="1.3", config_path=CONFIG_DIR, config_name="translate")
 def hydra_main(cfg: DictConfig) -> None:
     """Hydra task for `fridge-translate`."""
-    from omegaconf.errors import MissingMandatoryValue
-
-    try:
-        raw = OmegaConf.to_container(cfg, resolve=True, throw_on_missing=True)
-    except MissingMandatoryValue as exc:
-        fail(f"{exc.full_key}: missing value (pass {exc.full_key}=...)")
+    raw = cli.resolve_or_fail(PROG, cfg)
     try:
         translate_batch(from_mapping(TranslateConfig, raw, ""))
     except (ConfigError, DataError, ckpt.CheckpointError) as exc:
