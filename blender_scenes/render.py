@@ -2,8 +2,8 @@
 
 The id mask comes from Cycles' Object Index pass, written in the same render as the colour:
 Cycles takes it from the first camera sample of each pixel, so it is never blended across
-object borders. Both go to a multilayer EXR; the RGB PNG is then saved with the scene's view
-transform, and the index channel is read back with OpenImageIO (shipped inside bpy).
+object borders. Both go to one multilayer EXR, read back with OpenImageIO (shipped inside bpy);
+the scene-linear colour is turned into display RGB with Blender's own OCIO config (AgX).
 """
 
 from __future__ import annotations

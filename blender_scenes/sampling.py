@@ -25,7 +25,7 @@ from .description import (
     SurfaceMaterial,
     WorldSpec,
 )
-from .food_params import FOOD_CLASSES, sample_food_params
+from .food_params import FOOD_CLASSES, r5, sample_food_params
 from .placement import Item, Surface, pack_rows, to_world
 
 log = logging.getLogger(__name__)
@@ -57,11 +57,6 @@ class SamplerConfig:
 def rng_for(seed: int, index: int) -> np.random.Generator:
     """The generator of image `index` in a batch with `seed`."""
     return np.random.default_rng([int(seed), int(index), 0x46524447])
-
-
-def r5(x: float) -> float:
-    """Round to 5 decimals so JSON text is short and stable."""
-    return round(float(x), 5)
 
 
 def vec(*xs: float) -> list[float]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import os
 import time
 from dataclasses import asdict
 from pathlib import Path
@@ -69,7 +68,7 @@ def render_description(cfg: RenderConfig, desc: SceneDescription, t0: float | No
     writer.write_rgb(out, out / "images" / f"{s}.png", rgb)
     writer.write_mask(out, out / "masks" / f"{s}.png", ids)
     if cfg.save_blend:
-        save_blend(out / "blend" / f"{s}.blend")
+        save_blend(out, out / "blend" / f"{s}.blend")
     writer.write_json(out, out / "meta" / f"{s}.json", meta)
     t5 = time.perf_counter()
     return {
@@ -83,9 +82,9 @@ def render_description(cfg: RenderConfig, desc: SceneDescription, t0: float | No
     }
 
 
-def save_blend(path: Path) -> None:
-    """Save the built scene for debugging (a copy; the session keeps going)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
+def save_blend(out_dir: Path, final: Path) -> None:
+    """Save the built scene for debugging (a copy; the session keeps going), atomically."""
+    final.parent.mkdir(parents=True, exist_ok=True)
+    tmp = writer.tmp_path(out_dir, final.name)
     bpy.ops.wm.save_as_mainfile(filepath=str(tmp), copy=True, compress=True)
-    os.replace(tmp, path)
+    writer.publish(tmp, final)
