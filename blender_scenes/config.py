@@ -12,7 +12,7 @@ from typing import Any
 
 from .catalog import Catalog, CatalogError, load_catalog
 from .food_params import FOOD_CLASSES
-from .sampling import SamplerConfig
+from .sampling import PLACEMENT_MODES, SamplerConfig
 
 CAMERA_MODES = ("front", "builtin")
 ASSET_MODES = ("procedural", "catalog", "mixed")
@@ -41,6 +41,20 @@ class RenderSettings:
 
 
 @dataclass(frozen=True)
+class PlacementSettings:
+    """How items are placed and, for physics, how long the simulation may run."""
+
+    mode: str = "physics"  # physics | rows
+    density: float = 0.5  # 0 sparse .. 1 packed
+    min_occlusion: float = 0.0  # 0 = take the first layout
+    max_tries: int = 4  # layouts tried to reach min_occlusion
+    max_frames: int = 120  # simulation cap (frames at 24 fps)
+    substeps: int = 5  # rigid-body steps per frame
+    solver_iterations: int = 10
+    rest_speed: float = 0.01  # m/s: items slower than this for 3 frames count as resting
+
+
+@dataclass(frozen=True)
 class RenderConfig:
     """A validated render batch request."""
 
@@ -57,6 +71,7 @@ class RenderConfig:
     assets_mode: str = "procedural"
     style: str = "clean"  # clean | photo (see photo_style.py)
     sampler: SamplerConfig = field(default_factory=SamplerConfig)
+    placement: PlacementSettings = field(default_factory=PlacementSettings)
 
 
 def _int(d: dict[str, Any], key: str, path: str, lo: int | None = None, hi: int | None = None) -> int:
@@ -141,7 +156,40 @@ def check_out_dir(v: Any) -> Path:
     return p
 
 
-def sampler_from(d: dict[str, Any], aspect: float) -> SamplerConfig:
+def _number(p: dict[str, Any], key: str, lo: float, hi: float | None = None) -> float:
+    """Read a number key of the placement group within [lo, hi]."""
+    v = p.get(key)
+    ok = not isinstance(v, bool) and isinstance(v, int | float) and v >= lo and (hi is None or v <= hi)
+    if not ok:
+        bound = f"in [{lo}, {hi}]" if hi is not None else f">= {lo}"
+        raise ConfigError(f"placement.{key}: expected a number {bound}, got {v!r}")
+    return float(v)
+
+
+def placement_from(d: dict[str, Any]) -> PlacementSettings:
+    """The placement group: rows or physics, density, occlusion target, simulation caps."""
+    p = d.get("placement")
+    if not isinstance(p, dict):
+        raise ConfigError(f"placement: expected physics or rows (configs/placement/), got {p!r}")
+    mode = p.get("mode")
+    if mode not in PLACEMENT_MODES:
+        raise ConfigError(f"placement.mode: expected one of {', '.join(PLACEMENT_MODES)}, got {mode!r}")
+    rest = _number(p, "rest_speed", 0.0)
+    if rest <= 0:
+        raise ConfigError(f"placement.rest_speed: expected a speed > 0 (m/s), got {rest!r}")
+    return PlacementSettings(
+        mode=mode,
+        density=_number(p, "density", 0.0, 1.0),
+        min_occlusion=_number(p, "min_occlusion", 0.0, 1.0),
+        max_tries=_int(p, "max_tries", "placement.max_tries", 1, 100),
+        max_frames=_int(p, "max_frames", "placement.max_frames", 1, 10000),
+        substeps=_int(p, "substeps", "placement.substeps", 1, 1000),
+        solver_iterations=_int(p, "solver_iterations", "placement.solver_iterations", 1, 1000),
+        rest_speed=rest,
+    )
+
+
+def sampler_from(d: dict[str, Any], aspect: float, placement: PlacementSettings | None = None) -> SamplerConfig:
     """Scene randomization knobs."""
     mode, catalog = assets_from(d)
     known = known_classes(mode, catalog)
@@ -169,7 +217,12 @@ def sampler_from(d: dict[str, Any], aspect: float) -> SamplerConfig:
             raise ConfigError(f"camera.modes.{m}: expected a weight >= 0, got {w!r}")
     if not modes or sum(float(w) for w in modes.values()) <= 0:
         raise ConfigError("camera.modes: give at least one camera mode a positive weight")
+    placement = placement or PlacementSettings(mode="rows")
     return SamplerConfig(
+        placement=placement.mode,
+        density=placement.density,
+        min_occlusion=placement.min_occlusion,
+        max_tries=placement.max_tries,
         classes=classes,
         class_weights={k: float(v) for k, v in weights.items()},
         per_shelf=per_shelf,
@@ -236,7 +289,8 @@ def validate(d: dict[str, Any]) -> RenderConfig:
     if not isinstance(d.get("save_blend", False), bool):
         raise ConfigError(f"save_blend: expected true or false, got {d.get('save_blend')!r}")
     rs = render_settings_from(d.get("render") or {})
-    sampler = sampler_from(d, aspect=res[0] / res[1])
+    placement = placement_from(d)
+    sampler = sampler_from(d, aspect=res[0] / res[1], placement=placement)
     out_dir = check_out_dir(d.get("out_dir"))
     return RenderConfig(
         out_dir=out_dir,
@@ -250,6 +304,7 @@ def validate(d: dict[str, Any]) -> RenderConfig:
         save_blend=d.get("save_blend", False),
         render=rs,
         sampler=sampler,
+        placement=placement,
         assets_mode=(d.get("assets") or {}).get("mode", "procedural"),
         style=check_style(d.get("style", "clean")),
     )

@@ -10,7 +10,7 @@ import json
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 
 @dataclass
@@ -112,9 +112,22 @@ class ObjectSpec:
     instance_id: int  # 1..N, the value in the instance mask
     cls: str
     params: dict[str, Any]
-    location: list[float]  # bottom centre in world coordinates
+    location: list[float]  # world position of the item's origin (its bottom centre)
     yaw_deg: float
     support: str  # e.g. "shelf:1", "drawer:0", "door:2"
+    rotation_deg: list[float] | None = None  # XYZ Euler in degrees; None: upright, turned by yaw_deg
+    pose: str = "upright"  # upright | side (lying) | tilted | stacked (on another item) | pile
+
+
+@dataclass
+class PlacementInfo:
+    """How the objects were placed: packed rows, or rows settled by a rigid-body simulation."""
+
+    mode: str = "rows"  # rows | physics
+    settled: bool = False  # physics only: poses are final (rebuilding never re-simulates)
+    layout_try: int = 0  # which of the layout tries was kept (see placement.min_occlusion)
+    occlusion_estimate: float = 0.0  # cheap layout occlusion estimate of the kept try (0: not computed)
+    removed: list[str] = field(default_factory=list)  # items the simulation dropped, with the reason
 
 
 @dataclass
@@ -128,7 +141,13 @@ class SceneDescription:
     camera: CameraSpec
     world: WorldSpec
     objects: list[ObjectSpec] = field(default_factory=list)
+    placement: PlacementInfo = field(default_factory=PlacementInfo)
     version: int = SCHEMA_VERSION
+
+    @property
+    def needs_settling(self) -> bool:
+        """True when the objects still have to be dropped by the physics simulation."""
+        return self.placement.mode == "physics" and not self.placement.settled
 
     def to_dict(self) -> dict[str, Any]:
         """Plain nested dict (JSON-serializable)."""
@@ -154,6 +173,7 @@ class SceneDescription:
             camera=CameraSpec(**d["camera"]),
             world=WorldSpec(**d["world"]),
             objects=[ObjectSpec(**o) for o in d["objects"]],
+            placement=PlacementInfo(**d.get("placement", {})),
             version=d.get("version", SCHEMA_VERSION),
         )
 

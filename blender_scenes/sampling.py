@@ -2,6 +2,11 @@
 
 Image i depends only on (seed, i): its random generator is seeded with both, so any split of a
 batch into workers or shards gives byte-identical descriptions.
+
+Placement: `rows` packs upright items in rows (final poses). `physics` starts from the same rows
+but adds lived-in variation (bottles and cans lying on their side, tall items tilted, some items
+dropped from a little height, small items stacked on others, produce piled in the drawers, full
+door bins); blender_scenes/physics.py then lets the rigid-body simulation settle them.
 """
 
 from __future__ import annotations
@@ -20,13 +25,26 @@ from .description import (
     FridgeSpec,
     LightSpec,
     ObjectSpec,
+    PlacementInfo,
     SceneDescription,
     ShelfSpec,
     SurfaceMaterial,
     WorldSpec,
 )
 from .food_params import FOOD_CLASSES, r5, sample_food_params
-from .placement import Item, Surface, pack_rows, to_world
+from .placement import (
+    Item,
+    Placed,
+    Surface,
+    box_corners,
+    euler_matrix,
+    half_extents,
+    layout_occlusion,
+    matrix_euler,
+    pack_rows,
+    posed_item,
+    to_world,
+)
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +52,14 @@ PRODUCE = frozenset({"apple", "orange", "lemon", "tomato", "banana"})
 DOOR_ITEMS = frozenset(
     {"milk_carton", "juice_carton", "water_bottle", "glass_bottle", "jar", "butter_pack", "egg"}
 )
+PLACEMENT_MODES = ("physics", "rows")
+# Lived-in variation of placement=physics (probabilities per item).
+LIE_PROB = {"water_bottle": 0.3, "glass_bottle": 0.3, "can": 0.25, "jar": 0.1}  # lying on the side
+TILT_PROB = 0.15  # tall upright items start tilted by a few degrees (they lean or topple)
+DROP_PROB = 0.3  # dropped from 1-5 cm instead of set down
+STACK_PROB = 0.35  # a small stackable item goes on top of another one instead of into the rows
+STACK_TOPS = frozenset({"yogurt_cup", "can", "cheese_block", "butter_pack"})
+SET_DOWN = 0.002  # gap under items that are set down (no contact at the first simulation step)
 
 
 @dataclass(frozen=True)
@@ -52,11 +78,25 @@ class SamplerConfig:
     aspect: float = 1.0  # image width / height
     procedural: bool = True  # procedural classes available
     catalog: Catalog | None = None  # user models (measured), if any
+    placement: str = "rows"  # rows | physics
+    density: float = 0.5  # 0 sparse .. 1 packed: scales item counts and the gaps between items
+    min_occlusion: float = 0.0  # re-sample layouts until their estimated mean occlusion reaches this
+    max_tries: int = 1  # layouts tried for min_occlusion
 
 
-def rng_for(seed: int, index: int) -> np.random.Generator:
-    """The generator of image `index` in a batch with `seed`."""
-    return np.random.default_rng([int(seed), int(index), 0x46524447])
+def rng_for(seed: int, index: int, stream: int = 0) -> np.random.Generator:
+    """The generator of image `index` in a batch with `seed` (stream > 0: a derived sub-stream)."""
+    return np.random.default_rng([int(seed), int(index), 0x46524447] + ([int(stream)] if stream else []))
+
+
+def density_scale(cfg: SamplerConfig) -> float:
+    """Factor on item counts: 0.4 at density 0, 1 at 0.5 (the configured ranges), 1.6 at 1."""
+    return 0.4 + 1.2 * cfg.density
+
+
+def gap_scale(cfg: SamplerConfig) -> float:
+    """Factor on the gaps between items and rows: 2 at density 0, 1 at 0.5, 0 (touching) at 1."""
+    return 2.0 * (1.0 - cfg.density)
 
 
 def vec(*xs: float) -> list[float]:
@@ -271,9 +311,9 @@ def support_surfaces(fridge: FridgeSpec) -> list[Surface]:
         hinge = (w / 2 + fridge.wall_thickness, -0.005)
         zs = door.bin_z + [h]
         for k, (z, znext) in enumerate(zip(zs[:-1], zs[1:], strict=True)):
-            surfaces.append(
+            surfaces.append(  # y from 0.017: clear of the door liner (15 mm thick)
                 Surface(f"door:{k}", (hinge[0], hinge[1], z + 0.006), door.angle_deg,
-                        (-door.width + 0.05, -0.05), (0.008, door.bin_depth - 0.006),
+                        (-door.width + 0.05, -0.05), (0.017, door.bin_depth - 0.006),
                         znext - z - 0.02, "door")
             )
     return surfaces
@@ -299,10 +339,13 @@ def sample_counts(rng: np.random.Generator, cfg: SamplerConfig, surfaces: list[S
     Trimming takes from the fullest surface and growing adds to the emptiest, so no shelf is
     left bare by chance; door bins get one to three items each.
     """
-    lo, hi = cfg.per_shelf
-    counts = [int(rng.integers(lo, hi + 1)) if s.kind != "door" else int(rng.integers(1, 4))
+    k = density_scale(cfg)
+    lo, hi = round(cfg.per_shelf[0] * k), max(round(cfg.per_shelf[0] * k), round(cfg.per_shelf[1] * k))
+    door_lo, door_hi = (1, 3) if cfg.placement == "rows" else (max(1, round(4 * k)), max(1, round(8 * k)))
+    counts = [int(rng.integers(lo, hi + 1)) if s.kind != "door" else int(rng.integers(door_lo, door_hi + 1))
               for s in surfaces]
-    total = int(rng.integers(cfg.total[0], cfg.total[1] + 1))
+    t_lo = max(1, round(cfg.total[0] * k))
+    total = int(rng.integers(t_lo, max(t_lo, round(cfg.total[1] * k)) + 1))
     jitter = rng.uniform(0, 0.5, len(counts))  # random tie-breaking
     growable = [i for i, s in enumerate(surfaces) if s.kind != "door"]
     door_items = sum(c for i, c in enumerate(counts) if i not in growable)
@@ -354,13 +397,18 @@ def sample_items(
 
 
 def sample_objects(rng: np.random.Generator, cfg: SamplerConfig, fridge: FridgeSpec) -> list[ObjectSpec]:
-    """Fill every support surface with packed rows of items."""
+    """Fill every support surface with packed rows of items (posed and stacked for physics)."""
     surfaces = support_surfaces(fridge)
     counts = sample_counts(rng, cfg, surfaces)
     objects: list[ObjectSpec] = []
     for surface, n in zip(surfaces, counts, strict=True):
+        if cfg.placement == "physics":
+            for spec in sample_surface_physics(rng, surface, n, cfg):
+                spec.instance_id = len(objects) + 1
+                objects.append(spec)
+            continue
         items = sample_items(rng, surface, n, class_weights_for(surface, cfg), cfg)
-        placed = pack_rows(surface, [it[2] for it in items], rng)
+        placed = pack_rows(surface, [it[2] for it in items], rng, gap_scale(cfg))
         if len(placed) < len(items):
             log.debug("%s: %d of %d items fitted", surface.name, len(placed), len(items))
         for p in placed:
@@ -376,6 +424,157 @@ def sample_objects(rng: np.random.Generator, cfg: SamplerConfig, fridge: FridgeS
                 )
             )
     return objects
+
+
+@dataclass
+class Posed:
+    """An item of placement=physics before packing: its pose in the surface frame."""
+
+    cls: str
+    params: dict
+    pose: str  # upright | side | tilted
+    rot: np.ndarray  # 3x3 rotation in the surface frame
+    item: Item  # footprint for the packer
+    offset: np.ndarray  # origin relative to the footprint's bottom centre
+    drop: float  # start height above the support
+
+
+def sample_pose(rng: np.random.Generator, cls: str, params: dict, surface: Surface) -> tuple[str, np.ndarray]:
+    """Upright (turned), lying on the side, or tilted by a few degrees."""
+    yaw = sample_yaw(rng, params["footprint"])
+    catalog = params.get("source") == "catalog"  # catalog models come posed (their `poses`)
+    if surface.kind != "door" and not catalog and rng.random() < LIE_PROB.get(cls, 0.0):
+        along = float(rng.choice([0.0, 90.0])) + float(rng.uniform(-20, 20))
+        roll = float(rng.uniform(-180, 180))  # label anywhere around the lying item
+        rot = euler_matrix((0, 0, along)) @ euler_matrix((0, 90, 0)) @ euler_matrix((0, 0, roll))
+        return "side", rot
+    sx, sy, sz = params["size"]
+    if surface.kind != "door" and sz > 1.6 * max(sx, sy) and rng.random() < TILT_PROB:
+        tilt = rng.uniform(4, 10, 2) * rng.choice([-1.0, 1.0], 2)
+        return "tilted", euler_matrix((float(tilt[0]), float(tilt[1]), yaw))
+    return "upright", euler_matrix((0, 0, yaw))
+
+
+def sample_posed(rng: np.random.Generator, cls: str, params: dict, surface: Surface) -> Posed:
+    """Pose, footprint and drop height of one item of placement=physics."""
+    pose, rot = sample_pose(rng, cls, params, surface)
+    drop = float(rng.uniform(0.01, 0.05)) if rng.random() < DROP_PROB else SET_DOWN
+    if pose == "upright" and params["footprint"] == "circle":
+        return Posed(cls, params, pose, rot, Item(tuple(params["size"]), "circle", 0.0), np.zeros(3), drop)
+    item, offset = posed_item(params["size"], rot)
+    return Posed(cls, params, pose, rot, item, offset, drop)
+
+
+def sample_posed_items(rng: np.random.Generator, surface: Surface, n: int, cfg: SamplerConfig) -> list[Posed]:
+    """Draw n posed items that fit under the surface's clearance; taller ones first (back rows)."""
+    weights = class_weights_for(surface, cfg)
+    if not weights or n <= 0:
+        return []
+    names = sorted(weights)
+    p = np.array([weights[c] for c in names])
+    p = p / p.sum()
+    out: list[Posed] = []
+    for _ in range(n):
+        for _try in range(8):
+            cls = str(rng.choice(names, p=p))
+            posed = sample_posed(rng, cls, sample_params(cls, rng, cfg), surface)
+            if posed.item.size[2] + posed.drop <= surface.clearance:
+                out.append(posed)
+                break
+    order = sorted(range(len(out)), key=lambda i: -out[i].item.size[2] * rng.uniform(0.7, 1.3))
+    return [out[i] for i in order]
+
+
+def posed_spec(surface: Surface, posed: Posed, x: float, y: float, z: float, pose: str) -> ObjectSpec:
+    """World pose of a packed item (instance id assigned by the caller)."""
+    turn = euler_matrix((0, 0, surface.yaw_deg))
+    wx, wy, wz = to_world(surface, x, y)
+    origin = np.array([wx, wy, wz + z]) + turn @ posed.offset
+    euler = matrix_euler(turn @ posed.rot)
+    return ObjectSpec(instance_id=0, cls=posed.cls, params=posed.params, location=vec(*origin),
+                      yaw_deg=r5(euler[2]), support=surface.name, rotation_deg=vec(*euler), pose=pose)
+
+
+@dataclass
+class Stack:
+    """A packed item that others may stand on: footprint centre, half sizes, top height."""
+
+    x: float
+    y: float
+    half: tuple[float, float]
+    top: float  # height of its top above the surface, once settled
+    start_top: float  # height of its top above the surface at the start (drops included)
+
+
+def sample_surface_physics(rng: np.random.Generator, surface: Surface, n: int,
+                           cfg: SamplerConfig) -> list[ObjectSpec]:
+    """Posed rows on one surface, small items stacked on stackable ones, piles in drawers."""
+    posed = sample_posed_items(rng, surface, n, cfg)
+    tops, floor = [], []
+    for it in posed:
+        small = it.cls in STACK_TOPS and it.pose == "upright" and surface.kind != "door"
+        (tops if small and rng.random() < STACK_PROB else floor).append(it)
+    placed = pack_rows(surface, [it.item for it in floor], rng, gap_scale(cfg))
+    out: list[ObjectSpec] = []
+    bases: list[Stack] = []
+    for pl in placed:
+        it = floor[pl.item_index]
+        out.append(posed_spec(surface, it, pl.x, pl.y, it.drop, it.pose))
+        if it.params.get("stackable") and it.pose == "upright":
+            bases.append(Stack(pl.x, pl.y, pl.half_extent, it.item.size[2], it.item.size[2] + it.drop))
+    for it in tops:
+        spec = stack_on(rng, surface, it, bases)
+        if spec is not None:
+            out.append(spec)
+    if surface.kind == "drawer":
+        left = [floor[i] for i in sorted(set(range(len(floor))) - {pl.item_index for pl in placed})]
+        out += pile(rng, surface, left, placed, floor, cfg)
+    return out
+
+
+def stack_on(rng: np.random.Generator, surface: Surface, it: Posed, bases: list[Stack]) -> ObjectSpec | None:
+    """Put a small item on top of a random stackable item whose top it fits on, or None."""
+    hx, hy = half_extents(it.item)
+    fits = [b for b in bases
+            if hx <= b.half[0] + 0.003 and hy <= b.half[1] + 0.003
+            and b.top + it.item.size[2] + 0.01 <= surface.clearance]
+    if not fits:
+        return None
+    b = fits[int(rng.integers(len(fits)))]
+    x = b.x + float(rng.uniform(-1, 1)) * max(0.0, b.half[0] - hx)
+    y = b.y + float(rng.uniform(-1, 1)) * max(0.0, b.half[1] - hy)
+    z = b.start_top + SET_DOWN + float(rng.uniform(0.0, 0.01))
+    spec = posed_spec(surface, it, x, y, z, "stacked")
+    if it.params.get("stackable"):  # a can on a can may carry a third one
+        bases.append(Stack(x, y, (hx, hy), b.top + it.item.size[2], z + it.item.size[2]))
+    bases.remove(b)
+    return spec
+
+
+def pile(rng: np.random.Generator, surface: Surface, left: list[Posed], placed: list[Placed],
+         floor: list[Posed], cfg: SamplerConfig) -> list[ObjectSpec]:
+    """Items that did not fit in a drawer's rows, dropped as a second layer on top of the first."""
+    if not left or not placed:
+        return []
+    layer = max(floor[p.item_index].item.size[2] + floor[p.item_index].drop for p in placed) + 0.005
+    room = surface.clearance - layer
+    fit = [it for it in left if it.item.size[2] <= room]
+    upper = Surface(surface.name, surface.origin, surface.yaw_deg, surface.x_range, surface.y_range,
+                    room, surface.kind)
+    return [posed_spec(upper, fit[p.item_index], p.x, p.y, layer + fit[p.item_index].drop, "pile")
+            for p in pack_rows(upper, [it.item for it in fit], rng, gap_scale(cfg))]
+
+
+def object_corners(spec: ObjectSpec) -> np.ndarray:
+    """(8, 3) world corners of an object's posed box."""
+    rot = euler_matrix(spec.rotation_deg if spec.rotation_deg is not None else (0, 0, spec.yaw_deg))
+    return box_corners(spec.params["size"]) @ rot.T + np.asarray(spec.location)
+
+
+def estimate_occlusion(objects: list[ObjectSpec], camera: CameraSpec, aspect: float) -> float:
+    """Cheap mean occlusion of a layout from the camera (boxes, painter's order, 64 px wide)."""
+    return layout_occlusion([object_corners(o) for o in objects], camera.location, camera.target,
+                            camera.fov_deg, aspect)
 
 
 def sample_world(rng: np.random.Generator) -> WorldSpec:
@@ -397,5 +596,25 @@ def sample_scene(seed: int, index: int, cfg: SamplerConfig) -> SceneDescription:
     camera = sample_camera(rng, cfg, fridge)
     world = sample_world(rng)
     objects = sample_objects(rng, cfg, fridge)
+    info = PlacementInfo(mode=cfg.placement)
+    if cfg.min_occlusion > 0:
+        objects, info.layout_try, info.occlusion_estimate = most_occluded(
+            seed, index, cfg, fridge, camera, objects)
     return SceneDescription(seed=int(seed), index=int(index), fridge=fridge, lights=lights,
-                            camera=camera, world=world, objects=objects)
+                            camera=camera, world=world, objects=objects, placement=info)
+
+
+def most_occluded(seed: int, index: int, cfg: SamplerConfig, fridge: FridgeSpec, camera: CameraSpec,
+                  first: list[ObjectSpec]) -> tuple[list[ObjectSpec], int, float]:
+    """The first layout try whose estimated occlusion reaches cfg.min_occlusion, else the most
+    occluded of cfg.max_tries; try t > 0 draws from the derived stream rng_for(seed, index, t)."""
+    best = (estimate_occlusion(first, camera, cfg.aspect), 0, first)
+    for t in range(1, cfg.max_tries):
+        if best[0] >= cfg.min_occlusion:
+            break
+        objects = sample_objects(rng_for(seed, index, t), cfg, fridge)
+        est = estimate_occlusion(objects, camera, cfg.aspect)
+        if est > best[0]:
+            best = (est, t, objects)
+    log.debug("image %d: layout try %d, estimated occlusion %.3f", index, best[1], best[0])
+    return best[2], best[1], r5(best[0])

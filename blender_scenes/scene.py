@@ -8,7 +8,7 @@ import bpy
 from mathutils import Euler, Quaternion, Vector
 from mathutils.bvhtree import BVHTree
 
-from .description import CameraSpec, LightSpec, SceneDescription, WorldSpec
+from .description import CameraSpec, LightSpec, ObjectSpec, SceneDescription, WorldSpec
 from .food import build_food
 from .fridge import Collections, build_fridge, build_kitchen_floor
 from .importers import build_catalog_object
@@ -24,15 +24,22 @@ def clear_scene() -> None:
     """Delete every data block a previous scene made, so memory stays flat over many scenes.
 
     Blocks with a fake user survive: the asset importer keeps imported models that way so each
-    model file is read once per process.
+    model file is read once per process. A rigid-body world left by the physics settling goes
+    too, with its collection and cache.
     """
+    scene = bpy.context.scene
+    if scene.rigidbody_world is not None:
+        with bpy.context.temp_override(scene=scene):
+            bpy.ops.rigidbody.world_remove()
     for attr in DATA_COLLECTIONS:
         blocks = [b for b in getattr(bpy.data, attr) if not getattr(b, "use_fake_user", False)]
         if blocks:
             bpy.data.batch_remove(blocks)
-    scene = bpy.context.scene
     for child in list(scene.collection.children):
         bpy.data.collections.remove(child)
+    orphans = [c for c in bpy.data.collections if c.users == 0 and not c.use_fake_user]
+    if orphans:
+        bpy.data.batch_remove(orphans)
 
 
 def look_at_rotation(location: list[float], target: list[float], roll_deg: float) -> Euler:
@@ -120,13 +127,21 @@ def build_scene(desc: SceneDescription) -> dict[int, bpy.types.Object]:
             ob = build_catalog_object(spec.params, name, food)
         else:
             ob = build_food(spec.cls, spec.params, name, food)
-        ob.location = spec.location
-        ob.rotation_euler = (0.0, 0.0, math.radians(spec.yaw_deg))
+        apply_pose(ob, spec)
         ob.pass_index = spec.instance_id
         objects[spec.instance_id] = ob
     exclude_see_through(scene)
     bpy.context.view_layer.update()
     return objects
+
+
+def apply_pose(ob: bpy.types.Object, spec: ObjectSpec) -> None:
+    """Put an item where its spec says: full rotation when given, else upright and turned."""
+    ob.location = spec.location
+    if spec.rotation_deg is not None:
+        ob.rotation_euler = Euler([math.radians(a) for a in spec.rotation_deg], "XYZ")
+    else:
+        ob.rotation_euler = (0.0, 0.0, math.radians(spec.yaw_deg))
 
 
 def world_bvh(ob: bpy.types.Object) -> BVHTree:

@@ -1,0 +1,336 @@
+"""Settle sampled items with Blender's rigid-body simulation (placement=physics).
+
+The fridge becomes passive box colliders (cabinet, shelves with their front trims, drawers, door
+bins; boxes never let items tunnel the way thin triangles can), the food active convex hulls.
+The simulation steps frame by frame until nothing moves (or a frame cap), then every item gets
+its final pose, rounded exactly as the description stores it, and the rigid-body world is
+removed again. Items that left the fridge, fell below their shelf or still interpenetrate
+another item are removed and logged. The description is updated in place (poses, renumbered
+instance ids, `placement.settled`), so a scene rebuilt from meta/ never simulates again.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import time
+from dataclasses import dataclass, field
+
+import bmesh
+import bpy
+import numpy as np
+from mathutils import Matrix, Vector
+
+from .config import PlacementSettings
+from .description import FridgeSpec, ObjectSpec, SceneDescription
+from .food_params import r5
+from .fridge import cabinet_boxes, door_matrix
+from .scene import apply_pose, mesh_overlaps
+
+log = logging.getLogger(__name__)
+
+Box = tuple[tuple[float, float, float], tuple[float, float, float]]
+COLLIDERS = "physics_colliders"
+PRODUCE_FRICTION = {"apple": 0.8, "orange": 0.8, "lemon": 0.8, "tomato": 0.8, "banana": 0.9, "egg": 0.7}
+ROCKING = frozenset({"apple", "orange", "lemon", "tomato", "banana", "egg"})  # round: damp their spin
+DENSITY_KG_M3 = 600.0  # packed food, roughly; only mass ratios matter here
+
+
+@dataclass
+class SettleResult:
+    """What one simulation did."""
+
+    frames: int
+    seconds: float
+    removed: list[str] = field(default_factory=list)  # "cls (reason)"
+
+
+def shelf_boxes(f: FridgeSpec) -> list[Box]:
+    """Shelves (at least 12 mm thick, grown downwards) and their front trims (a small lip)."""
+    x, d = f.width / 2, f.depth
+    out = []
+    for s in f.shelves:
+        y0 = d - s.depth
+        out.append(((-x, y0, s.z - max(s.thickness, 0.012)), (x, d, s.z)))
+        trim_h = 0.022 if s.glass else 0.026
+        out.append(((-x, y0 - 0.006, s.z - trim_h + 0.004), (x, y0 + 0.004, s.z + 0.004)))
+    return out
+
+
+def drawer_boxes(f: FridgeSpec) -> list[Box]:
+    """Crisper drawers: floor, sides, back and front, walls thickened outwards."""
+    out = []
+    for dr in f.drawers:
+        y0, y1 = f.depth - dr.depth, f.depth - 0.004
+        h = dr.height
+        out += [
+            ((dr.x0, y0, -0.02), (dr.x1, y1, 0.012)),
+            ((dr.x0 - 0.004, y0, 0.0), (dr.x0 + 0.006, y1, h)),
+            ((dr.x1 - 0.006, y0, 0.0), (dr.x1 + 0.004, y1, h)),
+            ((dr.x0, y1 - 0.006, 0.0), (dr.x1, y1 + 0.01, h)),
+            ((dr.x0, y0 - 0.015, 0.0), (dr.x1, y0 + 0.006, h * 0.92)),
+        ]
+    return out
+
+
+def door_boxes(f: FridgeSpec) -> list[Box]:
+    """Door liner and bins in the door frame (see fridge.door_matrix): bottoms, ends, fronts."""
+    if f.door is None:
+        return []
+    door = f.door
+    out: list[Box] = [((-door.width, -door.thickness, -0.08), (0.0, 0.015, f.height + 0.06))]
+    for z in door.bin_z:
+        x0, x1 = -door.width + 0.03, -0.03
+        out += [
+            ((x0, 0.0, z - 0.012), (x1, door.bin_depth, z + 0.006)),
+            ((x0 - 0.01, 0.0, z), (x0 + 0.006, door.bin_depth + 0.01, z + door.bin_height)),
+            ((-0.036, 0.0, z), (-0.02, door.bin_depth + 0.01, z + door.bin_height)),
+            ((x0, door.bin_depth - 0.004, z), (x1, door.bin_depth + 0.012, z + door.bin_height)),
+        ]
+    return out
+
+
+def box_object(name: str, lo: tuple[float, float, float], hi: tuple[float, float, float],
+               mesh: bpy.types.Mesh, coll: bpy.types.Collection, matrix: Matrix | None = None) -> bpy.types.Object:
+    """A unit-cube object scaled and placed to cover the box (lo, hi), optionally transformed."""
+    ob = bpy.data.objects.new(name, mesh)
+    centre = Vector([(a + b) / 2 for a, b in zip(lo, hi, strict=True)])
+    size = [max(b - a, 1e-4) for a, b in zip(lo, hi, strict=True)]
+    m = Matrix.Translation(centre) @ Matrix.Diagonal((*size, 1.0))
+    ob.matrix_world = m if matrix is None else matrix @ m
+    ob.hide_render = True
+    coll.objects.link(ob)
+    return ob
+
+
+def build_colliders(f: FridgeSpec, coll: bpy.types.Collection) -> list[bpy.types.Object]:
+    """Invisible box colliders for every fridge part items can touch."""
+    me = bpy.data.meshes.new("collider_cube")
+    bm = bmesh.new()
+    bmesh.ops.create_cube(bm, size=1.0)
+    bm.to_mesh(me)
+    bm.free()
+    obs = [box_object(f"collider.{k}", lo, hi, me, coll)
+           for k, (lo, hi) in enumerate(cabinet_boxes(f) + shelf_boxes(f) + drawer_boxes(f))]
+    if f.door is not None:
+        m = door_matrix(f)
+        obs += [box_object(f"collider.door.{k}", lo, hi, me, coll, m) for k, (lo, hi) in enumerate(door_boxes(f))]
+    return obs
+
+
+def set_passive(ob: bpy.types.Object) -> None:
+    """A fixed box collider."""
+    rb = ob.rigid_body
+    rb.type = "PASSIVE"
+    rb.collision_shape = "BOX"
+    rb.use_margin = True
+    rb.collision_margin = 0.0
+    rb.friction = 0.6
+    rb.restitution = 0.0
+
+
+def set_active(ob: bpy.types.Object, spec: ObjectSpec) -> None:
+    """A falling food item: convex hull, small margin, mass from its box, damped so it settles."""
+    rb = ob.rigid_body
+    rb.type = "ACTIVE"
+    rb.collision_shape = "CONVEX_HULL"
+    rb.use_margin = True
+    rb.collision_margin = 0.0008
+    sx, sy, sz = spec.params["size"]
+    rb.mass = max(0.01, sx * sy * sz * DENSITY_KG_M3)
+    rb.friction = PRODUCE_FRICTION.get(spec.cls, 0.6)
+    rb.restitution = 0.05
+    rb.linear_damping = 0.2
+    rb.angular_damping = 0.95 if spec.cls in ROCKING else 0.7
+    rb.use_deactivation = False
+
+
+def start_world(scene: bpy.types.Scene, settings: PlacementSettings) -> bpy.types.Collection:
+    """A fresh rigid-body world on `scene`; returns its (empty) body collection."""
+    if scene.rigidbody_world is not None:
+        remove_world(scene)
+    with bpy.context.temp_override(scene=scene):
+        bpy.ops.rigidbody.world_add()
+    rbw = scene.rigidbody_world
+    bodies = bpy.data.collections.new("physics_bodies")
+    rbw.collection = bodies
+    rbw.substeps_per_frame = settings.substeps
+    rbw.solver_iterations = settings.solver_iterations
+    rbw.use_split_impulse = True
+    rbw.time_scale = 1.0
+    rbw.point_cache.frame_start = 1
+    rbw.point_cache.frame_end = settings.max_frames + 1
+    return bodies
+
+
+def remove_world(scene: bpy.types.Scene) -> None:
+    """Drop the rigid-body world, its body collection and its cache."""
+    rbw = scene.rigidbody_world
+    if rbw is None:
+        return
+    bodies = rbw.collection
+    with bpy.context.temp_override(scene=scene):
+        bpy.ops.rigidbody.world_remove()
+    if bodies is not None:
+        bpy.data.collections.remove(bodies)
+
+
+def step_until_rest(scene: bpy.types.Scene, obs: list[bpy.types.Object], settings: PlacementSettings,
+                    window: int = 6) -> int:
+    """Advance frame by frame until no item's surface moved faster than rest_speed, measured
+    over `window` frames (solver jitter cancels out), for 3 frames in a row.
+
+    An item's speed is that of its origin plus its turn rate times its radius (so a ball that
+    spins in place on the spot counts as moving only as fast as its surface does).
+    """
+    fps = scene.render.fps / scene.render.fps_base
+    radius = np.array([max(ob.dimensions) / 2 for ob in obs])
+    scene.frame_set(1)
+    history = [np.array([np.array(ob.matrix_world) for ob in obs]).reshape(len(obs), 4, 4)]
+    calm = 0
+    frame = 1
+    for frame in range(2, settings.max_frames + 2):
+        scene.frame_set(frame)
+        history.append(np.array([np.array(ob.matrix_world) for ob in obs]).reshape(len(obs), 4, 4))
+        if len(history) <= window:
+            continue
+        diff = np.abs(history[-1] - history.pop(0))
+        moved = diff[:, :3, 3].max(axis=1, initial=0.0) + diff[:, :3, :3].max(axis=(1, 2), initial=0.0) * radius
+        calm = calm + 1 if moved.max(initial=0.0) * fps / window < settings.rest_speed else 0
+        if calm >= 3:
+            break
+    return frame - 1
+
+
+def world_bounds(ob: bpy.types.Object, to_local: Matrix | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Axis-aligned bounds of an object's mesh in world (or `to_local`) coordinates."""
+    co = np.empty(len(ob.data.vertices) * 3)
+    ob.data.vertices.foreach_get("co", co)
+    m = np.array(ob.matrix_world if to_local is None else to_local @ ob.matrix_world)
+    pts = co.reshape(-1, 3) @ m[:3, :3].T + m[:3, 3]
+    return pts.min(axis=0), pts.max(axis=0)
+
+
+def support_z(desc: SceneDescription, support: str) -> float:
+    """Height of the top of a support surface (shelf, drawer floor, door bin bottom)."""
+    f = desc.fridge
+    kind, k = support.split(":")
+    k = int(k)
+    if kind == "drawer":
+        return 0.012
+    if kind == "door":
+        return f.door.bin_z[k] + 0.006
+    tops = [s.z for s in f.shelves] if f.drawers else [0.0] + [s.z for s in f.shelves]
+    return tops[k]
+
+
+def leave_reason(desc: SceneDescription, spec: ObjectSpec, ob: bpy.types.Object, tol: float = 0.01) -> str | None:
+    """Why a settled item must go (outside the fridge or door bin, below its support), or None."""
+    f = desc.fridge
+    lo, hi = world_bounds(ob)
+    if not np.isfinite(lo).all() or not np.isfinite(hi).all():
+        return "lost by the solver"
+    if lo[2] < support_z(desc, spec.support) - tol:
+        return f"fell below {spec.support}"
+    if spec.support.startswith("door"):
+        llo, lhi = world_bounds(ob, door_matrix(f).inverted())
+        door = f.door
+        inside = (llo[0] >= -door.width - tol and lhi[0] <= tol and llo[1] >= -tol
+                  and lhi[1] <= door.bin_depth + 0.015 + tol and lhi[2] <= f.height + tol)
+    else:
+        inside = (lo[0] >= -f.width / 2 - tol and hi[0] <= f.width / 2 + tol and lo[1] >= -tol
+                  and hi[1] <= f.depth + tol and hi[2] <= f.height + tol)
+    return None if inside else "left the fridge"
+
+
+def record_pose(spec: ObjectSpec, ob: bpy.types.Object) -> None:
+    """Write the simulated pose into the spec, rounded as JSON keeps it."""
+    m = ob.matrix_world
+    spec.location = [r5(v) for v in m.translation]
+    euler = m.to_3x3().normalized().to_euler("XYZ")
+    spec.rotation_deg = [r5(math.degrees(a)) for a in euler]
+    spec.yaw_deg = spec.rotation_deg[2]
+
+
+def overlapping(objects: dict[int, bpy.types.Object]) -> list[int]:
+    """Instance ids to drop so no two item meshes intersect (the later of each pair)."""
+    by_name = {ob.name: iid for iid, ob in objects.items()}
+    drop: set[int] = set()
+    for a, b in mesh_overlaps(list(objects.values())):
+        ia, ib = by_name[a], by_name[b]
+        if ia not in drop and ib not in drop:
+            drop.add(max(ia, ib))
+    return sorted(drop)
+
+
+def remove_items(desc: SceneDescription, objects: dict[int, bpy.types.Object],
+                 reasons: dict[int, str]) -> list[str]:
+    """Delete items from the scene and the description; log each one."""
+    out = []
+    for iid, why in sorted(reasons.items()):
+        ob = objects.pop(iid)
+        spec = next(s for s in desc.objects if s.instance_id == iid)
+        log.info("image %d: removed %s (%s %s): %s", desc.index, ob.name, spec.cls, spec.pose, why)
+        out.append(f"{spec.cls} ({why})")
+        desc.objects.remove(spec)
+        mesh = ob.data
+        bpy.data.objects.remove(ob)
+        if mesh.users == 0 and not mesh.use_fake_user:
+            bpy.data.meshes.remove(mesh)
+    return out
+
+
+def renumber(desc: SceneDescription, objects: dict[int, bpy.types.Object]) -> dict[int, bpy.types.Object]:
+    """Instance ids 1..N again after removals (the mask values follow)."""
+    out = {}
+    for k, spec in enumerate(desc.objects, start=1):
+        ob = objects[spec.instance_id]
+        spec.instance_id = k
+        ob.pass_index = k
+        out[k] = ob
+    return out
+
+
+def settle(desc: SceneDescription, objects: dict[int, bpy.types.Object],
+           settings: PlacementSettings) -> tuple[dict[int, bpy.types.Object], SettleResult]:
+    """Drop the built items into the fridge, keep the ones that stay, store their final poses."""
+    t0 = time.perf_counter()
+    scene = bpy.context.scene
+    colliders = bpy.data.collections.new(COLLIDERS)
+    scene.collection.children.link(colliders)
+    bodies = start_world(scene, settings)
+    passive = build_colliders(desc.fridge, colliders)
+    specs = {s.instance_id: s for s in desc.objects}
+    active = [objects[iid] for iid in sorted(objects)]
+    for ob in passive + active:
+        bodies.objects.link(ob)
+    bpy.context.view_layer.update()  # creates the rigid-body settings of the linked objects
+    for ob in passive:
+        set_passive(ob)
+    for iid in sorted(objects):
+        set_active(objects[iid], specs[iid])
+    frames = step_until_rest(scene, active, settings)
+    final = {iid: objects[iid].matrix_world.copy() for iid in objects}
+    remove_world(scene)
+    mesh = passive[0].data if passive else None
+    bpy.data.batch_remove(passive)
+    if mesh is not None:
+        bpy.data.meshes.remove(mesh)
+    bpy.data.collections.remove(colliders)
+    scene.frame_set(1)
+    for iid, ob in objects.items():
+        ob.matrix_world = final[iid]
+        record_pose(specs[iid], ob)
+        apply_pose(ob, specs[iid])
+    bpy.context.view_layer.update()
+    reasons = {iid: why for iid in sorted(objects)
+               if (why := leave_reason(desc, specs[iid], objects[iid])) is not None}
+    removed = remove_items(desc, objects, reasons)
+    removed += remove_items(desc, objects, {iid: "interpenetrates another item" for iid in overlapping(objects)})
+    objects = renumber(desc, objects)
+    desc.placement.settled = True
+    desc.placement.removed = removed
+    result = SettleResult(frames, time.perf_counter() - t0, removed)
+    log.debug("image %d: settled %d items in %d frames (%.2f s), removed %d",
+              desc.index, len(objects), frames, result.seconds, len(removed))
+    return objects, result
