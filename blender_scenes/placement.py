@@ -14,6 +14,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+MIN_GAP = 0.003  # round items are not perfectly round (lobes): never closer than this at the start
+
 
 @dataclass(frozen=True)
 class Surface:
@@ -61,7 +63,7 @@ def pack_rows(surface: Surface, items: list[Item], rng: np.random.Generator,
               gap_scale: float = 1.0) -> list[Placed]:
     """Pack items in rows from the back edge forwards; items that do not fit are left out.
 
-    `gap_scale` scales the random gaps between items and rows (0: touching, 1: the default).
+    `gap_scale` scales the random gaps between items and rows (0: MIN_GAP apart, 1: the default).
     """
     x0, x1 = surface.x_range
     y_front, y_back = surface.y_range
@@ -83,7 +85,7 @@ def pack_rows(surface: Surface, items: list[Item], rng: np.random.Generator,
             continue
         if cursor + 2 * hx > x1:
             close_row()
-            row_back -= row_depth + float(rng.uniform(0.004, 0.02)) * gap_scale
+            row_back -= row_depth + max(float(rng.uniform(0.004, 0.02)) * gap_scale, MIN_GAP)
             row_depth = 0.0
             cursor = x0 + float(rng.uniform(0.0, 0.03))
         jitter = float(rng.uniform(0.0, 0.015))
@@ -96,7 +98,7 @@ def pack_rows(surface: Surface, items: list[Item], rng: np.random.Generator,
         row.append(Placed(i, x, y, (hx, hy)))
         row_depth = max(row_depth, jitter + 2 * hy)
         gap = float(rng.choice([rng.uniform(0.003, 0.012), rng.uniform(0.012, 0.06)], p=[0.7, 0.3]))
-        cursor = x + hx + max(gap * gap_scale, 0.001)
+        cursor = x + hx + max(gap * gap_scale, MIN_GAP)
     close_row()
     return placed
 

@@ -537,7 +537,7 @@ def stack_on(rng: np.random.Generator, surface: Surface, it: Posed, bases: list[
     hx, hy = half_extents(it.item)
     fits = [b for b in bases
             if hx <= b.half[0] + 0.003 and hy <= b.half[1] + 0.003
-            and b.top + it.item.size[2] + 0.01 <= surface.clearance]
+            and b.start_top + it.item.size[2] + SET_DOWN + 0.01 <= surface.clearance]
     if not fits:
         return None
     b = fits[int(rng.integers(len(fits)))]
@@ -558,7 +558,7 @@ def pile(rng: np.random.Generator, surface: Surface, left: list[Posed], placed: 
         return []
     layer = max(floor[p.item_index].item.size[2] + floor[p.item_index].drop for p in placed) + 0.005
     room = surface.clearance - layer
-    fit = [it for it in left if it.item.size[2] <= room]
+    fit = [it for it in left if it.item.size[2] + it.drop <= room]
     upper = Surface(surface.name, surface.origin, surface.yaw_deg, surface.x_range, surface.y_range,
                     room, surface.kind)
     return [posed_spec(upper, fit[p.item_index], p.x, p.y, layer + fit[p.item_index].drop, "pile")

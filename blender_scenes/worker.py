@@ -44,12 +44,12 @@ def render_description(cfg: RenderConfig, desc: SceneDescription, t0: float | No
     clear_scene()
     configure_render(scene, cfg.render, cfg.resolution)
     objects = build_scene(desc)
-    t_settle, removed = 0.0, 0
+    t_settle, removed, frames = 0.0, 0, 0
     if desc.needs_settling:
         from .physics import settle
 
         objects, result = settle(desc, objects, cfg.placement)
-        t_settle, removed = result.seconds, len(result.removed)
+        t_settle, removed, frames = result.seconds, len(result.removed), result.frames
     t1 = time.perf_counter()
     s = writer.stem(index)
     out = cfg.out_dir
@@ -84,6 +84,7 @@ def render_description(cfg: RenderConfig, desc: SceneDescription, t0: float | No
         "t_build": t1 - t0 - t_settle,
         "t_settle": t_settle,
         "removed": removed,
+        "settle_frames": frames,
         "t_render": t2 - t1,
         "t_io": (t3 - t2) + (t5 - t4),
         "t_label": t4 - t3,

@@ -24,6 +24,8 @@ def load(*overrides: str) -> dict:
 def test_defaults_validate(tmp_path):
     rc = validate(load(f"out_dir={tmp_path / 'b'}"))
     assert rc.count == 16 and rc.resolution == (256, 256) and rc.render.samples == 32
+    assert rc.placement.mode == rc.sampler.placement == "physics"
+    assert validate(load(f"out_dir={tmp_path / 'b'}", "placement=rows")).sampler.placement == "rows"
     assert not (tmp_path / "b").exists()
 
 
@@ -44,6 +46,16 @@ def test_defaults_validate(tmp_path):
         ("+camera.modes.fisheye=1", "camera.modes.fisheye"),
         ("style=film", "style"),
         ("assets.mode=magic", "assets.mode"),
+        ("placement.mode=magic", "placement.mode"),
+        ("placement.density=1.5", "placement.density"),
+        ("placement.density=-0.1", "placement.density"),
+        ("placement.density=dense", "placement.density"),
+        ("placement.min_occlusion=2", "placement.min_occlusion"),
+        ("placement.max_tries=0", "placement.max_tries"),
+        ("placement.max_frames=0", "placement.max_frames"),
+        ("placement.substeps=0", "placement.substeps"),
+        ("placement.solver_iterations=0", "placement.solver_iterations"),
+        ("placement.rest_speed=0", "placement.rest_speed"),
     ],
 )
 def test_bad_values_name_the_key(tmp_path, override, key):
@@ -85,4 +97,18 @@ def test_cli_exits_nonzero_with_one_line_and_writes_nothing(tmp_path):
     errors = [line for line in proc.stderr.splitlines() if "error" in line]
     assert errors == ["fridge-render: error: classes: unknown class 'unicorn' (known: "
                       + errors[0].split("(known: ")[1]]
+    assert not out.exists()
+
+
+def test_cli_bad_placement_value_exits_2_and_writes_nothing(tmp_path):
+    out = tmp_path / "batch"
+    exe = Path(sys.executable).with_name("fridge-render")
+    proc = subprocess.run(
+        [str(exe), f"out_dir={out}", "count=1", "placement.density=3",
+         f"hydra.run.dir={tmp_path / 'run'}"],
+        capture_output=True, text=True, timeout=120,
+    )
+    assert proc.returncode == 2
+    errors = [line for line in proc.stderr.splitlines() if "error" in line]
+    assert errors == ["fridge-render: error: placement.density: expected a number in [0.0, 1.0], got 3"]
     assert not out.exists()

@@ -120,3 +120,67 @@ def test_colour_temperature():
     warm, cold = kelvin_to_rgb(3000), kelvin_to_rgb(6500)
     assert warm[0] == 1.0 and warm[2] < 0.5
     assert cold[2] > warm[2] and cold[0] >= 0.9
+
+
+PHYS = SamplerConfig(placement="physics")
+
+
+def test_physics_layouts_are_reproducible_and_round_trip():
+    a = sample_scene(3, 5, PHYS)
+    assert a.to_json() == sample_scene(3, 5, PHYS).to_json()
+    assert a.needs_settling and a.placement.mode == "physics"
+    assert SceneDescription.from_dict(json.loads(a.to_json())) == a
+    assert all(o.rotation_deg is not None for o in a.objects)
+
+
+def test_physics_layouts_look_lived_in():
+    descs = [sample_scene(4, i, PHYS) for i in range(16)]
+    poses = {o.pose for d in descs for o in d.objects}
+    assert {"upright", "side", "tilted", "stacked", "pile"} <= poses, poses
+    for d in descs:
+        surfaces = {s.name: s for s in support_surfaces(d.fridge)}
+        for o in d.objects:
+            if o.pose == "side":
+                assert o.cls in ("water_bottle", "glass_bottle", "can", "jar")
+                assert abs(abs(o.rotation_deg[1]) - 90) < 1e-3 or abs(abs(o.rotation_deg[0]) - 90) < 30
+            if o.pose in ("stacked", "pile"):  # starts above the items it lands on
+                assert o.location[2] > surfaces[o.support].origin[2] + 0.02
+    door = [sum(o.support.startswith("door") for o in d.objects) / max(1, len(d.fridge.door.bin_z))
+            for d in descs if d.fridge.door]
+    door_rows = [sum(o.support.startswith("door") for o in d.objects) / max(1, len(d.fridge.door.bin_z))
+                 for d in (sample_scene(4, i, CFG) for i in range(16)) if d.fridge.door]
+    assert sum(door) / len(door) > 1.5 * sum(door_rows) / len(door_rows)  # door bins filled
+
+
+@pytest.mark.parametrize("mode", ["rows", "physics"])
+def test_density_goes_from_sparse_to_packed(mode):
+    def mean_count(density: float) -> float:
+        cfg = SamplerConfig(placement=mode, density=density)
+        return sum(len(sample_scene(6, i, cfg).objects) for i in range(8)) / 8
+
+    sparse, middle, packed = mean_count(0.0), mean_count(0.5), mean_count(1.0)
+    assert sparse < 0.7 * middle and middle < packed, (sparse, middle, packed)
+
+
+def test_rows_at_the_default_density_are_unchanged_by_the_density_knob():
+    assert sample_scene(2, 3, CFG).to_json() == sample_scene(2, 3, SamplerConfig(density=0.5)).to_json()
+
+
+def test_min_occlusion_keeps_a_more_occluded_layout_deterministically():
+    from blender_scenes.sampling import estimate_occlusion, sample_objects
+
+    cfg = SamplerConfig(placement="physics", min_occlusion=0.45, max_tries=5)
+    tries = []
+    for i in range(8):
+        d = sample_scene(9, i, cfg)
+        assert d.to_json() == sample_scene(9, i, cfg).to_json()
+        first = sample_scene(9, i, PHYS)
+        assert d.fridge == first.fridge and d.camera == first.camera  # only the layout changes
+        est = d.placement.occlusion_estimate
+        assert est >= estimate_occlusion(first.objects, first.camera, cfg.aspect) - 1e-4
+        if est < cfg.min_occlusion:  # no try reached the target: the most occluded one is kept
+            others = [estimate_occlusion(sample_objects(rng_for(9, i, t), cfg, d.fridge), d.camera, 1.0)
+                      for t in range(1, cfg.max_tries)]
+            assert est >= max(others) - 1e-4
+        tries.append(d.placement.layout_try)
+    assert max(tries) > 0
