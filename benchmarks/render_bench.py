@@ -5,9 +5,12 @@
     python benchmarks/render_bench.py --images 8 --memory-images 50 --parallel-images 6   # quicker
     python benchmarks/render_bench.py --device gpu     # Cycles on CUDA/OptiX when present
 
+    python benchmarks/render_bench.py --placement rows # without the physics settling
+
 Prints: mean seconds per image; the share spent in the Cycles render call itself versus scene
-building, labels (silhouettes, masks, RLE) and I/O; resident memory along the run (it must stay
-flat); and the throughput of workers=2 against workers=1.
+building, physics settling (placement=physics), labels (silhouettes, masks, RLE) and I/O; the
+settling time per scene against the render time (target < 25 %); resident memory along the run
+(it must stay flat); and the throughput of workers=2 against workers=1.
 """
 
 from __future__ import annotations
@@ -37,7 +40,7 @@ def make_config(out_dir: Path, args: argparse.Namespace, count: int, workers: in
         cfg = compose(config_name="render", overrides=[
             f"out_dir={out_dir}", f"count={count}", f"seed={args.seed}",
             f"resolution=[{args.size},{args.size}]", f"render.samples={args.samples}",
-            f"render.device={args.device}", f"workers={workers}",
+            f"render.device={args.device}", f"workers={workers}", f"placement={args.placement}",
         ])
     return validate(OmegaConf.to_container(cfg, resolve=True))
 
@@ -82,17 +85,26 @@ def bench_serial(args: argparse.Namespace, tmp: Path) -> None:
     cfg = make_config(tmp / "serial", args, args.images, 0)
     rows, _ = render_serial(cfg, args.images)
     warm = rows[2:] if len(rows) > 4 else rows
-    keys = ("t_render", "t_build", "t_label", "t_io")
+    keys = ("t_render", "t_build", "t_settle", "t_label", "t_io")
     total = sum(sum(r[k] for k in keys) for r in warm)
     per = total / len(warm)
     print(f"\n== serial, {args.size}x{args.size}, {args.samples} samples, device={args.device}, "
           f"{args.images} images ==")
     print(f"seconds per image: {per:.3f} (median {statistics.median(sum(r[k] for k in keys) for r in warm):.3f})")
-    for k, name in zip(keys, ("Cycles render", "scene building", "labels", "I/O"), strict=True):
+    for k, name in zip(keys, ("Cycles render", "scene building", "physics settling", "labels", "I/O"),
+                       strict=True):
         share = sum(r[k] for r in warm) / total
-        print(f"  {name:15s} {share * 100:5.1f} %  ({sum(r[k] for r in warm) / len(warm):.3f} s)")
+        print(f"  {name:17s} {share * 100:5.1f} %  ({sum(r[k] for r in warm) / len(warm):.3f} s)")
     overhead = 1 - sum(r["t_render"] for r in warm) / total
     print(f"overhead beyond the Cycles render: {overhead * 100:.1f} % (target <= 20 %)")
+    if args.placement == "physics":
+        settle = [r["t_settle"] for r in warm]
+        share = sum(settle) / sum(r["t_render"] for r in warm)
+        print(f"physics settling per scene: mean {statistics.mean(settle):.3f} s, median "
+              f"{statistics.median(settle):.3f} s, max {max(settle):.3f} s; "
+              f"{statistics.mean(r['settle_frames'] for r in warm):.0f} frames on average, "
+              f"{sum(r['removed'] for r in rows)} item(s) removed in {len(rows)} scenes")
+        print(f"settling time / Cycles render time: {share * 100:.1f} % (target < 25 %)")
 
 
 def bench_workers(args: argparse.Namespace, tmp: Path) -> None:
@@ -128,6 +140,7 @@ def main() -> None:
     ap.add_argument("--samples", type=int, default=32)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--device", choices=("cpu", "gpu"), default="cpu")
+    ap.add_argument("--placement", choices=("physics", "rows"), default="physics")
     ap.add_argument("--skip-serial", action="store_true")
     ap.add_argument("--skip-workers", action="store_true")
     ap.add_argument("--skip-memory", action="store_true")

@@ -33,6 +33,7 @@ from .description import (
 )
 from .food_params import FOOD_CLASSES, r5, sample_food_params
 from .placement import (
+    MIN_GAP,
     Item,
     Placed,
     Surface,
@@ -54,11 +55,12 @@ DOOR_ITEMS = frozenset(
 )
 PLACEMENT_MODES = ("physics", "rows")
 # Lived-in variation of placement=physics (probabilities per item).
-LIE_PROB = {"water_bottle": 0.3, "glass_bottle": 0.3, "can": 0.25, "jar": 0.1}  # lying on the side
-TILT_PROB = 0.15  # tall upright items start tilted by a few degrees (they lean or topple)
+LIE_PROB = {"water_bottle": 0.35, "glass_bottle": 0.35, "can": 0.3, "jar": 0.15}  # lying on the side
+TILT_PROB = 0.2  # tall upright items start tilted by a few degrees (they lean or topple)
 DROP_PROB = 0.3  # dropped from 1-5 cm instead of set down
-STACK_PROB = 0.35  # a small stackable item goes on top of another one instead of into the rows
+STACK_PROB = 0.6  # a small stackable item goes on top of another one instead of into the rows
 STACK_TOPS = frozenset({"yogurt_cup", "can", "cheese_block", "butter_pack"})
+ORDER_NOISE = (0.4, 1.6)  # physics: less tidy than rows (0.7, 1.3): small items also end up behind tall ones
 SET_DOWN = 0.002  # gap under items that are set down (no contact at the first simulation step)
 
 
@@ -337,11 +339,12 @@ def sample_counts(rng: np.random.Generator, cfg: SamplerConfig, surfaces: list[S
     """How many items to try on each surface, honouring per-shelf and total ranges.
 
     Trimming takes from the fullest surface and growing adds to the emptiest, so no shelf is
-    left bare by chance; door bins get one to three items each.
+    left bare by chance; door bins get one to three items each (rows), or are filled (physics:
+    five to nine items each, scaled by the density, on top of the total).
     """
     k = density_scale(cfg)
     lo, hi = round(cfg.per_shelf[0] * k), max(round(cfg.per_shelf[0] * k), round(cfg.per_shelf[1] * k))
-    door_lo, door_hi = (1, 3) if cfg.placement == "rows" else (max(1, round(4 * k)), max(1, round(8 * k)))
+    door_lo, door_hi = (1, 3) if cfg.placement == "rows" else (max(1, round(5 * k)), max(1, round(9 * k)))
     counts = [int(rng.integers(lo, hi + 1)) if s.kind != "door" else int(rng.integers(door_lo, door_hi + 1))
               for s in surfaces]
     t_lo = max(1, round(cfg.total[0] * k))
@@ -349,9 +352,12 @@ def sample_counts(rng: np.random.Generator, cfg: SamplerConfig, surfaces: list[S
     jitter = rng.uniform(0, 0.5, len(counts))  # random tie-breaking
     growable = [i for i, s in enumerate(surfaces) if s.kind != "door"]
     door_items = sum(c for i, c in enumerate(counts) if i not in growable)
+    if cfg.placement == "physics":  # door bins are filled on top of the total
+        total += door_items
     total = max(total, door_items + len(growable))
+    trimmable = growable if cfg.placement == "physics" else list(range(len(counts)))
     while sum(counts) > total:
-        k = int(np.argmax(np.array(counts) + jitter))
+        k = max(trimmable, key=lambda i: counts[i] + jitter[i])
         counts[k] -= 1
     while sum(counts) < total and any(counts[i] < hi for i in growable):
         k = min((i for i in growable if counts[i] < hi), key=lambda i: counts[i] + jitter[i])
@@ -481,7 +487,7 @@ def sample_posed_items(rng: np.random.Generator, surface: Surface, n: int, cfg: 
             if posed.item.size[2] + posed.drop <= surface.clearance:
                 out.append(posed)
                 break
-    order = sorted(range(len(out)), key=lambda i: -out[i].item.size[2] * rng.uniform(0.7, 1.3))
+    order = sorted(range(len(out)), key=lambda i: -out[i].item.size[2] * rng.uniform(*ORDER_NOISE))
     return [out[i] for i in order]
 
 
@@ -517,13 +523,15 @@ def sample_surface_physics(rng: np.random.Generator, surface: Surface, n: int,
     placed = pack_rows(surface, [it.item for it in floor], rng, gap_scale(cfg))
     out: list[ObjectSpec] = []
     bases: list[Stack] = []
+    occupied: list[Stack] = []
     for pl in placed:
         it = floor[pl.item_index]
         out.append(posed_spec(surface, it, pl.x, pl.y, it.drop, it.pose))
+        occupied.append(Stack(pl.x, pl.y, pl.half_extent, it.item.size[2], it.item.size[2] + it.drop))
         if it.params.get("stackable") and it.pose == "upright":
-            bases.append(Stack(pl.x, pl.y, pl.half_extent, it.item.size[2], it.item.size[2] + it.drop))
+            bases.append(occupied[-1])
     for it in tops:
-        spec = stack_on(rng, surface, it, bases)
+        spec = stack_on(rng, surface, it, bases, occupied)
         if spec is not None:
             out.append(spec)
     if surface.kind == "drawer":
@@ -532,23 +540,34 @@ def sample_surface_physics(rng: np.random.Generator, surface: Surface, n: int,
     return out
 
 
-def stack_on(rng: np.random.Generator, surface: Surface, it: Posed, bases: list[Stack]) -> ObjectSpec | None:
-    """Put a small item on top of a random stackable item whose top it fits on, or None."""
+def boxes_clear(x: float, y: float, half: tuple[float, float], others: list[Stack], z: float) -> bool:
+    """True when the footprint box at (x, y) misses every item that reaches above height z."""
+    return all(abs(x - q.x) >= half[0] + q.half[0] or abs(y - q.y) >= half[1] + q.half[1]
+               for q in others if q.start_top > z)
+
+
+def stack_on(rng: np.random.Generator, surface: Surface, it: Posed, bases: list[Stack],
+             occupied: list[Stack]) -> ObjectSpec | None:
+    """Put a small item on top of a random stackable item (it may overhang a little), or None."""
     hx, hy = half_extents(it.item)
-    fits = [b for b in bases
-            if hx <= b.half[0] + 0.003 and hy <= b.half[1] + 0.003
-            and b.start_top + it.item.size[2] + SET_DOWN + 0.01 <= surface.clearance]
-    if not fits:
-        return None
-    b = fits[int(rng.integers(len(fits)))]
-    x = b.x + float(rng.uniform(-1, 1)) * max(0.0, b.half[0] - hx)
-    y = b.y + float(rng.uniform(-1, 1)) * max(0.0, b.half[1] - hy)
-    z = b.start_top + SET_DOWN + float(rng.uniform(0.0, 0.01))
-    spec = posed_spec(surface, it, x, y, z, "stacked")
-    if it.params.get("stackable"):  # a can on a can may carry a third one
-        bases.append(Stack(x, y, (hx, hy), b.top + it.item.size[2], z + it.item.size[2]))
-    bases.remove(b)
-    return spec
+    h = it.item.size[2]
+    fits = [b for b in bases if hx <= b.half[0] + 0.015 and hy <= b.half[1] + 0.015
+            and b.start_top + h + SET_DOWN + 0.01 <= surface.clearance]
+    for k in rng.permutation(len(fits)):
+        b = fits[int(k)]
+        x = b.x + float(rng.uniform(-1, 1)) * max(0.0, b.half[0] - hx)
+        y = b.y + float(rng.uniform(-1, 1)) * max(0.0, b.half[1] - hy)
+        z = b.start_top + SET_DOWN + float(rng.uniform(0.0, 0.01))
+        if not boxes_clear(x, y, (hx + MIN_GAP, hy + MIN_GAP), [q for q in occupied if q is not b], z):
+            continue
+        spec = posed_spec(surface, it, x, y, z, "stacked")
+        top = Stack(x, y, (hx, hy), b.top + h, z + h)
+        occupied.append(top)
+        if it.params.get("stackable"):  # a can on a can may carry a third one
+            bases.append(top)
+        bases.remove(b)
+        return spec
+    return None
 
 
 def pile(rng: np.random.Generator, surface: Surface, left: list[Posed], placed: list[Placed],
