@@ -29,6 +29,10 @@ class SWDSettings:
     projections: int = 128
     repeats: int = 4
     min_size: int = 16
+    # "joint": both sets share one per-channel normalization, so colour casts and contrast
+    # changes between the sets count (what a domain gap is made of). "each": Karras et al.'s
+    # per-set normalization, blind to global colour and contrast shifts.
+    normalize: str = "joint"
 
 
 @dataclass(frozen=True)
@@ -94,12 +98,15 @@ def extract_patches(
     return patches.permute(0, 1, 4, 2, 3).reshape(n * count, c * size * size)
 
 
-def normalize_descriptors(desc: torch.Tensor, channels: int = 3) -> torch.Tensor:
-    """Zero mean, unit std per colour channel over all descriptors of one set."""
+def normalize_descriptors(
+    desc: torch.Tensor, channels: int = 3, stats_from: torch.Tensor | None = None
+) -> torch.Tensor:
+    """Zero mean, unit std per colour channel, with statistics of `stats_from` (default: desc)."""
     m = desc.shape[0]
     d = desc.view(m, channels, -1)
-    mean = d.mean(dim=(0, 2), keepdim=True)
-    std = d.std(dim=(0, 2), keepdim=True).clamp_min(1e-8)
+    ref = d if stats_from is None else stats_from.view(stats_from.shape[0], channels, -1)
+    mean = ref.mean(dim=(0, 2), keepdim=True)
+    std = ref.std(dim=(0, 2), keepdim=True).clamp_min(1e-8)
     return ((d - mean) / std).view(m, -1)
 
 
@@ -131,6 +138,8 @@ def swd(
 ) -> SWDResult:
     """SWD x1e3 between two image sets (N, 3, H, W) in [-1, 1] of equal spatial size."""
     s = settings or SWDSettings()
+    if s.normalize not in ("joint", "each"):
+        raise ValueError(f"swd: normalize must be joint or each, got {s.normalize!r}")
     if images_a.shape[1:] != images_b.shape[1:]:
         raise ValueError(
             f"swd: image shapes differ: {tuple(images_a.shape[1:])} vs {tuple(images_b.shape[1:])}"
@@ -140,12 +149,11 @@ def swd(
     pyr_b = laplacian_pyramid(images_b, s.min_size)
     levels = []
     for la, lb in zip(pyr_a, pyr_b, strict=True):
-        da = normalize_descriptors(
-            extract_patches(la, s.patches_per_image, s.patch_size, gen), la.shape[1]
-        )
-        db = normalize_descriptors(
-            extract_patches(lb, s.patches_per_image, s.patch_size, gen), lb.shape[1]
-        )
+        da = extract_patches(la, s.patches_per_image, s.patch_size, gen)
+        db = extract_patches(lb, s.patches_per_image, s.patch_size, gen)
+        both = torch.cat([da, db]) if s.normalize == "joint" else None
+        da = normalize_descriptors(da, la.shape[1], both)
+        db = normalize_descriptors(db, lb.shape[1], both)
         levels.append(sliced_wasserstein(da, db, s.projections, s.repeats, gen) * 1e3)
     return SWDResult(tuple(levels), sum(levels) / len(levels))
 

@@ -126,6 +126,20 @@ def test_swd_separates_distributions():
     assert metrics.swd(a, b, seed=1) == same  # deterministic given the seed
 
 
+def test_swd_joint_normalization_sees_a_colour_cast():
+    gen = torch.Generator().manual_seed(0)
+    a = torch.rand(16, 3, 32, 32, generator=gen) * 2 - 1
+    b = torch.rand(16, 3, 32, 32, generator=gen) * 2 - 1
+    warm = (b * 0.7 + torch.tensor([0.25, 0.05, -0.25]).view(1, 3, 1, 1)).clamp(-1, 1)
+    each = metrics.SWDSettings(normalize="each")
+    # Per-set normalization (Karras et al.) cancels a global cast and contrast change ...
+    assert metrics.swd(a, warm, each, 1).mean < 1.5 * metrics.swd(a, b, each, 1).mean
+    # ... joint normalization measures it.
+    assert metrics.swd(a, warm, seed=1).mean > 3 * metrics.swd(a, b, seed=1).mean
+    with pytest.raises(ValueError, match="normalize"):
+        metrics.swd(a, b, metrics.SWDSettings(normalize="bogus"))
+
+
 def test_swd_folders(tmp_path):
     a = make_photo_folder(tmp_path / "a", count=4, seed=1)
     b = make_photo_folder(tmp_path / "b", count=4, seed=2)
