@@ -19,7 +19,7 @@ $(STAMP): pyproject.toml
 	@touch $(STAMP)
 
 demo: setup
-	$(BIN)/fridge-render out_dir=datasets/renders/demo count=16 $(ARGS)
+	$(BIN)/fridge-demo $(ARGS)
 
 test: setup
 	$(BIN)/ruff check .
