@@ -44,7 +44,7 @@ class RenderSettings:
 class PlacementSettings:
     """How items are placed and, for physics, how long the simulation may run."""
 
-    mode: str = "physics"  # physics | rows
+    mode: str = "rows"  # rows | physics
     density: float = 0.5  # 0 sparse .. 1 packed
     min_occlusion: float = 0.0  # 0 = take the first layout
     max_tries: int = 4  # layouts tried to reach min_occlusion

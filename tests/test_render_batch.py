@@ -123,3 +123,22 @@ def test_shards_with_submitit_local(batch):
            "hydra/launcher=submitit_local", "hydra.launcher.timeout_min=10", multirun=True)
     want = {k: v for k, v in metas(out).items() if int(k[:6]) < 2}
     assert metas(sharded) == want
+
+
+PHYSICS = ["placement=physics", "seed=4", "resolution=[96,72]", "render.samples=4", "render.denoise=false"]
+
+
+def test_physics_batches_are_identical_across_workers_and_resume(batch):
+    # The rigid-body settling runs in each worker; its final poses must not depend on which
+    # process simulated which scene, or on what that process rendered before.
+    tmp, _ = batch
+    one, two, part = tmp / "phys1", tmp / "phys2", tmp / "phys_part"
+    render(tmp, one, "count=4", *PHYSICS, "workers=1")
+    render(tmp, two, "count=4", *PHYSICS, "workers=2")
+    assert len(metas(one)) == 4 and metas(two) == metas(one)
+    scenes = [json.loads(m)["scene"] for m in metas(one).values()]
+    assert all(s["placement"]["mode"] == "physics" and s["placement"]["settled"] for s in scenes)
+    render(tmp, part, "count=2", *PHYSICS)
+    proc = render(tmp, part, "count=4", *PHYSICS)
+    assert "rendered 2, skipped 2" in proc.stderr + proc.stdout
+    assert metas(part) == metas(one)
