@@ -270,7 +270,7 @@ def remove_items(desc: SceneDescription, objects: dict[int, bpy.types.Object],
     for iid, why in sorted(reasons.items()):
         ob = objects.pop(iid)
         spec = next(s for s in desc.objects if s.instance_id == iid)
-        log.info("image %d: removed %s (%s %s): %s", desc.index, ob.name, spec.cls, spec.pose, why)
+        log.warning("image %d: removed %s (%s %s): %s", desc.index, ob.name, spec.cls, spec.pose, why)
         out.append(f"{spec.cls} ({why})")
         desc.objects.remove(spec)
         mesh = ob.data
