@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
+from gan import demo
 from gan.config import ConfigError
 from gan.demo import Method, deep_merge, digest, gap_closed, select_profile, stage_dir, table
 
@@ -83,11 +84,14 @@ def test_gap_closed_and_table():
         ("demo.bogus=1", "demo.bogus"),
     ],
 )
-def test_bad_config_is_one_line_and_writes_nothing(tmp_path, override, message):
+def test_bad_config_is_one_line_and_writes_nothing(tmp_path, monkeypatch, capsys, override,
+                                                   message):
     args = [f"demo.data_dir={tmp_path}/data", f"demo.out_dir={tmp_path}/out", override]
-    proc = run_cli([cli("fridge-demo"), *args], cwd=tmp_path, timeout=120)
-    assert proc.returncode == 2, proc.stderr
-    lines = proc.stderr.strip().splitlines()
+    monkeypatch.setattr(sys, "argv", ["fridge-demo", *args])
+    with pytest.raises(SystemExit) as exc:
+        demo.main()
+    assert exc.value.code == 2
+    lines = capsys.readouterr().err.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("fridge-demo: error: ") and message in lines[0]
     assert not (tmp_path / "data").exists() and not (tmp_path / "out").exists()
 
