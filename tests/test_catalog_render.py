@@ -11,7 +11,7 @@ from pycocotools.coco import COCO
 from test_catalog import CATALOG, export_all, reset
 
 SMALL = ["resolution=[128,96]", "render.samples=4", "render.denoise=false", "workers=0",
-         "objects.total=[30,40]", "camera.modes={front: 1}"]
+         "objects.total=[30,40]", "camera.modes={front: 1}", "placement=rows"]
 
 
 @pytest.fixture(scope="module")

@@ -24,8 +24,8 @@ def load(*overrides: str) -> dict:
 def test_defaults_validate(tmp_path):
     rc = validate(load(f"out_dir={tmp_path / 'b'}"))
     assert rc.count == 16 and rc.resolution == (256, 256) and rc.render.samples == 32
-    assert rc.placement.mode == rc.sampler.placement == "rows"
-    assert validate(load(f"out_dir={tmp_path / 'b'}", "placement=physics")).sampler.placement == "physics"
+    assert rc.placement.mode == rc.sampler.placement == "physics"
+    assert validate(load(f"out_dir={tmp_path / 'b'}", "placement=rows")).sampler.placement == "rows"
     assert not (tmp_path / "b").exists()
 
 
