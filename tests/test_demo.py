@@ -82,6 +82,7 @@ def test_gap_closed_and_table():
         ("demo.target_dir=/nonexistent/photos", "demo.target_dir: "),
         ("demo.device=tpu", "demo.device: must be one of"),
         ("demo.bogus=1", "demo.bogus"),
+        ('render.extra=["bogus.key=1"]', "render.extra: bogus.key: unknown config key"),
     ],
 )
 def test_bad_config_is_one_line_and_writes_nothing(tmp_path, monkeypatch, capsys, override,
