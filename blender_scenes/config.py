@@ -48,8 +48,8 @@ class PlacementSettings:
     density: float = 0.5  # 0 sparse .. 1 packed
     min_occlusion: float = 0.0  # 0 = take the first layout
     max_tries: int = 4  # layouts tried to reach min_occlusion
-    max_frames: int = 120  # simulation cap (frames at 24 fps)
-    substeps: int = 5  # rigid-body steps per frame
+    max_frames: int = 90  # simulation cap (frames at 24 fps)
+    substeps: int = 3  # rigid-body steps per frame
     solver_iterations: int = 10
     rest_speed: float = 0.01  # m/s: items slower than this for 3 frames count as resting
 
