@@ -11,7 +11,6 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import os
 import subprocess
 import sys
 import time
@@ -29,9 +28,10 @@ from PIL import Image, ImageDraw, ImageFont
 from gan import checkpoint as ckpt
 from gan import cli
 from gan.cli import CONFIG_DIR, compose_from_cli, describe_compose_error
-from gan.config import ConfigError, parse_train_config
+from gan.config import ConfigError, parse_train_config, require_choice
 from gan.data import DataError, list_images, load_folder_tensor, load_rgb
-from gan.evaluate import evaluate
+from gan.evaluate import check_inputs, paired_means, paired_metrics, parse_eval_config
+from gan.metrics import SWDSettings, swd
 from gan.train import NonFiniteLoss, check_image_size, run_training
 from gan.translate import TranslateConfig, translate_batch
 
@@ -41,6 +41,10 @@ PROG = "fridge-demo"
 DONE = "done.json"
 
 
+class StageError(RuntimeError):
+    """A pipeline stage failed; the message says which and why."""
+
+
 @dataclass
 class Method:
     """One column of the comparison: a folder of held-out images and how it was made."""
@@ -48,7 +52,6 @@ class Method:
     key: str
     title: str
     images: Path
-    seconds: float = 0.0
 
 
 @dataclass
@@ -76,8 +79,7 @@ def deep_merge(base: dict, extra: dict | None) -> dict:
 def select_profile(cfg: dict, cuda: bool) -> tuple[dict, str]:
     """Apply the `fast:` or `gpu:` settings on top of the defaults; return (config, name)."""
     demo = cfg["demo"]
-    if demo["device"] not in ("auto", "cpu", "cuda"):
-        raise ConfigError(f"demo.device: must be one of auto|cpu|cuda, got {demo['device']!r}")
+    require_choice("demo.device", demo["device"], ("auto", "cpu", "cuda"))
     if demo["device"] == "cuda" and not cuda:
         raise ConfigError("demo.device: cuda requested but no CUDA device is available")
     base = {k: v for k, v in cfg.items() if k not in ("fast", "gpu")}
@@ -188,7 +190,7 @@ def render_batch(root: Path, name: str, settings: dict, cfg: dict, log_root: Pat
            f"hydra.run.dir={log_dir}", *overrides]
     log.info("%s: %d %s scenes (seed %d) -> %s", name, settings["count"], settings["style"],
              settings["seed"], out)
-    proc = subprocess.run(cmd, env=os.environ.copy(), check=False)
+    proc = subprocess.run(cmd, check=False)
     if proc.returncode != 0:
         raise StageError(f"render {name}: fridge-render exited with {proc.returncode} (see above)")
     write_json(out / DONE, settings)
@@ -196,10 +198,6 @@ def render_batch(root: Path, name: str, settings: dict, cfg: dict, log_root: Pat
 
 
 # ---------------------------------------------------------------------------------- train
-
-
-class StageError(RuntimeError):
-    """A pipeline stage failed; the message says which and why."""
 
 
 def compose_config(name: str, overrides: list[str]) -> dict:
@@ -262,46 +260,45 @@ def translate(checkpoint: Path, heldout: Path, root: Path, key: str) -> Path:
     if (out / "images").is_dir():
         log.info("%s: reusing %s", key, out)
         return out
-    device = "cuda" if torch.cuda.is_available() else "cpu"
     return translate_batch(
         TranslateConfig(checkpoint=str(checkpoint), input_dir=str(heldout), out_dir=str(out),
-                        device=device, overwrite=True)
+                        overwrite=True)
     )
 
 
 # ---------------------------------------------------------------------------------- measure
 
 
-def pixels(folder: Path, size: int) -> torch.Tensor:
-    """A folder's images at `size` px as (N, 3, S, S) floats in 0-255."""
-    return load_folder_tensor(folder, size).add(1).mul(127.5)
-
-
 def spread(x: torch.Tensor) -> float:
-    """Mean over pixels of the standard deviation across images: output diversity."""
-    return float(x.std(dim=0).mean()) if len(x) > 1 else 0.0
+    """Mean over pixels of the standard deviation across images (0-255): output diversity."""
+    return float(x.add(1).mul(127.5).std(dim=0).mean()) if len(x) > 1 else 0.0
 
 
-def measure(method: Path, target: Path, truth: Path | None, render: Path, cfg: dict,
+def paired(method: Path, other: Path, cfg: dict) -> dict[str, float | None]:
+    """Mean PSNR, SSIM and label fidelity of `method` against the same names in `other`."""
+    ecfg = parse_eval_config({"a_dir": str(method), "b_dir": str(other), "paired": True,
+                              "edge_dilation": cfg["eval"]["edge_dilation"]})
+    return paired_means(paired_metrics(ecfg, check_inputs(ecfg)))
+
+
+def measure(method: Path, target: torch.Tensor, truth: Path | None, render: Path, cfg: dict,
             size: int) -> dict[str, float | None]:
-    """SWD to the target domain, PSNR/SSIM to the paired truth, label fidelity to the render.
+    """SWD to the target images, PSNR/SSIM to the paired truth, label fidelity to the render.
 
     Also `spread` (diversity across images) and `l1_to_target_mean`: how close the images are
     to the per-pixel average of the target domain (a collapsed generator sits right on it).
+    `target` is the target domain loaded once by `load_folder_tensor` at `size` px.
     """
-    logging.getLogger("gan.evaluate").setLevel(logging.WARNING)  # its notes repeat per call
-    common = {"image_size": size, "swd_patches_per_image": cfg["eval"]["swd_patches_per_image"],
-              "edge_dilation": cfg["eval"]["edge_dilation"], "device": "cpu"}
-    domain = evaluate({**common, "a_dir": str(method), "b_dir": str(target), "paired": False})
-    row: dict[str, float | None] = {"swd": domain["metrics"]["swd"], "psnr": None, "ssim": None}
+    x = load_folder_tensor(method, size)
+    settings = SWDSettings(patches_per_image=cfg["eval"]["swd_patches_per_image"])
+    row: dict[str, float | None] = {"swd": swd(x, target, settings).mean, "psnr": None,
+                                    "ssim": None}
     if truth is not None:
-        paired = evaluate({**common, "a_dir": str(method), "b_dir": str(truth), "paired": True})
-        row["psnr"], row["ssim"] = paired["metrics"]["psnr"], paired["metrics"]["ssim"]
-    labels = evaluate({**common, "a_dir": str(method), "b_dir": str(render), "paired": True})
-    row["label_fidelity"] = labels["metrics"]["label_fidelity"]
-    x = pixels(method, size)
+        means = paired(method, truth, cfg)
+        row["psnr"], row["ssim"] = means["psnr"], means["ssim"]
+    row["label_fidelity"] = paired(method, render, cfg)["label_fidelity"]
     row["spread"] = spread(x)
-    row["l1_to_target_mean"] = float((x - pixels(target, size).mean(dim=0)).abs().mean())
+    row["l1_to_target_mean"] = float((x - target.mean(dim=0)).abs().mean() * 127.5)
     return row
 
 
@@ -448,15 +445,12 @@ def report_text(result_rows: dict, methods: list[Method], cfg: dict, profile: st
 
 
 def write_json(path: Path, data: Any) -> None:
-    """Write JSON atomically (temp name + rename)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(json.dumps(data, indent=2, default=str))
-    tmp.replace(path)
+    """Write JSON atomically."""
+    write_text(path, json.dumps(data, indent=2, default=str))
 
 
 def write_text(path: Path, text: str) -> None:
-    """Write text atomically."""
+    """Write text atomically (temp name + rename)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp")
     tmp.write_text(text)
@@ -535,7 +529,8 @@ def run_demo(raw: dict) -> DemoResult:
         methods.append(Method("truth", "ground truth (photo style)", truth))
 
     stages.start("evaluate and write the report")
-    rows = {m.key: measure(m.images, target, truth, heldout, cfg, size) for m in methods}
+    target_images = load_folder_tensor(target, size)
+    rows = {m.key: measure(m.images, target_images, truth, heldout, cfg, size) for m in methods}
     names = [p.name for p in list_images(heldout)][: cfg["demo"]["panel_rows"]]
     panel = make_panel(methods, names, out_root / "panel.png")
     stages.stop()

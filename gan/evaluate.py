@@ -236,6 +236,11 @@ def _mean(values: list[float | None]) -> float | None:
     return sum(vals) / len(vals) if vals else None
 
 
+def paired_means(per_image: dict[str, dict[str, float | None]]) -> dict[str, float | None]:
+    """Mean PSNR, SSIM and label fidelity over the pairs of `paired_metrics`."""
+    return {k: _mean([v[k] for v in per_image.values()]) for k in ("psnr", "ssim", "label_fidelity")}
+
+
 def paired_metrics(cfg: EvalConfig, inputs: Inputs) -> dict[str, dict[str, float | None]]:
     """PSNR, SSIM and label fidelity per paired file name."""
     a_dir, b_dir = resolve_image_dir(cfg.a_dir), resolve_image_dir(cfg.b_dir)
@@ -296,8 +301,7 @@ def evaluate(cfg: EvalConfig | dict[str, Any]) -> dict[str, Any]:
     elif len(inputs.pairs) < max(len(inputs.a_files), len(inputs.b_files)):
         log.info("pairwise metrics on %d common file names", len(inputs.pairs))
     per_image = paired_metrics(cfg, inputs)
-    for key in ("psnr", "ssim", "label_fidelity"):
-        metrics[key] = _mean([v[key] for v in per_image.values()])
+    metrics.update(paired_means(per_image))
     if inputs.pairs and inputs.mask_dir is None:
         notes.append("label fidelity skipped: a_dir has no masks/")
     return {
