@@ -228,14 +228,21 @@ def _protect(mesh: bpy.types.Mesh, key: str) -> None:
             block[CACHE_TAG] = True
 
 
-def texture_material(path: str) -> bpy.types.Material:
-    """Material painting an image onto a UV-less model by box projection in object space."""
-    name = f"{DEFAULT_MATERIAL}.tex.{_digest(path)}"
+def _cached_material(name: str) -> tuple[bpy.types.Material, bool]:
+    """The process-cached material `name`, or a new tagged one; True when it is new."""
     mat = bpy.data.materials.get(name)
     if mat is not None and mat.get(CACHE_TAG):
-        return mat
+        return mat, False
     mat = bpy.data.materials.new(name)
     mat[CACHE_TAG] = True
+    return mat, True
+
+
+def texture_material(path: str) -> bpy.types.Material:
+    """Material painting an image onto a UV-less model by box projection in object space."""
+    mat, new = _cached_material(f"{DEFAULT_MATERIAL}.tex.{_digest(path)}")
+    if not new:
+        return mat
     nt = mat.node_tree
     bsdf = next(n for n in nt.nodes if n.type == "BSDF_PRINCIPLED")
     coord = nt.nodes.new("ShaderNodeTexCoord")
@@ -262,12 +269,9 @@ def _add_material(mesh: bpy.types.Mesh, ref: ModelRef) -> None:
 
 def default_material(vertex_colors: bool) -> bpy.types.Material:
     """Neutral material for models without any (PLY/STL): their vertex colours, or grey."""
-    name = f"{DEFAULT_MATERIAL}.{'vcol' if vertex_colors else 'grey'}"
-    mat = bpy.data.materials.get(name)
-    if mat is not None and mat.get(CACHE_TAG):
+    mat, new = _cached_material(f"{DEFAULT_MATERIAL}.{'vcol' if vertex_colors else 'grey'}")
+    if not new:
         return mat
-    mat = bpy.data.materials.new(name)
-    mat[CACHE_TAG] = True
     nt = mat.node_tree
     bsdf = next(n for n in nt.nodes if n.type == "BSDF_PRINCIPLED")
     bsdf.inputs["Base Color"].default_value = (0.6, 0.6, 0.6, 1.0)
