@@ -32,7 +32,7 @@ log = logging.getLogger(__name__)
 Box = tuple[tuple[float, float, float], tuple[float, float, float]]
 COLLIDERS = "physics_colliders"
 PRODUCE_FRICTION = {"apple": 0.8, "orange": 0.8, "lemon": 0.8, "tomato": 0.8, "banana": 0.9, "egg": 0.7}
-ROCKING = frozenset({"apple", "orange", "lemon", "tomato", "banana", "egg"})  # round: damp their spin
+ROCKING = frozenset(PRODUCE_FRICTION)  # round produce: damp its spin too
 DENSITY_KG_M3 = 600.0  # packed food, roughly; only mass ratios matter here
 
 
