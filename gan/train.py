@@ -229,7 +229,8 @@ class Trainer:
         self.tf = TransformConfig(d.image_size, d.load_size, d.preprocess, d.flip)
         self.source = ImageFolder(d.source_dir, "source")
         self.target = ImageFolder(d.target_dir, "target")
-        ds_cls = RandomPairDataset if name == "pix2pix" else UnpairedDataset
+        pairing = model_class(name).pairing
+        ds_cls = RandomPairDataset if pairing == "random" else UnpairedDataset
         self.dataset = ds_cls(self.source, self.target, self.tf, self.cfg.seed)
         self.sampler = EpochSampler(
             len(self.dataset), self.cfg.seed, self.info.rank, self.info.world_size

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import torch
 from torch import nn
@@ -71,12 +71,27 @@ class DiscriminatorConfig:
         require_positive(f"{prefix}.n_layers", self.n_layers)
 
 
-def validate_common(cfg: object) -> None:
-    """Checks shared by all model configs (generator, discriminator, init, gan_mode)."""
-    cfg.generator.validate("model.generator")
-    cfg.discriminator.validate("model.discriminator")
-    require_choice("model.init_type", cfg.init_type, ("normal", "xavier", "kaiming", "orthogonal"))
-    require_choice("model.gan_mode", cfg.gan_mode, GAN_MODES)
+@dataclass
+class ModelConfig:
+    """`model.*` keys every model has; each model's config subclasses it and adds its own.
+
+    configs/model/<name>.yaml holds the values a user sees; these defaults mirror them.
+    """
+
+    generator: GeneratorConfig = field(default_factory=GeneratorConfig)
+    discriminator: DiscriminatorConfig = field(default_factory=DiscriminatorConfig)
+    init_type: str = "normal"
+    init_gain: float = 0.02
+    gan_mode: str = "vanilla"
+
+    def validate(self) -> None:
+        """Checks shared by all model configs (generator, discriminator, init, gan_mode)."""
+        self.generator.validate("model.generator")
+        self.discriminator.validate("model.discriminator")
+        require_choice(
+            "model.init_type", self.init_type, ("normal", "xavier", "kaiming", "orthogonal")
+        )
+        require_choice("model.gan_mode", self.gan_mode, GAN_MODES)
 
 
 @dataclass
@@ -117,7 +132,10 @@ class TranslationModel:
     """Base: holds raw nets, their training wrappers, optimisers and LR schedulers."""
 
     name = "base"
-    config_cls: type = object
+    config_cls: type[ModelConfig] = ModelConfig
+    #: How the training data pairs images: "random" (a target drawn per source, Pix2Pix) or
+    #: "unpaired" (independent draws from both domains).
+    pairing = "unpaired"
 
     def __init__(self, cfg: object, rt: Runtime, seed: int) -> None:
         self.cfg, self.rt, self.seed = cfg, rt, seed
@@ -131,7 +149,7 @@ class TranslationModel:
         """Typed, validated model config from the `model` mapping."""
         data = {k: v for k, v in raw.items() if k != "name"}
         cfg = from_mapping(cls.config_cls, data, "model")
-        validate_common(cfg)
+        cfg.validate()
         return cfg
 
     def add_net(self, name: str, net: nn.Module) -> None:
@@ -175,8 +193,20 @@ class TranslationModel:
             net.train(flag)
 
     def train_step(self, batch: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
-        """One optimisation step; returns detached scalar losses."""
+        """One optimisation step; returns detached scalar losses.
+
+        `batch` holds "source" and "target" images (N, 3, H, W) in [-1, 1] and, when the source
+        is a render batch with masks, "source_mask": instance ids (N, H, W), int64, 0 = none.
+        """
         raise NotImplementedError
+
+    def augment(self, x: torch.Tensor) -> torch.Tensor:
+        """What a discriminator sees of `x` (real or fake): identity unless augmentation is on."""
+        return x
+
+    def eval_generator(self) -> nn.Module:
+        """The source-to-target network used for evaluation, translation and export."""
+        return self.raw[self.generator_name]
 
     def step_schedulers(self) -> None:
         """Advance every LR scheduler by one step."""
@@ -199,7 +229,7 @@ class TranslationModel:
     @torch.no_grad()
     def translate(self, x: torch.Tensor, batch_size: int = 8) -> torch.Tensor:
         """Source-to-target translation in eval mode, in chunks; returns fp32 on CPU."""
-        net = self.raw[self.generator_name]
+        net = self.eval_generator()
         was_training = net.training
         net.eval()
         out = []
@@ -242,7 +272,7 @@ class TranslationModel:
 
     def export_generator(self) -> dict:
         """The translator alone: spec + weights, enough to rebuild without the train config."""
-        net = self.raw[self.generator_name]
+        net = self.eval_generator()
         weights = {k: v.detach().cpu().contiguous() for k, v in net.state_dict().items()}
         return {"spec": self.generator_spec().to_dict(), "state_dict": weights}
 

@@ -12,6 +12,7 @@ from gan.losses import discriminator_loss, generator_loss, l1
 from gan.models.base import (
     DiscriminatorConfig,
     GeneratorConfig,
+    ModelConfig,
     Runtime,
     TranslationModel,
     set_requires_grad,
@@ -28,13 +29,11 @@ def _instance_discriminator() -> DiscriminatorConfig:
 
 
 @dataclass
-class CycleGANConfig:
+class CycleGANConfig(ModelConfig):
     """`model.*` for cyclegan (configs/model/cyclegan.yaml mirrors these fields)."""
 
     generator: GeneratorConfig = field(default_factory=_resnet_generator)
     discriminator: DiscriminatorConfig = field(default_factory=_instance_discriminator)
-    init_type: str = "normal"
-    init_gain: float = 0.02
     gan_mode: str = "lsgan"
     lambda_cycle: float = 10.0
     lambda_identity: float = 0.5

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import torch
 
 from gan.config import require_positive
 from gan.losses import discriminator_loss, generator_loss, l1
 from gan.models.base import (
-    DiscriminatorConfig,
-    GeneratorConfig,
+    ModelConfig,
     Runtime,
     TranslationModel,
     set_requires_grad,
@@ -19,14 +18,9 @@ from gan.networks import build_discriminator, build_generator
 
 
 @dataclass
-class Pix2PixConfig:
+class Pix2PixConfig(ModelConfig):
     """`model.*` for pix2pix (configs/model/pix2pix.yaml mirrors these fields)."""
 
-    generator: GeneratorConfig = field(default_factory=GeneratorConfig)
-    discriminator: DiscriminatorConfig = field(default_factory=DiscriminatorConfig)
-    init_type: str = "normal"
-    init_gain: float = 0.02
-    gan_mode: str = "vanilla"
     lambda_L1: float = 100.0  # noqa: N815 - reference name, also the config key
 
 
@@ -35,6 +29,7 @@ class Pix2PixModel(TranslationModel):
 
     name = "pix2pix"
     config_cls = Pix2PixConfig
+    pairing = "random"
 
     def __init__(self, cfg: Pix2PixConfig, rt: Runtime, seed: int) -> None:
         super().__init__(cfg, rt, seed)
