@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import math
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
@@ -13,6 +14,7 @@ from torch.nn.parallel import DistributedDataParallel
 from gan.config import ConfigError, from_mapping, require_choice, require_positive
 from gan.losses import GAN_MODES
 from gan.networks import DiscriminatorSpec, GeneratorSpec, build_generator, init_weights
+from gan.preserve import masked_structure_loss
 
 
 @dataclass
@@ -83,6 +85,9 @@ class ModelConfig:
     init_type: str = "normal"
     init_gain: float = 0.02
     gan_mode: str = "vanilla"
+    # Content-preserving term on the renders' instance masks (gan.preserve); 0 = off.
+    lambda_content: float = 0.0
+    content_dilation: int = 2
 
     def validate(self) -> None:
         """Checks shared by all model configs (generator, discriminator, init, gan_mode)."""
@@ -92,6 +97,14 @@ class ModelConfig:
             "model.init_type", self.init_type, ("normal", "xavier", "kaiming", "orthogonal")
         )
         require_choice("model.gan_mode", self.gan_mode, GAN_MODES)
+        require_finite_nonnegative("model.lambda_content", self.lambda_content)
+        require_positive("model.content_dilation", self.content_dilation, allow_zero=True)
+
+
+def require_finite_nonnegative(key: str, value: float) -> None:
+    """Raise ConfigError unless `value` is a finite number >= 0."""
+    if not math.isfinite(value) or value < 0:
+        raise ConfigError(f"{key}: must be a finite number >= 0, got {value!r}")
 
 
 @dataclass
@@ -199,6 +212,17 @@ class TranslationModel:
         is a render batch with masks, "source_mask": instance ids (N, H, W), int64, 0 = none.
         """
         raise NotImplementedError
+
+    def content_loss(
+        self, batch: dict[str, torch.Tensor], source: torch.Tensor, translated: torch.Tensor
+    ) -> torch.Tensor | None:
+        """`lambda_content` x the mask-aware structure term, or None when off or unmasked."""
+        weight = self.cfg.lambda_content
+        mask = batch.get("source_mask")
+        if weight == 0 or mask is None:
+            return None
+        term = masked_structure_loss(source, translated, mask, self.cfg.content_dilation)
+        return term * weight
 
     def augment(self, x: torch.Tensor) -> torch.Tensor:
         """What a discriminator sees of `x` (real or fake): identity unless augmentation is on."""

@@ -155,6 +155,9 @@ class CycleGANModel(TranslationModel):
         if use_idt:
             losses["idt_A"] = l1(idt_a, real_b) * lam_idt
             losses["idt_B"] = l1(idt_b, real_a) * lam_idt
+        content = self.content_loss(batch, real_a, fake_b)
+        if content is not None:
+            losses["content"] = content
         loss_g = sum(losses.values())
         loss_g.backward()
         opt_g.step()

@@ -65,6 +65,9 @@ class Pix2PixModel(TranslationModel):
         g_gan = generator_loss(cfg.gan_mode, pred)
         g_l1 = l1(fake, tgt) * cfg.lambda_L1
         loss_g = g_gan + g_l1
+        content = self.content_loss(batch, src, fake)
+        if content is not None:
+            loss_g = loss_g + content
         loss_g.backward()
         opt_g.step()
         set_requires_grad([self.raw["D"]], True)
@@ -76,4 +79,6 @@ class Pix2PixModel(TranslationModel):
             "D_fake": d_fake,
             "D": loss_d,
         }
+        if content is not None:
+            losses["content"] = content
         return {k: v.detach() for k, v in losses.items()}
