@@ -150,7 +150,12 @@ def parse_policy(policy: str | Sequence[str], key: str = "model.diffaug") -> tup
 
     Raises a one-line ConfigError naming `key` for unknown, repeated or conflicting ops.
     """
-    parts = policy.split(",") if isinstance(policy, str) else [str(p) for p in policy]
+    if isinstance(policy, str):
+        parts = policy.split(",")
+    elif isinstance(policy, list | tuple) and all(isinstance(p, str) for p in policy):
+        parts = list(policy)
+    else:
+        raise ConfigError(f"{key}: expected a comma list or a list of names, got {policy!r}")
     names = tuple(p.strip() for p in parts if p.strip())
     for name in names:
         if name not in OPS:

@@ -165,6 +165,7 @@ def test_same_seed_same_draws_and_saved_state_continues_the_stream():
     first = a(x)
     assert torch.equal(first, b(x)) and not torch.equal(first, other(x))
     assert not torch.equal(a(x), first)  # each call draws anew
+    assert not torch.equal(aug.DiffAugment(policy, 3, rank=1)(x), first)  # DDP ranks differ
     state = a.state_dict()
     expected = a(x)
     resumed = aug.DiffAugment(policy, 3)
@@ -192,6 +193,8 @@ def test_off_is_identity_and_adds_no_state():
         ("diffaug", "color,color", "listed twice"),
         ("diffaug", "translation,translation_reflect", "not both"),
         ("diffaug", ["cutout", "blur"], "unknown augmentation 'blur'"),
+        ("diffaug", True, "expected a comma list"),
+        ("diffaug", {"color": 1}, "expected a comma list"),
         ("ema_decay", 1.0, "[0, 1)"),
         ("ema_decay", -0.1, "[0, 1)"),
         ("ema_decay", float("nan"), "[0, 1)"),
