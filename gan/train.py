@@ -406,6 +406,7 @@ class Trainer:
                 while p.step < t.max_steps and (t.max_epochs is None or p.epoch < t.max_epochs):
                     for batch in self.loader():
                         losses = self.model.train_step(batch)
+                        self.model.update_ema()
                         p.step += 1
                         p.batch_in_epoch += 1
                         values, bad = loss_values(losses)

@@ -131,6 +131,8 @@ def test_bad_key_is_one_line_error(domains, tmp_path):
         ("data.image_size=40", "data.image_size"),
         ("model.generator.arch=vit", "model.generator.arch"),
         ("+model.extra=1", "model.extra"),
+        ("model.diffaug=zoom", "model.diffaug"),
+        ("model.ema_decay=1.0", "model.ema_decay"),
         ("data.source_dir=/definitely/missing", "data.source_dir"),
     ],
 )
@@ -153,10 +155,12 @@ def test_reference_defaults():
         "vanilla",
     )
     assert m.lambda_L1 == 100.0
+    assert (m.diffaug, m.ema_decay) == ("", 0.0)  # limited-data extras off by default
     cyc = parse_train_config(compose(["model=cyclegan"]))
     c = model_class("cyclegan").parse_config(cyc.model)
     assert (c.generator.arch, c.generator.n_blocks, c.generator.norm) == ("resnet", 9, "instance")
     assert (c.gan_mode, c.lambda_cycle, c.lambda_identity, c.pool_size) == ("lsgan", 10.0, 0.5, 50)
+    assert (c.diffaug, c.ema_decay) == ("", 0.0)
     for exp in ("pix2pix_fridge", "cyclegan_fridge", "tiny"):
         parse_train_config(compose([f"experiment={exp}"]))
     fast = parse_train_config(compose(["trainer=fast"])).trainer

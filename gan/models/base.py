@@ -3,18 +3,24 @@
 from __future__ import annotations
 
 import contextlib
+import copy
+import logging
 import math
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 import torch
+import torch.distributed as dist
 from torch import nn
 from torch.nn.parallel import DistributedDataParallel
 
+from gan.augment import DiffAugment, parse_policy
 from gan.config import ConfigError, from_mapping, require_choice, require_positive
 from gan.losses import GAN_MODES
 from gan.networks import DiscriminatorSpec, GeneratorSpec, build_generator, init_weights
 from gan.preserve import masked_structure_loss
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -88,15 +94,26 @@ class ModelConfig:
     # Content-preserving term on the renders' instance masks (gan.preserve); 0 = off.
     lambda_content: float = 0.0
     content_dilation: int = 2
+    #: DiffAugment policy for every discriminator input (gan.augment): "" = off, or a comma
+    #: list (or Hydra list) of color, translation|translation_reflect, cutout.
+    diffaug: str | list[str] = ""
+    #: Decay of the EMA copy of the source-to-target generator; 0 = off (e.g. 0.999).
+    ema_decay: float = 0.0
 
     def validate(self) -> None:
-        """Checks shared by all model configs (generator, discriminator, init, gan_mode)."""
+        """Checks shared by all model configs (networks, init, gan_mode, diffaug, ema_decay).
+
+        Normalises `diffaug` to its canonical comma string.
+        """
         self.generator.validate("model.generator")
         self.discriminator.validate("model.discriminator")
         require_choice(
             "model.init_type", self.init_type, ("normal", "xavier", "kaiming", "orthogonal")
         )
         require_choice("model.gan_mode", self.gan_mode, GAN_MODES)
+        self.diffaug = ",".join(parse_policy(self.diffaug, "model.diffaug"))
+        if not 0.0 <= self.ema_decay < 1.0:
+            raise ConfigError(f"model.ema_decay: must be within [0, 1), got {self.ema_decay!r}")
         require_finite_nonnegative("model.lambda_content", self.lambda_content)
         require_positive("model.content_dilation", self.content_dilation, allow_zero=True)
 
@@ -141,8 +158,32 @@ def set_requires_grad(nets: Iterable[nn.Module], flag: bool) -> None:
             p.requires_grad_(flag)
 
 
+def _process_rank() -> int:
+    """This process's rank in the default process group (0 without one)."""
+    return dist.get_rank() if dist.is_available() and dist.is_initialized() else 0
+
+
+def ema_decay_at(decay: float, updates: int) -> float:
+    """Decay of EMA update number `updates` (0-based): min(decay, (1 + t) / (10 + t)).
+
+    The warm-up makes early averages span roughly the last ninth of the steps taken so far
+    instead of being dominated by the random initialisation; `decay` is reached after about
+    10 / (1 - decay) updates (e.g. ~9000 for 0.999).
+    """
+    return min(decay, (1.0 + updates) / (10.0 + updates))
+
+
 class TranslationModel:
-    """Base: holds raw nets, their training wrappers, optimisers and LR schedulers."""
+    """Base: holds raw nets, their training wrappers, optimisers and LR schedulers.
+
+    Shared training extras, driven by `ModelConfig`:
+
+    - `augment(x)`: DiffAugment for whatever a discriminator sees (`model.diffaug`); models
+      call it on real and fake inputs before every discriminator call.
+    - An EMA copy of the source-to-target generator (`model.ema_decay`), created by `add_net`
+      for `generator_name`, updated by `update_ema()` (the trainer calls it after every
+      `train_step`) and returned by `eval_generator()`.
+    """
 
     name = "base"
     config_cls: type[ModelConfig] = ModelConfig
@@ -156,6 +197,12 @@ class TranslationModel:
         self.nets: dict[str, nn.Module] = {}
         self.optimizers: dict[str, torch.optim.Optimizer] = {}
         self.schedulers: dict[str, torch.optim.lr_scheduler.LRScheduler] = {}
+        self.rank = _process_rank()
+        policy = getattr(cfg, "diffaug", "")
+        self.augmenter = DiffAugment(policy, seed, rt.device, self.rank) if policy else None
+        self.ema_decay = float(getattr(cfg, "ema_decay", 0.0))
+        self.ema: nn.Module | None = None
+        self.ema_updates = 0
 
     @classmethod
     def parse_config(cls, raw: dict) -> object:
@@ -172,6 +219,9 @@ class TranslationModel:
         if self.rt.channels_last:
             net = net.to(memory_format=torch.channels_last)
         self.raw[name] = net
+        if name == self.generator_name and self.ema_decay > 0:
+            # Not in `raw`: no optimiser, no DDP/compile wrapper; saved under "ema".
+            self.ema = copy.deepcopy(net).requires_grad_(False).eval()
         wrapped: nn.Module = net
         if self.rt.distributed:
             ids = [self.rt.device.index] if self.rt.device.type == "cuda" else None
@@ -224,13 +274,46 @@ class TranslationModel:
         term = masked_structure_loss(source, translated, mask, self.cfg.content_dilation)
         return term * weight
 
-    def augment(self, x: torch.Tensor) -> torch.Tensor:
-        """What a discriminator sees of `x` (real or fake): identity unless augmentation is on."""
-        return x
+    def augment(self, x: torch.Tensor, color_start: int = 0) -> torch.Tensor:
+        """What a discriminator sees of `x` (real or fake): identity unless augmentation is on.
+
+        Each call draws fresh per-image parameters, so call it once per discriminator input.
+        Colour ops touch channels `color_start:` only; geometric ops move all channels alike.
+        """
+        if self.augmenter is None:
+            return x
+        return self.augmenter(x, color_start=color_start)
 
     def eval_generator(self) -> nn.Module:
-        """The source-to-target network used for evaluation, translation and export."""
-        return self.raw[self.generator_name]
+        """The source-to-target network used for evaluation, translation and export.
+
+        The EMA copy when `model.ema_decay > 0`, else the trained generator itself.
+        """
+        return self.ema if self.ema is not None else self.raw[self.generator_name]
+
+    @torch.no_grad()
+    def update_ema(self) -> None:
+        """One EMA step of the source-to-target generator (no-op when EMA is off).
+
+        Parameters: ema = d * ema + (1 - d) * current with d = `ema_decay_at(...)`; buffers
+        (e.g. BatchNorm running statistics) are copied. The trainer calls this once after
+        every `train_step`, for every model.
+        """
+        if self.ema is None:
+            return
+        decay = ema_decay_at(self.ema_decay, self.ema_updates)
+        live = self.raw[self.generator_name]
+        for avg, cur in zip(self.ema.parameters(), live.parameters(), strict=True):
+            avg.lerp_(cur.detach(), 1.0 - decay)
+        for avg, cur in zip(self.ema.buffers(), live.buffers(), strict=True):
+            avg.copy_(cur)
+        self.ema_updates += 1
+
+    def reset_ema(self) -> None:
+        """Restart the EMA from the current generator weights."""
+        if self.ema is not None:
+            self.ema.load_state_dict(self.raw[self.generator_name].state_dict())
+            self.ema_updates = 0
 
     def step_schedulers(self) -> None:
         """Advance every LR scheduler by one step."""
@@ -269,20 +352,32 @@ class TranslationModel:
         return {"translated": self.translate(source)}
 
     def extra_state(self) -> dict:
-        """Model-specific state beyond nets/optimisers (e.g. image pools)."""
-        return {}
+        """State beyond nets/optimisers: here the augmentation RNG; subclasses add theirs
+        (e.g. image pools) to `super().extra_state()`."""
+        return {"augment": self.augmenter.state_dict()} if self.augmenter is not None else {}
 
     def load_extra_state(self, state: dict) -> None:
-        """Restore what `extra_state` returned."""
+        """Restore what `extra_state` returned (subclasses call super)."""
+        if self.augmenter is None:
+            return
+        if "augment" not in state:
+            log.info("checkpoint has no augmentation state; drawing from a fresh seed")
+            return
+        self.augmenter.load_state_dict(state["augment"])
+        if self.rank:  # the checkpoint holds rank 0's stream
+            self.augmenter.reseed(self.rank)
 
     def state_dict(self) -> dict:
         """Everything needed to resume training exactly."""
-        return {
+        state = {
             "nets": {k: v.state_dict() for k, v in self.raw.items()},
             "optimizers": {k: v.state_dict() for k, v in self.optimizers.items()},
             "schedulers": {k: v.state_dict() for k, v in self.schedulers.items()},
             "extra": self.extra_state(),
         }
+        if self.ema is not None:
+            state["ema"] = {"state_dict": self.ema.state_dict(), "updates": self.ema_updates}
+        return state
 
     def load_state_dict(self, state: dict) -> None:
         """Restore a `state_dict` result."""
@@ -293,9 +388,19 @@ class TranslationModel:
         for k, v in state["schedulers"].items():
             self.schedulers[k].load_state_dict(v)
         self.load_extra_state(state.get("extra", {}))
+        if self.ema is not None:
+            if "ema" in state:
+                self.ema.load_state_dict(state["ema"]["state_dict"])
+                self.ema_updates = int(state["ema"]["updates"])
+            else:
+                log.info("checkpoint has no EMA generator; starting the average from its weights")
+                self.reset_ema()
 
     def export_generator(self) -> dict:
-        """The translator alone: spec + weights, enough to rebuild without the train config."""
+        """The translator alone: spec + weights, enough to rebuild without the train config.
+
+        Weights of `eval_generator()`, i.e. the EMA copy when EMA is on.
+        """
         net = self.eval_generator()
         weights = {k: v.detach().cpu().contiguous() for k, v in net.state_dict().items()}
         return {"spec": self.generator_spec().to_dict(), "state_dict": weights}

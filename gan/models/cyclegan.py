@@ -119,7 +119,11 @@ class CycleGANModel(TranslationModel):
         return net(x), net(y)
 
     def _d_loss(self, net: torch.nn.Module, real: torch.Tensor, fake: torch.Tensor):
-        """Discriminator loss on real vs (pooled) fake, halved as in the reference."""
+        """Discriminator loss on real vs (pooled) fake, halved as in the reference.
+
+        Both inputs pass through `augment` (separate draws) before the discriminator.
+        """
+        real, fake = self.augment(real), self.augment(fake)
         if self.batch_d:
             pred_real, pred_fake = net(torch.cat([real, fake], 0)).split(
                 [real.shape[0], fake.shape[0]]
@@ -130,7 +134,11 @@ class CycleGANModel(TranslationModel):
         return 0.5 * (d_real + d_fake)
 
     def train_step(self, batch: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
-        """G step (adversarial + cycle + identity), then D step on pooled fakes."""
+        """G step (adversarial + cycle + identity), then D step on pooled fakes.
+
+        Every discriminator input (fakes in the G step; reals and pooled fakes in the D step)
+        goes through `augment` first (DiffAugment; identity when `model.diffaug` is empty).
+        """
         cfg, n = self.cfg, self.nets
         real_a, real_b = self.prepare(batch["source"]), self.prepare(batch["target"])
         lam, lam_idt = cfg.lambda_cycle, cfg.lambda_cycle * cfg.lambda_identity
@@ -145,7 +153,8 @@ class CycleGANModel(TranslationModel):
             fake_a, idt_b = self._generate_pair(n["G_B"], real_b, real_a if use_idt else None)
             rec_a = n["G_B"](fake_b)
             rec_b = n["G_A"](fake_a)
-            pred_b, pred_a = self.raw["D_A"](fake_b), self.raw["D_B"](fake_a)
+            pred_b = self.raw["D_A"](self.augment(fake_b))
+            pred_a = self.raw["D_B"](self.augment(fake_a))
         losses = {
             "G_A": generator_loss(cfg.gan_mode, pred_b),
             "G_B": generator_loss(cfg.gan_mode, pred_a),
@@ -187,10 +196,14 @@ class CycleGANModel(TranslationModel):
         return {"translated": fake, "reconstructed": rec}
 
     def extra_state(self) -> dict:
-        """Image pools (contents and RNG)."""
-        return {"pools": {k: p.state_dict() for k, p in self.pools.items()}}
+        """Base state (augmentation RNG) plus the image pools (contents and RNG)."""
+        return {
+            **super().extra_state(),
+            "pools": {k: p.state_dict() for k, p in self.pools.items()},
+        }
 
     def load_extra_state(self, state: dict) -> None:
-        """Restore image pools."""
+        """Restore the base state and the image pools."""
+        super().load_extra_state(state)
         for k, p in state.get("pools", {}).items():
             self.pools[k].load_state_dict(p, self.rt.device)

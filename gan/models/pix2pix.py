@@ -25,7 +25,14 @@ class Pix2PixConfig(ModelConfig):
 
 
 class Pix2PixModel(TranslationModel):
-    """G: source -> target; D sees (source, image) concatenated (6 channels)."""
+    """G: source -> target; D sees (source, image) concatenated (6 channels).
+
+    With `model.diffaug` the pair is augmented as one tensor: translation and cutout move or
+    cut both halves identically (the render stays aligned with the image it conditions), while
+    colour ops recolour only the image half: what D could memorise is the few photos, and the
+    source half is the very same render in the real and the fake pair, so recolouring it would
+    hide nothing from D and only blur the condition it judges the image against.
+    """
 
     name = "pix2pix"
     config_cls = Pix2PixConfig
@@ -39,6 +46,10 @@ class Pix2PixModel(TranslationModel):
         self.add_optimizer("G", ["G"])
         self.add_optimizer("D", ["D"])
 
+    def _pair(self, src: torch.Tensor, image: torch.Tensor) -> torch.Tensor:
+        """D's input: (source, image) on channels, augmented (colour on the image half only)."""
+        return self.augment(torch.cat([src, image], 1), color_start=src.shape[1])
+
     def train_step(self, batch: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
         """D step on (real pair, detached fake), then G step reusing the same fake."""
         cfg, G, D = self.cfg, self.nets["G"], self.nets["D"]
@@ -50,8 +61,8 @@ class Pix2PixModel(TranslationModel):
         opt_d = self.optimizers["D"]
         opt_d.zero_grad(set_to_none=True)
         with self.autocast():
-            pred_fake = D(torch.cat([src, fake.detach()], 1))
-            pred_real = D(torch.cat([src, tgt], 1))
+            pred_fake = D(self._pair(src, fake.detach()))
+            pred_real = D(self._pair(src, tgt))
         d_real, d_fake = discriminator_loss(cfg.gan_mode, pred_real, pred_fake)
         loss_d = 0.5 * (d_real + d_fake)
         loss_d.backward()
@@ -61,7 +72,7 @@ class Pix2PixModel(TranslationModel):
         opt_g = self.optimizers["G"]
         opt_g.zero_grad(set_to_none=True)
         with self.autocast():
-            pred = self.raw["D"](torch.cat([src, fake], 1))
+            pred = self.raw["D"](self._pair(src, fake))
         g_gan = generator_loss(cfg.gan_mode, pred)
         g_l1 = l1(fake, tgt) * cfg.lambda_L1
         loss_g = g_gan + g_l1
