@@ -203,8 +203,8 @@ def test_bad_texture_renders_default_not_magenta(tmp_path, primitives, bad_textu
     mask = np.asarray(Image.open(cfg.out_dir / "masks/000000.png")).astype(int)
     ids = [a["instance_id"] for a in meta["annotations"] if a["visible_pixels"] >= 10]
     assert ids, "no catalog item visible"
-    r, g, b = rgb[np.isin(mask, ids)].mean(axis=0)
-    assert g > 0.75 * min(r, b), f"magenta-ish items: mean RGB {r:.0f} {g:.0f} {b:.0f}"
+    r, g, b = rgb[np.isin(mask, ids)].mean(axis=0)  # grey: about equal; Blender's pink: g << r, b
+    assert g > 0.9 * min(r, b), f"magenta-ish items: mean RGB {r:.0f} {g:.0f} {b:.0f}"
 
 
 # ---------------------------------------------------------------------------------- item 3
