@@ -61,7 +61,7 @@ def describe_compose_error(exc: Exception) -> str:
         start = next(i for i, ln in enumerate(lines) if "Available options" in ln) + 1
         end = next((i for i, ln in enumerate(lines) if "Config search path" in ln), len(lines))
         options = ", ".join(ln.strip() for ln in lines[start:end])
-        return f"{group}: unknown option {option!r} (available: {options})"
+        return f"{group}: unknown option '{option}' (no {group}/{option}; available: {options})"
     merging = re.match(r"Error merging override (\S+?)=", text)
     if merging:
         cause = _first_line(exc.__cause__) if exc.__cause__ else _first_line(text)

@@ -113,6 +113,20 @@ def test_truncated_pass_file(tmp_path, monkeypatch, capfd, empty_scene, cut):
     assert_one_line_error(capfd.readouterr().err, "fridge-render", "disk full", "render pass file")
 
 
+def test_write_error_in_worker_process_is_one_line(tmp_path, capfd, empty_scene):
+    """A write that fails inside a pool worker (here: a folder where the image goes) reaches the
+    parent as the same one-line error; this parent has imported bpy, as a catalog run has."""
+    rc = render_config(tmp_path / "out", "count=1", "workers=1", *TINY)
+    writer.prepare(rc.out_dir)
+    (rc.out_dir / "images" / "000000.png").mkdir()
+    with pytest.raises(SystemExit) as ex:
+        cli.render(rc, preview=False)
+    assert ex.value.code == 1
+    assert_one_line_error(capfd.readouterr().err, "fridge-render", "could not write",
+                          str(rc.out_dir / "images" / "000000.png"))  # fmt: skip
+    assert not writer.is_done(rc.out_dir, 0) and temps(rc.out_dir) == []
+
+
 def test_output_error_survives_worker_pickling():
     err = pickle.loads(pickle.dumps(OutputError("disk full: could not write /x/y.png")))
     assert isinstance(err, OutputError) and isinstance(err, OSError)
