@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import importlib.machinery
 import logging
 import multiprocessing as mp
 import os
+import sys
+import time
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import Any
 
 from tqdm import tqdm
@@ -17,6 +21,10 @@ from . import writer
 from .config import RenderConfig
 
 log = logging.getLogger(__name__)
+
+
+class WorkerDied(RuntimeError):
+    """A render worker process died (out of memory, a crash inside Blender); one-line message."""
 
 
 @dataclass
@@ -58,6 +66,29 @@ def run_in_process(cfg: RenderConfig, todo: Iterable[int]) -> Iterator[dict[str,
         yield render_one(cfg, i)
 
 
+def drop_blender_script_paths() -> list[str]:
+    """Remove Blender's script folders from `sys.path` before `import bpy`; returns them.
+
+    Importing bpy puts its bundled script folders in front of `sys.path`, among them
+    ``bpy/<version>/scripts/modules``, which holds a pure-Python ``bpy`` package that needs the
+    not-yet-loaded ``_bpy``. Spawned processes copy the parent's `sys.path`, so a worker of a parent
+    that had imported bpy (to measure a catalog, in tests, in a benchmark) would import that package
+    and fail with "No module named '_bpy'". Dropping every entry inside the compiled bpy package
+    lets the real one load; it puts its folders back itself.
+    """
+    suffixes = importlib.machinery.EXTENSION_SUFFIXES
+    roots = []
+    for entry in sys.path:
+        pkg = Path(entry or ".") / "bpy"
+        if any((pkg / f"__init__{suf}").is_file() for suf in suffixes):
+            roots.append(pkg.resolve())
+    if "bpy" in sys.modules or not roots:
+        return []
+    dropped = [e for e in sys.path if any(Path(e or ".").resolve().is_relative_to(r) for r in roots)]
+    sys.path[:] = [e for e in sys.path if e not in dropped]
+    return dropped
+
+
 def pool_task(args: tuple[RenderConfig, int]) -> dict[str, Any]:
     """Pool entry point. bpy is imported here, not while unpickling the task: bpy's import
     bootstraps itself and fails when first triggered from inside pickle's module loading."""
@@ -77,13 +108,14 @@ def run_in_pool(cfg: RenderConfig, todo: list[int], workers: int) -> Iterator[di
         mp.set_start_method("spawn", force=True)
     ctx = mp.get_context("spawn")
     wcfg = replace(cfg, render=replace(cfg.render, threads=threads_per_worker(cfg, workers)))
-    with ProcessPoolExecutor(workers, mp_context=ctx, max_tasks_per_child=cfg.worker_max_scenes) as ex:
+    with ProcessPoolExecutor(workers, mp_context=ctx, max_tasks_per_child=cfg.worker_max_scenes,
+                             initializer=drop_blender_script_paths) as ex:
         futures = [ex.submit(pool_task, (wcfg, i)) for i in todo]
         try:
             for fut in as_completed(futures):
                 yield fut.result()
         except BrokenProcessPool as err:
-            raise RuntimeError(
+            raise WorkerDied(
                 f"a render worker died; {cfg.out_dir} keeps every finished image, re-run to resume"
             ) from err
         finally:
@@ -92,8 +124,15 @@ def run_in_pool(cfg: RenderConfig, todo: list[int], workers: int) -> Iterator[di
 
 
 def run_batch(cfg: RenderConfig) -> BatchSummary:
-    """Render every pending image of this shard, then rebuild annotations.json from meta/."""
+    """Render every pending image of this shard, then rebuild annotations.json from meta/.
+
+    Stale temporary files of earlier (killed or failed) runs are removed first (see
+    `writer.clean_stale_temps` for which ones are safe to remove next to other shards). A failed
+    write raises `files.OutputError`; finished images stay and a re-run resumes.
+    """
+    started = time.time()
     writer.prepare(cfg.out_dir)
+    writer.clean_stale_temps(cfg.out_dir, cfg.shard_index, cfg.shard_count, started)
     todo, skipped = pending_indices(cfg)
     if skipped:
         log.info("%d of %d images already finished in %s: skipping them",
@@ -101,8 +140,16 @@ def run_batch(cfg: RenderConfig) -> BatchSummary:
     workers = min(cfg.workers, len(todo))
     stream = run_in_pool(cfg, todo, workers) if workers >= 1 else run_in_process(cfg, todo)
     timings = []
-    for t in tqdm(stream, total=len(todo), desc="render", unit="img", disable=not todo):
-        timings.append(t)
+    bar = tqdm(total=len(todo), desc="render", unit="img", disable=not todo)
+    try:
+        for t in stream:
+            timings.append(t)
+            bar.update(1)
+    except BaseException:
+        bar.leave = False  # clear the bar: the error line stands alone
+        raise
+    finally:
+        bar.close()
     coco = writer.rebuild_annotations(cfg.out_dir)
     return BatchSummary(
         planned=len(todo) + skipped,

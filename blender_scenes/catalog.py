@@ -40,6 +40,8 @@ from typing import Any
 import numpy as np
 import yaml
 
+from . import files
+
 log = logging.getLogger(__name__)
 
 FORMATS: dict[str, str] = {
@@ -262,8 +264,50 @@ def _check_options(raw: dict, fmt: str, where: str, problems: list[str]) -> dict
             "footprint": footprint, "stackable": stackable}  # fmt: skip
 
 
-def _check_texture(raw: dict, base: Path, where: str, problems: list[str]) -> str | None:
-    """Absolute path of the optional texture image; appends problems if missing or no image."""
+def texture_problem(path: str | Path) -> str | None:
+    """Why an existing texture file cannot be used (empty, unreadable, not an image), or None.
+
+    Pure Python: the image is decoded with Pillow (OpenEXR files are only checked for their magic
+    number). Blender shows textures it cannot read in magenta, so these are worth catching early.
+    """
+    from PIL import Image, features
+
+    path = Path(path)
+    try:
+        size = path.stat().st_size
+        with open(path, "rb") as fh:
+            head = fh.read(16)
+    except OSError as e:
+        return f"texture {path} is unreadable ({e.strerror or e})"
+    if size == 0:
+        return f"texture {path} is empty (0 bytes)"
+    suffix = path.suffix.lower()
+    if suffix == ".exr":
+        return None if head.startswith(b"v/1\x01") else f"texture {path} is not an OpenEXR image"
+    if suffix == ".webp" and not features.check("webp"):
+        return None  # this Pillow cannot decode WebP; Blender checks it at render time
+    try:
+        with Image.open(path) as im:
+            if im.width * im.height <= 2**26:
+                im.load()  # full decode: catches truncated files
+            else:
+                im.verify()
+    except Image.DecompressionBombError:
+        return None  # very large, but an image
+    except Exception as e:  # noqa: BLE001 - any decoder failure means Blender cannot use it either
+        reason = files.first_line(str(e)) or type(e).__name__
+        return f"texture {path} is not a readable image ({reason})"
+    return None
+
+
+def _check_texture(
+    raw: dict, base: Path, where: str, problems: list[str], soft: list[str]
+) -> str | None:
+    """Absolute path of the optional texture image; appends problems if missing or no image.
+
+    A texture that exists but cannot be decoded goes to `soft`: validation reports it, rendering
+    falls back to the default material with a warning.
+    """
     name = raw.get("texture")
     if name is None:
         return None
@@ -272,11 +316,15 @@ def _check_texture(raw: dict, base: Path, where: str, problems: list[str]) -> st
         problems.append(f"{where}: texture {name} is not an image ({', '.join(IMAGE_SUFFIXES)})")
     elif not path.is_file():
         problems.append(f"{where}: missing texture {path}")
+    else:
+        bad = texture_problem(path)
+        if bad:
+            soft.append(f"{where}: {bad}")
     return str(path)
 
 
 def _parse_entry(
-    cls: str, index: int, raw: Any, base: Path, where: str, problems: list[str]
+    cls: str, index: int, raw: Any, base: Path, where: str, problems: list[str], soft: list[str]
 ) -> CatalogEntry | None:
     """One entry, or None when it is not even a mapping."""
     if not isinstance(raw, dict):
@@ -286,7 +334,7 @@ def _parse_entry(
     size_key, size_value = _check_size(raw, where, problems)
     poses = _check_poses(raw, where, problems)
     opts = _check_options(raw, fmt, where, problems)
-    texture = _check_texture(raw, base, where, problems)
+    texture = _check_texture(raw, base, where, problems, soft)
     extra = {k: v for k, v in raw.items() if k not in KNOWN_KEYS}
     return CatalogEntry(
         cls=cls, index=index, file=str(path), fmt=fmt, size_key=size_key,
@@ -294,20 +342,26 @@ def _parse_entry(
     )  # fmt: skip
 
 
-def _parse(path: Path) -> tuple[Catalog | None, list[str]]:
-    """Catalog and every problem found in the file at `path`."""
+def _parse(path: Path) -> tuple[Catalog | None, list[str], list[str]]:
+    """Catalog, every problem found in the file at `path`, and soft problems (bad textures).
+
+    The catalog is None when the file cannot be read as a catalog at all; its problem is last.
+    """
     name = str(path)
     try:
         doc, duplicates = _read_yaml(path)
+    except UnicodeDecodeError:
+        return None, [f"{name}: not a YAML text file (binary, or not UTF-8 text)"], []
     except OSError as e:
-        return None, [f"{name}: unreadable catalog: {e.strerror or e}"]
+        return None, [f"{name}: unreadable catalog: {e.strerror or e}"], []
     except yaml.YAMLError as e:
-        first = str(e).splitlines()[0] if str(e) else type(e).__name__
-        return None, [f"{name}: unreadable YAML: {first}"]
+        first = files.first_line(str(e)) or type(e).__name__
+        return None, [f"{name}: unreadable YAML: {first}"], []
     problems = [f"{name}: duplicate class {k!r} (line {line})" for k, line in duplicates]
     classes = doc.get("classes") if isinstance(doc, dict) else None
     if not isinstance(classes, dict) or not classes:
-        return None, [*problems, f"{name}: needs a non-empty `classes:` mapping"]
+        return None, [*problems, f"{name}: needs a non-empty `classes:` mapping"], []
+    soft: list[str] = []
     base = path.resolve().parent
     out: dict[str, list[CatalogEntry]] = {}
     for cls, raw_entries in classes.items():
@@ -323,11 +377,24 @@ def _parse(path: Path) -> tuple[Catalog | None, list[str]]:
         entries = []
         for i, raw in enumerate(raw_entries):
             where = f"{where_cls} entry {i} ({raw.get('file') if isinstance(raw, dict) else '?'})"
-            entry = _parse_entry(cls, i, raw, base, where, problems)
+            entry = _parse_entry(cls, i, raw, base, where, problems, soft)
             if entry is not None:
                 entries.append(entry)
         out[cls] = entries
-    return Catalog(path=str(path.resolve()), classes=out), problems
+    return Catalog(path=str(path.resolve()), classes=out), problems, soft
+
+
+def catalog_file_problem(path: str | Path) -> str | None:
+    """One line when the file at `path` cannot be read as a catalog at all, else None.
+
+    Covers a missing file, a folder, a binary or non-UTF-8 file, broken YAML and a document
+    without a `classes:` mapping; problems of single entries are `validate_catalog`'s.
+    """
+    path = Path(path)
+    if path.is_dir():
+        return f"{path}: is a folder, not a catalog YAML file"
+    catalog, problems, _ = _parse(path)
+    return problems[-1] if catalog is None else None
 
 
 def _importable(entry: CatalogEntry) -> bool:
@@ -344,7 +411,8 @@ def validate_catalog(path: str | Path, measure: MeasureHook | None = None) -> li
     import can show, such as empty meshes, on every entry whose file can be imported.
     """
     path = Path(path)
-    catalog, problems = _parse(path)
+    catalog, problems, soft = _parse(path)
+    problems = problems + soft
     if measure is not None and catalog is not None:
         flagged = {p.split(" (", 1)[0] for p in problems}
         usable = {
@@ -360,11 +428,17 @@ def validate_catalog(path: str | Path, measure: MeasureHook | None = None) -> li
 
 
 def load_catalog(path: str | Path) -> Catalog:
-    """The catalog at `path`, with its sidecar measurements when current; CatalogError if bad."""
-    catalog, problems = _parse(Path(path))
+    """The catalog at `path`, with its sidecar measurements when current; CatalogError if bad.
+
+    Textures that exist but cannot be read are no error here: each gets a warning, and the
+    importer renders its model with the default material instead (validation reports them).
+    """
+    catalog, problems, soft = _parse(Path(path))
     if problems or catalog is None:
         more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
         raise CatalogError(problems[0] + more)
+    for line in soft:
+        log.warning("%s: rendering it with the default material", line)
     dims, rounds = load_measurements(catalog)
     if dims:
         attach_measurements(catalog, dims, rounds)
@@ -406,15 +480,16 @@ def attach_measurements(
 def save_measurements(
     catalog: Catalog, dims: dict[str, list[float]], rounds: dict[str, bool] | None = None
 ) -> Path:
-    """Write `dims` with per-entry fingerprints to the catalog's sidecar; returns its path."""
+    """Write `dims` with per-entry fingerprints to the catalog's sidecar atomically; its path.
+
+    Raises `files.OutputError` (an OSError) when the catalog's folder is not writable.
+    """
     by_key = {e.key: e for e in catalog.entries}
     rounds = rounds or {}
     data = {k: {"dims": list(map(float, d)), "round": bool(rounds.get(k, False)),
                 "fingerprint": fingerprint(by_key[k])}
             for k, d in dims.items() if k in by_key}  # fmt: skip
-    path = sidecar_path(catalog)
-    path.write_text(json.dumps(data, indent=1, sort_keys=True))
-    return path
+    return files.write_text(sidecar_path(catalog), json.dumps(data, indent=1, sort_keys=True))
 
 
 def load_measurements(catalog: Catalog) -> tuple[dict[str, list[float]], dict[str, bool]]:

@@ -16,6 +16,7 @@ from .sampling import PLACEMENT_MODES, SamplerConfig
 
 CAMERA_MODES = ("front", "builtin")
 ASSET_MODES = ("procedural", "catalog", "mixed")
+MAX_COUNT = 10_000_000  # images per batch (a farm splits bigger jobs into batches)
 
 
 class ConfigError(ValueError):
@@ -86,6 +87,16 @@ def _int(d: dict[str, Any], key: str, path: str, lo: int | None = None, hi: int 
     return v
 
 
+def _group(d: dict[str, Any], key: str) -> dict[str, Any]:
+    """A config group that must be a mapping (missing or null: empty)."""
+    v = d.get(key)
+    if v is None:
+        return {}
+    if not isinstance(v, dict):
+        raise ConfigError(f"{key}: expected a mapping of settings, got {v!r}")
+    return v
+
+
 def _range(v: Any, path: str, lo: int = 0) -> tuple[int, int]:
     """Read a [min, max] integer range."""
     if not isinstance(v, list | tuple) or len(v) != 2 or not all(isinstance(x, int) for x in v):
@@ -117,7 +128,7 @@ def check_classes(names: Any, path: str, known: tuple[str, ...] = FOOD_CLASSES) 
 
 def assets_from(d: dict[str, Any]) -> tuple[str, Catalog | None]:
     """Asset mode and, for catalog/mixed, the loaded catalog."""
-    a = d.get("assets") or {}
+    a = _group(d, "assets")
     mode = a.get("mode", "procedural")
     if mode not in ASSET_MODES:
         raise ConfigError(f"assets.mode: expected one of {', '.join(ASSET_MODES)}, got {mode!r}")
@@ -126,6 +137,10 @@ def assets_from(d: dict[str, Any]) -> tuple[str, Catalog | None]:
     path = a.get("catalog")
     if not path:
         raise ConfigError(f"assets.catalog: assets={mode} needs the catalog YAML (assets.catalog=PATH)")
+    if not isinstance(path, str):
+        raise ConfigError(f"assets.catalog: expected a path to the catalog YAML, got {path!r}")
+    if Path(path).is_dir():
+        raise ConfigError(f"assets.catalog: {path}: is a folder, not a catalog YAML file")
     if not Path(path).is_file():
         raise ConfigError(f"assets.catalog: {path}: no such file")
     try:
@@ -204,12 +219,14 @@ def sampler_from(d: dict[str, Any], aspect: float, placement: PlacementSettings 
             raise ConfigError(f"class_weights.{k}: expected a weight >= 0, got {w!r}")
     if all(float(weights.get(c, 1.0)) == 0 for c in classes):
         raise ConfigError("class_weights: every selected class has weight 0")
-    objs = d.get("objects") or {}
-    fr = d.get("fridge") or {}
-    cam = d.get("camera") or {}
+    objs = _group(d, "objects")
+    fr = _group(d, "fridge")
+    cam = _group(d, "camera")
     per_shelf = _range(objs.get("per_shelf"), "objects.per_shelf", lo=0)
     total = _range(objs.get("total"), "objects.total", lo=1)
     modes = cam.get("modes") or {}
+    if not isinstance(modes, dict):
+        raise ConfigError(f"camera.modes: expected a mapping mode -> weight, got {modes!r}")
     for m, w in modes.items():
         if m not in CAMERA_MODES:
             raise ConfigError(f"camera.modes.{m}: unknown camera mode (known: {', '.join(CAMERA_MODES)})")
@@ -274,21 +291,21 @@ def check_style(v: Any) -> str:
 
 def validate(d: dict[str, Any]) -> RenderConfig:
     """Check a plain config mapping (from Hydra) and return the typed config."""
-    count = _int(d, "count", "count", lo=1)
+    count = _int(d, "count", "count", lo=1, hi=MAX_COUNT)
     seed = _int(d, "seed", "seed", lo=0)
     res = d.get("resolution")
     if (not isinstance(res, list | tuple) or len(res) != 2
             or not all(isinstance(x, int) and not isinstance(x, bool) for x in res)
             or not all(16 <= x <= 16384 for x in res)):
         raise ConfigError(f"resolution: expected [width, height] integers in 16..16384, got {res!r}")
-    shard = d.get("shard") or {}
+    shard = _group(d, "shard")
     shard_count = _int(shard, "count", "shard.count", lo=1)
     shard_index = _int(shard, "index", "shard.index", lo=0)
     if shard_index >= shard_count:
         raise ConfigError(f"shard.index: must be < shard.count ({shard_count}), got {shard_index}")
     if not isinstance(d.get("save_blend", False), bool):
         raise ConfigError(f"save_blend: expected true or false, got {d.get('save_blend')!r}")
-    rs = render_settings_from(d.get("render") or {})
+    rs = render_settings_from(_group(d, "render"))
     placement = placement_from(d)
     sampler = sampler_from(d, aspect=res[0] / res[1], placement=placement)
     out_dir = check_out_dir(d.get("out_dir"))
@@ -305,6 +322,6 @@ def validate(d: dict[str, Any]) -> RenderConfig:
         render=rs,
         sampler=sampler,
         placement=placement,
-        assets_mode=(d.get("assets") or {}).get("mode", "procedural"),
+        assets_mode=_group(d, "assets").get("mode", "procedural"),
         style=check_style(d.get("style", "clean")),
     )

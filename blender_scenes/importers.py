@@ -194,6 +194,7 @@ def _import_source(path: str, fmt: str, name: str | None, up: str, mesh_name: st
 
 _sources: dict[str, str] = {}  # source key -> mesh name
 _normalised: dict[str, str] = {}  # normalised key -> mesh name
+_fallbacks: dict[str, list[str]] = {}  # source key -> materials replaced by the default one
 
 
 def _digest(*parts: object) -> str:
@@ -238,16 +239,44 @@ def _cached_material(name: str) -> tuple[bpy.types.Material, bool]:
     return mat, True
 
 
-def texture_material(path: str) -> bpy.types.Material:
-    """Material painting an image onto a UV-less model by box projection in object space."""
-    mat, new = _cached_material(f"{DEFAULT_MATERIAL}.tex.{_digest(path)}")
-    if not new:
-        return mat
+def image_readable(image: bpy.types.Image | None) -> bool:
+    """Whether Blender could read an image's pixels (unreadable ones render magenta)."""
+    if image is None or image.source not in ("FILE", "SEQUENCE", "MOVIE", "TILED"):
+        return image is not None  # generated and viewer images have no file to fail on
+    return image.size[0] > 0 and image.size[1] > 0
+
+
+def load_image(path: str) -> bpy.types.Image | None:
+    """The image file at `path` loaded into Blender, or None when Blender cannot read it."""
+    try:
+        image = bpy.data.images.load(path, check_existing=True)
+    except RuntimeError:
+        return None
+    if not image_readable(image):
+        if image.users == 0:
+            bpy.data.images.remove(image)
+        return None
+    return image
+
+
+def texture_material(path: str) -> bpy.types.Material | None:
+    """Material painting an image onto a UV-less model by box projection in object space.
+
+    None when Blender cannot read the image (empty, truncated, not an image).
+    """
+    name = f"{DEFAULT_MATERIAL}.tex.{_digest(path)}"
+    cached = bpy.data.materials.get(name)
+    if cached is not None and cached.get(CACHE_TAG):
+        return cached
+    image = load_image(path)
+    if image is None:
+        return None
+    mat, _ = _cached_material(name)
     nt = mat.node_tree
     bsdf = next(n for n in nt.nodes if n.type == "BSDF_PRINCIPLED")
     coord = nt.nodes.new("ShaderNodeTexCoord")
     tex = nt.nodes.new("ShaderNodeTexImage")
-    tex.image = bpy.data.images.load(path, check_existing=True)
+    tex.image = image
     tex.projection = "BOX"
     tex.projection_blend = 0.2
     mapping = nt.nodes.new("ShaderNodeMapping")
@@ -258,13 +287,43 @@ def texture_material(path: str) -> bpy.types.Material:
     return mat
 
 
-def _add_material(mesh: bpy.types.Mesh, ref: ModelRef) -> None:
-    """Give a material-less mesh its catalog texture, its vertex colours or neutral grey."""
+def _unreadable_images(mat: bpy.types.Material | None) -> list[str]:
+    """Files of the image textures of `mat` that Blender cannot read (missing, empty, broken)."""
+    if mat is None or mat.node_tree is None:
+        return []
+    images = [b for b in _tree_blocks(mat.node_tree) if isinstance(b, bpy.types.Image)]
+    return [bpy.path.abspath(im.filepath) or im.name for im in images if not image_readable(im)]
+
+
+def _add_material(mesh: bpy.types.Mesh, ref: ModelRef) -> list[str]:
+    """Give a mesh its catalog texture, or keep its materials; vertex colours or grey otherwise.
+
+    An image that Blender cannot read would render magenta: the catalog texture is then skipped
+    and a material of the model's own whose images cannot be read is replaced, both by the default
+    material. Returns one line per fallback (naming the file) for warnings and validation.
+    """
+    notes = []
+
+    def fallback() -> bpy.types.Material:
+        return default_material(bool(mesh.color_attributes))
+
     if ref.texture:
+        mat = texture_material(ref.texture)
         mesh.materials.clear()
-        mesh.materials.append(texture_material(ref.texture))
-    elif not mesh.materials:
-        mesh.materials.append(default_material(bool(mesh.color_attributes)))
+        mesh.materials.append(mat or fallback())
+        if mat is None:
+            notes.append(f"texture {ref.texture} is empty or unreadable: "
+                         "using the default material")  # fmt: skip
+        return notes
+    for i, mat in enumerate(mesh.materials):
+        bad = _unreadable_images(mat)
+        if bad:
+            mesh.materials[i] = fallback()
+            notes.append(f"image {bad[0]} of material {mat.name!r} is missing or unreadable: "
+                         "using the default material")  # fmt: skip
+    if not mesh.materials:
+        mesh.materials.append(fallback())
+    return notes
 
 
 def default_material(vertex_colors: bool) -> bpy.types.Material:
@@ -304,11 +363,19 @@ def source_mesh(ref: ModelRef) -> bpy.types.Mesh:
     mesh = _cached(_sources, key)
     if mesh is None:
         mesh = _import_source(ref.file, ref.fmt, ref.object, ref.up, f"catalog.src.{_digest(key)}")
-        _add_material(mesh, ref)
+        _fallbacks[key] = _add_material(mesh, ref)
+        for note in _fallbacks[key]:
+            log.warning("%s: %s", ref.file, note)
         _protect(mesh, key)
         _sources[key] = mesh.name
         log.info("imported %s (%d vertices)", ref.file, len(mesh.vertices))
     return mesh
+
+
+def material_fallbacks(ref: ModelRef) -> list[str]:
+    """What the import of `ref` replaced by the default material (unreadable images)."""
+    source_mesh(ref)
+    return list(_fallbacks.get(f"src|{ref.key}", []))
 
 
 def mesh_bounds(mesh: bpy.types.Mesh) -> tuple[np.ndarray, np.ndarray]:
@@ -396,10 +463,15 @@ def import_model(
 
 
 def measure_catalog(catalog: Catalog) -> dict:
-    """Raw dimensions per entry key (``dims``) and one line per entry that failed (``problems``)."""
+    """Raw dimensions per entry key (``dims``) and one line per entry that failed (``problems``).
+
+    ``warnings`` lists entries whose images Blender cannot read: they render with the default
+    material, which validation reports but rendering accepts.
+    """
     dims: dict[str, list[float]] = {}
     rounds: dict[str, bool] = {}
     problems: list[str] = []
+    warnings: list[str] = []
     for e in catalog.entries:
         where = f"{catalog.path}: class {e.cls} entry {e.index} ({e.file})"
         try:
@@ -415,20 +487,30 @@ def measure_catalog(catalog: Catalog) -> dict:
             problems.append(f"{where}: absurd size {[round(x, 3) for x in size]} m")
         dims[e.key] = raw
         rounds[e.key] = is_round(source_mesh(ModelRef.of_entry(e)))
-    return {"dims": dims, "round": rounds, "problems": problems}
+        warnings += [f"{where}: {note}" for note in material_fallbacks(ModelRef.of_entry(e))]
+    return {"dims": dims, "round": rounds, "problems": problems, "warnings": warnings}
 
 
 def measure_problems(catalog: Catalog) -> list[str]:
-    """Only the problems of `measure_catalog` (the hook for `catalog.validate_catalog`)."""
-    return measure_catalog(catalog)["problems"]
+    """Problems and warnings of `measure_catalog` (the hook for `catalog.validate_catalog`)."""
+    result = measure_catalog(catalog)
+    return result["problems"] + result["warnings"]
 
 
 def measure_and_attach(catalog: Catalog, save: bool = True) -> list[str]:
-    """Measure, store the dimensions in the catalog (and its sidecar); returns the problems."""
+    """Measure and store the dimensions in the catalog; returns the problems.
+
+    With `save`, the measurements are cached in the catalog's sidecar, but only when there is no
+    problem (a failed run writes nothing) and only where the catalog's folder is writable (a
+    read-only catalog is measured again by each run, with a warning).
+    """
     result = measure_catalog(catalog)
     attach_measurements(catalog, result["dims"], result["round"])
-    if save and result["dims"]:
-        save_measurements(catalog, result["dims"], result["round"])
+    if save and result["dims"] and not result["problems"]:
+        try:
+            save_measurements(catalog, result["dims"], result["round"])
+        except OSError as err:
+            log.warning("measurements not cached: %s", err)
     return result["problems"]
 
 

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import numpy as np
 from PIL import Image, ImageDraw
+
+from .files import atomic_write
 
 
 def id_colors(n: int = 65536, seed: int = 7) -> np.ndarray:
@@ -47,7 +50,6 @@ def contact_sheet(batch: Path, out: Path, n: int = 16, cols: int = 4, labels: bo
     for k, t in enumerate(tiles):
         sheet.paste(t, ((k % cols) * w, (k // cols) * h))
     out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(f".{out.name}.tmp")
-    sheet.save(tmp, format="PNG")
-    tmp.replace(out)
-    return out
+    temps = batch / ".tmp"  # the batch's temp folder (cleaned of stale temps on every run)
+    tmp = temps / f"{os.getpid()}-{out.name}" if temps.is_dir() else None
+    return atomic_write(out, lambda p: sheet.save(p, format="PNG"), tmp)

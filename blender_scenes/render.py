@@ -21,6 +21,7 @@ import bpy
 import numpy as np
 
 from .config import RenderSettings
+from .files import OutputError, describe_broken_file
 
 log = logging.getLogger(__name__)
 
@@ -56,18 +57,23 @@ def to_display(linear_rgb: np.ndarray, exposure: float, view: str = "AgX") -> np
 
 
 @contextmanager
-def quiet_stdout() -> Iterator[None]:
-    """Silence Blender's C-level progress lines (they would break the progress bar)."""
-    sys.stdout.flush()
-    saved = os.dup(1)
+def quiet_fd(fd: int = 1) -> Iterator[None]:
+    """Silence C-level output on file descriptor `fd` (1: stdout, 2: stderr) for a while."""
+    (sys.stdout if fd == 1 else sys.stderr).flush()
+    saved = os.dup(fd)
     devnull = os.open(os.devnull, os.O_WRONLY)
     try:
-        os.dup2(devnull, 1)
+        os.dup2(devnull, fd)
         yield
     finally:
-        os.dup2(saved, 1)
+        os.dup2(saved, fd)
         os.close(saved)
         os.close(devnull)
+
+
+def quiet_stdout():
+    """Silence Blender's C-level progress lines (they would break the progress bar)."""
+    return quiet_fd(1)
 
 
 def enable_gpu() -> str | None:
@@ -170,27 +176,55 @@ def read_passes(path: Path) -> tuple[np.ndarray, np.ndarray]:
 
     Both come from the multilayer EXR of one render call (rows top first). Reading the colour
     from the EXR instead of saving the Render Result keeps memory flat over thousands of renders.
+    A missing, truncated or incomplete file (Blender writes it silently short when the disk is
+    full) raises `OutputError` with one line; OpenEXR's own messages are kept off stderr.
     """
     oiio = bundled("OpenImageIO")
+    with quiet_fd(2):
+        try:
+            rgb, ids, reason = _read_layers(oiio, path)
+        except Exception as err:  # noqa: BLE001 - a broken file can fail anywhere in the reader
+            rgb, ids, reason = None, None, str(err)
+    if rgb is None or ids is None:
+        if not reason:
+            reason = "the colour or the Object Index pass is missing"
+        raise OutputError(describe_broken_file(path, "render pass file", reason))
+    return rgb, ids
+
+
+def _read_layers(oiio, path: Path) -> tuple[np.ndarray | None, np.ndarray | None, str]:
+    """Colour and ids arrays of a pass file (None where unreadable) and the reader's complaint."""
     inp = oiio.ImageInput.open(str(path))
     if inp is None:
-        raise OSError(f"{path}: cannot open render passes: {oiio.geterror()}")
+        return None, None, oiio.geterror()
     rgb = ids = None
     try:
         sub = 0
         while inp.seek_subimage(sub, 0):
-            names = list(inp.spec().channelnames)
+            spec = inp.spec()
+            names = list(spec.channelnames)
+            shape = (spec.height, spec.width)
             if rgb is None and f"{COLOR_LAYER}.Combined.R" in names:
                 first = names.index(f"{COLOR_LAYER}.Combined.R")
-                rgb = np.asarray(inp.read_image(sub, 0, first, first + 3, "float"))
+                rgb = _pixels(inp.read_image(sub, 0, first, first + 3, "float"), shape, 3)
+                if rgb is None:
+                    return None, None, inp.geterror()
             hit = [i for i, n in enumerate(names)
                    if n.startswith(f"{IDS_LAYER}.") and n.endswith(("Object Index.X", "IndexOB.X"))]
             if ids is None and hit:
-                data = np.asarray(inp.read_image(sub, 0, hit[0], hit[0] + 1, "float"))
+                data = _pixels(inp.read_image(sub, 0, hit[0], hit[0] + 1, "float"), shape, 1)
+                if data is None:
+                    return None, None, inp.geterror()
                 ids = np.rint(data[..., 0]).astype(np.uint16)
             sub += 1
     finally:
         inp.close()
-    if rgb is None or ids is None:
-        raise OSError(f"{path}: render output lacks the colour or the Object Index pass")
-    return rgb, ids
+    return rgb, ids, ""
+
+
+def _pixels(data, shape: tuple[int, int], channels: int) -> np.ndarray | None:
+    """`data` as an (h, w, channels) array, or None when the reader returned something else."""
+    arr = np.asarray(data) if data is not None else None
+    if arr is None or arr.shape != (*shape, channels) or not np.isfinite(arr).all():
+        return None
+    return arr

@@ -14,7 +14,8 @@ from . import photo_style, writer
 from .annotate import annotate
 from .config import RenderConfig
 from .description import SceneDescription
-from .render import configure_render, read_passes, render_passes, to_display
+from .files import OutputError, atomic_write, describe_broken_file
+from .render import configure_render, quiet_fd, read_passes, render_passes, to_display
 from .sampling import sample_scene
 from .scene import build_scene, clear_scene
 from .silhouette import silhouette_pixels
@@ -54,10 +55,12 @@ def render_description(cfg: RenderConfig, desc: SceneDescription, t0: float | No
     s = writer.stem(index)
     out = cfg.out_dir
     passes = writer.tmp_path(out, f"{s}.exr")
-    render_passes(scene, passes)
-    t2 = time.perf_counter()
-    linear, ids = read_passes(passes)
-    passes.unlink(missing_ok=True)
+    try:
+        render_passes(scene, passes)
+        t2 = time.perf_counter()
+        linear, ids = read_passes(passes)
+    finally:
+        passes.unlink(missing_ok=True)
     style = photo_style.sample_photo_style(cfg.seed, index) if cfg.style == "photo" else None
     if style is None:
         rgb = to_display(linear, desc.world.exposure)
@@ -93,7 +96,15 @@ def render_description(cfg: RenderConfig, desc: SceneDescription, t0: float | No
 
 def save_blend(out_dir: Path, final: Path) -> None:
     """Save the built scene for debugging (a copy; the session keeps going), atomically."""
+
+    def write(tmp: Path) -> None:
+        try:
+            with quiet_fd(1):
+                bpy.ops.wm.save_as_mainfile(filepath=str(tmp), copy=True, compress=True)
+        except RuntimeError as err:  # Blender reports failed writes this way, or not at all
+            raise OutputError(describe_broken_file(final, "scene file", str(err))) from err
+        if not tmp.is_file() or tmp.stat().st_size == 0:
+            raise OutputError(describe_broken_file(final, "scene file"))
+
     final.parent.mkdir(parents=True, exist_ok=True)
-    tmp = writer.tmp_path(out_dir, final.name)
-    bpy.ops.wm.save_as_mainfile(filepath=str(tmp), copy=True, compress=True)
-    writer.publish(tmp, final)
+    atomic_write(final, write, writer.tmp_path(out_dir, final.name))

@@ -1,10 +1,27 @@
-"""Batch folder layout and crash-safe writes: temp name + rename, meta last, COCO rebuilt."""
+"""Batch folder layout and crash-safe writes: temp name + rename, meta last, COCO rebuilt.
+
+Temporary files live in ``out_dir/.tmp/`` (same file system as the batch, so renames are atomic)
+and are named ``<pid>-<final name>``, e.g. ``.tmp/4711-000042.png``. A write that fails removes
+its temp file; a process that is killed cannot, so every batch run starts by removing stale
+temps (`clean_stale_temps`). Several shards may write into one out_dir at the same time, so a run
+only removes a temp when it is certainly dead:
+
+* temps of this shard's own images (``NNNNNN.*`` with ``NNNNNN % shard.count == shard.index``):
+  only this shard writes those, and its workers have not started yet;
+* any other temp (other shards' images, annotations.json, previews) whose last change is older
+  than the run start minus `STALE_TEMP_AGE_S`: no write keeps a temp that long, so a temp another
+  shard is writing right now is never touched;
+* never the lock file. Running the same shard twice at once is not supported.
+"""
 
 from __future__ import annotations
 
 import fcntl
 import json
+import logging
 import os
+import re
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -14,8 +31,15 @@ import numpy as np
 from PIL import Image
 
 from .annotate import coco_from_meta
+from .files import OutputError, atomic_write, describe_os_error
+
+log = logging.getLogger(__name__)
 
 SUBDIRS = ("images", "masks", "meta")
+TMP_DIR = ".tmp"
+LOCK_NAME = "lock"
+STALE_TEMP_AGE_S = 600.0
+_IMAGE_TEMP = re.compile(r"^\d+-(\d{6,})\.")  # <pid>-<index stem>.<ext>[...]
 
 
 def stem(index: int) -> str:
@@ -25,13 +49,16 @@ def stem(index: int) -> str:
 
 def prepare(out_dir: Path) -> None:
     """Create the batch folders (and a hidden temp folder on the same file system)."""
-    for sub in (*SUBDIRS, ".tmp"):
-        (out_dir / sub).mkdir(parents=True, exist_ok=True)
+    try:
+        for sub in (*SUBDIRS, TMP_DIR):
+            (out_dir / sub).mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise OutputError(describe_os_error(err, err.filename or out_dir)) from err
 
 
 def tmp_path(out_dir: Path, name: str) -> Path:
     """A private temp path next to the batch (renamed into place when complete)."""
-    return out_dir / ".tmp" / f"{os.getpid()}-{name}"
+    return out_dir / TMP_DIR / f"{os.getpid()}-{name}"
 
 
 def publish(tmp: Path, final: Path) -> None:
@@ -41,29 +68,61 @@ def publish(tmp: Path, final: Path) -> None:
 
 def write_json(out_dir: Path, final: Path, data: Any) -> None:
     """Write JSON atomically (sorted keys, stable text)."""
-    tmp = tmp_path(out_dir, final.name)
-    tmp.write_text(json.dumps(data, sort_keys=True, indent=1))
-    publish(tmp, final)
+    text = json.dumps(data, sort_keys=True, indent=1)
+    atomic_write(final, lambda p: p.write_text(text), tmp_path(out_dir, final.name))
 
 
 def write_rgb(out_dir: Path, final: Path, rgb: np.ndarray) -> None:
     """Write an 8-bit RGB PNG atomically."""
-    tmp = tmp_path(out_dir, final.name)
-    Image.fromarray(rgb, mode="RGB").save(tmp, format="PNG", compress_level=6)
-    publish(tmp, final)
+    img = Image.fromarray(rgb, mode="RGB")
+    atomic_write(final, lambda p: img.save(p, format="PNG", compress_level=6),
+                 tmp_path(out_dir, final.name))  # fmt: skip
 
 
 def write_mask(out_dir: Path, final: Path, ids: np.ndarray) -> None:
     """Write a 16-bit instance-id PNG atomically."""
-    tmp = tmp_path(out_dir, final.name)
-    Image.fromarray(ids.astype(np.uint16)).save(tmp, format="PNG")
-    publish(tmp, final)
+    img = Image.fromarray(ids.astype(np.uint16))
+    atomic_write(final, lambda p: img.save(p, format="PNG"), tmp_path(out_dir, final.name))
 
 
 def is_done(out_dir: Path, index: int) -> bool:
     """An image is finished when its meta file (written last) and its files exist."""
     s = stem(index)
     return all((out_dir / p).exists() for p in (f"meta/{s}.json", f"images/{s}.png", f"masks/{s}.png"))
+
+
+def clean_stale_temps(
+    out_dir: Path, shard_index: int = 0, shard_count: int = 1, started: float | None = None
+) -> list[Path]:
+    """Remove the dead temps of earlier runs from ``out_dir/.tmp`` (rule in the module doc).
+
+    `started` is the run's start time (default: now). Returns the removed paths.
+    """
+    folder = out_dir / TMP_DIR
+    if not folder.is_dir():
+        return []
+    cutoff = (time.time() if started is None else started) - STALE_TEMP_AGE_S
+    removed = []
+    for p in folder.iterdir():
+        if p.name == LOCK_NAME:
+            continue
+        m = _IMAGE_TEMP.match(p.name)
+        try:
+            mine = m is not None and int(m.group(1)) % shard_count == shard_index
+            if not mine and p.lstat().st_mtime >= cutoff:
+                continue
+            if p.is_dir() and not p.is_symlink():
+                continue  # nothing here makes folders; leave what someone else put there
+            p.unlink()
+        except FileNotFoundError:
+            continue  # another shard removed or published it meanwhile
+        except OSError as err:
+            log.warning("could not remove stale temporary file %s: %s", p, err.strerror or err)
+            continue
+        removed.append(p)
+    if removed:
+        log.info("%s: removed %d stale temporary file(s) of earlier runs", folder, len(removed))
+    return removed
 
 
 def read_metas(out_dir: Path) -> Iterator[dict[str, Any]]:
@@ -75,7 +134,7 @@ def read_metas(out_dir: Path) -> Iterator[dict[str, Any]]:
 @contextmanager
 def batch_lock(out_dir: Path) -> Iterator[None]:
     """Serialize COCO rebuilds of shards writing into the same folder."""
-    with open(out_dir / ".tmp" / "lock", "w") as fh:
+    with open(out_dir / TMP_DIR / LOCK_NAME, "w") as fh:
         fcntl.flock(fh, fcntl.LOCK_EX)
         try:
             yield

@@ -1,18 +1,32 @@
-"""Command-line helpers: compose a Hydra config up front and turn errors into one line."""
+"""Command-line helpers: compose a Hydra config up front and turn errors into one line.
+
+Every console script (`fridge-render`, `fridge-train`, `fridge-translate`, `fridge-eval`,
+`fridge-demo`) calls `compose_from_cli` on its arguments before `@hydra.main` runs. Hydra's own
+errors are several lines long, exit with status 1 and appear only after Hydra has created its run
+folder; composing first turns every problem Hydra would find (bad syntax, unknown key, unknown
+group option, including the `hydra/...` groups, a value of the wrong type) into one line
+``prog: error: KEY: ...`` with exit status 2, before anything is written.
+"""
 
 from __future__ import annotations
 
+import re
 import sys
 from pathlib import Path
 from typing import Any
 
 CONFIG_DIR = str(Path(__file__).resolve().parent.parent / "configs")
 EXIT_CONFIG = 2
+# Hydra flags after which Hydra only prints something (help, config, plugins) or composes a
+# config elsewhere: such command lines are left to Hydra (compose_from_cli returns None).
+_HANDS_OFF = ("help", "hydra_help", "info", "shell_completion", "experimental_rerun",
+              "config_path", "config_dir")  # fmt: skip
 
 
 def fail(prog: str, message: str, code: int = EXIT_CONFIG) -> None:
     """Print `prog: error: message` on one line to stderr and exit non-zero."""
-    sys.stderr.write(f"{prog}: error: {message}\n")
+    line = " ".join(str(message).split())  # never more than one line
+    sys.stderr.write(f"{prog}: error: {line}\n")
     sys.stderr.flush()
     raise SystemExit(code)
 
@@ -29,19 +43,42 @@ def resolve_or_fail(prog: str, cfg: Any) -> dict:
         raise  # unreachable: fail() exits
 
 
+def _first_line(text: str) -> str:
+    """The first non-empty line of `text`."""
+    return next((ln.strip() for ln in str(text).splitlines() if ln.strip()), "")
+
+
 def describe_compose_error(exc: Exception) -> str:
-    """One line from Hydra's multi-line composition errors."""
+    """One line from Hydra's multi-line composition errors, naming the key where possible."""
     text = str(exc)
     lines = [ln for ln in text.splitlines() if ln.strip()]
     if text.startswith("Could not override '"):
         key = text.split("'")[1]
         return f"{key}: unknown config key (use +{key}=VALUE to add a new key)"
-    if "Could not find" in text and "Available options" in text:
+    missing = re.search(r"Could not find '([^']+)'", text)
+    if missing and "Available options" in text:
+        group, _, option = missing.group(1).rpartition("/")
         start = next(i for i, ln in enumerate(lines) if "Available options" in ln) + 1
         end = next((i for i, ln in enumerate(lines) if "Config search path" in ln), len(lines))
-        options = [ln.strip() for ln in lines[start:end]]
-        return f"{lines[0]} (available: {', '.join(options)})"
-    return lines[0] if lines else type(exc).__name__
+        options = ", ".join(ln.strip() for ln in lines[start:end])
+        return f"{group}: unknown option '{option}' (no {group}/{option}; available: {options})"
+    merging = re.match(r"Error merging override (\S+?)=", text)
+    if merging:
+        cause = _first_line(exc.__cause__) if exc.__cause__ else _first_line(text)
+        return f"{merging.group(1)}: bad value ({cause})"
+    line = _first_line(text) or type(exc).__name__
+    key = getattr(exc, "full_key", None)  # OmegaConf errors know the key they failed on
+    return f"{key}: {line}" if key and not line.startswith(f"{key}:") else line
+
+
+def describe_override_error(arg: str, exc: Exception) -> str:
+    """One line for a command-line override that Hydra's grammar rejects."""
+    key, eq, value = arg.partition("=")
+    if eq and any(ord(ch) > 127 for ch in value) and value[:1] not in ("'", '"'):
+        return (f"{key}: Hydra cannot read unquoted non-ASCII characters in {value!r}; "
+                f"quote the value: '{key}=\"{value}\"'")  # fmt: skip
+    where = key if eq else arg
+    return f"{where}: bad override syntax ({_first_line(exc)})"
 
 
 def _first_sweep_value(override: Any) -> str:
@@ -51,37 +88,63 @@ def _first_sweep_value(override: Any) -> str:
     return ""
 
 
+def _parse_flags(prog: str, args: list[str]) -> Any | None:
+    """Hydra's own command-line parse (flags and overrides); bad flags are a one-line error."""
+    try:
+        from hydra._internal.utils import get_args_parser
+    except ImportError:  # pragma: no cover - a Hydra without the helper: plain overrides only
+        return None
+    parser = get_args_parser()
+    parser.prog = prog
+    parser.error = lambda message: fail(prog, message)  # argparse: usage + error otherwise
+    return parser.parse_args(args)
+
+
 def compose_from_cli(prog: str, config_name: str, args: list[str]) -> dict | None:
     """Resolved config (without `hydra`) for CLI overrides; sweeps use their first value.
 
-    Returns None when the arguments hold Hydra flags (--help, --cfg, ...) that Hydra should
-    handle itself. Exits with a one-line error on unknown keys, groups or bad syntax.
+    Overrides of Hydra's own config (`hydra/launcher=...`, `hydra.run.dir=...`) are checked too.
+    Returns None when Hydra should handle the command line itself: help and info flags, another
+    config folder, or `--cfg` (its overrides are checked first). Exits with a one-line error
+    (status 2) on unknown keys, groups or options, bad syntax, bad flags or missing values.
     """
     from hydra import compose, initialize_config_dir
     from hydra.core.override_parser.overrides_parser import OverridesParser
     from hydra.errors import HydraException
-    from omegaconf import OmegaConf
+    from omegaconf import OmegaConf, open_dict
     from omegaconf.errors import MissingMandatoryValue, OmegaConfBaseException
 
-    plain = [a for a in args if a not in ("-m", "--multirun")]
-    if any(a.startswith("-") for a in plain):
+    if "--version" in args:
         return None
-    try:
-        parsed = OverridesParser.create().parse_overrides(plain)
-    except HydraException as exc:
-        fail(prog, f"bad override syntax: {str(exc).splitlines()[0]}")
+    flags = _parse_flags(prog, args)
+    if flags is None:
+        plain = [a for a in args if a not in ("-m", "--multirun")]
+        if any(a.startswith("-") for a in plain):
+            return None
+    elif any(getattr(flags, name, None) for name in _HANDS_OFF):
+        return None
+    else:
+        plain = list(flags.overrides or [])
+        config_name = flags.config_name or config_name
+    parser = OverridesParser.create()
     overrides = []
-    for o in parsed:
+    for arg in plain:
+        try:
+            (o,) = parser.parse_overrides([arg])
+        except HydraException as exc:
+            fail(prog, describe_override_error(arg, exc))
         key = o.get_key_element()
-        if key.lstrip("+~").startswith("hydra"):
-            continue
         overrides.append(
             f"{key}={_first_sweep_value(o)}" if o.is_sweep_override() else o.input_line
         )
     try:
         with initialize_config_dir(config_dir=CONFIG_DIR, version_base="1.3"):
-            cfg = compose(config_name=config_name, overrides=overrides)
-            return OmegaConf.to_container(cfg, resolve=True, throw_on_missing=True)
+            cfg = compose(config_name=config_name, overrides=overrides, return_hydra_config=True)
+        with open_dict(cfg):
+            cfg.pop("hydra", None)
+        if flags is not None and flags.cfg:
+            return None  # Hydra prints the config; missing values are fine there
+        return OmegaConf.to_container(cfg, resolve=True, throw_on_missing=True)
     except MissingMandatoryValue as exc:
         fail(prog, f"{exc.full_key}: missing value (pass {exc.full_key}=...)")
     except (HydraException, OmegaConfBaseException) as exc:
