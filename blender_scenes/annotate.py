@@ -17,6 +17,15 @@ def rle_encode(binary: np.ndarray) -> dict[str, Any]:
     return {"size": [int(x) for x in rle["size"]], "counts": rle["counts"].decode("ascii")}
 
 
+def bbox_of(binary: np.ndarray) -> list[int]:
+    """COCO [x, y, w, h] box of the true pixels of a bool mask ([0, 0, 0, 0] when empty)."""
+    rows = np.flatnonzero(binary.any(axis=1))
+    if not len(rows):
+        return [0, 0, 0, 0]
+    cols = np.flatnonzero(binary.any(axis=0))
+    return [int(cols[0]), int(rows[0]), int(cols[-1] - cols[0] + 1), int(rows[-1] - rows[0] + 1)]
+
+
 def annotate_object(ids: np.ndarray, spec: ObjectSpec, silhouette: tuple[int, int]) -> ObjectAnnotation:
     """Labels of one object from the id mask and its unoccluded silhouette size."""
     binary = ids == spec.instance_id
@@ -27,9 +36,7 @@ def annotate_object(ids: np.ndarray, spec: ObjectSpec, silhouette: tuple[int, in
     occlusion = 1.0 - visible / in_frame if in_frame else 1.0
     truncation = 1.0 - in_frame / projected if projected else 1.0
     if visible:
-        rows = np.flatnonzero(binary.any(axis=1))
-        cols = np.flatnonzero(binary.any(axis=0))
-        bbox = [int(cols[0]), int(rows[0]), int(cols[-1] - cols[0] + 1), int(rows[-1] - rows[0] + 1)]
+        bbox = bbox_of(binary)
         seg = rle_encode(binary)
     else:
         bbox, seg = [0, 0, 0, 0], None
@@ -58,20 +65,36 @@ def coco_categories(extra: set[str] | None = None) -> list[dict[str, Any]]:
     return [{"id": k + 1, "name": c, "supercategory": "food"} for k, c in enumerate(names)]
 
 
-def coco_from_meta(metas: list[dict[str, Any]]) -> dict[str, Any]:
-    """A COCO dataset dict from per-image meta records (sorted by image index)."""
+IMAGE_EXTRAS = ("depth_file", "normals_file")  # optional files of an image, relative to the batch
+ANNOTATION_EXTRAS = ("amodal_bbox", "amodal_segmentation")  # with outputs.amodal=true
+
+
+def coco_from_meta(metas: list[dict[str, Any]], info: dict[str, Any] | None = None,
+                   licenses: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    """A COCO dataset dict from per-image meta records (sorted by image index).
+
+    Images carry, besides the COCO fields, the mask file, depth and normals files when
+    rendered, and the `camera` (K, cam2world in OpenCV axes, cam2world_blender); annotations
+    carry occlusion, truncation, visibility and, with amodal masks, `amodal_bbox` and
+    `amodal_segmentation`. `info` and `licenses` (see card.py) fill the COCO header; every
+    image gets licence id 1, the batch's own licence.
+    """
     categories = coco_categories({a["cls"] for m in metas for a in m["annotations"]})
     cat_id = {c["name"]: c["id"] for c in categories}
     images, anns = [], []
     for meta in sorted(metas, key=lambda m: m["image"]["index"]):
         im = meta["image"]
         image_id = im["index"] + 1
-        images.append({"id": image_id, "file_name": im["file_name"], "width": im["width"],
-                       "height": im["height"], "mask_file": im["mask_file"]})
+        record = {"id": image_id, "file_name": im["file_name"], "width": im["width"],
+                  "height": im["height"], "mask_file": im["mask_file"], "license": 1}
+        record.update({k: im[k] for k in IMAGE_EXTRAS if k in im})
+        if "camera" in meta:
+            record["camera"] = meta["camera"]
+        images.append(record)
         for a in meta["annotations"]:
             if a["visible_pixels"] <= 0:
                 continue
-            anns.append({
+            ann = {
                 "id": len(anns) + 1,
                 "image_id": image_id,
                 "category_id": cat_id[a["cls"]],
@@ -83,10 +106,12 @@ def coco_from_meta(metas: list[dict[str, Any]]) -> dict[str, Any]:
                 "visibility": round(1.0 - a["occlusion"], 5),
                 "occlusion": a["occlusion"],
                 "truncation": a["truncation"],
-            })
+            }
+            ann.update({k: a[k] for k in ANNOTATION_EXTRAS if k in a})
+            anns.append(ann)
     return {
-        "info": {"description": "Synthetic fridge scenes (fridge-render)", "version": "1.0"},
-        "licenses": [],
+        "info": info or {"description": "Synthetic fridge scenes (fridge-render)", "version": "1.0"},
+        "licenses": licenses or [{"id": 1, "name": "unspecified", "url": ""}],
         "categories": categories,
         "images": images,
         "annotations": anns,

@@ -47,7 +47,7 @@ def shard_indices(count: int, shard_index: int, shard_count: int) -> list[int]:
 def pending_indices(cfg: RenderConfig) -> tuple[list[int], int]:
     """Images of this shard still to render, and how many are already done."""
     planned = shard_indices(cfg.count, cfg.shard_index, cfg.shard_count)
-    todo = [i for i in planned if not writer.is_done(cfg.out_dir, i)]
+    todo = [i for i in planned if not writer.is_done(cfg.out_dir, i, cfg.outputs)]
     return todo, len(planned) - len(todo)
 
 
@@ -124,14 +124,15 @@ def run_in_pool(cfg: RenderConfig, todo: list[int], workers: int) -> Iterator[di
 
 
 def run_batch(cfg: RenderConfig) -> BatchSummary:
-    """Render every pending image of this shard, then rebuild annotations.json from meta/.
+    """Render every pending image of this shard, then rebuild annotations.json and the dataset
+    card (README.md, dataset.json) from meta/.
 
     Stale temporary files of earlier (killed or failed) runs are removed first (see
     `writer.clean_stale_temps` for which ones are safe to remove next to other shards). A failed
     write raises `files.OutputError`; finished images stay and a re-run resumes.
     """
     started = time.time()
-    writer.prepare(cfg.out_dir)
+    writer.prepare(cfg.out_dir, cfg.outputs)
     writer.clean_stale_temps(cfg.out_dir, cfg.shard_index, cfg.shard_count, started)
     todo, skipped = pending_indices(cfg)
     if skipped:
@@ -150,7 +151,7 @@ def run_batch(cfg: RenderConfig) -> BatchSummary:
         raise
     finally:
         bar.close()
-    coco = writer.rebuild_annotations(cfg.out_dir)
+    coco = writer.rebuild_annotations(cfg.out_dir, cfg.dataset, cfg)
     return BatchSummary(
         planned=len(todo) + skipped,
         skipped=skipped,

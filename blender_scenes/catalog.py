@@ -15,7 +15,9 @@ A catalog looks like::
                                   # materials; for UV-less files such as STL)
 
 Optional extra fields: ``footprint`` (circle|box; default: circle when Blender measured the
-upright model round in top view, else box; lying items are always boxes) and ``stackable`` (default false); unknown fields are kept in ``extra``.
+upright model round in top view, else box; lying items are always boxes), ``stackable`` (default
+false) and ``licence`` (or ``license``: the model's licence, e.g. "CC-BY-4.0 Jane Doe"; it goes
+into the scene description and the batch's dataset card); unknown fields are kept in ``extra``.
 
 ``up`` defaults to Y for OBJ, glTF/GLB and FBX and to Z for PLY, STL and .blend. glTF and FBX
 importers already turn Y-up files into Blender's Z-up; the others are imported without any axis
@@ -75,6 +77,8 @@ KNOWN_KEYS = frozenset(
         "footprint",
         "stackable",
         "texture",
+        "licence",
+        "license",
     }
 )
 SIDE_ROTATION_DEG = [0.0, 90.0, 0.0]  # lying down: the model's up axis along X
@@ -102,6 +106,7 @@ class CatalogEntry:
     footprint: str | None = None
     stackable: bool = False
     texture: str | None = None  # absolute path of an image box-projected onto the model
+    licence: str | None = None  # the model's licence (for the dataset card), if given
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -260,8 +265,15 @@ def _check_options(raw: dict, fmt: str, where: str, problems: list[str]) -> dict
     if not isinstance(stackable, bool):
         problems.append(f"{where}: stackable must be true or false, got {stackable!r}")
         stackable = False
+    licence = raw.get("licence", raw.get("license"))
+    if "licence" in raw and "license" in raw:
+        problems.append(f"{where}: give licence or license, not both")
+    if licence is not None and (not isinstance(licence, str) or not licence.strip()):
+        problems.append(f"{where}: licence must be a non-empty text, got {licence!r}")
+        licence = None
     return {"up": up, "weight": weight, "object": obj, "hue_jitter": hue,
-            "footprint": footprint, "stackable": stackable}  # fmt: skip
+            "footprint": footprint, "stackable": stackable,
+            "licence": licence.strip() if licence else None}  # fmt: skip
 
 
 def texture_problem(path: str | Path) -> str | None:
@@ -557,7 +569,7 @@ def sample_catalog_params(catalog: Catalog, cls: str, rng: np.random.Generator) 
         entry.footprint is None and catalog.round.get(entry.key)
     )
     footprint = "circle" if pose == "upright" and round_top else "box"
-    return {
+    params = {
         "source": "catalog",
         "cls": cls,
         "file": entry.file,
@@ -574,3 +586,6 @@ def sample_catalog_params(catalog: Catalog, cls: str, rng: np.random.Generator) 
         "footprint": footprint,
         "stackable": bool(entry.stackable and pose == "upright"),
     }
+    if entry.licence:
+        params["licence"] = entry.licence  # only when given: older descriptions stay the same
+    return params

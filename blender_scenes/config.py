@@ -56,6 +56,29 @@ class PlacementSettings:
 
 
 @dataclass(frozen=True)
+class OutputSettings:
+    """Optional per-image ground truth besides RGB, instance masks and labels (see README)."""
+
+    depth: bool = True  # depth/NNNNNN.png|.exr: planar depth along the camera's optical axis
+    depth_format: str = "png16"  # png16: uint16 millimetres (0 = no hit) | exr: float32 metres
+    normals: str | None = None  # None | camera (OpenCV camera axes) | world: normals/NNNNNN.png
+    amodal: bool = False  # per-object unoccluded masks as COCO RLE in meta and annotations
+
+
+@dataclass(frozen=True)
+class DatasetInfo:
+    """What the dataset card and the COCO `info`/`licenses` say about a batch."""
+
+    name: str = "fridge-synth renders"
+    description: str = "Synthetic fridge scenes rendered with Blender (fridge-render)"
+    version: str = "1.0"
+    contributor: str = ""
+    url: str = ""
+    licence: str = "unspecified"  # the licence under which the rendered images are shared
+    licence_url: str = ""
+
+
+@dataclass(frozen=True)
 class RenderConfig:
     """A validated render batch request."""
 
@@ -73,6 +96,8 @@ class RenderConfig:
     style: str = "clean"  # clean | photo (see photo_style.py)
     sampler: SamplerConfig = field(default_factory=SamplerConfig)
     placement: PlacementSettings = field(default_factory=PlacementSettings)
+    outputs: OutputSettings = field(default_factory=OutputSettings)
+    dataset: DatasetInfo = field(default_factory=DatasetInfo)
 
 
 def _int(d: dict[str, Any], key: str, path: str, lo: int | None = None, hi: int | None = None) -> int:
@@ -289,6 +314,56 @@ def check_style(v: Any) -> str:
     return v
 
 
+DEPTH_FORMATS = ("png16", "exr")
+NORMAL_SPACES = ("camera", "world")
+
+
+def _flag(g: dict[str, Any], key: str, path: str, default: bool) -> bool:
+    """Read a true/false key."""
+    v = g.get(key, default)
+    if not isinstance(v, bool):
+        raise ConfigError(f"{path}: expected true or false, got {v!r}")
+    return v
+
+
+def outputs_from(d: dict[str, Any]) -> OutputSettings:
+    """The `outputs` group: which extra ground truth each image gets."""
+    g = _group(d, "outputs")
+    unknown = sorted(set(g) - {"depth", "depth_format", "normals", "amodal"})
+    if unknown:
+        raise ConfigError(f"outputs.{unknown[0]}: unknown key (known: depth, depth_format, normals, amodal)")
+    depth_format = g.get("depth_format", "png16")
+    if depth_format not in DEPTH_FORMATS:
+        raise ConfigError(f"outputs.depth_format: expected png16 or exr, got {depth_format!r}")
+    normals = g.get("normals")
+    if normals is False:
+        normals = None
+    if normals is not None and normals not in NORMAL_SPACES:
+        raise ConfigError(f"outputs.normals: expected false, camera or world, got {normals!r}")
+    return OutputSettings(
+        depth=_flag(g, "depth", "outputs.depth", True),
+        depth_format=depth_format,
+        normals=normals,
+        amodal=_flag(g, "amodal", "outputs.amodal", False),
+    )
+
+
+def dataset_from(d: dict[str, Any]) -> DatasetInfo:
+    """The `dataset` group: name, licence and credits for the dataset card and COCO info."""
+    g = _group(d, "dataset")
+    known = DatasetInfo.__dataclass_fields__
+    values = {}
+    for key, v in g.items():
+        if key not in known:
+            raise ConfigError(f"dataset.{key}: unknown key (known: {', '.join(known)})")
+        if v is None:
+            continue
+        if isinstance(v, bool) or not isinstance(v, str | int | float):
+            raise ConfigError(f"dataset.{key}: expected text, got {v!r}")
+        values[key] = str(v)
+    return DatasetInfo(**values)
+
+
 def validate(d: dict[str, Any]) -> RenderConfig:
     """Check a plain config mapping (from Hydra) and return the typed config."""
     count = _int(d, "count", "count", lo=1, hi=MAX_COUNT)
@@ -324,4 +399,6 @@ def validate(d: dict[str, Any]) -> RenderConfig:
         placement=placement,
         assets_mode=_group(d, "assets").get("mode", "procedural"),
         style=check_style(d.get("style", "clean")),
+        outputs=outputs_from(d),
+        dataset=dataset_from(d),
     )

@@ -5,7 +5,8 @@ random stream of (seed, index), so `style=clean` and `style=photo` of one batch 
 ground truth for evaluating translation. Steps, in the order a camera applies them:
 scene-linear white-balance cast and exposure error, vignetting, condensation haze (soft bright
 blobs that wash out contrast), then after the display transform: barrel lens distortion (the
-instance mask is warped the same way, so labels stay exact), defocus, sensor noise and JPEG.
+instance mask, depth, normals and amodal masks are warped the same way with nearest-neighbour
+lookups, so labels stay exact), defocus, sensor noise and JPEG.
 Pure numpy and Pillow.
 """
 
@@ -95,6 +96,27 @@ def distortion_maps(h: int, w: int, k1: float) -> tuple[np.ndarray, np.ndarray]:
     return xn * f * s + w / 2 - 0.5, yn * f * s + h / 2 - 0.5
 
 
+def nearest_source(h: int, w: int, k1: float) -> tuple[np.ndarray, np.ndarray]:
+    """For each output pixel, the (row, column) of the source pixel nearest to its source point."""
+    sx, sy = distortion_maps(h, w, k1)
+    xn = np.clip(np.rint(sx).astype(int), 0, w - 1)
+    yn = np.clip(np.rint(sy).astype(int), 0, h - 1)
+    return yn, xn
+
+
+def warp_nearest(arr: np.ndarray, k1: float) -> np.ndarray:
+    """Barrel distortion with nearest-neighbour lookup, for labels and geometry (no blending).
+
+    Instance ids, depth, normals and amodal masks all go through this, so every pixel of the
+    warped image keeps the values of exactly one source pixel: the one the RGB warp samples
+    around. A pixel's depth stays the depth of the surface it shows.
+    """
+    if k1 == 0:
+        return arr
+    yn, xn = nearest_source(arr.shape[0], arr.shape[1], k1)
+    return arr[yn, xn]
+
+
 def warp(rgb: np.ndarray, ids: np.ndarray, k1: float) -> tuple[np.ndarray, np.ndarray]:
     """Apply barrel distortion: bilinear for colour, nearest for instance ids."""
     if k1 == 0:
@@ -108,14 +130,40 @@ def warp(rgb: np.ndarray, ids: np.ndarray, k1: float) -> tuple[np.ndarray, np.nd
     src = rgb.astype(np.float32)
     out = ((src[y0, x0] * (1 - fx) + src[y0, x1] * fx) * (1 - fy)
            + (src[y1, x0] * (1 - fx) + src[y1, x1] * fx) * fy)
-    xn = np.clip(np.rint(sx).astype(int), 0, w - 1)
-    yn = np.clip(np.rint(sy).astype(int), 0, h - 1)
-    return np.clip(np.rint(out), 0, 255).astype(np.uint8), ids[yn, xn]
+    return np.clip(np.rint(out), 0, 255).astype(np.uint8), warp_nearest(ids, k1)
+
+
+def distort_points(uv: np.ndarray, width: int, height: int, k1: float) -> np.ndarray:
+    """Where undistorted pixel coordinates (..., 2) land in the `style=photo` image.
+
+    Pixel coordinates are OpenCV's (pixel centres at integers), as produced by the camera's K.
+    The warp samples output point p at source c + (p - c) f(|p - c| / s) with
+    f(r) = (1 + k1 r^2) / (1 + k1 C^2) (`distortion_maps`); this inverts that radially with a
+    few Newton steps on r f(r) = r_source.
+    """
+    uv = np.asarray(uv, dtype=np.float64)
+    if k1 == 0:
+        return uv.copy()
+    s = max(width, height) / 2
+    c = np.array([width / 2 - 0.5, height / 2 - 0.5])
+    corner2 = (np.hypot(width, height) / 2 / s) ** 2
+    d = (uv - c) / s
+    r_src = np.linalg.norm(d, axis=-1)
+    r = r_src * (1.0 + k1 * corner2)  # the exact answer at the centre; Newton from there
+    for _ in range(20):
+        g = r * (1.0 + k1 * r**2) / (1.0 + k1 * corner2) - r_src
+        r = r - g / ((1.0 + 3.0 * k1 * r**2) / (1.0 + k1 * corner2))
+    scale = np.where(r_src > 1e-12, r / np.maximum(r_src, 1e-12), 1.0 + k1 * corner2)
+    return c + d * scale[..., None] * s
 
 
 def camera_sensor(rgb: np.ndarray, ids: np.ndarray, style: PhotoStyle,
                   seed: int, index: int) -> tuple[np.ndarray, np.ndarray]:
-    """Lens distortion, defocus, sensor noise and JPEG on the display image (8-bit RGB)."""
+    """Lens distortion, defocus, sensor noise and JPEG on the display image (8-bit RGB).
+
+    Only the distortion moves pixels; ground truth other than the ids (depth, normals, amodal
+    masks) takes the same `warp_nearest(arr, style.distortion_k1)` and nothing else.
+    """
     rgb, ids = warp(rgb, ids, style.distortion_k1)
     img = Image.fromarray(rgb)
     radius = style.defocus_px * rgb.shape[1] / 256

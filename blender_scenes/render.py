@@ -1,13 +1,17 @@
-"""Cycles settings and one render call that yields the RGB image and the exact instance-id mask.
+"""Cycles settings and one render call that yields the RGB image, the exact instance-id mask and,
+when asked for, depth and surface normals.
 
 The id mask comes from Cycles' Object Index pass, written in the same render as the colour:
 Cycles takes it from the first camera sample of each pixel, so it is never blended across
-object borders. Both go to one multilayer EXR, read back with OpenImageIO (shipped inside bpy);
+object borders. Depth (Cycles' Depth pass, planar: the distance along the camera's optical axis
+for a perspective camera, 1e10 where nothing is hit) and normals (the Normal pass, world axes)
+come from the same 1-sample layer, so they belong to exactly the surface the id names. Both go to one multilayer EXR, read back with OpenImageIO (shipped inside bpy);
 the scene-linear colour is turned into display RGB with Blender's own OCIO config (AgX).
 """
 
 from __future__ import annotations
 
+import errno
 import functools
 import importlib
 import logging
@@ -15,6 +19,7 @@ import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import bpy
@@ -22,6 +27,7 @@ import numpy as np
 
 from .config import RenderSettings
 from .files import OutputError, describe_broken_file
+from .files import first_line as files_first_line
 
 log = logging.getLogger(__name__)
 
@@ -94,8 +100,12 @@ def enable_gpu() -> str | None:
     return None
 
 
-def configure_render(scene: bpy.types.Scene, rs: RenderSettings, resolution: tuple[int, int]) -> str:
-    """Apply render settings; returns the device actually used ("CPU", "OPTIX", "CUDA", ...)."""
+def configure_render(scene: bpy.types.Scene, rs: RenderSettings, resolution: tuple[int, int],
+                     depth: bool = False, normals: bool = False) -> str:
+    """Apply render settings; returns the device actually used ("CPU", "OPTIX", "CUDA", ...).
+
+    `depth` and `normals` add Cycles' Depth and Normal passes to the id layer.
+    """
     scene.render.engine = "CYCLES"
     cyc = scene.cycles
     device = "CPU"
@@ -137,17 +147,19 @@ def configure_render(scene: bpy.types.Scene, rs: RenderSettings, resolution: tup
     scene.render.use_sequencer = False
     scene.view_settings.view_transform = "AgX"
     scene.view_settings.look = "None"
-    setup_view_layers(scene)
+    setup_view_layers(scene, depth=depth, normals=normals)
     scene.render.use_file_extension = False
     return device
 
 
-def setup_view_layers(scene: bpy.types.Scene) -> None:
+def setup_view_layers(scene: bpy.types.Scene, depth: bool = False, normals: bool = False) -> None:
     """Main layer for colour; a 1-sample, undenoised `ids` layer for the Object Index pass.
 
     Cycles writes the Object Index of the first sample, so ids are exact integers. See-through
     parts are excluded from the ids layer (their transparency is sampled stochastically, which
-    would speckle the mask of everything behind them); the colour layer keeps them.
+    would speckle the mask of everything behind them); the colour layer keeps them. Depth and
+    normals, when asked for, come from the ids layer too: the same sample as the id, so they
+    agree with the mask pixel for pixel and, like it, look through glass.
     """
     main = scene.view_layers[0]
     main.use_pass_object_index = False
@@ -157,6 +169,8 @@ def setup_view_layers(scene: bpy.types.Scene) -> None:
     ids.use_pass_combined = True
     ids.cycles.use_denoising = False
     ids.pass_alpha_threshold = 0.5
+    ids.use_pass_z = depth
+    ids.use_pass_normal = normals
 
 
 def render_passes(scene: bpy.types.Scene, passes_path: Path) -> None:
@@ -171,55 +185,106 @@ def render_passes(scene: bpy.types.Scene, passes_path: Path) -> None:
         bpy.ops.render.render(write_still=True)
 
 
-def read_passes(path: Path) -> tuple[np.ndarray, np.ndarray]:
-    """Scene-linear RGB of the colour layer and the uint16 instance ids of the ids layer.
+def write_exr(path: Path, arr: np.ndarray) -> None:
+    """Write a float32 (h, w) array as a one-channel (`Y`) ZIP-compressed OpenEXR file."""
+    oiio = bundled("OpenImageIO")
+    data = np.ascontiguousarray(np.asarray(arr, dtype=np.float32)[..., None])  # (h, w, 1)
+    spec = oiio.ImageSpec(data.shape[1], data.shape[0], 1, "float")
+    spec.channelnames = ("Y",)
+    spec.attribute("compression", "zip")
+    out = oiio.ImageOutput.create(str(path))
+    ok = out is not None and out.open(str(path), spec) and out.write_image(data)
+    if out is not None:
+        out.close()
+    if not ok:
+        reason = (out.geterror() if out is not None else oiio.geterror()) or "OpenImageIO failed"
+        raise OSError(errno.EIO, files_first_line(reason), str(path))
 
-    Both come from the multilayer EXR of one render call (rows top first). Reading the colour
-    from the EXR instead of saving the Render Result keeps memory flat over thousands of renders.
-    A missing, truncated or incomplete file (Blender writes it silently short when the disk is
-    full) raises `OutputError` with one line; OpenEXR's own messages are kept off stderr.
+
+@dataclass
+class Passes:
+    """What one render call yields (rows top first)."""
+
+    rgb: np.ndarray  # (h, w, 3) float32, scene-linear colour
+    ids: np.ndarray  # (h, w) uint16 instance ids, 0 = background
+    depth: np.ndarray | None = None  # (h, w) float32 Cycles Depth pass (metres, 1e10 = no hit)
+    normals: np.ndarray | None = None  # (h, w, 3) float32 world-space normals, 0 = no hit
+
+
+def read_passes(path: Path) -> tuple[np.ndarray, np.ndarray]:
+    """Scene-linear RGB of the colour layer and the uint16 instance ids of the ids layer."""
+    p = read_pass_file(path)
+    return p.rgb, p.ids
+
+
+def read_pass_file(path: Path, depth: bool = False, normals: bool = False) -> Passes:
+    """Every pass of one render call, from its multilayer EXR.
+
+    Reading the colour from the EXR instead of saving the Render Result keeps memory flat over
+    thousands of renders. A missing, truncated or incomplete file (Blender writes it silently
+    short when the disk is full) raises `OutputError` with one line; OpenEXR's own messages are
+    kept off stderr. `depth` and `normals` make those passes required too.
     """
     oiio = bundled("OpenImageIO")
+    wanted = {"rgb": f"{COLOR_LAYER}.Combined.R", "ids": ("Object Index.X", "IndexOB.X")}
+    if depth:
+        wanted["depth"] = ("Depth.Z",)
+    if normals:
+        wanted["normals"] = ("Normal.X",)
     with quiet_fd(2):
         try:
-            rgb, ids, reason = _read_layers(oiio, path)
+            found, reason = _read_layers(oiio, path, wanted)
         except Exception as err:  # noqa: BLE001 - a broken file can fail anywhere in the reader
-            rgb, ids, reason = None, None, str(err)
-    if rgb is None or ids is None:
+            found, reason = {}, str(err)
+    missing = [k for k in wanted if found.get(k) is None]
+    if missing:
         if not reason:
-            reason = "the colour or the Object Index pass is missing"
+            reason = f"the {', '.join(missing)} pass is missing"
         raise OutputError(describe_broken_file(path, "render pass file", reason))
-    return rgb, ids
+    return Passes(
+        rgb=found["rgb"],
+        ids=np.rint(found["ids"][..., 0]).astype(np.uint16),
+        depth=found["depth"][..., 0] if depth else None,
+        normals=found["normals"] if normals else None,
+    )
 
 
-def _read_layers(oiio, path: Path) -> tuple[np.ndarray | None, np.ndarray | None, str]:
-    """Colour and ids arrays of a pass file (None where unreadable) and the reader's complaint."""
+def _read_layers(oiio, path: Path, wanted: dict) -> tuple[dict[str, np.ndarray], str]:
+    """Arrays of the wanted passes found in a pass file and the reader's complaint (if any).
+
+    `wanted` maps a name to the first channel of the colour layer (a full name) or to endings
+    of the first channel of a pass of the ids layer; colour and normals take 3 channels.
+    """
     inp = oiio.ImageInput.open(str(path))
     if inp is None:
-        return None, None, oiio.geterror()
-    rgb = ids = None
+        return {}, oiio.geterror()
+    found: dict[str, np.ndarray] = {}
     try:
         sub = 0
         while inp.seek_subimage(sub, 0):
             spec = inp.spec()
             names = list(spec.channelnames)
             shape = (spec.height, spec.width)
-            if rgb is None and f"{COLOR_LAYER}.Combined.R" in names:
-                first = names.index(f"{COLOR_LAYER}.Combined.R")
-                rgb = _pixels(inp.read_image(sub, 0, first, first + 3, "float"), shape, 3)
-                if rgb is None:
-                    return None, None, inp.geterror()
-            hit = [i for i, n in enumerate(names)
-                   if n.startswith(f"{IDS_LAYER}.") and n.endswith(("Object Index.X", "IndexOB.X"))]
-            if ids is None and hit:
-                data = _pixels(inp.read_image(sub, 0, hit[0], hit[0] + 1, "float"), shape, 1)
+            for key, want in wanted.items():
+                if key in found:
+                    continue
+                if isinstance(want, str):
+                    hit = [names.index(want)] if want in names else []
+                else:
+                    hit = [i for i, n in enumerate(names)
+                           if n.startswith(f"{IDS_LAYER}.") and n.endswith(want)]
+                if not hit:
+                    continue
+                channels = 3 if key in ("rgb", "normals") else 1
+                data = _pixels(inp.read_image(sub, 0, hit[0], hit[0] + channels, "float"), shape,
+                               channels)
                 if data is None:
-                    return None, None, inp.geterror()
-                ids = np.rint(data[..., 0]).astype(np.uint16)
+                    return {}, inp.geterror()
+                found[key] = data
             sub += 1
     finally:
         inp.close()
-    return rgb, ids, ""
+    return found, ""
 
 
 def _pixels(data, shape: tuple[int, int], channels: int) -> np.ndarray | None:

@@ -7,19 +7,33 @@ pixel centres gives the same silhouette for a fraction of the time.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import bpy
 import numpy as np
 
+from .ground_truth import camera_record
 from .raster import rasterize
+
+
+def projection_matrix(scene: bpy.types.Scene, width: int, height: int) -> np.ndarray:
+    """4x4 camera -> clip matrix of the scene camera at this resolution (Blender axes)."""
+    depsgraph = bpy.context.evaluated_depsgraph_get()
+    return np.array(scene.camera.calc_matrix_camera(depsgraph, x=width, y=height), dtype=np.float64)
 
 
 def camera_matrix(scene: bpy.types.Scene, width: int, height: int) -> np.ndarray:
     """4x4 world -> clip matrix of the scene camera at this resolution."""
-    cam = scene.camera
-    depsgraph = bpy.context.evaluated_depsgraph_get()
-    proj = cam.calc_matrix_camera(depsgraph, x=width, y=height)
-    view = cam.matrix_world.inverted()
-    return np.array(proj @ view, dtype=np.float64)
+    view = np.array(scene.camera.matrix_world.inverted(), dtype=np.float64)
+    return projection_matrix(scene, width, height) @ view
+
+
+def scene_camera_record(scene: bpy.types.Scene, width: int, height: int,
+                        distortion_k1: float = 0.0) -> dict:
+    """K and camera-to-world matrices of the scene camera (see `ground_truth.camera_record`)."""
+    return camera_record(projection_matrix(scene, width, height),
+                         np.array(scene.camera.matrix_world, dtype=np.float64), width, height,
+                         distortion_k1)  # fmt: skip
 
 
 def world_triangles(ob: bpy.types.Object) -> np.ndarray:
@@ -47,16 +61,24 @@ def project(points: np.ndarray, clip_from_world: np.ndarray, width: int, height:
     return np.stack([x, y], axis=-1), w
 
 
-def silhouette_pixels(objects: dict[int, bpy.types.Object], scene: bpy.types.Scene,
-                      width: int, height: int) -> dict[int, tuple[int, int]]:
-    """For each instance id: (pixels inside the frame, pixels of the whole projection)."""
+def silhouettes(objects: dict[int, bpy.types.Object], scene: bpy.types.Scene,
+                width: int, height: int) -> Iterator[tuple[int, np.ndarray, int]]:
+    """For each instance id: (id, its unoccluded silhouette inside the frame as a bool (h, w)
+    mask, pixels of the whole projection including the part outside the frame).
+
+    One object at a time, so memory stays small at large resolutions.
+    """
     m = camera_matrix(scene, width, height)
     pad = max(width, height) // 2
-    out = {}
     for iid, ob in objects.items():
         tris, w = project(world_triangles(ob), m, width, height)
         tris = tris[(w > 1e-6).all(axis=1)]  # drop triangles behind the camera
         canvas = rasterize(tris, width, height, pad)
-        inside = int(canvas[pad:pad + height, pad:pad + width].sum())
-        out[iid] = (inside, int(canvas.sum()))
-    return out
+        yield iid, canvas[pad:pad + height, pad:pad + width], int(canvas.sum())
+
+
+def silhouette_pixels(objects: dict[int, bpy.types.Object], scene: bpy.types.Scene,
+                      width: int, height: int) -> dict[int, tuple[int, int]]:
+    """For each instance id: (pixels inside the frame, pixels of the whole projection)."""
+    return {iid: (int(inside.sum()), total)
+            for iid, inside, total in silhouettes(objects, scene, width, height)}

@@ -2,32 +2,71 @@
 
 from __future__ import annotations
 
+import functools
 import logging
+import platform
 import time
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
 import bpy
+import numpy as np
 
-from . import photo_style, writer
-from .annotate import annotate
+from . import ground_truth, photo_style, writer
+from .annotate import annotate, bbox_of, rle_encode
 from .config import RenderConfig
 from .description import SceneDescription
 from .files import OutputError, atomic_write, describe_broken_file
-from .render import configure_render, quiet_fd, read_passes, render_passes, to_display
+from .render import configure_render, quiet_fd, read_pass_file, render_passes, to_display
 from .sampling import sample_scene
 from .scene import build_scene, clear_scene
-from .silhouette import silhouette_pixels
+from .silhouette import scene_camera_record, silhouettes
 
 log = logging.getLogger(__name__)
 
 
 def image_record(cfg: RenderConfig, index: int) -> dict[str, Any]:
-    """The `image` part of a meta file."""
+    """The `image` part of a meta file: the image's files (relative to the batch) and size."""
     s = writer.stem(index)
-    return {"index": index, "file_name": f"images/{s}.png", "mask_file": f"masks/{s}.png",
-            "width": cfg.resolution[0], "height": cfg.resolution[1]}
+    record = {"index": index, "file_name": f"images/{s}.png", "mask_file": f"masks/{s}.png",
+              "width": cfg.resolution[0], "height": cfg.resolution[1]}
+    record.update(writer.ground_truth_files(cfg.outputs, index))
+    return record
+
+
+@functools.lru_cache(maxsize=1)
+def software_versions() -> dict[str, str]:
+    """Versions of this project, Blender and Python that made an image (for the dataset card)."""
+    from importlib import metadata
+
+    try:
+        own = metadata.version("fridge-synth")
+    except metadata.PackageNotFoundError:
+        own = "unknown"
+    return {"fridge_synth": own, "blender": bpy.app.version_string,
+            "python": platform.python_version()}
+
+
+def object_silhouettes(objects, scene, cfg: RenderConfig, ids: np.ndarray, k1: float):
+    """Per instance id: (unoccluded pixels in the frame, whole projection), and amodal labels.
+
+    The unoccluded silhouette is rasterised from the meshes (silhouette.py), warped like the
+    image in style=photo and joined with the visible mask (a visible pixel is always part of
+    the unoccluded silhouette; the two differ along edges by the render's pixel jitter).
+    Truncation is measured before the warp, in the pinhole camera's frame.
+    """
+    sil, amodal = {}, {}
+    for iid, inside, total in silhouettes(objects, scene, *cfg.resolution):
+        full = photo_style.warp_nearest(inside, k1) | (ids == iid)
+        in_frame = int(full.sum())
+        before = int(inside.sum())
+        projected = round(total * in_frame / before) if k1 and before else total
+        sil[iid] = (in_frame, projected)
+        if cfg.outputs.amodal:
+            amodal[iid] = {"amodal_bbox": bbox_of(full),
+                           "amodal_segmentation": rle_encode(full) if in_frame else None}
+    return sil, amodal
 
 
 def render_one(cfg: RenderConfig, index: int) -> dict[str, Any]:
@@ -43,7 +82,8 @@ def render_description(cfg: RenderConfig, desc: SceneDescription, t0: float | No
     index = desc.index
     scene = bpy.context.scene
     clear_scene()
-    configure_render(scene, cfg.render, cfg.resolution)
+    configure_render(scene, cfg.render, cfg.resolution, depth=cfg.outputs.depth,
+                     normals=cfg.outputs.normals is not None)
     objects = build_scene(desc)
     t_settle, removed, frames = 0.0, 0, 0
     if desc.needs_settling:
@@ -54,28 +94,51 @@ def render_description(cfg: RenderConfig, desc: SceneDescription, t0: float | No
     t1 = time.perf_counter()
     s = writer.stem(index)
     out = cfg.out_dir
+    want = cfg.outputs
     passes = writer.tmp_path(out, f"{s}.exr")
     try:
         render_passes(scene, passes)
         t2 = time.perf_counter()
-        linear, ids = read_passes(passes)
+        found = read_pass_file(passes, depth=want.depth, normals=want.normals is not None)
     finally:
         passes.unlink(missing_ok=True)
+    linear, ids = found.rgb, found.ids
     style = photo_style.sample_photo_style(cfg.seed, index) if cfg.style == "photo" else None
     if style is None:
         rgb = to_display(linear, desc.world.exposure)
     else:
         rgb = to_display(photo_style.camera_linear(linear, style), desc.world.exposure + style.exposure_ev)
         rgb, ids = photo_style.camera_sensor(rgb, ids, style, cfg.seed, index)
+    k1 = style.distortion_k1 if style else 0.0
+    camera = scene_camera_record(scene, *cfg.resolution, distortion_k1=k1)
+    depth = normals = None
+    if want.depth:
+        depth = photo_style.warp_nearest(ground_truth.clean_depth(found.depth), k1)
+    if want.normals is not None:
+        n = found.normals
+        if want.normals == "camera":
+            n = ground_truth.normals_to_camera(n, np.array(camera["cam2world"]))
+        normals = photo_style.warp_nearest(ground_truth.encode_normals(n), k1)
     t3 = time.perf_counter()
-    sil = silhouette_pixels(objects, scene, *cfg.resolution)
-    anns = annotate(ids, desc.objects, sil)
+    sil, amodal = object_silhouettes(objects, scene, cfg, ids, k1)
+    anns = [asdict(a) for a in annotate(ids, desc.objects, sil)]
+    for a in anns:
+        a.update(amodal.get(a["instance_id"], {}))
     t4 = time.perf_counter()
     meta = {"image": image_record(cfg, index), "scene": desc.to_dict(),
             "style": style.to_dict() if style else {"name": "clean"},
-            "annotations": [asdict(a) for a in anns]}
+            "camera": camera,
+            "outputs": {"depth": want.depth_format if want.depth else None,
+                        "normals": want.normals, "amodal": want.amodal},
+            "software": software_versions(),
+            "annotations": anns}
+    image = meta["image"]
     writer.write_rgb(out, out / "images" / f"{s}.png", rgb)
     writer.write_mask(out, out / "masks" / f"{s}.png", ids)
+    if depth is not None:
+        writer.write_depth(out, out / image["depth_file"], depth)
+    if normals is not None:
+        writer.write_normals(out, out / image["normals_file"], normals)
     if cfg.save_blend:
         save_blend(out, out / "blend" / f"{s}.blend")
     writer.write_json(out, out / "meta" / f"{s}.json", meta)
@@ -83,7 +146,7 @@ def render_description(cfg: RenderConfig, desc: SceneDescription, t0: float | No
     return {
         "index": index,
         "objects": len(anns),
-        "visible": sum(a.visible_pixels > 0 for a in anns),
+        "visible": sum(a["visible_pixels"] > 0 for a in anns),
         "t_build": t1 - t0 - t_settle,
         "t_settle": t_settle,
         "removed": removed,

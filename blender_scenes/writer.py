@@ -30,12 +30,14 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
+from . import card
 from .annotate import coco_from_meta
 from .files import OutputError, atomic_write, describe_os_error
+from .ground_truth import depth_to_mm, encode_png16
 
 log = logging.getLogger(__name__)
 
-SUBDIRS = ("images", "masks", "meta")
+SUBDIRS = ("images", "masks", "meta")  # depth/ and normals/ are made when asked for
 TMP_DIR = ".tmp"
 LOCK_NAME = "lock"
 STALE_TEMP_AGE_S = 600.0
@@ -47,10 +49,22 @@ def stem(index: int) -> str:
     return f"{index:06d}"
 
 
-def prepare(out_dir: Path) -> None:
+def ground_truth_files(outputs: Any, index: int) -> dict[str, str]:
+    """`depth_file` and `normals_file` of image `index` (relative paths) as `outputs` asks."""
+    s = stem(index)
+    files = {}
+    if outputs is not None and outputs.depth:
+        files["depth_file"] = f"depth/{s}.{'exr' if outputs.depth_format == 'exr' else 'png'}"
+    if outputs is not None and outputs.normals is not None:
+        files["normals_file"] = f"normals/{s}.png"
+    return files
+
+
+def prepare(out_dir: Path, outputs: Any = None) -> None:
     """Create the batch folders (and a hidden temp folder on the same file system)."""
+    extra = [f.split("/")[0] for f in ground_truth_files(outputs, 0).values()]
     try:
-        for sub in (*SUBDIRS, TMP_DIR):
+        for sub in (*SUBDIRS, *extra, TMP_DIR):
             (out_dir / sub).mkdir(parents=True, exist_ok=True)
     except OSError as err:
         raise OutputError(describe_os_error(err, err.filename or out_dir)) from err
@@ -85,10 +99,35 @@ def write_mask(out_dir: Path, final: Path, ids: np.ndarray) -> None:
     atomic_write(final, lambda p: img.save(p, format="PNG"), tmp_path(out_dir, final.name))
 
 
-def is_done(out_dir: Path, index: int) -> bool:
-    """An image is finished when its meta file (written last) and its files exist."""
+def write_depth(out_dir: Path, final: Path, depth_m: np.ndarray) -> None:
+    """Write depth atomically: a uint16 millimetre PNG, or a float32 metre EXR (by suffix)."""
+    final.parent.mkdir(parents=True, exist_ok=True)
+    if final.suffix == ".exr":
+        from .render import write_exr  # OpenImageIO ships inside bpy; only workers write EXR
+
+        atomic_write(final, lambda p: write_exr(p, depth_m), tmp_path(out_dir, final.name))
+        return
+    img = Image.fromarray(depth_to_mm(depth_m))
+    atomic_write(final, lambda p: img.save(p, format="PNG"), tmp_path(out_dir, final.name))
+
+
+def write_normals(out_dir: Path, final: Path, code: np.ndarray) -> None:
+    """Write encoded normals (uint16, h x w x 3) as a 16-bit RGB PNG atomically."""
+    final.parent.mkdir(parents=True, exist_ok=True)
+    data = encode_png16(code)
+    atomic_write(final, lambda p: p.write_bytes(data), tmp_path(out_dir, final.name))
+
+
+def is_done(out_dir: Path, index: int, outputs: Any = None) -> bool:
+    """An image is finished when its meta file (written last) and its files exist.
+
+    With `outputs` (the batch's OutputSettings), its depth and normals files count too: a batch
+    resumed with depth switched on renders again the images that have none.
+    """
     s = stem(index)
-    return all((out_dir / p).exists() for p in (f"meta/{s}.json", f"images/{s}.png", f"masks/{s}.png"))
+    need = [f"meta/{s}.json", f"images/{s}.png", f"masks/{s}.png",
+            *ground_truth_files(outputs, index).values()]
+    return all((out_dir / p).exists() for p in need)
 
 
 def clean_stale_temps(
@@ -142,10 +181,25 @@ def batch_lock(out_dir: Path) -> Iterator[None]:
             fcntl.flock(fh, fcntl.LOCK_UN)
 
 
-def rebuild_annotations(out_dir: Path) -> dict[str, Any]:
-    """Rewrite annotations.json from all meta files present; returns the COCO dict."""
+def rebuild_annotations(out_dir: Path, dataset: Any = None, config: Any = None) -> dict[str, Any]:
+    """Rewrite annotations.json and the dataset card from all meta files present; returns COCO.
+
+    `dataset` (DatasetInfo) and `config` (the validated render config) describe the batch in the
+    card and the COCO header; when not given, those of the previous card are kept.
+    """
     prepare(out_dir)
     with batch_lock(out_dir):
-        coco = coco_from_meta(list(read_metas(out_dir)))
+        metas = list(read_metas(out_dir))
+        before = card.previous_card(out_dir)
+        if dataset is None:
+            dataset = {k: before[k] for k in card.dataset_fields(None) if k in before}
+        config = card.config_record(config) if config is not None else before.get("config")
+        info, licenses = card.coco_header(metas, dataset)
+        coco = coco_from_meta(metas, info, licenses)
         write_json(out_dir, out_dir / "annotations.json", coco)
+        data = card.build_card(metas, dataset, config)
+        write_json(out_dir, out_dir / "dataset.json", data)
+        text = card.card_markdown(data)
+        atomic_write(out_dir / "README.md", lambda p: p.write_text(text, encoding="utf-8"),
+                     tmp_path(out_dir, "README.md"))  # fmt: skip
     return coco
