@@ -7,6 +7,9 @@
 
     python benchmarks/render_bench.py --placement rows # without the physics settling
 
+    python benchmarks/render_bench.py --outputs-images 6 --skip-serial --skip-workers --skip-memory
+                                                       # cost of depth (and normals + amodal masks)
+
 Prints: mean seconds per image; the share spent in the Cycles render call itself versus scene
 building, physics settling (placement=physics), labels (silhouettes, masks, RLE) and I/O; the
 settling time per scene against the render time (target < 25 %); resident memory along the run
@@ -34,13 +37,15 @@ from omegaconf import OmegaConf  # noqa: E402
 from blender_scenes.config import RenderConfig, validate  # noqa: E402
 
 
-def make_config(out_dir: Path, args: argparse.Namespace, count: int, workers: int) -> RenderConfig:
-    """The render config of one benchmark run."""
+def make_config(out_dir: Path, args: argparse.Namespace, count: int, workers: int,
+                *extra: str) -> RenderConfig:
+    """The render config of one benchmark run (`extra`: more overrides)."""
     with initialize_config_dir(config_dir=str(ROOT / "configs"), version_base="1.3"):
         cfg = compose(config_name="render", overrides=[
             f"out_dir={out_dir}", f"count={count}", f"seed={args.seed}",
             f"resolution=[{args.size},{args.size}]", f"render.samples={args.samples}",
             f"render.device={args.device}", f"workers={workers}", f"placement={args.placement}",
+            *extra,
         ])
     return validate(OmegaConf.to_container(cfg, resolve=True))
 
@@ -128,6 +133,45 @@ def bench_workers(args: argparse.Namespace, tmp: Path) -> None:
           f"{times['workers=1, 1 thread'] / times['workers=2']:.2f}x")
 
 
+def bench_outputs(args: argparse.Namespace, tmp: Path) -> None:
+    """Seconds per image without depth, with depth (the default) and with every output.
+
+    The variants render the same scenes in turn (image by image, rotating which goes first),
+    so drifting machine load hits them alike; the first image of each is a warm-up.
+    """
+    from blender_scenes import writer
+    from blender_scenes.worker import render_one
+
+    variants = {
+        "no depth": ("outputs.depth=false",),
+        "depth (png16)": ("outputs.depth=true",),
+        "depth + normals + amodal": ("outputs.depth=true", "outputs.normals=camera",
+                                     "outputs.amodal=true"),
+    }
+    n = args.outputs_images
+    cfgs = {k: make_config(tmp / f"out{j}", args, n, 0, *o) for j, (k, o) in enumerate(variants.items())}
+    for cfg in cfgs.values():
+        writer.prepare(cfg.out_dir, cfg.outputs)
+    keys = ("t_render", "t_build", "t_settle", "t_label", "t_io")
+    rows: dict[str, list[dict]] = {k: [] for k in variants}
+    names = list(variants)
+    for i in range(n + 1):
+        for k in names[i % len(names):] + names[:i % len(names)]:
+            r = render_one(cfgs[k], i)
+            if i:
+                rows[k].append(r)
+    print(f"\n== ground-truth outputs, {args.size}x{args.size}, {args.samples} samples, "
+          f"{n} images each (after a warm-up) ==")
+    base = None
+    for k in names:
+        total = [sum(r[x] for x in keys) for r in rows[k]]
+        per, render_s = statistics.mean(total), statistics.mean(r["t_render"] for r in rows[k])
+        io = statistics.mean(r["t_io"] + r["t_label"] for r in rows[k])
+        base = per if base is None else base
+        print(f"{k:26s} {per:6.3f} s/image (Cycles {render_s:6.3f} s, labels + I/O {io:5.3f} s)"
+              f"  {100 * (per / base - 1):+5.1f} %")
+
+
 def main() -> None:
     """Parse flags and run the selected parts."""
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -144,6 +188,8 @@ def main() -> None:
     ap.add_argument("--skip-serial", action="store_true")
     ap.add_argument("--skip-workers", action="store_true")
     ap.add_argument("--skip-memory", action="store_true")
+    ap.add_argument("--outputs-images", type=int, default=0,
+                    help="also time depth/normals/amodal outputs on this many images (0: skip)")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory(prefix="render_bench_") as d:
         if not args.skip_workers:
@@ -152,6 +198,8 @@ def main() -> None:
             bench_serial(args, Path(d))
         if not args.skip_memory:
             bench_memory(args, Path(d))
+        if args.outputs_images:
+            bench_outputs(args, Path(d))
 
 
 if __name__ == "__main__":

@@ -332,3 +332,24 @@ def test_amodal_masks_of_hidden_objects(tmp_path):
     visible = r["ids"] == 4
     assert (half >= visible).all() and 1.6 < half.sum() / visible.sum() < 2.5
     assert (hidden & (r["ids"] == 1)).sum() > 0.9 * hidden.sum()  # behind the left carton
+
+
+@pytest.mark.parametrize(
+    ("override", "key"),
+    [
+        ("outputs.depth_format=tiff", "outputs.depth_format"),
+        ("outputs.normals=sideways", "outputs.normals"),
+        ("outputs.depth=maybe", "outputs.depth"),
+        ("outputs.amodal=1", "outputs.amodal"),
+        ("dataset.licence=[1,2]", "dataset.licence"),
+    ],
+)
+def test_output_config_errors_name_the_key(tmp_path, override, key):
+    from blender_scenes.config import ConfigError
+
+    with pytest.raises(ConfigError) as err:
+        render_config(tmp_path / "b", override)
+    assert str(err.value).startswith(f"{key}: ") and "\n" not in str(err.value)
+    ok = render_config(tmp_path / "b", "outputs.normals=false", "outputs.depth_format=exr")
+    assert ok.outputs.normals is None and ok.outputs.depth and ok.outputs.depth_format == "exr"
+    assert render_config(tmp_path / "b").outputs.amodal is False
