@@ -181,20 +181,31 @@ class ResnetGenerator(nn.Module):
         9 + k the output of residual block k (k >= 1). Only the layers up to the deepest tap
         run; `forward` and the state_dict are untouched.
         """
+        return self._run(x, layer_ids, encode_only=True)[1]
+
+    def forward_with_taps(
+        self, x: torch.Tensor, layer_ids: Sequence[int]
+    ) -> tuple[torch.Tensor, list[torch.Tensor]]:
+        """`forward(x)` and the `encode(x, layer_ids)` activations from the same pass."""
+        return self._run(x, layer_ids, encode_only=False)
+
+    def _run(
+        self, x: torch.Tensor, layer_ids: Sequence[int], encode_only: bool
+    ) -> tuple[torch.Tensor, list[torch.Tensor]]:
         taps = len(resnet_tap_channels(self.spec))
         bad = [i for i in layer_ids if not 0 <= i < taps]
-        if bad:
-            raise ValueError(f"encoder taps {bad} out of range 0..{taps - 1}")
+        if bad or not layer_ids:
+            raise ValueError(f"encoder taps {list(layer_ids)} must lie in 0..{taps - 1}")
         wanted, last = set(layer_ids), max(layer_ids)
         feats: dict[int, torch.Tensor] = {}
         for i, layer in enumerate(self.model):
             if i in wanted:
                 # An in-place ReLU would overwrite the stored activation.
                 feats[i] = x.clone() if getattr(layer, "inplace", False) else x
-            if i == last:
+            if encode_only and i == last:
                 break
             x = layer(x)
-        return [feats[i] for i in layer_ids]
+        return x, [feats[i] for i in layer_ids]
 
 
 def resnet_tap_channels(spec: GeneratorSpec) -> list[int]:

@@ -120,7 +120,10 @@ def test_encode_taps_have_documented_shapes_and_leave_forward_alone(spec):
     assert (feats[2] < 0).any()
     assert torch.equal(net.encode(x, [9, 1])[1], feats[1])  # order follows the request
     assert torch.equal(net(x), before) and list(net.state_dict()) == keys
-    with pytest.raises(ValueError, match="out of range"):
+    out, taps = net.forward_with_taps(x, [11, 4])
+    assert torch.equal(out, before)
+    assert torch.equal(taps[0], feats[11]) and torch.equal(taps[1], feats[4])
+    with pytest.raises(ValueError, match="must lie in"):
         net.encode(x, [len(channels)])
 
 
@@ -220,6 +223,16 @@ def test_one_step_updates_generator_head_and_discriminator(bf16):
             not torch.equal(a, b) for a, b in zip(params, model.raw[name].parameters(), strict=True)
         )
         assert changed, name
+
+
+@pytest.mark.parametrize("name", ["cut", "fastcut"])
+def test_keys_from_the_forward_pass_equal_a_separate_encoding(name):
+    reused, separate = tiny_model(name), tiny_model(name)
+    separate.reuse_keys = False  # what a DDP / compiled generator does
+    for step in range(3):  # FastCUT: flipped and unflipped steps
+        la, lb = reused.train_step(tiny_batch(step)), separate.train_step(tiny_batch(step))
+        for k in la:
+            assert torch.allclose(la[k], lb[k], rtol=1e-4, atol=1e-5), (step, k)
 
 
 def test_fastcut_steps_draw_from_the_models_own_generator():

@@ -126,6 +126,10 @@ class CUTModel(TranslationModel):
         self.add_optimizer("D", ["D"])
         # Patch positions and flips: a generator of our own, saved with the model state.
         self.rng = torch.Generator().manual_seed(seed + 0x5EED)
+        # The keys' encoder activations are those of G's own forward pass over the real images
+        # (same weights, same input), so take them from it instead of encoding again. A DDP or
+        # compiled G only exposes forward(): there the keys are encoded separately.
+        self.reuse_keys = not (rt.distributed or rt.compile)
 
     def train_step(self, batch: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
         """D step on (real target, detached fake), then G+F step (GAN + PatchNCE)."""
@@ -137,9 +141,20 @@ class CUTModel(TranslationModel):
         real = torch.cat([real_a, real_b]) if use_idt else real_a
         if flipped:
             real = real.flip(3)
+        # With a flip the keys must come from the unflipped images: encoded in nce_loss.
+        reuse = use_nce and self.reuse_keys and not flipped
         with self.autocast():
-            out = G(real)
-        fake, idt = out.split([real_a.shape[0], real_b.shape[0]]) if use_idt else (out, None)
+            if reuse:
+                out, taps = self.raw["G"].forward_with_taps(real, cfg.nce_layers)
+                taps = [t.detach() for t in taps]
+            else:
+                out, taps = G(real), None
+        sizes = [real_a.shape[0], real_b.shape[0]]
+        fake, idt = out.split(sizes) if use_idt else (out, None)
+        keys_a = keys_b = None
+        if taps is not None:
+            keys_a = [t[: sizes[0]] for t in taps]
+            keys_b = [t[sizes[0] :] for t in taps] if use_idt else None
 
         set_requires_grad([self.raw["D"]], True)
         opt_d = self.optimizers["D"]
@@ -161,9 +176,9 @@ class CUTModel(TranslationModel):
         losses = {"G_GAN": generator_loss(cfg.gan_mode, pred) * cfg.lambda_GAN}
         loss_g = losses["G_GAN"]
         if use_nce:
-            losses["NCE"] = self.nce_loss(real_a, fake, flipped)
+            losses["NCE"] = self.nce_loss(real_a, fake, flipped, keys_a)
             if use_idt:
-                losses["NCE_Y"] = self.nce_loss(real_b, idt, flipped)
+                losses["NCE_Y"] = self.nce_loss(real_b, idt, flipped, keys_b)
                 loss_g = loss_g + 0.5 * (losses["NCE"] + losses["NCE_Y"])
             else:
                 loss_g = loss_g + losses["NCE"]
@@ -174,9 +189,16 @@ class CUTModel(TranslationModel):
         losses.update({"G": loss_g, "D_real": d_real, "D_fake": d_fake, "D": loss_d})
         return {k: v.detach() for k, v in losses.items()}
 
-    def nce_loss(self, src: torch.Tensor, out: torch.Tensor, flipped: bool) -> torch.Tensor:
+    def nce_loss(
+        self,
+        src: torch.Tensor,
+        out: torch.Tensor,
+        flipped: bool,
+        feat_k: list[torch.Tensor] | None = None,
+    ) -> torch.Tensor:
         """lambda_NCE * PatchNCE between G's encodings of `out` (queries) and `src` (keys),
-        averaged over `nce_layers`. `out` is in the flipped frame when `flipped`."""
+        averaged over `nce_layers`. `out` is in the flipped frame when `flipped`; `feat_k`,
+        when given, is G's (detached) encoding of `src` from an earlier pass."""
         cfg, G = self.cfg, self.raw["G"]
         with self.autocast():
             feat_q = G.encode(out, cfg.nce_layers)
@@ -184,7 +206,8 @@ class CUTModel(TranslationModel):
             feat_q = [f.flip(3) for f in feat_q]
         # Keys carry no gradient (as in the reference): no graph needed for them.
         with torch.no_grad(), self.autocast():
-            feat_k = G.encode(src, cfg.nce_layers)
+            if feat_k is None:
+                feat_k = G.encode(src, cfg.nce_layers)
             ids = PatchSampleMLP.sample_ids(feat_k, cfg.num_patches, self.rng)
             keys = self.nets["F"](feat_k, ids)
         with self.autocast():
