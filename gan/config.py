@@ -185,7 +185,7 @@ def parse_train_config(raw: Mapping[str, Any]) -> TrainConfig:
     raw = {k: v for k, v in raw.items() if k != "hydra"}
     model = raw.get("model")
     if not isinstance(model, Mapping):
-        raise ConfigError("model: missing model config (model=pix2pix|cyclegan)")
+        raise ConfigError("model: missing model config (model=pix2pix|cyclegan|cut|fastcut)")
     cfg = from_mapping(TrainConfig, {**raw, "model": {}}, "")
     cfg.model = dict(model)
     cfg.data.validate()
