@@ -18,6 +18,10 @@ Measurements (`evaluate(cfg) -> dict`, no files written; the CLI adds `report.js
   pixels inside any instance mask (mask id > 0) dilated by `edge_dilation` px to include the
   object borders. 1.0: same edges in the labelled regions; ~0: unrelated. Images whose region is
   empty or edge-free are left out (null). Reported per image and as the mean.
+- Content score (`gan.content`), when `a_dir` is a render batch with masks and class labels and
+  pairs exist: a small segmenter trained on the clean render batch `content.train_dir` (cached)
+  segments the paired `b_dir` images and the `a_dir` renders; `content_miou` (b) and
+  `content_miou_a` are the mean IoU over the foreground classes against a_dir's labels.
 """
 
 from __future__ import annotations
@@ -28,7 +32,7 @@ import math
 import os
 import sys
 import tempfile
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -42,7 +46,19 @@ from tqdm import tqdm
 
 from gan import cli
 from gan.cli import CONFIG_DIR, compose_from_cli
-from gan.config import ConfigError, from_mapping, require_choice, require_positive
+from gan.config import (
+    ConfigError,
+    EvalContentConfig,
+    from_mapping,
+    require_choice,
+    require_positive,
+)
+from gan.content import (
+    content_score_folders,
+    content_unavailable,
+    load_or_train_segmenter,
+    settings_from_config,
+)
 from gan.data import DataError, list_images, load_folder_tensor, load_rgb, resolve_image_dir
 from gan.metrics import SWDSettings, fid_kid, load_inception, swd
 
@@ -70,6 +86,7 @@ class EvalConfig:
     edge_dilation: int = 2
     device: str = "auto"
     seed: int = 0
+    content: EvalContentConfig = field(default_factory=EvalContentConfig)
 
     def validate(self) -> None:
         """Check choices and ranges."""
@@ -81,6 +98,7 @@ class EvalConfig:
         require_positive("kid_subset_size", self.kid_subset_size)
         require_positive("edge_dilation", self.edge_dilation, allow_zero=True)
         require_choice("device", self.device, ("auto", "cpu", "cuda"))
+        self.content.validate("content")
 
 
 @dataclass(frozen=True)
@@ -238,7 +256,9 @@ def _mean(values: list[float | None]) -> float | None:
 
 def paired_means(per_image: dict[str, dict[str, float | None]]) -> dict[str, float | None]:
     """Mean PSNR, SSIM and label fidelity over the pairs of `paired_metrics`."""
-    return {k: _mean([v[k] for v in per_image.values()]) for k in ("psnr", "ssim", "label_fidelity")}
+    return {
+        k: _mean([v[k] for v in per_image.values()]) for k in ("psnr", "ssim", "label_fidelity")
+    }
 
 
 def paired_metrics(cfg: EvalConfig, inputs: Inputs) -> dict[str, dict[str, float | None]]:
@@ -304,6 +324,10 @@ def evaluate(cfg: EvalConfig | dict[str, Any]) -> dict[str, Any]:
     metrics.update(paired_means(per_image))
     if inputs.pairs and inputs.mask_dir is None:
         notes.append("label fidelity skipped: a_dir has no masks/")
+    content, content_notes = content_metrics(cfg, inputs)
+    notes += content_notes
+    metrics["content_miou"] = content["b"]["miou"] if content else None
+    metrics["content_miou_a"] = content["a"]["miou"] if content else None
     return {
         "a_dir": str(cfg.a_dir),
         "b_dir": str(cfg.b_dir),
@@ -314,9 +338,67 @@ def evaluate(cfg: EvalConfig | dict[str, Any]) -> dict[str, Any]:
         },
         "metrics": metrics,
         "per_image": per_image,
+        "content": content,
         "notes": notes,
         "settings": {k: v for k, v in asdict(cfg).items() if k not in ("a_dir", "b_dir")},
     }
+
+
+# ---------------------------------------------------------------- content score (segmenter mIoU)
+def content_metrics(cfg: EvalConfig, inputs: Inputs) -> tuple[dict[str, Any] | None, list[str]]:
+    """Content score of the paired b_dir images and of the a_dir renders, or None (+ notes).
+
+    The segmenter is trained (or loaded from `content.cache_dir`) on `content.train_dir`;
+    without one it is trained on a_dir itself, which is logged and noted in the report
+    (`trained_on_a_dir`): the renders' own score is then optimistic.
+    """
+    c = cfg.content
+    if c.enabled is False:
+        return None, []
+    reason = content_unavailable(cfg.a_dir)
+    if reason is None and not inputs.pairs:
+        reason = "b_dir has no file names in common with a_dir"
+    if reason is not None:
+        if c.enabled is True:
+            raise ConfigError(f"content.enabled: true, but {reason}")
+        log.info("content score skipped: %s", reason)
+        return None, [f"content score skipped: {reason}"]
+    train_dir = c.train_dir or cfg.a_dir
+    if c.train_dir:
+        bad = content_unavailable(train_dir)
+        if bad:
+            raise DataError(f"content.train_dir: {bad}")
+    notes = []
+    same = Path(train_dir).expanduser().resolve() == Path(cfg.a_dir).expanduser().resolve()
+    if same:
+        notes.append(
+            "content segmenter trained on a_dir, the evaluated renders themselves (optimistic); "
+            "pass content.train_dir=<another clean render batch>"
+        )
+        log.warning(notes[-1])
+    device = "cuda" if cfg.device != "cpu" and torch.cuda.is_available() else "cpu"
+    segmenter, path = load_or_train_segmenter(
+        train_dir, settings_from_config(c), c.cache_dir, device
+    )
+    b, a = content_score_folders([cfg.b_dir, cfg.a_dir], cfg.a_dir, segmenter, inputs.pairs)
+    return {
+        "b": b,
+        "a": a,
+        "images": len(inputs.pairs),
+        "train_dir": str(train_dir),
+        "trained_on_a_dir": same,
+        "segmenter": str(path),
+        "classes": list(segmenter.classes),
+    }, notes
+
+
+def content_rows(report: dict[str, Any]) -> list[tuple[str, str]]:
+    """Summary-table rows of the content score (b, then a)."""
+    m = report["metrics"]
+    return [
+        ("content mIoU (b)", _fmt(m.get("content_miou"))),
+        ("content mIoU (a)", _fmt(m.get("content_miou_a"))),
+    ]
 
 
 def _fmt(value: Any) -> str:
@@ -340,6 +422,7 @@ def format_table(report: dict[str, Any]) -> str:
         ("SSIM", _fmt(m["ssim"])),
         ("label fidelity", _fmt(m["label_fidelity"])),
     ]
+    rows += content_rows(report)
     width = max(len(k) for k, _ in rows)
     lines = [f"{k:<{width}}  {v}" for k, v in rows]
     if report["per_image"]:
@@ -389,6 +472,7 @@ def fail(message: str) -> None:
 def hydra_main(cfg: DictConfig) -> None:
     """Hydra task for `fridge-eval`."""
     from hydra.core.hydra_config import HydraConfig
+
     raw = cli.resolve_or_fail(PROG, cfg)
     try:
         config = parse_eval_config(raw)
