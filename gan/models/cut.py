@@ -175,6 +175,12 @@ class CUTModel(TranslationModel):
             pred = self.raw["D"](self.augment(fake))
         losses = {"G_GAN": generator_loss(cfg.gan_mode, pred) * cfg.lambda_GAN}
         loss_g = losses["G_GAN"]
+        content = self.content_loss(
+            self._frame(batch, flipped), self._frame_image(real_a, flipped), fake
+        )
+        if content is not None:
+            losses["content"] = content
+            loss_g = loss_g + content
         if use_nce:
             losses["NCE"] = self.nce_loss(real_a, fake, flipped, keys_a)
             if use_idt:
@@ -215,12 +221,26 @@ class CUTModel(TranslationModel):
         total = sum(patch_nce(q, k, cfg.nce_T) for q, k in zip(queries, keys, strict=True))
         return total / len(queries) * cfg.lambda_NCE
 
+    @staticmethod
+    def _frame_image(x: torch.Tensor, flipped: bool) -> torch.Tensor:
+        """`x` in the frame G translated this step (mirrored when `flipped`)."""
+        return x.flip(3) if flipped else x
+
+    @staticmethod
+    def _frame(batch: dict[str, torch.Tensor], flipped: bool) -> dict[str, torch.Tensor]:
+        """The batch with its source mask in the frame G translated this step."""
+        mask = batch.get("source_mask")
+        if mask is None or not flipped:
+            return batch
+        return {**batch, "source_mask": mask.flip(2)}
+
     def extra_state(self) -> dict:
-        """State of the patch-position / flip generator."""
-        return {"rng": self.rng.get_state()}
+        """Base state plus the patch-position / flip generator."""
+        return {**super().extra_state(), "rng": self.rng.get_state()}
 
     def load_extra_state(self, state: dict) -> None:
-        """Restore the patch-position / flip generator."""
+        """Restore the base state and the patch-position / flip generator."""
+        super().load_extra_state(state)
         if "rng" in state:
             self.rng.set_state(state["rng"])
 
