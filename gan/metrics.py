@@ -226,35 +226,54 @@ def detail_ratio(images_a: torch.Tensor, images_b: torch.Tensor, scale: int = 1)
     return DetailResult(a, b, a / b if b > 0 else float("inf"))
 
 
-def min_image_side(files: Sequence[Path]) -> int:
-    """Smallest width or height over image files (headers only)."""
+def image_short_sides(files: Sequence[Path]) -> list[int]:
+    """Shorter side (px) of each image file, read from the headers only."""
     from PIL import Image, UnidentifiedImageError
 
-    side = None
+    sides = []
     for path in files:
         try:
             with Image.open(path) as img:
-                w, h = img.size
+                sides.append(min(img.size))
         except (OSError, UnidentifiedImageError) as exc:
             raise DataError(f"{path}: cannot read image ({exc})") from exc
-        side = min(w, h) if side is None else min(side, w, h)
-    if side is None:
-        raise DataError("no images")
-    return side
+    return sides
+
+
+def common_short_side(files_a: Sequence[Path], files_b: Sequence[Path]) -> int:
+    """The smaller of the two sets' median shorter sides: a pixel scale both sets reach."""
+    medians = [int(np.median(image_short_sides(f))) for f in (files_a, files_b)]
+    return min(medians)
 
 
 def native_crops(
-    files: Sequence[Path], crop_size: int, crops_per_image: int = 4, seed: int = 0
+    files: Sequence[Path],
+    crop_size: int,
+    crops_per_image: int = 4,
+    seed: int = 0,
+    max_short_side: int | None = None,
 ) -> torch.Tensor:
     """`crops_per_image` random crop_size x crop_size crops per image at full resolution.
 
-    Nothing is resized, so the crops keep the images' own pixel-level detail. Positions follow
-    `seed`. DataError if an image is smaller than the crop.
+    Nothing is resized, so the crops keep the images' own pixel-level detail; except that with
+    `max_short_side`, images whose shorter side is longer are first downscaled (antialiased)
+    to it, to put sets of different resolution on one pixel scale. Positions follow `seed`.
+    DataError if an image is smaller than the crop.
     """
+    from PIL import Image
+
     rng = np.random.default_rng([seed & 0xFFFFFFFF, 0x6E61])
     out = []
     for path in files:
-        x = pil_to_tensor(load_rgb(path))
+        img = load_rgb(path)
+        if max_short_side and min(img.size) > max_short_side:
+            f = max_short_side / min(img.size)
+            size = (
+                max(round(img.width * f), max_short_side),
+                max(round(img.height * f), max_short_side),
+            )
+            img = img.resize(size, Image.BICUBIC)
+        x = pil_to_tensor(img)
         h, w = x.shape[-2:]
         if min(h, w) < crop_size:
             raise DataError(f"{path}: {w}x{h} is smaller than the {crop_size} px crop")
@@ -273,12 +292,17 @@ def swd_native(
     limit: int | None = None,
     settings: SWDSettings | None = None,
     seed: int = 0,
+    match_scale: bool = True,
 ) -> SWDResult:
-    """SWD between random full-resolution crops of two folders (no resizing)."""
+    """SWD between random full-resolution crops of two folders (no resizing).
+
+    `match_scale`: first downscale the higher-resolution set to `common_short_side`.
+    """
     files_a = list_images(dir_a)[:limit] if limit else list_images(dir_a)
     files_b = list_images(dir_b)[:limit] if limit else list_images(dir_b)
-    a = native_crops(files_a, crop_size, crops_per_image, seed)
-    b = native_crops(files_b, crop_size, crops_per_image, seed + 1)
+    short = common_short_side(files_a, files_b) if match_scale else None
+    a = native_crops(files_a, crop_size, crops_per_image, seed, short)
+    b = native_crops(files_b, crop_size, crops_per_image, seed + 1, short)
     return swd(a, b, settings, seed)
 
 
