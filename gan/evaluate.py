@@ -22,6 +22,14 @@ Measurements (`evaluate(cfg) -> dict`, no files written; the CLI adds `report.js
   pairs exist: a small segmenter trained on the clean render batch `content.train_dir` (cached)
   segments the paired `b_dir` images and the `a_dir` renders; `content_miou` (b) and
   `content_miou_a` are the mean IoU over the foreground classes against a_dir's labels.
+- Realism statistics (`realism.*`, weight-free): detail (mean luminance gradient magnitude,
+  `gan.metrics.detail_statistic`) of both sets and `detail_ratio` = a / b on the `image_size`
+  images and on full-resolution crops (`detail_ratio_native`): a blur scores << 1; and
+  `swd_native`, the SWD of random `realism.crop_size` px crops taken without resizing.
+- Usefulness (`usefulness.*`, when `usefulness.real_dir` names a real YOLO split): for a_dir
+  and/or b_dir when they are labelled batches, a crop classifier trained on their object
+  crops is tested on the real crops (`gan.usefulness`); accuracy, balanced accuracy and
+  macro-F1 as mean and spread over `usefulness.seeds`, per-class accuracy, chance level.
 """
 
 from __future__ import annotations
@@ -60,7 +68,24 @@ from gan.content import (
     settings_from_config,
 )
 from gan.data import DataError, list_images, load_folder_tensor, load_rgb, resolve_image_dir
-from gan.metrics import SWDSettings, fid_kid, load_inception, swd
+from gan.metrics import (
+    DetailResult,
+    SWDSettings,
+    common_short_side,
+    detail_ratio,
+    fid_kid,
+    image_short_sides,
+    load_inception,
+    native_crops,
+    swd,
+)
+from gan.usefulness import (
+    UsefulnessConfig,
+    check_real_dir,
+    check_synthetic_dir,
+    is_labelled_batch,
+    usefulness_score,
+)
 
 log = logging.getLogger(__name__)
 
@@ -68,6 +93,24 @@ PROG = "fridge-eval"
 REPORT_NAME = "report.json"
 LUMA = (0.299, 0.587, 0.114)
 MASK_SUFFIXES = (".png", ".tif", ".tiff", ".exr")
+
+
+@dataclass
+class RealismConfig:
+    """`realism.*`: native-scale SWD crops and the detail statistic's scale."""
+
+    crop_size: int = 128  # px of the full-resolution crops (native SWD, native detail)
+    crops_per_image: int = 4
+    detail_scale: int = 1  # detail measured after averaging scale x scale pixel blocks
+    match_scale: bool = True  # native crops: first downscale the larger set to a common size
+
+    def validate(self) -> None:
+        """Check value ranges."""
+        require_positive("realism.crop_size", self.crop_size)
+        require_positive("realism.crops_per_image", self.crops_per_image)
+        require_positive("realism.detail_scale", self.detail_scale)
+        if self.crop_size < 16:
+            raise ConfigError(f"realism.crop_size: must be >= 16, got {self.crop_size}")
 
 
 @dataclass
@@ -87,9 +130,18 @@ class EvalConfig:
     device: str = "auto"
     seed: int = 0
     content: EvalContentConfig = field(default_factory=EvalContentConfig)
+    realism: RealismConfig = field(default_factory=RealismConfig)
+    usefulness: UsefulnessConfig = field(default_factory=UsefulnessConfig)
 
     def validate(self) -> None:
         """Check choices and ranges."""
+        self.realism.validate()
+        if 3 * self.realism.detail_scale > self.image_size:
+            raise ConfigError(
+                f"realism.detail_scale: {self.realism.detail_scale} leaves fewer than 3 px of "
+                f"the {self.image_size} px images"
+            )
+        self.usefulness.validate()
         if not isinstance(self.paired, bool) and self.paired != "auto":
             raise ConfigError(f"paired: must be auto, true or false, got {self.paired!r}")
         require_positive("image_size", self.image_size)
@@ -310,10 +362,119 @@ def distribution_metrics(cfg: EvalConfig) -> tuple[dict[str, Any], list[str]]:
     return metrics, notes
 
 
+# --- realism statistics (realism.*) ---------------------------------------------------------
+
+
+def _detail(a: torch.Tensor, b: torch.Tensor, scale: int) -> DetailResult:
+    """detail_ratio, with too-small images reported as a DataError naming the key."""
+    try:
+        return detail_ratio(a, b, scale)
+    except ValueError as exc:
+        raise DataError(f"realism.detail_scale: {exc}") from exc
+
+
+def realism_metrics(cfg: EvalConfig, inputs: Inputs) -> tuple[dict[str, Any], list[str]]:
+    """Detail of both sets and their ratio (resized and native), SWD of native-scale crops."""
+    r, notes = cfg.realism, []
+    limit = cfg.limit or None
+    files_a, files_b = inputs.a_files[:limit], inputs.b_files[:limit]
+    a = load_folder_tensor(cfg.a_dir, cfg.image_size, cfg.limit)
+    b = load_folder_tensor(cfg.b_dir, cfg.image_size, cfg.limit)
+    resized = _detail(a, b, r.detail_scale)
+    del a, b
+    short = common_short_side(files_a, files_b) if r.match_scale else None
+    sides = image_short_sides(files_a) + image_short_sides(files_b)
+    crop = min(r.crop_size, *(min(v, short or v) for v in sides))
+    if crop < r.crop_size:
+        notes.append(f"native crops are {crop} px: an image is smaller than realism.crop_size")
+        log.info(notes[-1])
+    crops_a = native_crops(files_a, crop, r.crops_per_image, cfg.seed, short)
+    crops_b = native_crops(files_b, crop, r.crops_per_image, cfg.seed + 1, short)
+    native = _detail(crops_a, crops_b, r.detail_scale)
+    # the same patch budget per image as the whole-image SWD, spread over its crops
+    per_crop = -(-cfg.swd_patches_per_image // r.crops_per_image)
+    result = swd(crops_a, crops_b, SWDSettings(patches_per_image=per_crop), cfg.seed)
+    return {
+        "detail_a": resized.a,
+        "detail_b": resized.b,
+        "detail_ratio": resized.ratio,
+        "detail_native_a": native.a,
+        "detail_native_b": native.b,
+        "detail_ratio_native": native.ratio,
+        "swd_native": result.mean,
+        "swd_native_levels": list(result.levels),
+        "swd_native_crop_size": crop,
+        "swd_native_short_side": short,
+    }, notes
+
+
+# --- usefulness: train on synthetic crops, test on real crops (usefulness.*) -----------------
+
+
+def usefulness_plan(cfg: EvalConfig) -> tuple[list[tuple[str, str]], list[str]]:
+    """Folders to score as (a|b, path), checked up front, plus notes on what is skipped.
+
+    Empty when `usefulness.real_dir` is unset. Errors name the key: a missing or unusable
+    real split, a class-map name unknown to the real split or to a batch, or no labelled input.
+    """
+    u = cfg.usefulness
+    if not u.real_dir:
+        return [], ["usefulness skipped: set usefulness.real_dir=PATH (a real YOLO split)"]
+    check_real_dir(u.real_dir, u.class_map, "usefulness.real_dir", "usefulness.class_map")
+    plan, notes = [], []
+    for role in dict.fromkeys(u.inputs):
+        key, path = f"{role}_dir", cfg.a_dir if role == "a" else cfg.b_dir
+        if is_labelled_batch(path):
+            check_synthetic_dir(path, u.class_map, key, "usefulness.class_map")
+            plan.append((role, path))
+        else:
+            notes.append(f"usefulness of {key} skipped: not a labelled batch")
+    if not plan:
+        raise ConfigError(
+            f"usefulness.real_dir: set, but no labelled batch among usefulness.inputs "
+            f"({', '.join(f'{r}_dir' for r in u.inputs)})"
+        )
+    return plan, notes
+
+
+def usefulness_section(cfg: EvalConfig, plan: list[tuple[str, str]]) -> dict[str, Any] | None:
+    """Crop-classifier scores per planned folder ({"a": ..., "b": ...}), None when unplanned."""
+    if not plan:
+        return None
+    u = cfg.usefulness
+    out: dict[str, Any] = {"real_dir": str(u.real_dir), "class_map": dict(u.class_map)}
+    for role, path in plan:
+        out[role] = usefulness_score(path, u.real_dir, u.class_map, u.settings(), u.seeds)
+    return out
+
+
+def measure_rows(report: dict[str, Any]) -> list[tuple[str, str]]:
+    """Table rows: realism statistics and usefulness (balanced accuracy mean +- std)."""
+    m = report["metrics"]
+    rows = [
+        ("SWD native x1e3", _fmt(m.get("swd_native"))),
+        ("detail ratio a/b", _fmt(m.get("detail_ratio"))),
+        ("detail ratio native", _fmt(m.get("detail_ratio_native"))),
+    ]
+    section = report.get("usefulness") or {}
+    for role in ("a", "b"):
+        if role in section:
+            acc, f1 = section[role]["balanced_accuracy"], section[role]["macro_f1"]
+            rows.append(
+                (
+                    f"usefulness {role} bal. acc",
+                    f"{_fmt(acc['mean'])} +- {_fmt(acc['std'])} "
+                    f"(macro-F1 {_fmt(f1['mean'])}, chance {_fmt(section[role]['chance'])})",
+                )
+            )
+    return rows
+
+
 def evaluate(cfg: EvalConfig | dict[str, Any]) -> dict[str, Any]:
     """All measurements between `a_dir` and `b_dir` as a dict (writes nothing)."""
     cfg = parse_eval_config(cfg)
     inputs = check_inputs(cfg)
+    plan, plan_notes = usefulness_plan(cfg)
     metrics, notes = distribution_metrics(cfg)
     if not inputs.pairs:
         notes.append("PSNR/SSIM/label fidelity skipped: no file names in common")
@@ -328,6 +489,10 @@ def evaluate(cfg: EvalConfig | dict[str, Any]) -> dict[str, Any]:
     notes += content_notes
     metrics["content_miou"] = content["b"]["miou"] if content else None
     metrics["content_miou_a"] = content["a"]["miou"] if content else None
+    realism, realism_notes = realism_metrics(cfg, inputs)
+    metrics.update(realism)
+    notes += realism_notes + plan_notes
+    usefulness = usefulness_section(cfg, plan)
     return {
         "a_dir": str(cfg.a_dir),
         "b_dir": str(cfg.b_dir),
@@ -337,6 +502,7 @@ def evaluate(cfg: EvalConfig | dict[str, Any]) -> dict[str, Any]:
             "paired": len(inputs.pairs),
         },
         "metrics": metrics,
+        "usefulness": usefulness,
         "per_image": per_image,
         "content": content,
         "notes": notes,
@@ -421,6 +587,7 @@ def format_table(report: dict[str, Any]) -> str:
         ("PSNR dB", _fmt(m["psnr"])),
         ("SSIM", _fmt(m["ssim"])),
         ("label fidelity", _fmt(m["label_fidelity"])),
+        *measure_rows(report),
     ]
     rows += content_rows(report)
     width = max(len(k) for k, _ in rows)
@@ -489,7 +656,9 @@ def main() -> None:
     raw = compose_from_cli(PROG, "eval", sys.argv[1:])
     if raw is not None:
         try:
-            check_inputs(parse_eval_config(raw))
+            config = parse_eval_config(raw)
+            check_inputs(config)
+            usefulness_plan(config)
         except (ConfigError, DataError) as exc:
             fail(str(exc))
     hydra_main()
