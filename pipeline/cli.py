@@ -192,7 +192,11 @@ def run_demo(cfg: dict) -> DemoResult:
         "training runs": str(out_root / "train"),
     }
     paths.update(
-        {f"translated ({m.title})": str(m.images) for m in methods if m.key not in ("render", "truth")}
+        {
+            f"translated ({m.title})": str(m.images)
+            for m in methods
+            if m.key not in ("render", "truth")
+        }
     )
     report = out_root / "report.md"
     text = report_text(rows, methods, settings_lines(cfg, profile), stages.timings, paths)
