@@ -65,7 +65,7 @@ class SegmenterSettings:
     random factor in [scale_min, scale_max], flipped at random.
     """
 
-    steps: int = 400
+    steps: int = 500
     batch_size: int = 8
     crop_size: int = 160
     max_images: int = 256
@@ -391,7 +391,7 @@ def save_segmenter(net: Segmenter, path: str | Path, extra: dict[str, Any] | Non
 
 def load_segmenter(path: str | Path, device: str | torch.device = "cpu") -> Segmenter:
     """A segmenter written by `save_segmenter`, in eval mode on `device`."""
-    payload = torch.load(Path(path), map_location="cpu", weights_only=False)
+    payload = torch.load(Path(path), map_location="cpu", weights_only=True)
     if not isinstance(payload, dict) or payload.get("format") != CACHE_VERSION:
         raise DataError(f"{path}: not a content segmenter file")
     net = Segmenter(payload["classes"], payload["width"])
