@@ -159,7 +159,7 @@ class ContentConfig:
     """
 
     enabled: bool | str = "auto"
-    steps: int = 400
+    steps: int = 500
     batch_size: int = 8
     crop_size: int = 160
     max_images: int = 256

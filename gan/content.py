@@ -65,7 +65,7 @@ class SegmenterSettings:
     random factor in [scale_min, scale_max], flipped at random.
     """
 
-    steps: int = 400
+    steps: int = 500
     batch_size: int = 8
     crop_size: int = 160
     max_images: int = 256
@@ -210,7 +210,7 @@ def _torch_gen(rng: np.random.Generator) -> torch.Generator:
 # ----------------------------------------------------------------------------- data
 @dataclass
 class _TrainData:
-    """Clean render images (uint8 (3, H, W)) and class maps (int64 (H, W)) in memory."""
+    """Clean render images (uint8 (3, H, W)) and class maps (uint8 (H, W)) in memory."""
 
     classes: tuple[str, ...]
     images: list[torch.Tensor]
@@ -229,11 +229,11 @@ def content_unavailable(batch_dir: str | Path) -> str | None:
 
 def _load_training_data(train_dir: Path, settings: SegmenterSettings) -> _TrainData:
     """The first `max_images` images of a render batch with their class maps."""
-    reason = content_unavailable(train_dir)
-    if reason:
-        raise DataError(f"content segmenter: {reason}")
     files = list_images(train_dir)[: settings.max_images]
-    classes, maps = semantic_maps(train_dir, names=[f.name for f in files])
+    try:
+        classes, maps = semantic_maps(train_dir, names=[f.name for f in files])
+    except DataError as exc:
+        raise DataError(f"content segmenter: {exc}") from exc
     images, labels = [], []
     for f in files:
         arr = np.asarray(load_rgb(f), dtype=np.uint8)
@@ -241,7 +241,7 @@ def _load_training_data(train_dir: Path, settings: SegmenterSettings) -> _TrainD
         if lab.shape != arr.shape[:2]:
             raise DataError(f"{f}: mask size {lab.shape[::-1]} differs from the image")
         images.append(torch.from_numpy(arr.copy()).permute(2, 0, 1))
-        labels.append(torch.from_numpy(lab.astype(np.int64)))
+        labels.append(torch.from_numpy(lab))
     return _TrainData(classes, images, labels)
 
 
@@ -250,7 +250,7 @@ def _class_weights(data: _TrainData) -> torch.Tensor:
     k = len(data.classes) + 1
     counts = torch.zeros(k, dtype=torch.float64)
     for lab in data.labels:
-        valid = lab[lab != IGNORE_INDEX]
+        valid = lab[lab != IGNORE_INDEX].long()
         counts += torch.bincount(valid.flatten(), minlength=k)[:k].double()
     freq = counts / counts.sum().clamp_min(1)
     w = torch.where(freq > 0, freq.clamp_min(1e-6).rsqrt(), torch.zeros_like(freq))
@@ -391,7 +391,7 @@ def save_segmenter(net: Segmenter, path: str | Path, extra: dict[str, Any] | Non
 
 def load_segmenter(path: str | Path, device: str | torch.device = "cpu") -> Segmenter:
     """A segmenter written by `save_segmenter`, in eval mode on `device`."""
-    payload = torch.load(Path(path), map_location="cpu", weights_only=False)
+    payload = torch.load(Path(path), map_location="cpu", weights_only=True)
     if not isinstance(payload, dict) or payload.get("format") != CACHE_VERSION:
         raise DataError(f"{path}: not a content segmenter file")
     net = Segmenter(payload["classes"], payload["width"])

@@ -38,7 +38,7 @@ from gan.data import (
     semantic_maps,
 )
 from gan.evaluate import evaluate
-from gan.train import DistInfo, Trainer
+from gan.train import DistInfo, Trainer, prevalidate
 
 SHAPE_CLASSES = ("box", "disc", "bar")
 SHAPE_COLOURS = {"box": (200, 60, 50), "disc": (60, 90, 210), "bar": (70, 180, 70)}
@@ -399,7 +399,7 @@ def test_trainer_logs_content_miou(shapes, tmp_path):
     assert len(list(Path(cache).glob("segmenter-*.pt"))) == 1  # no second segmenter
 
 
-def test_trainer_content_switches(tmp_path):
+def test_trainer_content_switches(tmp_path, capsys):
     plain = make_render_batch(tmp_path / "renders", count=3)  # masks, but no class labels
     photos = make_photo_folder(tmp_path / "photos", count=3)
     base = [*TINY, f"data.source_dir={plain}", f"data.target_dir={photos}"]
@@ -416,6 +416,11 @@ def test_trainer_content_switches(tmp_path):
         parse_train_config(compose([*base, "metrics.content.enabled=maybe"]))
     with pytest.raises(ConfigError, match=r"metrics\.content\.steps"):
         parse_train_config(compose([*base, "metrics.content.steps=0"]))
+    with pytest.raises(SystemExit) as exc:  # the CLI says it before a run folder exists
+        prevalidate([*base, "metrics.content.enabled=true"])
+    assert exc.value.code == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "metrics.content.enabled: true, but" in err[0]
 
 
 def test_fridge_eval_reports_content_for_translation_and_renders(shapes, tmp_path):
@@ -450,3 +455,7 @@ def test_fridge_eval_reports_content_for_translation_and_renders(shapes, tmp_pat
     assert any("content score skipped" in n for n in report["notes"])
     with pytest.raises(ConfigError, match=r"^content\.enabled: true"):
         evaluate({**base, "a_dir": str(translated / "images"), "content": {"enabled": True}})
+    with pytest.raises(ConfigError, match=r"^content\.enabled: must be auto"):
+        evaluate({**base, "content": {"enabled": "maybe"}})
+    with pytest.raises(data_mod.DataError, match=r"^content\.train_dir: "):
+        evaluate({**base, "content": {"train_dir": str(translated / "images")}})
