@@ -179,7 +179,7 @@ def run_demo(cfg: dict) -> DemoResult:
         heldout=heldout,
         truth=truth,
         translated_sources=extra_batches,
-        cache_dir=out_root / "cache",
+        cache_dir=Path(cfg["train"]["metrics"]["content"]["cache_dir"]),
     )
     rows = measure.measure_all(methods, ctx)
     names = [p.name for p in list_images(heldout)][: cfg["demo"]["panel_rows"]]
