@@ -149,8 +149,50 @@ class TrainerConfig:
 
 
 @dataclass
+class ContentConfig:
+    """`metrics.content.*` (fridge-train) / `content.*` (fridge-eval): the content score.
+
+    A small segmenter trained once on clean renders (cached in `cache_dir` under a hash of its
+    training batch and these settings) scores how well translated images keep the labelled
+    objects (mIoU). `enabled`: auto (when the renders have masks and class labels) | true
+    (error without them) | false.
+    """
+
+    enabled: bool | str = "auto"
+    steps: int = 500
+    batch_size: int = 8
+    crop_size: int = 160
+    max_images: int = 256
+    seed: int = 0
+    cache_dir: str = "outputs/cache"
+
+    def validate(self, prefix: str) -> None:
+        """Check value ranges; `prefix` is the key path of this block (e.g. metrics.content)."""
+        if not isinstance(self.enabled, bool) and self.enabled != "auto":
+            raise ConfigError(
+                f"{prefix}.enabled: must be auto, true or false, got {self.enabled!r}"
+            )
+        for key in ("steps", "batch_size", "max_images"):
+            require_positive(f"{prefix}.{key}", getattr(self, key))
+        if self.crop_size < 16:
+            raise ConfigError(f"{prefix}.crop_size: must be >= 16, got {self.crop_size}")
+        if not self.cache_dir:
+            raise ConfigError(f"{prefix}.cache_dir: must be a folder path")
+
+
+@dataclass
+class EvalContentConfig(ContentConfig):
+    """`content.*` of fridge-eval: ContentConfig plus `train_dir`, the clean render batch the
+    segmenter is trained on (null: a_dir itself, which flatters the scores; said in the
+    report)."""
+
+    train_dir: str | None = None
+
+
+@dataclass
 class MetricsConfig:
-    """`metrics.*`: SWD settings and the optional local Inception weights for FID/KID."""
+    """`metrics.*`: SWD settings, the optional local Inception weights for FID/KID and the
+    content score (`metrics.content`)."""
 
     eval_images: int = 64
     swd_patches_per_image: int = 128
@@ -160,6 +202,7 @@ class MetricsConfig:
     swd_min_size: int = 16
     inception_weights: str | None = None
     kid_subset_size: int = 100
+    content: ContentConfig = field(default_factory=ContentConfig)
 
     def validate(self) -> None:
         """Check value ranges."""
@@ -167,6 +210,7 @@ class MetricsConfig:
             require_positive(f"metrics.{key}", getattr(self, key))
         if self.swd_patch_size % 2 == 0 or self.swd_patch_size < 1:
             raise ConfigError("metrics.swd_patch_size: must be an odd positive integer")
+        self.content.validate("metrics.content")
 
 
 @dataclass
@@ -185,7 +229,7 @@ def parse_train_config(raw: Mapping[str, Any]) -> TrainConfig:
     raw = {k: v for k, v in raw.items() if k != "hydra"}
     model = raw.get("model")
     if not isinstance(model, Mapping):
-        raise ConfigError("model: missing model config (model=pix2pix|cyclegan)")
+        raise ConfigError("model: missing model config (model=pix2pix|cyclegan|cut|fastcut)")
     cfg = from_mapping(TrainConfig, {**raw, "model": {}}, "")
     cfg.model = dict(model)
     cfg.data.validate()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import math
 from collections.abc import Iterator
@@ -99,41 +100,127 @@ def sample_rng(seed: int, epoch: int, index: int, stream: int) -> np.random.Gene
     return np.random.default_rng([seed & 0xFFFFFFFF, epoch, index, stream])
 
 
+@dataclass(frozen=True)
+class Geometry:
+    """Where a loaded image goes: optional resize (w, h), optional crop box, optional flip."""
+
+    resize: tuple[int, int] | None
+    box: tuple[int, int, int, int] | None
+    flip: bool
+
+
+def plan_geometry(
+    size: tuple[int, int], cfg: TransformConfig, rng: np.random.Generator | None
+) -> Geometry:
+    """The resize/crop/flip for an image of `size` (w, h); rng=None: center crop, no flip.
+
+    The only random draws are the crop offsets (left, then top) and the flip, in that order.
+    """
+    out = cfg.image_size
+    load = cfg.load_size or int(round(out * 286 / 256))
+    w, h = size
+    resize = None
+    if cfg.preprocess in ("resize_and_crop", "resize"):
+        target = load if cfg.preprocess == "resize_and_crop" else out
+        scale = target / min(w, h)
+        resize = (max(target, round(w * scale)), max(target, round(h * scale)))
+    elif cfg.preprocess == "crop":
+        if min(w, h) < out:
+            scale = out / min(w, h)
+            resize = (math.ceil(w * scale), math.ceil(h * scale))
+    elif cfg.preprocess != "none":
+        raise DataError(f"data.preprocess: unknown mode {cfg.preprocess!r}")
+    w, h = resize or (w, h)
+    box = None
+    if cfg.preprocess != "none":
+        if rng is None:
+            left, top = (w - out) // 2, (h - out) // 2
+        else:
+            left = int(rng.integers(0, w - out + 1))
+            top = int(rng.integers(0, h - out + 1))
+        box = (left, top, left + out, top + out)
+    flip = bool(cfg.flip and rng is not None and rng.random() < 0.5)
+    return Geometry(resize, box, flip)
+
+
+def apply_geometry(img: Image.Image, geom: Geometry, resample: int) -> Image.Image:
+    """Apply a planned resize (with `resample`), crop and flip to a PIL image."""
+    if geom.resize is not None:
+        img = img.resize(geom.resize, resample)
+    if geom.box is not None:
+        img = img.crop(geom.box)
+    if geom.flip:
+        img = img.transpose(Image.FLIP_LEFT_RIGHT)
+    return img
+
+
+def mask_to_image(mask: np.ndarray, size: tuple[int, int]) -> Image.Image:
+    """An instance-id array as a 32-bit PIL image of `size` (w, h), nearest-resized if needed."""
+    img = Image.fromarray(np.ascontiguousarray(mask, dtype=np.int32), mode="I")
+    if img.size != size:
+        log.warning("mask size %s differs from its image %s: resized (nearest)", img.size, size)
+        img = img.resize(size, Image.NEAREST)
+    return img
+
+
 def transform_image(
     img: Image.Image, cfg: TransformConfig, rng: np.random.Generator | None
 ) -> torch.Tensor:
     """Resize/crop/flip an image per config; rng=None means deterministic center crop, no flip."""
-    size = cfg.image_size
-    load = cfg.load_size or int(round(size * 286 / 256))
-    if cfg.preprocess in ("resize_and_crop", "resize"):
-        target = load if cfg.preprocess == "resize_and_crop" else size
-        w, h = img.size
-        scale = target / min(w, h)
-        img = img.resize(
-            (max(target, round(w * scale)), max(target, round(h * scale))), Image.BICUBIC
-        )
-    elif cfg.preprocess == "crop":
-        w, h = img.size
-        if min(w, h) < size:
-            scale = size / min(w, h)
-            img = img.resize((math.ceil(w * scale), math.ceil(h * scale)), Image.BICUBIC)
-    elif cfg.preprocess != "none":
-        raise DataError(f"data.preprocess: unknown mode {cfg.preprocess!r}")
-    w, h = img.size
-    if cfg.preprocess != "none":
-        if rng is None:
-            left, top = (w - size) // 2, (h - size) // 2
-        else:
-            left = int(rng.integers(0, w - size + 1))
-            top = int(rng.integers(0, h - size + 1))
-        img = img.crop((left, top, left + size, top + size))
-    if cfg.flip and rng is not None and rng.random() < 0.5:
-        img = img.transpose(Image.FLIP_LEFT_RIGHT)
-    return pil_to_tensor(img)
+    return pil_to_tensor(apply_geometry(img, plan_geometry(img.size, cfg, rng), Image.BICUBIC))
+
+
+def transform_pair(
+    img: Image.Image, mask: np.ndarray, cfg: TransformConfig, rng: np.random.Generator | None
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """An image and its instance mask through the same resize/crop/flip (same rng draws as
+    `transform_image`, so the image tensor is identical); the mask is resized nearest and
+    returned as int64 (S, S)."""
+    geom = plan_geometry(img.size, cfg, rng)
+    image = pil_to_tensor(apply_geometry(img, geom, Image.BICUBIC))
+    m = apply_geometry(mask_to_image(mask, img.size), geom, Image.NEAREST)
+    return image, torch.from_numpy(np.asarray(m, dtype=np.int64).copy())
+
+
+MASK_SUFFIXES = (".png", ".tif", ".tiff")
+
+
+def resolve_mask_dir(path: str | Path) -> Path | None:
+    """`path/masks` when `path` is a render batch (has `images/` and `masks/`), else None."""
+    root = Path(path).expanduser()
+    if (root / "images").is_dir() and (root / "masks").is_dir():
+        return root / "masks"
+    return None
+
+
+def mask_file(mask_dir: Path, image: str | Path) -> Path | None:
+    """The instance mask of an image (same stem, PNG/TIFF) in `mask_dir`, or None."""
+    stem = Path(image).stem
+    for suffix in MASK_SUFFIXES:
+        candidate = mask_dir / f"{stem}{suffix}"
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def load_instance_mask(path: str | Path) -> np.ndarray:
+    """A 16-bit instance-id mask (H, W) as int64 (0 = background); DataError if unreadable."""
+    try:
+        with Image.open(path) as img:
+            arr = np.asarray(img)
+    except (OSError, ValueError, SyntaxError) as exc:
+        raise DataError(f"{path}: cannot read mask ({exc})") from exc
+    if arr.ndim == 3:
+        arr = arr.max(axis=2)
+    return arr.astype(np.int64)
 
 
 class ImageFolder:
-    """A checked list of image files; unreadable files are skipped with one warning each."""
+    """A checked list of image files; unreadable files are skipped with one warning each.
+
+    When the folder is a render batch whose `masks/` holds a mask for every image,
+    `mask_files[i]` is the instance mask of `files[i]` (else `mask_files` is None).
+    """
 
     def __init__(self, path: str | Path, name: str) -> None:
         self.name = name
@@ -150,6 +237,30 @@ class ImageFolder:
         if not good:
             raise DataError(f"{resolve_image_dir(path)}: no readable images in folder")
         self.files = good
+        self.mask_files = self._find_masks(path)
+
+    def _find_masks(self, path: str | Path) -> list[Path] | None:
+        """Mask file per image for a render batch with complete `masks/`, else None."""
+        mask_dir = resolve_mask_dir(path)
+        if mask_dir is None:
+            return None
+        masks = [mask_file(mask_dir, f) for f in self.files]
+        missing = [f for f, m in zip(self.files, masks, strict=True) if m is None]
+        if missing:
+            log.warning(
+                "%s: %d image(s) without a mask in %s (e.g. %s): masks not used",
+                self.name,
+                len(missing),
+                mask_dir,
+                missing[0].name,
+            )
+            return None
+        return masks  # type: ignore[return-value]
+
+    @property
+    def has_masks(self) -> bool:
+        """True when every image has an instance mask."""
+        return self.mask_files is not None
 
     def __len__(self) -> int:
         return len(self.files)
@@ -158,10 +269,34 @@ class ImageFolder:
         self, index: int, cfg: TransformConfig, rng: np.random.Generator | None
     ) -> torch.Tensor:
         """Load file `index`; on a late read error warn once and fall back to the next file."""
+        return self._load(index, cfg, rng, with_mask=False)[0]
+
+    def load_with_mask(
+        self, index: int, cfg: TransformConfig, rng: np.random.Generator | None
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """`load` plus the image's instance mask transformed alike: ((3, S, S), int64 (S, S)).
+
+        The image tensor equals what `load` returns for the same rng state.
+        """
+        if self.mask_files is None:
+            raise DataError(f"{self.name}: folder has no instance masks")
+        image, mask = self._load(index, cfg, rng, with_mask=True)
+        assert mask is not None
+        return image, mask
+
+    def _load(
+        self, index: int, cfg: TransformConfig, rng: np.random.Generator | None, with_mask: bool
+    ) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """Image (and mask) of file `index`, falling back to the next readable file."""
         for attempt in range(len(self.files)):
-            file = self.files[(index + attempt) % len(self.files)]
+            pos = (index + attempt) % len(self.files)
+            file = self.files[pos]
             try:
-                return transform_image(load_rgb(file), cfg, rng)
+                img = load_rgb(file)
+                if not with_mask:
+                    return transform_image(img, cfg, rng), None
+                mask = load_instance_mask(self.mask_files[pos])  # type: ignore[index]
+                return transform_pair(img, mask, cfg, rng)
             except DataError as exc:
                 if file not in self.skipped:
                     log.warning("skipping corrupt %s image: %s", self.name, exc)
@@ -199,12 +334,18 @@ class RandomPairDataset(Dataset):
         return [self.target_index(i, epoch) for i in range(len(self))]
 
     def __getitem__(self, index: int) -> dict[str, torch.Tensor | int]:
-        src = self.source.load(
-            self.source_index(index), self.cfg, sample_rng(self.seed, self.epoch, index, 1)
-        )
+        """Source (and its `source_mask` for a render batch with masks), target, indices."""
+        rng = sample_rng(self.seed, self.epoch, index, 1)
+        item: dict[str, torch.Tensor | int] = {}
+        if self.source.has_masks:
+            item["source"], item["source_mask"] = self.source.load_with_mask(
+                self.source_index(index), self.cfg, rng
+            )
+        else:
+            item["source"] = self.source.load(self.source_index(index), self.cfg, rng)
         t_idx = self.target_index(index)
         tgt = self.target.load(t_idx, self.cfg, sample_rng(self.seed, self.epoch, index, 2))
-        return {"source": src, "target": tgt, "index": index, "target_index": t_idx}
+        return {**item, "target": tgt, "index": index, "target_index": t_idx}
 
 
 class UnpairedDataset(RandomPairDataset):
@@ -254,8 +395,154 @@ def eval_batch(folder: ImageFolder, cfg: TransformConfig, count: int) -> torch.T
     return torch.stack([folder.load(i, cfg, None) for i in range(n)])
 
 
+def eval_mask_batch(folder: ImageFolder, cfg: TransformConfig, count: int) -> torch.Tensor | None:
+    """Instance masks matching `eval_batch` (int64 (N, S, S)), or None without masks."""
+    if not folder.has_masks:
+        return None
+    n = min(count, len(folder))
+    return torch.stack([folder.load_with_mask(i, cfg, None)[1] for i in range(n)])
+
+
 def load_folder_tensor(path: str | Path, image_size: int, limit: int | None = None) -> torch.Tensor:
     """Images of a folder resized (shorter side) and center-cropped to `image_size`, in [-1, 1]."""
     cfg = TransformConfig(image_size=image_size, preprocess="resize", flip=False)
     folder = ImageFolder(path, Path(path).name)
     return eval_batch(folder, cfg, limit or len(folder))
+
+
+# ----------------------------------------------------------------------------- class labels
+IGNORE_INDEX = 255  # semantic-map value of pixels whose class is unknown (left out of scores)
+
+
+@dataclass(frozen=True)
+class RenderLabels:
+    """The class of every labelled instance of a render batch.
+
+    `classes[k]` is the name of class index k + 1 (0 is background). `instances` maps an image
+    stem (e.g. "000003") to {instance id: class index}; instance ids found in a mask but not
+    here, and classes missing from `classes`, become IGNORE_INDEX.
+    """
+
+    classes: tuple[str, ...]
+    instances: dict[str, dict[int, int]]
+
+    def semantic(self, stem: str, mask: np.ndarray | torch.Tensor) -> np.ndarray | torch.Tensor:
+        """Class index per pixel for an instance mask of image `stem` (same type and shape;
+        uint8 for arrays, int64 for tensors)."""
+        table = self.instances.get(stem, {})
+        is_tensor = isinstance(mask, torch.Tensor)
+        ids = mask.cpu().numpy() if is_tensor else np.asarray(mask)
+        if ids.min(initial=0) < 0:
+            raise DataError(f"{stem}: negative instance id in mask")
+        lut = np.full(max(int(ids.max(initial=0)), *table, 0) + 1, IGNORE_INDEX, np.uint8)
+        lut[0] = 0
+        for iid, cls in table.items():
+            lut[iid] = cls
+        out = lut[ids]
+        return torch.from_numpy(out.astype(np.int64)) if is_tensor else out
+
+
+def batch_classes(root: str | Path) -> tuple[str, ...] | None:
+    """A render batch's class list: COCO categories of `annotations.json` sorted by id, else
+    the sorted class names in `meta/`; None when the batch has neither."""
+    root = Path(root).expanduser()
+    coco = _read_json(root / "annotations.json")
+    return _class_list(coco, None if _coco_classes(coco) else _read_metas(root))
+
+
+def render_labels(root: str | Path, classes: tuple[str, ...] | None = None) -> RenderLabels | None:
+    """Instance-to-class tables of a render batch (from `meta/*.json`, else the COCO file's
+    `instance_id`s), with class indices into `classes` (default: `batch_classes(root)`).
+
+    Each meta file and the COCO file are read once. None when the batch has no class labels.
+    """
+    root = Path(root).expanduser()
+    metas = _read_metas(root)
+    coco = _read_json(root / "annotations.json")
+    classes = tuple(classes) if classes else _class_list(coco, metas)
+    if not classes:
+        return None
+    index = {name: k + 1 for k, name in enumerate(classes)}
+    instances: dict[str, dict[int, int]] = {}
+    for stem, meta in metas.items():
+        anns = meta.get("annotations")
+        if anns is None:
+            continue
+        file_name = (meta.get("image") or {}).get("file_name")
+        key = Path(file_name).stem if file_name else stem
+        instances[key] = {
+            int(a["instance_id"]): index.get(a["cls"], IGNORE_INDEX)
+            for a in anns
+            if "instance_id" in a and "cls" in a
+        }
+    if not instances and coco:
+        cat_name = {c["id"]: c["name"] for c in coco.get("categories", [])}
+        stems = {im["id"]: Path(im["file_name"]).stem for im in coco.get("images", [])}
+        for ann in coco.get("annotations", []):
+            if "instance_id" not in ann or ann.get("image_id") not in stems:
+                continue
+            cls = index.get(cat_name.get(ann.get("category_id")), IGNORE_INDEX)
+            instances.setdefault(stems[ann["image_id"]], {})[int(ann["instance_id"])] = cls
+    return RenderLabels(classes, instances) if instances else None
+
+
+def _coco_classes(coco: dict | None) -> tuple[str, ...]:
+    """Category names of a COCO dict sorted by id (empty without categories)."""
+    cats = sorted((coco or {}).get("categories") or [], key=lambda c: c["id"])
+    return tuple(str(c["name"]) for c in cats)
+
+
+def _class_list(coco: dict | None, metas: dict[str, dict] | None) -> tuple[str, ...] | None:
+    """COCO categories by id, else the sorted class names found in the meta records."""
+    names = _coco_classes(coco)
+    if names:
+        return names
+    found = {a["cls"] for m in (metas or {}).values() for a in m.get("annotations") or []}
+    return tuple(sorted(found)) or None
+
+
+def semantic_maps(
+    root: str | Path,
+    classes: tuple[str, ...] | None = None,
+    names: list[str] | None = None,
+) -> tuple[tuple[str, ...], dict[str, np.ndarray]]:
+    """Per-pixel class maps (uint8 (H, W): 0 background, k + 1 = classes[k], IGNORE_INDEX
+    unknown) of a render batch's images, keyed by image file name; each mask read once.
+
+    `names`: only these image file names (default: every image with a mask). DataError when
+    the batch has no masks or no class labels.
+    """
+    root = Path(root).expanduser()
+    mask_dir = resolve_mask_dir(root)
+    if mask_dir is None:
+        raise DataError(f"{root}: not a render batch with images/ and masks/")
+    labels = render_labels(root, classes)
+    if labels is None:
+        raise DataError(f"{root}: no class labels (meta/*.json or annotations.json)")
+    if names is None:
+        names = [f.name for f in list_images(root)]
+    out = {}
+    for name in names:
+        path = mask_file(mask_dir, name)
+        if path is None:
+            raise DataError(f"{mask_dir}: no mask for {name}")
+        out[name] = labels.semantic(Path(name).stem, load_instance_mask(path))
+    return labels.classes, out
+
+
+def _read_json(path: Path) -> dict | None:
+    """A JSON file as a dict, None when absent; DataError when unreadable."""
+    if not path.is_file():
+        return None
+    try:
+        return json.loads(path.read_text())
+    except (OSError, ValueError) as exc:
+        raise DataError(f"{path}: cannot read JSON ({exc})") from exc
+
+
+def _read_metas(root: Path) -> dict[str, dict]:
+    """Every `meta/*.json` of a batch keyed by file stem (empty without meta/)."""
+    meta_dir = root / "meta"
+    if not meta_dir.is_dir():
+        return {}
+    return {p.stem: _read_json(p) or {} for p in sorted(meta_dir.glob("*.json"))}

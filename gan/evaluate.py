@@ -18,6 +18,18 @@ Measurements (`evaluate(cfg) -> dict`, no files written; the CLI adds `report.js
   pixels inside any instance mask (mask id > 0) dilated by `edge_dilation` px to include the
   object borders. 1.0: same edges in the labelled regions; ~0: unrelated. Images whose region is
   empty or edge-free are left out (null). Reported per image and as the mean.
+- Content score (`gan.content`), when `a_dir` is a render batch with masks and class labels and
+  pairs exist: a small segmenter trained on the clean render batch `content.train_dir` (cached)
+  segments the paired `b_dir` images and the `a_dir` renders; `content_miou` (b) and
+  `content_miou_a` are the mean IoU over the foreground classes against a_dir's labels.
+- Realism statistics (`realism.*`, weight-free): detail (mean luminance gradient magnitude,
+  `gan.metrics.detail_statistic`) of both sets and `detail_ratio` = a / b on the `image_size`
+  images and on full-resolution crops (`detail_ratio_native`): a blur scores << 1; and
+  `swd_native`, the SWD of random `realism.crop_size` px crops taken without resizing.
+- Usefulness (`usefulness.*`, when `usefulness.real_dir` names a real YOLO split): for a_dir
+  and/or b_dir when they are labelled batches, a crop classifier trained on their object
+  crops is tested on the real crops (`gan.usefulness`); accuracy, balanced accuracy and
+  macro-F1 as mean and spread over `usefulness.seeds`, per-class accuracy, chance level.
 """
 
 from __future__ import annotations
@@ -28,7 +40,7 @@ import math
 import os
 import sys
 import tempfile
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -42,9 +54,38 @@ from tqdm import tqdm
 
 from gan import cli
 from gan.cli import CONFIG_DIR, compose_from_cli
-from gan.config import ConfigError, from_mapping, require_choice, require_positive
+from gan.config import (
+    ConfigError,
+    EvalContentConfig,
+    from_mapping,
+    require_choice,
+    require_positive,
+)
+from gan.content import (
+    content_score_folders,
+    content_unavailable,
+    load_or_train_segmenter,
+    settings_from_config,
+)
 from gan.data import DataError, list_images, load_folder_tensor, load_rgb, resolve_image_dir
-from gan.metrics import SWDSettings, fid_kid, load_inception, swd
+from gan.metrics import (
+    DetailResult,
+    SWDSettings,
+    common_short_side,
+    detail_ratio,
+    fid_kid,
+    image_short_sides,
+    load_inception,
+    native_crops,
+    swd,
+)
+from gan.usefulness import (
+    UsefulnessConfig,
+    check_real_dir,
+    check_synthetic_dir,
+    is_labelled_batch,
+    usefulness_score,
+)
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +93,24 @@ PROG = "fridge-eval"
 REPORT_NAME = "report.json"
 LUMA = (0.299, 0.587, 0.114)
 MASK_SUFFIXES = (".png", ".tif", ".tiff", ".exr")
+
+
+@dataclass
+class RealismConfig:
+    """`realism.*`: native-scale SWD crops and the detail statistic's scale."""
+
+    crop_size: int = 128  # px of the full-resolution crops (native SWD, native detail)
+    crops_per_image: int = 4
+    detail_scale: int = 1  # detail measured after averaging scale x scale pixel blocks
+    match_scale: bool = True  # native crops: first downscale the larger set to a common size
+
+    def validate(self) -> None:
+        """Check value ranges."""
+        require_positive("realism.crop_size", self.crop_size)
+        require_positive("realism.crops_per_image", self.crops_per_image)
+        require_positive("realism.detail_scale", self.detail_scale)
+        if self.crop_size < 16:
+            raise ConfigError(f"realism.crop_size: must be >= 16, got {self.crop_size}")
 
 
 @dataclass
@@ -70,9 +129,19 @@ class EvalConfig:
     edge_dilation: int = 2
     device: str = "auto"
     seed: int = 0
+    content: EvalContentConfig = field(default_factory=EvalContentConfig)
+    realism: RealismConfig = field(default_factory=RealismConfig)
+    usefulness: UsefulnessConfig = field(default_factory=UsefulnessConfig)
 
     def validate(self) -> None:
         """Check choices and ranges."""
+        self.realism.validate()
+        if 3 * self.realism.detail_scale > self.image_size:
+            raise ConfigError(
+                f"realism.detail_scale: {self.realism.detail_scale} leaves fewer than 3 px of "
+                f"the {self.image_size} px images"
+            )
+        self.usefulness.validate()
         if not isinstance(self.paired, bool) and self.paired != "auto":
             raise ConfigError(f"paired: must be auto, true or false, got {self.paired!r}")
         require_positive("image_size", self.image_size)
@@ -81,6 +150,7 @@ class EvalConfig:
         require_positive("kid_subset_size", self.kid_subset_size)
         require_positive("edge_dilation", self.edge_dilation, allow_zero=True)
         require_choice("device", self.device, ("auto", "cpu", "cuda"))
+        self.content.validate("content")
 
 
 @dataclass(frozen=True)
@@ -238,7 +308,9 @@ def _mean(values: list[float | None]) -> float | None:
 
 def paired_means(per_image: dict[str, dict[str, float | None]]) -> dict[str, float | None]:
     """Mean PSNR, SSIM and label fidelity over the pairs of `paired_metrics`."""
-    return {k: _mean([v[k] for v in per_image.values()]) for k in ("psnr", "ssim", "label_fidelity")}
+    return {
+        k: _mean([v[k] for v in per_image.values()]) for k in ("psnr", "ssim", "label_fidelity")
+    }
 
 
 def paired_metrics(cfg: EvalConfig, inputs: Inputs) -> dict[str, dict[str, float | None]]:
@@ -290,10 +362,119 @@ def distribution_metrics(cfg: EvalConfig) -> tuple[dict[str, Any], list[str]]:
     return metrics, notes
 
 
+# --- realism statistics (realism.*) ---------------------------------------------------------
+
+
+def _detail(a: torch.Tensor, b: torch.Tensor, scale: int) -> DetailResult:
+    """detail_ratio, with too-small images reported as a DataError naming the key."""
+    try:
+        return detail_ratio(a, b, scale)
+    except ValueError as exc:
+        raise DataError(f"realism.detail_scale: {exc}") from exc
+
+
+def realism_metrics(cfg: EvalConfig, inputs: Inputs) -> tuple[dict[str, Any], list[str]]:
+    """Detail of both sets and their ratio (resized and native), SWD of native-scale crops."""
+    r, notes = cfg.realism, []
+    limit = cfg.limit or None
+    files_a, files_b = inputs.a_files[:limit], inputs.b_files[:limit]
+    a = load_folder_tensor(cfg.a_dir, cfg.image_size, cfg.limit)
+    b = load_folder_tensor(cfg.b_dir, cfg.image_size, cfg.limit)
+    resized = _detail(a, b, r.detail_scale)
+    del a, b
+    short = common_short_side(files_a, files_b) if r.match_scale else None
+    sides = image_short_sides(files_a) + image_short_sides(files_b)
+    crop = min(r.crop_size, *(min(v, short or v) for v in sides))
+    if crop < r.crop_size:
+        notes.append(f"native crops are {crop} px: an image is smaller than realism.crop_size")
+        log.info(notes[-1])
+    crops_a = native_crops(files_a, crop, r.crops_per_image, cfg.seed, short)
+    crops_b = native_crops(files_b, crop, r.crops_per_image, cfg.seed + 1, short)
+    native = _detail(crops_a, crops_b, r.detail_scale)
+    # the same patch budget per image as the whole-image SWD, spread over its crops
+    per_crop = -(-cfg.swd_patches_per_image // r.crops_per_image)
+    result = swd(crops_a, crops_b, SWDSettings(patches_per_image=per_crop), cfg.seed)
+    return {
+        "detail_a": resized.a,
+        "detail_b": resized.b,
+        "detail_ratio": resized.ratio,
+        "detail_native_a": native.a,
+        "detail_native_b": native.b,
+        "detail_ratio_native": native.ratio,
+        "swd_native": result.mean,
+        "swd_native_levels": list(result.levels),
+        "swd_native_crop_size": crop,
+        "swd_native_short_side": short,
+    }, notes
+
+
+# --- usefulness: train on synthetic crops, test on real crops (usefulness.*) -----------------
+
+
+def usefulness_plan(cfg: EvalConfig) -> tuple[list[tuple[str, str]], list[str]]:
+    """Folders to score as (a|b, path), checked up front, plus notes on what is skipped.
+
+    Empty when `usefulness.real_dir` is unset. Errors name the key: a missing or unusable
+    real split, a class-map name unknown to the real split or to a batch, or no labelled input.
+    """
+    u = cfg.usefulness
+    if not u.real_dir:
+        return [], ["usefulness skipped: set usefulness.real_dir=PATH (a real YOLO split)"]
+    check_real_dir(u.real_dir, u.class_map, "usefulness.real_dir", "usefulness.class_map")
+    plan, notes = [], []
+    for role in dict.fromkeys(u.inputs):
+        key, path = f"{role}_dir", cfg.a_dir if role == "a" else cfg.b_dir
+        if is_labelled_batch(path):
+            check_synthetic_dir(path, u.class_map, key, "usefulness.class_map")
+            plan.append((role, path))
+        else:
+            notes.append(f"usefulness of {key} skipped: not a labelled batch")
+    if not plan:
+        raise ConfigError(
+            f"usefulness.real_dir: set, but no labelled batch among usefulness.inputs "
+            f"({', '.join(f'{r}_dir' for r in u.inputs)})"
+        )
+    return plan, notes
+
+
+def usefulness_section(cfg: EvalConfig, plan: list[tuple[str, str]]) -> dict[str, Any] | None:
+    """Crop-classifier scores per planned folder ({"a": ..., "b": ...}), None when unplanned."""
+    if not plan:
+        return None
+    u = cfg.usefulness
+    out: dict[str, Any] = {"real_dir": str(u.real_dir), "class_map": dict(u.class_map)}
+    for role, path in plan:
+        out[role] = usefulness_score(path, u.real_dir, u.class_map, u.settings(), u.seeds)
+    return out
+
+
+def measure_rows(report: dict[str, Any]) -> list[tuple[str, str]]:
+    """Table rows: realism statistics and usefulness (balanced accuracy mean +- std)."""
+    m = report["metrics"]
+    rows = [
+        ("SWD native x1e3", _fmt(m.get("swd_native"))),
+        ("detail ratio a/b", _fmt(m.get("detail_ratio"))),
+        ("detail ratio native", _fmt(m.get("detail_ratio_native"))),
+    ]
+    section = report.get("usefulness") or {}
+    for role in ("a", "b"):
+        if role in section:
+            acc, f1 = section[role]["balanced_accuracy"], section[role]["macro_f1"]
+            rows.append(
+                (
+                    f"usefulness {role} bal. acc",
+                    f"{_fmt(acc['mean'])} +- {_fmt(acc['std'])} "
+                    f"(macro-F1 {_fmt(f1['mean'])}, chance {_fmt(section[role]['chance'])})",
+                )
+            )
+    return rows
+
+
 def evaluate(cfg: EvalConfig | dict[str, Any]) -> dict[str, Any]:
     """All measurements between `a_dir` and `b_dir` as a dict (writes nothing)."""
     cfg = parse_eval_config(cfg)
     inputs = check_inputs(cfg)
+    plan, plan_notes = usefulness_plan(cfg)
     metrics, notes = distribution_metrics(cfg)
     if not inputs.pairs:
         notes.append("PSNR/SSIM/label fidelity skipped: no file names in common")
@@ -304,6 +485,14 @@ def evaluate(cfg: EvalConfig | dict[str, Any]) -> dict[str, Any]:
     metrics.update(paired_means(per_image))
     if inputs.pairs and inputs.mask_dir is None:
         notes.append("label fidelity skipped: a_dir has no masks/")
+    content, content_notes = content_metrics(cfg, inputs)
+    notes += content_notes
+    metrics["content_miou"] = content["b"]["miou"] if content else None
+    metrics["content_miou_a"] = content["a"]["miou"] if content else None
+    realism, realism_notes = realism_metrics(cfg, inputs)
+    metrics.update(realism)
+    notes += realism_notes + plan_notes
+    usefulness = usefulness_section(cfg, plan)
     return {
         "a_dir": str(cfg.a_dir),
         "b_dir": str(cfg.b_dir),
@@ -313,10 +502,69 @@ def evaluate(cfg: EvalConfig | dict[str, Any]) -> dict[str, Any]:
             "paired": len(inputs.pairs),
         },
         "metrics": metrics,
+        "usefulness": usefulness,
         "per_image": per_image,
+        "content": content,
         "notes": notes,
         "settings": {k: v for k, v in asdict(cfg).items() if k not in ("a_dir", "b_dir")},
     }
+
+
+# ---------------------------------------------------------------- content score (segmenter mIoU)
+def content_metrics(cfg: EvalConfig, inputs: Inputs) -> tuple[dict[str, Any] | None, list[str]]:
+    """Content score of the paired b_dir images and of the a_dir renders, or None (+ notes).
+
+    The segmenter is trained (or loaded from `content.cache_dir`) on `content.train_dir`;
+    without one it is trained on a_dir itself, which is logged and noted in the report
+    (`trained_on_a_dir`): the renders' own score is then optimistic.
+    """
+    c = cfg.content
+    if c.enabled is False:
+        return None, []
+    reason = content_unavailable(cfg.a_dir)
+    if reason is None and not inputs.pairs:
+        reason = "b_dir has no file names in common with a_dir"
+    if reason is not None:
+        if c.enabled is True:
+            raise ConfigError(f"content.enabled: true, but {reason}")
+        log.info("content score skipped: %s", reason)
+        return None, [f"content score skipped: {reason}"]
+    train_dir = c.train_dir or cfg.a_dir
+    if c.train_dir:
+        bad = content_unavailable(train_dir)
+        if bad:
+            raise DataError(f"content.train_dir: {bad}")
+    notes = []
+    same = Path(train_dir).expanduser().resolve() == Path(cfg.a_dir).expanduser().resolve()
+    if same:
+        notes.append(
+            "content segmenter trained on a_dir, the evaluated renders themselves (optimistic); "
+            "pass content.train_dir=<another clean render batch>"
+        )
+        log.warning(notes[-1])
+    device = "cuda" if cfg.device != "cpu" and torch.cuda.is_available() else "cpu"
+    segmenter, path = load_or_train_segmenter(
+        train_dir, settings_from_config(c), c.cache_dir, device
+    )
+    b, a = content_score_folders([cfg.b_dir, cfg.a_dir], cfg.a_dir, segmenter, inputs.pairs)
+    return {
+        "b": b,
+        "a": a,
+        "images": len(inputs.pairs),
+        "train_dir": str(train_dir),
+        "trained_on_a_dir": same,
+        "segmenter": str(path),
+        "classes": list(segmenter.classes),
+    }, notes
+
+
+def content_rows(report: dict[str, Any]) -> list[tuple[str, str]]:
+    """Summary-table rows of the content score (b, then a)."""
+    m = report["metrics"]
+    return [
+        ("content mIoU (b)", _fmt(m.get("content_miou"))),
+        ("content mIoU (a)", _fmt(m.get("content_miou_a"))),
+    ]
 
 
 def _fmt(value: Any) -> str:
@@ -339,7 +587,9 @@ def format_table(report: dict[str, Any]) -> str:
         ("PSNR dB", _fmt(m["psnr"])),
         ("SSIM", _fmt(m["ssim"])),
         ("label fidelity", _fmt(m["label_fidelity"])),
+        *measure_rows(report),
     ]
+    rows += content_rows(report)
     width = max(len(k) for k, _ in rows)
     lines = [f"{k:<{width}}  {v}" for k, v in rows]
     if report["per_image"]:
@@ -389,6 +639,7 @@ def fail(message: str) -> None:
 def hydra_main(cfg: DictConfig) -> None:
     """Hydra task for `fridge-eval`."""
     from hydra.core.hydra_config import HydraConfig
+
     raw = cli.resolve_or_fail(PROG, cfg)
     try:
         config = parse_eval_config(raw)
@@ -405,7 +656,9 @@ def main() -> None:
     raw = compose_from_cli(PROG, "eval", sys.argv[1:])
     if raw is not None:
         try:
-            check_inputs(parse_eval_config(raw))
+            config = parse_eval_config(raw)
+            check_inputs(config)
+            usefulness_plan(config)
         except (ConfigError, DataError) as exc:
             fail(str(exc))
     hydra_main()

@@ -1,4 +1,5 @@
-"""Adversarial losses (vanilla, LSGAN, hinge) as pure functions of discriminator logits."""
+"""Losses as pure functions: adversarial (vanilla, LSGAN, hinge) on discriminator logits, L1,
+and the PatchNCE contrastive loss of CUT."""
 
 from __future__ import annotations
 
@@ -47,3 +48,21 @@ def generator_loss(mode: str, fake: torch.Tensor) -> torch.Tensor:
 def l1(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
     """Mean absolute error computed in fp32."""
     return F.l1_loss(a.float(), b.float())
+
+
+def patch_nce(query: torch.Tensor, key: torch.Tensor, temperature: float = 0.07) -> torch.Tensor:
+    """PatchNCE (Park et al. 2020): InfoNCE between corresponding patches of the same image.
+
+    `query` and `key` are (N, P, D) projected patch features (L2-normalised by the caller).
+    For patch p of image n, key[n, p] is the positive and the other P - 1 keys of image n are
+    the negatives (never patches of other images). Returns the mean cross-entropy over all N*P
+    queries, computed in fp32 even inside a bf16 autocast region. Gradients flow into both
+    arguments; CUT passes detached keys, as the reference does.
+    """
+    if query.shape != key.shape or query.dim() != 3:
+        raise ValueError(f"query and key must both be (N, P, D), got {query.shape} / {key.shape}")
+    n, p, _ = query.shape
+    with torch.autocast(query.device.type, enabled=False):
+        logits = torch.bmm(query.float(), key.float().transpose(1, 2)) / temperature  # (N, P, P)
+        target = torch.arange(p, device=query.device).repeat(n)
+        return F.cross_entropy(logits.flatten(0, 1), target)

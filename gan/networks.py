@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 
 import torch
+import torch.nn.functional as F
 from torch import nn
 
 
@@ -166,10 +167,93 @@ class ResnetGenerator(nn.Module):
             nn.Tanh(),
         ]
         self.model = nn.Sequential(*layers)
+        self.spec = spec
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """Translate a batch (N, C, H, W); H and W must be multiples of 4."""
         return self.model(x)
+
+    def encode(self, x: torch.Tensor, layer_ids: Sequence[int]) -> list[torch.Tensor]:
+        """Encoder activations at `layer_ids` (see `resnet_tap_channels`), in that order.
+
+        Tap i is the tensor entering `self.model[i]`: 0 the input image, 1 the 7x7 stem conv
+        output (before its norm), 4 and 7 the two stride-2 conv outputs (before their norms),
+        9 + k the output of residual block k (k >= 1). Only the layers up to the deepest tap
+        run; `forward` and the state_dict are untouched.
+        """
+        return self._run(x, layer_ids, encode_only=True)[1]
+
+    def forward_with_taps(
+        self, x: torch.Tensor, layer_ids: Sequence[int]
+    ) -> tuple[torch.Tensor, list[torch.Tensor]]:
+        """`forward(x)` and the `encode(x, layer_ids)` activations from the same pass."""
+        return self._run(x, layer_ids, encode_only=False)
+
+    def _run(
+        self, x: torch.Tensor, layer_ids: Sequence[int], encode_only: bool
+    ) -> tuple[torch.Tensor, list[torch.Tensor]]:
+        taps = len(resnet_tap_channels(self.spec))
+        bad = [i for i in layer_ids if not 0 <= i < taps]
+        if bad or not layer_ids:
+            raise ValueError(f"encoder taps {list(layer_ids)} must lie in 0..{taps - 1}")
+        wanted, last = set(layer_ids), max(layer_ids)
+        feats: dict[int, torch.Tensor] = {}
+        for i, layer in enumerate(self.model):
+            if i in wanted:
+                # An in-place ReLU would overwrite the stored activation.
+                feats[i] = x.clone() if getattr(layer, "inplace", False) else x
+            if encode_only and i == last:
+                break
+            x = layer(x)
+        return x, [feats[i] for i in layer_ids]
+
+
+def resnet_tap_channels(spec: GeneratorSpec) -> list[int]:
+    """Channels of every `ResnetGenerator.encode` tap: index i is the input of `model[i]`.
+
+    Layout of `ResnetGenerator.model`: 0 stem conv, 1 norm, 2 ReLU, 3 down conv, 4 norm,
+    5 ReLU, 6 down conv, 7 norm, 8 ReLU, 9 .. 8 + n_blocks residual blocks, then the decoder.
+    The taps cover the encoder: 0 .. 9 + n_blocks (the last is the output of the last block).
+    """
+    ngf = spec.ngf
+    return [spec.in_channels] + [ngf] * 3 + [ngf * 2] * 3 + [ngf * 4] * (3 + spec.n_blocks)
+
+
+class PatchSampleMLP(nn.Module):
+    """CUT's projection head: per encoder layer, gather sampled positions, 2-layer MLP, L2 norm.
+
+    Built from channel counts (`resnet_tap_channels`) so it exists before any forward pass.
+    Positions come from `sample_ids`, so a query and a key feature list share them.
+    """
+
+    def __init__(self, in_channels: Sequence[int], dim: int = 256) -> None:
+        super().__init__()
+        self.mlps = nn.ModuleList(
+            nn.Sequential(nn.Linear(c, dim), nn.ReLU(), nn.Linear(dim, dim)) for c in in_channels
+        )
+
+    @staticmethod
+    def sample_ids(
+        feats: Sequence[torch.Tensor], num_patches: int, generator: torch.Generator
+    ) -> list[torch.Tensor]:
+        """Per feature map, min(num_patches, H*W) distinct flat positions drawn on the CPU
+        from `generator` (shared by every image of the batch), on the features' device."""
+        out = []
+        for f in feats:
+            hw = f.shape[-2] * f.shape[-1]
+            ids = torch.randperm(hw, generator=generator)[: min(num_patches, hw)]
+            out.append(ids.to(f.device, non_blocking=True))
+        return out
+
+    def forward(
+        self, feats: Sequence[torch.Tensor], patch_ids: Sequence[torch.Tensor]
+    ) -> list[torch.Tensor]:
+        """Projected patches per layer: (N, P, dim), L2-normalised in fp32."""
+        out = []
+        for mlp, f, ids in zip(self.mlps, feats, patch_ids, strict=True):
+            patches = f.flatten(2).index_select(2, ids).transpose(1, 2)  # (N, P, C)
+            out.append(F.normalize(mlp(patches).float(), dim=-1))
+        return out
 
 
 class NLayerDiscriminator(nn.Module):

@@ -24,6 +24,12 @@ from gan import checkpoint as ckpt
 from gan import cli
 from gan.cli import CONFIG_DIR, compose_from_cli
 from gan.config import ConfigError, TrainConfig, parse_train_config
+from gan.content import (
+    ContentProbe,
+    content_unavailable,
+    load_or_train_segmenter,
+    settings_from_config,
+)
 from gan.data import (
     DataError,
     EpochSampler,
@@ -32,6 +38,7 @@ from gan.data import (
     TransformConfig,
     UnpairedDataset,
     eval_batch,
+    eval_mask_batch,
     list_images,
 )
 from gan.logging_utils import RunLogger
@@ -221,6 +228,7 @@ class Trainer:
         self.last_path: Path | None = None
         self.saved_step = -1
         self.inception = None
+        self.content: ContentProbe | None = None
         self.untranslated: dict[str, float] = {}
 
     def _build_data(self) -> None:
@@ -239,7 +247,37 @@ class Trainer:
         self.drop_last = self.sampler.per_rank >= bs
         n_eval = self.cfg.metrics.eval_images
         self.eval_source = eval_batch(self.source, self.tf, n_eval)
+        self.eval_source_masks = eval_mask_batch(self.source, self.tf, n_eval)
         self.eval_target = eval_batch(self.target, self.tf, n_eval)
+        self.content_wanted = self._content_wanted()
+
+    def _content_wanted(self) -> bool:
+        """Whether to compute the content score (metrics.content.enabled and the source)."""
+        enabled = self.cfg.metrics.content.enabled
+        if enabled is False:
+            return False
+        reason = content_unavailable(self.cfg.data.source_dir)
+        if reason is None and self.eval_source_masks is None:
+            reason = "not every source image has a mask"
+        if reason is None:
+            return True
+        if enabled is True:
+            raise ConfigError(f"metrics.content.enabled: true, but data.source_dir: {reason}")
+        if self.info.main:
+            log.info("content score off: %s", reason)
+        return False
+
+    def setup_content(self) -> None:
+        """Train (or load from cache) the content segmenter on the source renders (main rank)."""
+        if not (self.content_wanted and self.info.main):
+            return
+        c, source_dir = self.cfg.metrics.content, self.cfg.data.source_dir
+        segmenter, _ = load_or_train_segmenter(
+            source_dir, settings_from_config(c), c.cache_dir, self.device
+        )
+        assert self.eval_source_masks is not None
+        stems = [f.stem for f in self.source.files[: len(self.eval_source_masks)]]
+        self.content = ContentProbe.from_masks(segmenter, source_dir, stems, self.eval_source_masks)
 
     def loader(self) -> DataLoader:
         """DataLoader for the current epoch, skipping batches already trained on."""
@@ -342,7 +380,8 @@ class Trainer:
 
     # ----------------------------------------------------------------- evaluation
     def evaluate(self) -> dict[str, float]:
-        """SWD (and FID/KID when Inception weights are set) of translated and raw renders."""
+        """SWD (and FID/KID when Inception weights are set) of translated and raw renders;
+        the content score (mIoU) of both when `metrics.content` is on."""
         m = self.cfg.metrics
         settings = SWDSettings(
             m.swd_patches_per_image,
@@ -368,10 +407,18 @@ class Trainer:
                     self.cfg.seed,
                 )
                 self.untranslated.update({f"{k}_untranslated": v for k, v in raw.items()})
+            if self.content is not None:
+                miou = self.content.score(self.eval_source)["miou"]
+                if miou is not None:
+                    self.untranslated["content_miou_untranslated"] = miou
         if self.inception is not None:
             out.update(
                 fid_kid(fake, self.eval_target, self.inception, m.kid_subset_size, self.cfg.seed)
             )
+        if self.content is not None:
+            miou = self.content.score(fake)["miou"]
+            if miou is not None:
+                out["content_miou"] = miou
         out.update(self.untranslated)
         return out
 
@@ -390,6 +437,8 @@ class Trainer:
         p = self.progress
         if self.info.main:
             self.inception = load_inception(self.cfg.metrics.inception_weights, self.device)
+        self.setup_content()
+        self.barrier()
         logger = RunLogger(self.run_dir, enabled=self.info.main, purge_step=p.step or None)
         flag: dict[str, int] = {}
         bar = tqdm(
@@ -546,6 +595,10 @@ def prevalidate(args: list[str]) -> None:
             list_images(getattr(cfg.data, key))
         except DataError as exc:
             fail(f"data.{key}: {exc}")
+    if cfg.metrics.content.enabled is True:
+        reason = content_unavailable(cfg.data.source_dir)
+        if reason:
+            fail(f"metrics.content.enabled: true, but data.source_dir: {reason}")
 
 
 def main() -> None:

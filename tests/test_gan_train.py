@@ -174,7 +174,7 @@ def _weights(run_dir: Path) -> dict[str, torch.Tensor]:
     return {f"{n}.{k}": v for n, sd in payload["model"]["nets"].items() for k, v in sd.items()}
 
 
-@pytest.mark.parametrize("model", ["pix2pix", "cyclegan"])
+@pytest.mark.parametrize("model", ["pix2pix", "cyclegan", "cut", "fastcut"])
 def test_resume_is_exact(domains, tmp_path, model):
     common = [
         f"model={model}",
@@ -182,7 +182,13 @@ def test_resume_is_exact(domains, tmp_path, model):
         "trainer.lr_constant_fraction=1.0",
         "trainer.eval_every=100",
     ]
-    common += ["model.pool_size=2"] if model == "cyclegan" else ["model.generator.num_downs=5"]
+    common += {
+        "pix2pix": ["model.generator.num_downs=5"],
+        "cyclegan": ["model.pool_size=2"],
+        # 2 residual blocks in the tiny preset: the deepest encoder tap is 11.
+        "cut": ["model.nce_layers=[0,1,4,7,10]", "model.num_patches=16"],
+        "fastcut": ["model.nce_layers=[0,4,11]", "model.num_patches=16"],
+    }[model]
     straight = train(domains, tmp_path / "straight", *common, "trainer.max_steps=4")
     assert straight.step == 4
     first = train(domains, tmp_path / "split", *common, "trainer.max_steps=2")
@@ -195,6 +201,10 @@ def test_resume_is_exact(domains, tmp_path, model):
     assert a.keys() == b.keys()
     for key in a:
         assert torch.equal(a[key], b[key]), key
+    if model in ("cut", "fastcut"):  # patch positions / flips continue where they stopped
+        ra = ckpt.load(tmp_path / "straight" / "checkpoints" / "last.pt")["model"]["extra"]["rng"]
+        rb = ckpt.load(tmp_path / "split" / "checkpoints" / "last.pt")["model"]["extra"]["rng"]
+        assert torch.equal(ra, rb)
     if model == "cyclegan":
         pa = ckpt.load(tmp_path / "straight" / "checkpoints" / "last.pt")["model"]["extra"]["pools"]
         pb = ckpt.load(tmp_path / "split" / "checkpoints" / "last.pt")["model"]["extra"]["pools"]

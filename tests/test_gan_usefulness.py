@@ -1,0 +1,368 @@
+"""Usefulness (train on synthetic crops, test on real crops) and the blur-proof realism metrics."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from gan_testutils import BIN, noise_image, run_cli, single_thread
+from PIL import Image, ImageDraw, ImageFilter
+
+from gan.config import ConfigError
+from gan.data import DataError, list_images, load_folder_tensor
+from gan.evaluate import evaluate, write_report
+from gan.metrics import (
+    common_short_side,
+    detail_ratio,
+    detail_statistic,
+    native_crops,
+    swd_native,
+)
+from gan.usefulness import (
+    DEFAULT_CLASS_MAP,
+    CropSet,
+    UsefulnessSettings,
+    box_to_yolo,
+    check_real_dir,
+    check_synthetic_dir,
+    classification_scores,
+    load_crops,
+    parse_yolo_line,
+    predict,
+    resolve_class_map,
+    train_classifier,
+    usefulness_score,
+    yolo_objects,
+)
+
+SIZE = 96
+CLASS_MAP = {"red_disc": "apple", "green_bar": "lime", "blue_box": "milk"}
+REAL_NAMES = ["apple", "other", "lime", "milk"]
+SETTINGS = UsefulnessSettings(crop_size=32, steps=40, batch_size=16, width=8, min_visible_pixels=20)
+AICOOK = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "aicook_fridge"
+
+
+def draw_object(draw: ImageDraw.ImageDraw, cls: str, box: tuple, rng, shift: int) -> None:
+    """One coloured shape per class; `shift` tints the colours (a small domain gap)."""
+    x0, y0, w, h = box
+    xy = (x0, y0, x0 + w - 1, y0 + h - 1)
+    jitter = rng.integers(-25, 26, 3)
+
+    def colour(base):
+        return tuple(int(np.clip(c + j + shift, 0, 255)) for c, j in zip(base, jitter, strict=True))
+
+    if cls == "red_disc":
+        draw.ellipse(xy, fill=colour((210, 40, 40)))
+    elif cls == "green_bar":
+        draw.rectangle(xy, fill=colour((40, 190, 60)))
+    elif cls == "blue_box":
+        draw.rectangle(xy, fill=colour((40, 60, 210)))
+    else:  # an unmapped class
+        draw.polygon(
+            [(x0, y0 + h), (x0 + w // 2, y0), (x0 + w, y0 + h)], fill=colour((200, 0, 200))
+        )
+
+
+def scene(rng, classes: list[str], shift: int) -> tuple[Image.Image, list[tuple[str, tuple]]]:
+    """A 96x96 image with one shape in each of some 32 px grid cells, and its boxes."""
+    img = noise_image(rng, SIZE, SIZE, (shift, shift, shift))
+    draw = ImageDraw.Draw(img)
+    cells = rng.permutation(9)[: len(classes)]
+    objects = []
+    for cls, cell in zip(classes, cells, strict=True):
+        w, h = (int(rng.integers(20, 28)), int(rng.integers(8, 12)))
+        if cls != "green_bar":
+            w = h = int(rng.integers(14, 24))
+        x0 = int(cell % 3) * 32 + int(rng.integers(1, 32 - w))
+        y0 = int(cell // 3) * 32 + int(rng.integers(1, 32 - h))
+        draw_object(draw, cls, (x0, y0, w, h), rng, shift)
+        objects.append((cls, (x0, y0, w, h)))
+    return img, objects
+
+
+def make_synthetic_batch(root: Path, count: int = 12, seed: int = 0) -> Path:
+    """A labelled batch: images/, meta/ (class, bbox, visibility) and annotations.json.
+
+    The last object of every image is flagged 80 % occluded, so the filter must drop it.
+    """
+    rng = np.random.default_rng(seed)
+    for sub in ("images", "meta"):
+        (root / sub).mkdir(parents=True, exist_ok=True)
+    names = list(CLASS_MAP)
+    categories = [{"id": k + 1, "name": n} for k, n in enumerate([*names, "jar"])]
+    coco_images, coco_anns = [], []
+    for i in range(count):
+        classes = [names[(i + k) % 3] for k in range(4)]
+        img, objects = scene(rng, classes, 0)
+        img.save(root / "images" / f"{i:06d}.png")
+        anns = []
+        for k, (cls, box) in enumerate(objects):
+            occl = 0.8 if k == len(objects) - 1 else 0.0
+            anns.append(
+                {"cls": cls, "instance_id": k + 1, "bbox": list(box), "occlusion": occl,
+                 "truncation": 0.0, "visible_pixels": box[2] * box[3]}
+            )  # fmt: skip
+            coco_anns.append(
+                {"id": len(coco_anns) + 1, "image_id": i + 1, "bbox": list(box),
+                 "category_id": names.index(cls) + 1, "area": box[2] * box[3], "occlusion": occl}
+            )  # fmt: skip
+        file_name = f"images/{i:06d}.png"
+        meta = {"image": {"file_name": file_name, "index": i, "width": SIZE, "height": SIZE}}
+        (root / "meta" / f"{i:06d}.json").write_text(json.dumps({**meta, "annotations": anns}))
+        coco_images.append({"id": i + 1, "file_name": file_name, "width": SIZE, "height": SIZE})
+    coco = {"images": coco_images, "annotations": coco_anns, "categories": categories}
+    (root / "annotations.json").write_text(json.dumps(coco))
+    return root
+
+
+def make_yolo_split(root: Path, count: int = 10, seed: int = 1) -> Path:
+    """A real-style YOLO split (`root/test`) with data.yaml one level up; some boxes 'other'."""
+    rng = np.random.default_rng(seed)
+    split = root / "test"
+    for sub in ("images", "labels"):
+        (split / sub).mkdir(parents=True, exist_ok=True)
+    (root / "data.yaml").write_text(f"path: .\nnc: {len(REAL_NAMES)}\nnames: {REAL_NAMES}\n")
+    real_of = {**CLASS_MAP, "other": "other"}
+    truth = {}
+    for i in range(count):
+        classes = [[*CLASS_MAP, "other"][(i + k) % 4] for k in range(3)]
+        img, objects = scene(rng, classes, 15)
+        img.save(split / "images" / f"photo{i}.png")
+        lines = []
+        for cls, box in objects:
+            cx, cy, w, h = box_to_yolo(box, SIZE, SIZE)
+            lines.append(f"{REAL_NAMES.index(real_of[cls])} {cx:.6f} {cy:.6f} {w:.6f} {h:.6f}")
+        (split / "labels" / f"photo{i}.txt").write_text("\n".join(lines) + "\n")
+        truth[f"photo{i}.png"] = [[real_of[c], list(b)] for c, b in objects]
+    (root / "truth.json").write_text(json.dumps(truth))
+    return split
+
+
+def blur_images(src: Path, dst: Path, radius: float) -> Path:
+    """Copy of a folder/batch with every image gaussian-blurred."""
+    shutil.copytree(src, dst)
+    for file in list_images(dst):
+        Image.open(file).filter(ImageFilter.GaussianBlur(radius)).save(file)
+    return dst
+
+
+@pytest.fixture(scope="module")
+def data(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """A synthetic batch, its blurred copy and a real-style YOLO split."""
+    root = tmp_path_factory.mktemp("usefulness")
+    batch = make_synthetic_batch(root / "batch")
+    return {
+        "batch": batch,
+        "blurred": blur_images(batch, root / "blurred", 2.0),
+        "real": make_yolo_split(root / "real"),
+    }
+
+
+@pytest.fixture(scope="module")
+def trained(data: dict[str, Path]) -> tuple[torch.nn.Module, CropSet]:
+    """A classifier trained on the synthetic batch, and the real test crops."""
+    train = load_crops(data["batch"], CLASS_MAP, SETTINGS)
+    test = load_crops(data["real"], CLASS_MAP, SETTINGS)
+    with single_thread():
+        return train_classifier(train, SETTINGS, seed=0, progress=False), test
+
+
+def test_classifier_learns_separable_shapes(data: dict[str, Path]) -> None:
+    """Coloured shapes: far above chance on the real split; occluded/unmapped objects left out."""
+    with single_thread():
+        result = usefulness_score(data["batch"], data["real"], CLASS_MAP, SETTINGS, seeds=[0, 1])
+    assert result["classes"] == ["apple", "lime", "milk"] and result["chance"] == pytest.approx(
+        1 / 3
+    )
+    assert result["balanced_accuracy"]["mean"] > 0.9 and result["macro_f1"]["mean"] > 0.9
+    assert result["accuracy"]["values"][0] > 0.9 and len(result["runs"]) == 2
+    assert all(v > 0.7 for v in result["per_class_accuracy"].values())
+    # 12 images x 4 objects, the occluded 4th dropped; 10 real images x 3 boxes, 'other' ignored
+    assert sum(result["counts"]["train"].values()) == 36
+    assert result["skipped"]["train"] == {"occluded": 12}
+    assert sum(result["counts"]["test"].values()) == 30 - 7
+    assert result["missing_train_classes"] == []
+
+
+def test_shuffled_test_labels_score_near_chance(trained) -> None:
+    """The same predictions against permuted real labels: chance-level, unlike the true ones."""
+    model, test = trained
+    pred = predict(model, test)
+    true = classification_scores(pred, test.labels, test.classes)
+    gen = torch.Generator().manual_seed(0)
+    shuffled = test.labels[torch.randperm(len(test), generator=gen)]
+    scores = classification_scores(pred, shuffled, test.classes)
+    assert true["balanced_accuracy"] > 0.9
+    assert scores["balanced_accuracy"] < 0.6 and scores["macro_f1"] < 0.6
+
+
+def test_training_is_seeded(data: dict[str, Path]) -> None:
+    """Same seed, same weights; the global torch RNG is left untouched."""
+    train = load_crops(data["batch"], CLASS_MAP, SETTINGS)
+    short = replace(SETTINGS, steps=3)
+    state = torch.random.get_rng_state()
+    with single_thread():
+        m1, m2 = (train_classifier(train, short, seed=4, progress=False) for _ in range(2))
+        m3 = train_classifier(train, short, seed=5, progress=False)
+    assert torch.equal(torch.random.get_rng_state(), state)
+    p1, p2, p3 = (torch.cat([p.flatten() for p in m.parameters()]) for m in (m1, m2, m3))
+    assert torch.equal(p1, p2) and not torch.equal(p1, p3)
+
+
+def test_yolo_boxes_round_trip(data: dict[str, Path], tmp_path: Path) -> None:
+    """Pixel box -> normalized YOLO line -> pixel box; polygons; bad lines name file:line."""
+    for box, (w, h) in [((10.0, 20.0, 30.0, 8.0), (640, 480)), ((0.0, 0.0, 64.0, 64.0), (64, 64))]:
+        cx, cy, bw, bh = box_to_yolo(box, w, h)
+        cls, back = parse_yolo_line(f"3 {cx} {cy} {bw} {bh}", w, h, "x")
+        assert cls == 3 and back == pytest.approx(box)
+    assert parse_yolo_line("1 0.1 0.2 0.5 0.2 0.3 0.6", 100, 100, "x") == (
+        1,
+        pytest.approx((10.0, 20.0, 40.0, 40.0)),
+    )
+    assert parse_yolo_line("   ", 10, 10, "x") is None
+    with pytest.raises(DataError, match="a.txt:7"):
+        parse_yolo_line("1 0.5 0.5", 10, 10, "a.txt:7")
+    truth = json.loads((data["real"].parent / "truth.json").read_text())
+    objects = yolo_objects(data["real"])
+    assert [p.name for p, _ in objects] == sorted(truth)
+    for path, objs in objects:
+        assert [c for c, _ in objs] == [c for c, _ in truth[path.name]]
+        for (_, box), (_, want) in zip(objs, truth[path.name], strict=True):
+            assert box == pytest.approx(want, abs=1e-3)
+
+
+def test_class_map_validation(data: dict[str, Path]) -> None:
+    """Class maps: default, bad shapes, names unknown to the real split or to the batch."""
+    assert resolve_class_map(None, "k") == DEFAULT_CLASS_MAP
+    assert len(set(DEFAULT_CLASS_MAP.values())) == 8
+    with pytest.raises(ConfigError, match=r"^k: needs at least 2"):
+        resolve_class_map({"a": "x", "b": "x"}, "k")
+    with pytest.raises(ConfigError, match=r"^k: expected a non-empty mapping"):
+        resolve_class_map({}, "k")
+    assert check_real_dir(data["real"], CLASS_MAP, "usefulness.real_dir") == REAL_NAMES
+    with pytest.raises(ConfigError, match=r"^usefulness\.class_map\.red_disc: real class 'aple'"):
+        check_real_dir(data["real"], {**CLASS_MAP, "red_disc": "aple"}, "r", "usefulness.class_map")
+    with pytest.raises(ConfigError, match=r"^usefulness\.class_map\.lemon: not a class of"):
+        check_synthetic_dir(
+            data["batch"], {**CLASS_MAP, "lemon": "lime"}, "a", "usefulness.class_map"
+        )
+    with pytest.raises(DataError, match=r"^usefulness\.real_dir: .* is not a YOLO split"):
+        check_real_dir(data["batch"], CLASS_MAP, "usefulness.real_dir")
+
+
+def test_detail_ratio_sees_blur(data: dict[str, Path]) -> None:
+    """A gaussian-blurred copy has far less detail than the original; the same set has ratio 1."""
+    a = load_folder_tensor(data["batch"], SIZE)
+    blurred = load_folder_tensor(data["blurred"], SIZE)
+    assert detail_statistic(a).shape == (a.shape[0],)
+    assert detail_ratio(a, a).ratio == pytest.approx(1.0)
+    assert detail_ratio(blurred, a).ratio < 0.7
+    assert detail_ratio(blurred, a, scale=2).ratio > detail_ratio(blurred, a).ratio
+
+
+def test_native_swd_sees_blur(data: dict[str, Path], tmp_path: Path) -> None:
+    """SWD of native-scale crops: a blurred set is far from the original, a re-sample is not."""
+    copy = blur_images(data["batch"], tmp_path / "copy", 0)
+    same = swd_native(data["batch"], copy, crop_size=32, crops_per_image=2, seed=0)
+    blurred = swd_native(data["batch"], data["blurred"], crop_size=32, crops_per_image=2, seed=0)
+    assert len(blurred.levels) == 2 and blurred.mean > 3 * same.mean
+    with pytest.raises(DataError, match="smaller than the 128 px crop"):
+        swd_native(data["batch"], copy, crop_size=128)
+
+
+def test_native_crops_match_scale(data: dict[str, Path], tmp_path: Path) -> None:
+    """A 2x upscaled copy: strictly native crops see it as smooth, scale-matched ones do not."""
+    big = tmp_path / "big"
+    big.mkdir()
+    for file in list_images(data["batch"]):
+        Image.open(file).resize((2 * SIZE, 2 * SIZE), Image.BICUBIC).save(big / file.name)
+    files, big_files = list_images(data["batch"]), list_images(big)
+    assert common_short_side(files, big_files) == SIZE
+    small = native_crops(files, 32, 2, seed=0)
+    raw = native_crops(big_files, 32, 2, seed=0)
+    matched = native_crops(big_files, 32, 2, seed=0, max_short_side=SIZE)
+    assert raw.shape == matched.shape == small.shape == (24, 3, 32, 32)
+    assert detail_ratio(raw, small).ratio < 0.7
+    assert detail_ratio(matched, small).ratio == pytest.approx(1.0, abs=0.2)
+
+
+def test_evaluate_reports_usefulness_and_realism(data: dict[str, Path], tmp_path: Path) -> None:
+    """fridge-eval with usefulness.real_dir: both labelled batches scored, realism numbers set."""
+    cfg = {
+        "a_dir": str(data["batch"]),
+        "b_dir": str(data["blurred"]),
+        "image_size": 64,
+        "realism": {"crop_size": 128},
+        "usefulness": {
+            "real_dir": str(data["real"]),
+            "class_map": CLASS_MAP,
+            "seeds": [0],
+            "steps": 40,
+            "batch_size": 16,
+            "crop_size": 32,
+            "min_visible_pixels": 20,
+        },
+    }
+    with single_thread():
+        report = evaluate(cfg)
+    m = report["metrics"]
+    assert m["detail_ratio"] > 1.4 and m["detail_ratio_native"] > 1.4  # a sharp, b blurred
+    assert m["swd_native_crop_size"] == SIZE and m["swd_native"] > 0
+    assert any("native crops are 96 px" in n for n in report["notes"])
+    section = report["usefulness"]
+    assert set(section) == {"real_dir", "class_map", "a", "b"}
+    assert section["a"]["balanced_accuracy"]["mean"] > 0.8
+    assert section["a"]["counts"] == section["b"]["counts"]
+    saved = json.loads(write_report(report, tmp_path / "out").read_text())
+    assert saved["settings"]["usefulness"]["class_map"] == CLASS_MAP
+    with pytest.raises(DataError, match=r"^usefulness\.real_dir: .*nope does not exist"):
+        evaluate({**cfg, "usefulness": {"real_dir": str(tmp_path / "nope")}})
+    bad = {**cfg["usefulness"], "class_map": {"red_disc": "apple", "blue_box": "mlk"}}
+    with pytest.raises(ConfigError, match=r"^usefulness\.class_map\.blue_box: real class 'mlk'"):
+        evaluate({**cfg, "usefulness": bad})
+    with pytest.raises(ConfigError, match=r"^usefulness\.seeds: "):
+        evaluate({**cfg, "usefulness": {**cfg["usefulness"], "seeds": []}})
+    with pytest.raises(ConfigError, match=r"^usefulness\.real_dir: set, but no labelled batch"):
+        evaluate({**cfg, "a_dir": str(data["real"] / "images"), "b_dir": str(data["real"])})
+
+
+def test_cli_rejects_unknown_class_before_work(data: dict[str, Path], tmp_path: Path) -> None:
+    """A class-map name unknown to the batch: one line naming the key, status 2, nothing written."""
+    run_dir = tmp_path / "run"
+    args = [
+        str(BIN / "fridge-eval"),
+        f"a_dir={data['batch']}",
+        f"b_dir={data['blurred']}",
+        f"usefulness.real_dir={data['real']}",
+        "usefulness.class_map={lemon: apple, blue_box: milk}",
+        f"out_dir={run_dir}",
+    ]
+    proc = run_cli(args, cwd=tmp_path)
+    assert proc.returncode == 2
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("fridge-eval: error: usefulness.class_map.lemon")
+    assert not run_dir.exists()
+
+
+@pytest.mark.skipif(not (AICOOK / "test").is_dir(), reason="aicook_fridge data not present")
+def test_aicook_split_parses() -> None:
+    """The real aicook test split: every label line becomes one box; the 8 mapped classes exist."""
+    split = AICOOK / "test"
+    names = check_real_dir(split, DEFAULT_CLASS_MAP, "usefulness.real_dir")
+    objects = yolo_objects(split)
+    lines = sum(
+        len([ln for ln in p.read_text().splitlines() if ln.strip()])
+        for p in (split / "labels").glob("*.txt")
+    )
+    assert len(names) == 30 and len(objects) == len(list((split / "images").iterdir()))
+    assert sum(len(o) for _, o in objects) == lines
+    present = {c for _, objs in objects for c, _ in objs}
+    assert set(DEFAULT_CLASS_MAP.values()) <= present
+    for _, objs in objects:
+        for _, (x0, y0, w, h) in objs:
+            assert x0 >= -1 and y0 >= -1 and x0 + w <= 641 and y0 + h <= 641 and w > 0 and h > 0
