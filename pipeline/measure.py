@@ -90,12 +90,11 @@ def check_settings(cfg: dict) -> None:
         raise ConfigError(
             f"measure.usefulness.seeds: must be a positive integer, got {u['seeds']!r}"
         )
-    if u["real_dir"]:
-        if not is_yolo_split(Path(u["real_dir"]).expanduser()):
-            raise ConfigError(
-                f"measure.usefulness.real_dir: {u['real_dir']} is not a YOLO split "
-                "(images/, labels/ and data.yaml here or one level up)"
-            )
+    if u["real_dir"] and not is_yolo_split(Path(u["real_dir"]).expanduser()):
+        raise ConfigError(
+            f"measure.usefulness.real_dir: {u['real_dir']} is not a YOLO split "
+            "(images/, labels/ and data.yaml here or one level up)"
+        )
     usefulness_test_dir(cfg)
 
 

@@ -18,7 +18,7 @@ CLIS = {
     "fridge-train": ("gan.train", "model=nosuch", "data.source_dir"),
     "fridge-translate": ("gan.translate", "hydra/launcher=nosuch", "input_dir"),
     "fridge-eval": ("gan.evaluate", "hydra/launcher=nosuch", "a_dir"),
-    "fridge-demo": ("gan.demo", "hydra/launcher=nosuch", "demo.data_dir"),
+    "fridge-demo": ("pipeline.cli", "hydra/launcher=nosuch", "demo.data_dir"),
 }
 
 
