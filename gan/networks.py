@@ -24,6 +24,9 @@ class GeneratorSpec:
     num_downs: int = 8  # unet depth: image side must be a multiple of 2**num_downs
     n_blocks: int = 9  # resnet residual blocks (6 or 9 in the reference)
     upsample: str = "deconv"  # deconv | resize (resize-then-convolve, no checkerboard)
+    # resnet only: output = tanh(atanh(input) + net(input)) with the last conv zero-initialised,
+    # so the generator starts as the identity and learns a correction (SimGAN's refiner idea)
+    residual: bool = False
 
     def to_dict(self) -> dict:
         """Plain dict for serialisation."""
@@ -171,7 +174,22 @@ class ResnetGenerator(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """Translate a batch (N, C, H, W); H and W must be multiples of 4."""
+        if self.spec.residual:
+            return self.add_residual(x, self.model[:-1](x))
         return self.model(x)
+
+    @staticmethod
+    def add_residual(x: torch.Tensor, correction: torch.Tensor) -> torch.Tensor:
+        """tanh(atanh(x) + correction) in fp32: the input moved in tanh's pre-activation space."""
+        base = torch.atanh(x.float().clamp(-0.999, 0.999))
+        return torch.tanh(base + correction.float())
+
+    def zero_last_conv(self) -> None:
+        """Zero the output convolution: a residual generator then starts as the identity."""
+        conv = self.model[-2]
+        nn.init.zeros_(conv.weight)
+        if conv.bias is not None:
+            nn.init.zeros_(conv.bias)
 
     def encode(self, x: torch.Tensor, layer_ids: Sequence[int]) -> list[torch.Tensor]:
         """Encoder activations at `layer_ids` (see `resnet_tap_channels`), in that order.
@@ -198,13 +216,14 @@ class ResnetGenerator(nn.Module):
             raise ValueError(f"encoder taps {list(layer_ids)} must lie in 0..{taps - 1}")
         wanted, last = set(layer_ids), max(layer_ids)
         feats: dict[int, torch.Tensor] = {}
+        source, final = x, len(self.model) - 1
         for i, layer in enumerate(self.model):
             if i in wanted:
                 # An in-place ReLU would overwrite the stored activation.
                 feats[i] = x.clone() if getattr(layer, "inplace", False) else x
             if encode_only and i == last:
                 break
-            x = layer(x)
+            x = self.add_residual(source, x) if i == final and self.spec.residual else layer(x)
         return x, [feats[i] for i in layer_ids]
 
 
@@ -323,11 +342,15 @@ def init_weights(net: nn.Module, kind: str = "normal", gain: float = 0.02) -> nn
         elif "BatchNorm2d" in name:
             nn.init.normal_(m.weight, 1.0, gain)
             nn.init.zeros_(m.bias)
+    if isinstance(net, ResnetGenerator) and net.spec.residual:
+        net.zero_last_conv()
     return net
 
 
 def build_generator(spec: GeneratorSpec) -> nn.Module:
     """Construct a generator from its spec."""
+    if spec.residual and (spec.arch != "resnet" or spec.in_channels != spec.out_channels):
+        raise ValueError("a residual generator needs arch=resnet and as many outputs as inputs")
     if spec.arch == "unet":
         return UnetGenerator(spec)
     if spec.arch == "resnet":

@@ -174,3 +174,35 @@ def test_frechet_distance_of_shifted_gaussians():
     assert metrics.kernel_inception_distance(a, a.clone(), subset_size=100) == pytest.approx(
         0.0, abs=0.05
     )
+
+
+def test_residual_generator_starts_as_identity_and_learns():
+    from gan.models.base import rebuild_generator
+    from gan.networks import GeneratorSpec, build_generator, init_weights
+
+    spec = GeneratorSpec(
+        arch="resnet", ngf=8, n_blocks=1, norm="instance", dropout=False, residual=True
+    )
+    net = init_weights(build_generator(spec), "normal", 0.02)
+    x = torch.rand(2, 3, 16, 16) * 1.8 - 0.9
+    assert torch.allclose(net(x), x, atol=1e-5)  # identity at init
+    out, taps = net.forward_with_taps(x, [0, 4])
+    assert torch.equal(out, net(x)) and torch.equal(taps[0], x)
+    opt = torch.optim.Adam(net.parameters(), lr=1e-2)
+    for _ in range(5):  # a correction is learnt: pull the output towards a brighter image
+        opt.zero_grad()
+        loss = (net(x) - (x + 0.3).clamp(-1, 1)).abs().mean()
+        loss.backward()
+        opt.step()
+    assert not torch.allclose(net(x), x, atol=1e-3)
+    export = {"spec": spec.to_dict(), "state_dict": net.state_dict()}
+    rebuilt, rspec = rebuild_generator(export)
+    assert rspec.residual and torch.allclose(rebuilt(x), net.eval()(x))
+
+
+def test_residual_needs_a_resnet():
+    from gan.config import ConfigError
+    from gan.models import model_class
+
+    with pytest.raises(ConfigError, match="model.generator.residual: needs"):
+        model_class("pix2pix").parse_config({"generator": {"residual": True}})

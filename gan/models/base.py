@@ -34,6 +34,7 @@ class GeneratorConfig:
     num_downs: int = 8
     n_blocks: int = 9
     upsample: str = "deconv"
+    residual: bool = False
 
     def spec(self) -> GeneratorSpec:
         """Generator spec for 3-channel images."""
@@ -45,6 +46,7 @@ class GeneratorConfig:
             num_downs=self.num_downs,
             n_blocks=self.n_blocks,
             upsample=self.upsample,
+            residual=self.residual,
         )
 
     def validate(self, prefix: str) -> None:
@@ -53,6 +55,8 @@ class GeneratorConfig:
         require_choice(f"{prefix}.norm", self.norm, ("batch", "instance", "none"))
         require_choice(f"{prefix}.upsample", self.upsample, ("deconv", "resize"))
         require_positive(f"{prefix}.ngf", self.ngf)
+        if self.residual and self.arch != "resnet":
+            raise ConfigError(f"{prefix}.residual: needs {prefix}.arch=resnet, got {self.arch!r}")
         require_positive(f"{prefix}.n_blocks", self.n_blocks, allow_zero=True)
         if self.num_downs < 2:
             raise ConfigError(f"{prefix}.num_downs: must be >= 2, got {self.num_downs}")
