@@ -328,7 +328,7 @@ def paired_metrics(cfg: EvalConfig, inputs: Inputs) -> dict[str, dict[str, float
     """PSNR, SSIM and label fidelity per paired file name."""
     a_dir, b_dir = resolve_image_dir(cfg.a_dir), resolve_image_dir(cfg.b_dir)
     out: dict[str, dict[str, float | None]] = {}
-    for name in tqdm(inputs.pairs, desc="pairs", unit="img", dynamic_ncols=True):
+    for name in tqdm(inputs.pairs, desc="pairs", unit="img", dynamic_ncols=True, leave=False):
         a, b = to_array(load_rgb(a_dir / name)), to_array(load_rgb(b_dir / name))
         if a.shape != b.shape:
             raise DataError(

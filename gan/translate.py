@@ -108,7 +108,9 @@ def translate_files(
     """Translate image files into `out_dir` under the same names, batching equal sizes
     (`shown_dir`: the folder named in write errors, e.g. the final one for a temp folder)."""
     out_dir.mkdir(parents=True, exist_ok=True)
-    with tqdm(total=len(files), desc="translate", unit="img", dynamic_ncols=True) as bar:
+    with tqdm(
+        total=len(files), desc="translate", unit="img", dynamic_ncols=True, leave=False
+    ) as bar:
         for start in range(0, len(files), batch_size):
             chunk = files[start : start + batch_size]
             groups: dict[tuple[int, int], list[tuple[Path, torch.Tensor]]] = defaultdict(list)
