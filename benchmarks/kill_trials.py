@@ -80,8 +80,10 @@ def with_children_gone(pgid: int) -> None:
 
 
 def temps(root: Path) -> list[Path]:
-    """Temp files or folders left anywhere below `root`."""
-    return [p for p in root.rglob("*") if p.name.endswith(".tmp")]
+    """Temp files left anywhere below `root` (`*.tmp` files, files in a `.tmp` folder; the
+    renderer's empty `.tmp` work folder itself is not a leftover)."""
+    return [p for p in root.rglob("*") if p.is_file() and (p.name.endswith(".tmp")
+            or ".tmp" in p.relative_to(root).parts[:-1])]  # fmt: skip
 
 
 # ----------------------------------------------------------------------------- training
@@ -112,7 +114,8 @@ class TrainTarget:
         code, out, _ = run(self.command(run_dir), self.root, delay, sig)
         last = run_dir / "checkpoints" / "last.pt"
         saved = [int(s) for s in re.findall(r"saved \S*last\.pt \(step (\d+)\)", out)]
-        if code not in (0, 143, -9, 137):
+        # -15: the signal came before Python installed its handler (start-up), nothing saved
+        if code not in (0, 143, -9, 137) and not (code == -sig and not saved):
             return f"exit {code} after {signal.Signals(sig).name}: {out.strip()[-300:]}"
         if saved:
             try:
