@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-import os
 import random
-import tempfile
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import torch
 
+from gan import io
+
 FORMAT_VERSION = 1
+CHECKPOINT_NAMES = ("last.pt", "best.pt")
 
 
 class CheckpointError(ValueError):
@@ -19,20 +21,48 @@ class CheckpointError(ValueError):
 
 
 def save_atomic(payload: dict[str, Any], path: str | Path) -> Path:
-    """torch.save to a temp file in the same folder, fsync, then rename over `path`."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            torch.save(payload, fh)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+    """torch.save to a temp file in the same folder, fsync, then rename over `path`.
+
+    The file gets the umask's usual permissions; a failed write (e.g. a full disk) removes the
+    temp file, leaves any previous `path` intact and raises `gan.io.OutputError` (one line).
+    """
+    return io.write_atomic(path, lambda fh: torch.save(payload, fh))
+
+
+def remove_stale_temps(ckpt_dir: str | Path) -> list[Path]:
+    """Delete `.last.pt.*.tmp` / `.best.pt.*.tmp` files that killed saves left in `ckpt_dir`."""
+    return io.remove_stale_temps(ckpt_dir, CHECKPOINT_NAMES)
+
+
+def iter_tensors(obj: Any, prefix: str = "") -> Iterator[tuple[str, torch.Tensor]]:
+    """(dotted key, tensor) for every tensor in nested dicts/lists of a state dict."""
+    if isinstance(obj, torch.Tensor):
+        yield prefix, obj
+    elif isinstance(obj, Mapping):
+        for key, value in obj.items():
+            yield from iter_tensors(value, f"{prefix}.{key}" if prefix else str(key))
+    elif isinstance(obj, list | tuple):
+        for i, value in enumerate(obj):
+            yield from iter_tensors(value, f"{prefix}.{i}" if prefix else str(i))
+
+
+def first_non_finite(state: Any) -> str | None:
+    """Key of the first floating-point tensor holding NaN or inf (parameters, buffers,
+    optimizer moments), or None when every value is finite."""
+    for key, tensor in iter_tensors(state):
+        if tensor.is_floating_point() and not bool(torch.isfinite(tensor).all()):
+            return key
+    return None
+
+
+def shape_mismatch(expected: Any, found: Any) -> tuple[str, tuple, tuple | None] | None:
+    """First tensor whose shape differs between two nested state dicts (or is missing from
+    `found`): (key, expected shape, found shape or None); None when all shapes agree."""
+    have = {k: tuple(t.shape) for k, t in iter_tensors(found)}
+    for key, tensor in iter_tensors(expected):
+        if key not in have or have[key] != tuple(tensor.shape):
+            return key, tuple(tensor.shape), have.get(key)
+    return None
 
 
 def load(path: str | Path) -> dict[str, Any]:

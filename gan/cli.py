@@ -100,13 +100,17 @@ def _parse_flags(prog: str, args: list[str]) -> Any | None:
     return parser.parse_args(args)
 
 
-def compose_from_cli(prog: str, config_name: str, args: list[str]) -> dict | None:
+def compose_from_cli(
+    prog: str, config_name: str, args: list[str], hydra_dirs: dict | None = None
+) -> dict | None:
     """Resolved config (without `hydra`) for CLI overrides; sweeps use their first value.
 
     Overrides of Hydra's own config (`hydra/launcher=...`, `hydra.run.dir=...`) are checked too.
     Returns None when Hydra should handle the command line itself: help and info flags, another
     config folder, or `--cfg` (its overrides are checked first). Exits with a one-line error
     (status 2) on unknown keys, groups or options, bad syntax, bad flags or missing values.
+    When `hydra_dirs` is a dict it receives the resolved `hydra.run.dir` and
+    `hydra.sweep.dir` (keys "run" and "sweep") and "multirun" (whether -m was given).
     """
     from hydra import compose, initialize_config_dir
     from hydra.core.override_parser.overrides_parser import OverridesParser
@@ -140,6 +144,12 @@ def compose_from_cli(prog: str, config_name: str, args: list[str]) -> dict | Non
     try:
         with initialize_config_dir(config_dir=CONFIG_DIR, version_base="1.3"):
             cfg = compose(config_name=config_name, overrides=overrides, return_hydra_config=True)
+        if hydra_dirs is not None:
+            for name in ("run", "sweep"):
+                hydra_dirs[name] = str(OmegaConf.select(cfg, f"hydra.{name}.dir", default=""))
+            hydra_dirs["multirun"] = bool(getattr(flags, "multirun", False)) or any(
+                a in ("-m", "--multirun") for a in args
+            )
         with open_dict(cfg):
             cfg.pop("hydra", None)
         if flags is not None and flags.cfg:

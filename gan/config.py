@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import math
 import types
 import typing
 from collections.abc import Mapping
@@ -12,6 +13,20 @@ from typing import Any
 
 class ConfigError(ValueError):
     """A config key is unknown or has an invalid value; the message names the key."""
+
+
+SEED_MAX = 2**32 - 1  # numpy's legacy seeding and all derived-seed arithmetic stay in range
+
+
+def is_seed_key(key: str) -> bool:
+    """True for keys holding a random seed (`seed`, `*.seed`, `*.seeds`)."""
+    return key.rpartition(".")[2] in ("seed", "seeds")
+
+
+def require_seed(key: str, value: Any) -> None:
+    """Raise ConfigError unless `value` is an integer seed in [0, SEED_MAX]."""
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= SEED_MAX:
+        raise ConfigError(f"{key}: a seed must be an integer in [0, {SEED_MAX}], got {value!r}")
 
 
 def _coerce(value: Any, typ: Any, key: str) -> Any:
@@ -36,12 +51,22 @@ def _coerce(value: Any, typ: Any, key: str) -> Any:
         raise ConfigError(f"{key}: expected true/false, got {value!r}")
     if typ is int:
         if isinstance(value, int) and not isinstance(value, bool):
+            if is_seed_key(key):
+                require_seed(key, value)
             return value
         raise ConfigError(f"{key}: expected an integer, got {value!r}")
     if typ is float:
         if isinstance(value, int | float) and not isinstance(value, bool):
+            if not math.isfinite(value):  # every float key: nan/inf are never a valid setting
+                raise ConfigError(f"{key}: expected a finite number, got {value!r}")
             return float(value)
         raise ConfigError(f"{key}: expected a number, got {value!r}")
+    if typing.get_origin(typ) is list and is_seed_key(key):
+        if not isinstance(value, list | tuple) or not value:
+            raise ConfigError(f"{key}: expected a non-empty list of seeds, got {value!r}")
+        for item in value:
+            require_seed(key, item)
+        return list(value)
     if typ is str:
         if isinstance(value, str | int | float) and not isinstance(value, bool):
             return str(value)
@@ -75,9 +100,11 @@ def require_choice(key: str, value: Any, options: tuple[str, ...]) -> None:
 
 
 def require_positive(key: str, value: float | int | None, allow_zero: bool = False) -> None:
-    """Raise ConfigError unless `value` is positive (or zero when allowed)."""
+    """Raise ConfigError unless `value` is a finite positive number (or zero when allowed)."""
     if value is None:
         return
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ConfigError(f"{key}: expected a finite number, got {value!r}")
     if value < 0 or (value == 0 and not allow_zero):
         raise ConfigError(f"{key}: must be {'>= 0' if allow_zero else '> 0'}, got {value!r}")
 
@@ -146,6 +173,10 @@ class TrainerConfig:
         require_choice("trainer.monitor", self.monitor, ("swd", "fid", "kid"))
         if not 0.0 <= self.lr_constant_fraction <= 1.0:
             raise ConfigError("trainer.lr_constant_fraction: must be within [0, 1]")
+        for key in ("beta1", "beta2"):  # Adam's moment decays
+            value = getattr(self, key)
+            if not 0.0 <= value < 1.0:
+                raise ConfigError(f"trainer.{key}: must be within [0, 1), got {value!r}")
 
 
 @dataclass
@@ -189,6 +220,9 @@ class EvalContentConfig(ContentConfig):
     train_dir: str | None = None
 
 
+SWD_MIN_SIZE = 4  # coarsest Laplacian pyramid level (px); below that levels hold no patches
+
+
 @dataclass
 class MetricsConfig:
     """`metrics.*`: SWD settings, the optional local Inception weights for FID/KID and the
@@ -210,6 +244,10 @@ class MetricsConfig:
             require_positive(f"metrics.{key}", getattr(self, key))
         if self.swd_patch_size % 2 == 0 or self.swd_patch_size < 1:
             raise ConfigError("metrics.swd_patch_size: must be an odd positive integer")
+        if self.swd_min_size < SWD_MIN_SIZE:
+            raise ConfigError(
+                f"metrics.swd_min_size: must be >= {SWD_MIN_SIZE} px, got {self.swd_min_size}"
+            )
         self.content.validate("metrics.content")
 
 

@@ -17,10 +17,63 @@ from torch.utils.data import Dataset, Sampler
 log = logging.getLogger(__name__)
 
 IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".webp"})
+# What opening or decoding a bad image file raises; DecompressionBombError (a header claiming
+# more than twice PIL's MAX_IMAGE_PIXELS) is no OSError, so it is listed explicitly.
+IMAGE_ERRORS = (
+    OSError,
+    UnidentifiedImageError,
+    ValueError,
+    SyntaxError,
+    Image.DecompressionBombError,
+)
 
 
 class DataError(ValueError):
     """A data folder or image file cannot be used."""
+
+
+def image_error(path: str | Path, exc: BaseException, what: str = "image") -> DataError:
+    """A one-line DataError naming `path` for an exception from opening/decoding it."""
+    reason = " ".join(str(exc).split()) or type(exc).__name__
+    if isinstance(exc, Image.DecompressionBombError):
+        return DataError(f"{path}: {what} too large to open safely ({reason})")
+    return DataError(f"{path}: cannot read {what} ({reason})")
+
+
+def image_size(path: str | Path) -> tuple[int, int]:
+    """(width, height) from the file header; DataError naming the file when unreadable or
+    when the header claims a size too large to open (decompression bomb)."""
+    try:
+        with Image.open(path) as img:
+            return img.size
+    except IMAGE_ERRORS as exc:
+        raise image_error(path, exc) from exc
+
+
+def check_headers(files: list[Path]) -> list[tuple[int, int]]:
+    """Sizes of all `files` from their headers; the first unreadable or oversized one is a
+    DataError naming it (cheap: nothing is decoded)."""
+    return [image_size(f) for f in files]
+
+
+def check_uniform_sizes(files: list[Path], key: str) -> None:
+    """DataError naming `key` and two files unless all images have the same size (needed
+    when `data.preprocess=none` stacks images as they are). Unreadable files are ignored
+    (they are skipped when training)."""
+    first: tuple[Path, tuple[int, int]] | None = None
+    for file in files:
+        try:
+            size = image_size(file)
+        except DataError:
+            continue
+        if first is None:
+            first = (file, size)
+        elif size != first[1]:
+            raise DataError(
+                f"{key}: data.preprocess=none needs images of one size, but {file} is "
+                f"{size[0]}x{size[1]} and {first[0]} is {first[1][0]}x{first[1][1]} "
+                f"(use data.preprocess=resize_and_crop|crop|resize)"
+            )
 
 
 @dataclass(frozen=True)
@@ -79,8 +132,8 @@ def load_rgb(path: str | Path) -> Image.Image:
                 background = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
                 img = Image.alpha_composite(background, rgba)
             return img.convert("RGB")
-    except (OSError, UnidentifiedImageError, ValueError, SyntaxError) as exc:
-        raise DataError(f"{path}: cannot read image ({exc})") from exc
+    except IMAGE_ERRORS as exc:
+        raise image_error(path, exc) from exc
 
 
 def pil_to_tensor(img: Image.Image) -> torch.Tensor:
@@ -208,8 +261,8 @@ def load_instance_mask(path: str | Path) -> np.ndarray:
     try:
         with Image.open(path) as img:
             arr = np.asarray(img)
-    except (OSError, ValueError, SyntaxError) as exc:
-        raise DataError(f"{path}: cannot read mask ({exc})") from exc
+    except IMAGE_ERRORS as exc:
+        raise image_error(path, exc, "mask") from exc
     if arr.ndim == 3:
         arr = arr.max(axis=2)
     return arr.astype(np.int64)

@@ -37,9 +37,7 @@ from __future__ import annotations
 import json
 import logging
 import math
-import os
 import sys
-import tempfile
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -53,6 +51,7 @@ from PIL import Image
 from tqdm import tqdm
 
 from gan import cli
+from gan import io as gio
 from gan.cli import CONFIG_DIR, compose_from_cli
 from gan.config import (
     ConfigError,
@@ -67,7 +66,16 @@ from gan.content import (
     load_or_train_segmenter,
     settings_from_config,
 )
-from gan.data import DataError, list_images, load_folder_tensor, load_rgb, resolve_image_dir
+from gan.data import (
+    IMAGE_ERRORS,
+    DataError,
+    check_headers,
+    image_error,
+    list_images,
+    load_folder_tensor,
+    load_rgb,
+    resolve_image_dir,
+)
 from gan.metrics import (
     DetailResult,
     SWDSettings,
@@ -135,6 +143,7 @@ class EvalConfig:
 
     def validate(self) -> None:
         """Check choices and ranges."""
+        require_positive("image_size", self.image_size)
         self.realism.validate()
         if 3 * self.realism.detail_scale > self.image_size:
             raise ConfigError(
@@ -193,6 +202,8 @@ def check_inputs(cfg: EvalConfig) -> Inputs:
                     f"paired: {folder / missing[0]} is missing "
                     f"({len(missing)} file(s) in one folder only)"
                 )
+    check_headers(a_files)
+    check_headers(b_files)
     mask_dir = Path(cfg.a_dir).expanduser() / "masks"
     return Inputs(a_files, b_files, pairs, mask_dir if mask_dir.is_dir() else None)
 
@@ -281,8 +292,8 @@ def load_mask(path: Path) -> np.ndarray:
     try:
         with Image.open(path) as img:
             return np.asarray(img).astype(np.int64)
-    except (OSError, ValueError) as exc:
-        raise DataError(f"{path}: cannot read mask ({exc})") from exc
+    except IMAGE_ERRORS as exc:
+        raise image_error(path, exc, "mask") from exc
 
 
 def label_fidelity(
@@ -317,7 +328,7 @@ def paired_metrics(cfg: EvalConfig, inputs: Inputs) -> dict[str, dict[str, float
     """PSNR, SSIM and label fidelity per paired file name."""
     a_dir, b_dir = resolve_image_dir(cfg.a_dir), resolve_image_dir(cfg.b_dir)
     out: dict[str, dict[str, float | None]] = {}
-    for name in tqdm(inputs.pairs, desc="pairs", unit="img", dynamic_ncols=True):
+    for name in tqdm(inputs.pairs, desc="pairs", unit="img", dynamic_ncols=True, leave=False):
         a, b = to_array(load_rgb(a_dir / name)), to_array(load_rgb(b_dir / name))
         if a.shape != b.shape:
             raise DataError(
@@ -616,23 +627,18 @@ def _json_safe(value: Any) -> Any:
 
 
 def write_report(report: dict[str, Any], out_dir: str | Path) -> Path:
-    """Write `report.json` into `out_dir` atomically (temp file + rename)."""
-    out = Path(out_dir).expanduser()
-    out.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{REPORT_NAME}.", suffix=".tmp", dir=out)
-    try:
-        with os.fdopen(fd, "w") as fh:
-            json.dump(_json_safe(report), fh, indent=1, allow_nan=False)
-        os.replace(tmp, out / REPORT_NAME)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return out / REPORT_NAME
+    """Write `report.json` into `out_dir` atomically (temp file + rename, umask permissions);
+    a failed write is a one-line `gan.io.OutputError` (e.g. "disk full: ...")."""
+    text = json.dumps(_json_safe(report), indent=1, allow_nan=False)
+    return gio.write_text(Path(out_dir).expanduser() / REPORT_NAME, text)
 
 
-def fail(message: str) -> None:
+EXIT_OUTPUT = 1  # the report could not be written (disk full, ...)
+
+
+def fail(message: str, code: int = cli.EXIT_CONFIG) -> None:
     """Print a one-line error and exit non-zero."""
-    cli.fail(PROG, message)
+    cli.fail(PROG, message, code)
 
 
 @hydra.main(version_base="1.3", config_path=CONFIG_DIR, config_name="eval")
@@ -643,24 +649,37 @@ def hydra_main(cfg: DictConfig) -> None:
     raw = cli.resolve_or_fail(PROG, cfg)
     try:
         config = parse_eval_config(raw)
+        out_dir = config.out_dir or HydraConfig.get().runtime.output_dir
+        gio.check_output_dir("out_dir", out_dir)  # before any measurement
         report = evaluate(config)
+        path = write_report(report, out_dir)
     except (ConfigError, DataError) as exc:
         fail(str(exc))
-    path = write_report(report, config.out_dir or HydraConfig.get().runtime.output_dir)
+    except gio.OutputError as exc:
+        fail(str(exc), EXIT_OUTPUT)
     print(format_table(report))
     log.info("report written to %s", path)
 
 
+def prevalidate(args: list[str]) -> None:
+    """Compose and check the command line before any measurement: values, both folders and
+    their image headers, the usefulness inputs and that `out_dir` can be written."""
+    raw = compose_from_cli(PROG, "eval", args)
+    if raw is None:
+        return
+    try:
+        config = parse_eval_config(raw)
+        if config.out_dir is not None:
+            gio.check_output_dir("out_dir", config.out_dir)
+        check_inputs(config)
+        usefulness_plan(config)
+    except (ConfigError, DataError) as exc:
+        fail(str(exc))
+
+
 def main() -> None:
     """Console script `fridge-eval`."""
-    raw = compose_from_cli(PROG, "eval", sys.argv[1:])
-    if raw is not None:
-        try:
-            config = parse_eval_config(raw)
-            check_inputs(config)
-            usefulness_plan(config)
-        except (ConfigError, DataError) as exc:
-            fail(str(exc))
+    prevalidate(sys.argv[1:])
     hydra_main()
 
 

@@ -1,12 +1,18 @@
-"""Atomic file writes for the translation stage and the pipeline: temp name, then rename.
+"""Atomic file writes for training, translation, evaluation and the pipeline.
 
 A reader never sees a half-written file, and a killed run leaves at most a hidden temp file
-(`.<name>.<pid>.tmp`) beside the target. Files are created with `open()`, so they get the
-usual permissions under the process umask (unlike `tempfile.mkstemp`'s 0600).
+(`.<name>.<pid>.tmp`) beside the target (`remove_stale_temps` clears them). Files are created
+with `open()` and folders with `mkdir()`, so they get the usual permissions under the process
+umask (0644 / 0755 under umask 022), unlike `tempfile.mkstemp`'s 0600 and `mkdtemp`'s 0700.
+
+A failed write removes its temp file and raises `OutputError`, whose one-line message says what
+happened and where ("disk full: ..." for ENOSPC/EDQUOT). `check_output_dir` tells, before any
+work, whether a folder can be created and written.
 """
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 from collections.abc import Callable
@@ -15,18 +21,82 @@ from typing import Any, BinaryIO
 
 from PIL import Image
 
+DISK_FULL = (errno.ENOSPC, errno.EDQUOT)
+
+
+class OutputError(OSError):
+    """An output file or folder could not be written; the message is one line."""
+
+
+def describe_os_error(err: OSError, path: str | Path) -> str:
+    """One line for a failed write of `path`: disk full, or the system's reason."""
+    if isinstance(err, OutputError):
+        return str(err)
+    if err.errno in DISK_FULL:
+        return f"disk full: could not write {path} ({err.strerror or 'no space left on device'})"
+    reason = err.strerror or " ".join(str(err).split()) or type(err).__name__
+    return f"could not write {path}: {reason}"
+
+
+def check_output_dir(key: str, path: str | Path) -> Path:
+    """`path` must be a folder or creatable as one, and writable; ValueError names `key`.
+
+    Nothing is created. The error is `gan.config.ConfigError` (a ValueError): `key` is a file,
+    lies under a file, or its nearest existing folder is not writable.
+    """
+    from gan.config import ConfigError
+
+    if not str(path).strip():
+        raise ConfigError(f"{key}: expected a folder path, got {str(path)!r}")
+    p = Path(path).expanduser()
+    probe = p
+    while not probe.exists() and not probe.is_symlink() and probe != probe.parent:
+        probe = probe.parent
+    if not probe.is_dir():
+        what = "is a file, not a folder" if probe == p else f"lies under the file {probe}"
+        raise ConfigError(f"{key}: {p} {what}")
+    if not os.access(probe, os.W_OK | os.X_OK):
+        raise ConfigError(f"{key}: {probe} is not writable")
+    return p
+
+
+def temp_name(path: str | Path) -> Path:
+    """The hidden temp name `.<name>.<pid>.tmp` beside `path`."""
+    path = Path(path)
+    return path.with_name(f".{path.name}.{os.getpid()}.tmp")
+
+
+def remove_stale_temps(folder: str | Path, names: tuple[str, ...]) -> list[Path]:
+    """Delete temp files `.<name>.*.tmp` of the given names left in `folder` by killed runs."""
+    folder = Path(folder)
+    removed = []
+    if not folder.is_dir():
+        return removed
+    for name in names:
+        for tmp in folder.glob(f".{name}.*.tmp"):
+            if tmp.is_file():
+                tmp.unlink(missing_ok=True)
+                removed.append(tmp)
+    return removed
+
 
 def write_atomic(path: str | Path, write: Callable[[BinaryIO], None]) -> Path:
-    """Call `write(fh)` on a temp file beside `path`, fsync, then rename it over `path`."""
+    """Call `write(fh)` on a temp file beside `path`, fsync, then rename it over `path`.
+
+    On an OSError the temp file is removed and `OutputError` (one line) is raised.
+    """
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp = temp_name(path)
     try:
+        path.parent.mkdir(parents=True, exist_ok=True)
         with open(tmp, "wb") as fh:
             write(fh)
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, path)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise OutputError(describe_os_error(exc, path)) from exc
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise

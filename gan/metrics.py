@@ -83,7 +83,7 @@ def laplacian_pyramid(x: torch.Tensor, min_size: int = 16) -> list[torch.Tensor]
     """Band-pass levels (finest first) down to `min_size` px, then the low-pass residual."""
     levels = []
     cur = x.float()
-    while min(cur.shape[-2:]) > min_size:
+    while min(cur.shape[-2:]) > max(1, min_size):  # a 1 px level cannot shrink any further
         down = pyramid_down(cur)
         levels.append(cur - pyramid_up(down, cur.shape[-2:]))
         cur = down
@@ -228,16 +228,9 @@ def detail_ratio(images_a: torch.Tensor, images_b: torch.Tensor, scale: int = 1)
 
 def image_short_sides(files: Sequence[Path]) -> list[int]:
     """Shorter side (px) of each image file, read from the headers only."""
-    from PIL import Image, UnidentifiedImageError
+    from gan.data import image_size
 
-    sides = []
-    for path in files:
-        try:
-            with Image.open(path) as img:
-                sides.append(min(img.size))
-        except (OSError, UnidentifiedImageError) as exc:
-            raise DataError(f"{path}: cannot read image ({exc})") from exc
-    return sides
+    return [min(image_size(path)) for path in files]
 
 
 def common_short_side(files_a: Sequence[Path], files_b: Sequence[Path]) -> int:

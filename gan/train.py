@@ -22,6 +22,7 @@ from tqdm import tqdm
 
 from gan import checkpoint as ckpt
 from gan import cli
+from gan import io as gio
 from gan.cli import CONFIG_DIR, compose_from_cli
 from gan.config import ConfigError, TrainConfig, parse_train_config
 from gan.content import (
@@ -37,6 +38,7 @@ from gan.data import (
     RandomPairDataset,
     TransformConfig,
     UnpairedDataset,
+    check_uniform_sizes,
     eval_batch,
     eval_mask_batch,
     list_images,
@@ -44,16 +46,21 @@ from gan.data import (
 from gan.logging_utils import RunLogger
 from gan.metrics import SWDSettings, fid_kid, load_inception, swd
 from gan.models import Runtime, TranslationModel, create_model, model_class
-from gan.networks import size_multiple
+from gan.networks import build_discriminator, build_generator, size_multiple
 
 log = logging.getLogger(__name__)
 
 PROG = "fridge-train"
 EXIT_CONFIG, EXIT_NONFINITE, EXIT_INTERRUPTED = cli.EXIT_CONFIG, 3, 130
+EXIT_OUTPUT = 1  # an output could not be written (disk full, ...)
 
 
 class NonFiniteLoss(RuntimeError):
     """A loss became NaN or infinite."""
+
+
+class NonFiniteState(NonFiniteLoss):
+    """A parameter, buffer or optimizer state became NaN or infinite (checked before saving)."""
 
 
 @dataclass
@@ -149,14 +156,84 @@ def make_runtime(cfg: TrainConfig, device: torch.device, info: DistInfo) -> Runt
 
 
 def check_image_size(cfg: TrainConfig) -> None:
-    """The training crop must suit the generator's down/upsampling."""
-    spec = model_class(cfg.model.get("name")).parse_config(cfg.model).generator.spec()
+    """The training crop must suit the generator's down/upsampling and be large enough for
+    every network: the generator and discriminator run once on shape-only ("meta") tensors
+    of the configured size and batch, so any size their layers reject (a 1 px map under
+    instance norm, a receptive field larger than the image) is one ConfigError."""
+    mcfg = model_class(cfg.model.get("name")).parse_config(cfg.model)
+    spec = mcfg.generator.spec()
     mult = size_multiple(spec)
-    if cfg.data.image_size % mult:
+    size = cfg.data.image_size
+    if size % mult:
         raise ConfigError(
-            f"data.image_size: {cfg.data.image_size} is not a multiple of {mult} "
+            f"data.image_size: {size} is not a multiple of {mult} "
             f"(required by {spec.arch} generator with num_downs={spec.num_downs})"
         )
+    d = mcfg.discriminator
+    batch = min(cfg.trainer.batch_size, 2)
+    nets = (
+        (f"the {spec.arch} generator", lambda: build_generator(spec), 3),
+        (
+            f"the {d.arch} discriminator (n_layers={d.n_layers})",
+            lambda: build_discriminator(d.spec(6)),
+            6,
+        ),
+    )
+    for what, build, channels in nets:
+        try:
+            with torch.device("meta"):
+                build().train()(torch.empty(batch, channels, size, size))
+        except (RuntimeError, ValueError) as exc:
+            raise ConfigError(
+                f"data.image_size: {size} px is too small for {what} ({cli._first_line(exc)})"
+            ) from exc
+
+
+def config_differences(old: Any, new: Any, prefix: str) -> list[str]:
+    """Dotted keys (under `prefix`) whose values differ between two nested config dicts."""
+    if isinstance(old, dict) and isinstance(new, dict):
+        out = []
+        for key in sorted(set(old) | set(new), key=str):
+            out += config_differences(old.get(key), new.get(key), f"{prefix}.{key}")
+        return out
+    return [] if old == new else [f"{prefix} (checkpoint {old!r}, now {new!r})"]
+
+
+def check_compatible(payload: dict, path: str | Path, model: TranslationModel, raw_cfg: dict):
+    """ConfigError (one line) unless checkpoint `path` holds networks of `model`'s shapes.
+
+    Names the first tensor whose shape differs and the model config keys that differ between
+    the checkpoint's config and this run's (the likely cause).
+    """
+    if payload.get("model_name") != model.name:
+        raise ConfigError(
+            f"trainer.resume: {path} holds a {payload.get('model_name')} run, not {model.name}"
+        )
+    expected = model.state_dict()["nets"]
+    found = (payload.get("model") or {}).get("nets") or {}
+    mismatch = ckpt.shape_mismatch(expected, found)
+    if mismatch is None:
+        reverse = ckpt.shape_mismatch(found, expected)
+        mismatch = reverse and (reverse[0], reverse[2], reverse[1])
+    if not mismatch:
+        return
+    key, want, have = mismatch
+    old_model = (payload.get("config") or {}).get("model") or {}
+    diffs = config_differences(old_model, raw_cfg.get("model") or {}, "model")
+    hint = f"; differing config: {', '.join(diffs)}" if diffs else ""
+    have_text = "missing" if have is None else f"shape {list(have)}"
+    want_text = "absent" if want is None else f"shape {list(want)}"
+    raise ConfigError(
+        f"trainer.resume: {path} does not fit this model: {key} is {have_text} in the "
+        f"checkpoint but {want_text} here{hint}"
+    )
+
+
+def worker_init(_worker_id: int) -> None:
+    """DataLoader workers ignore SIGTERM/SIGINT: a stop signal sent to the whole process group
+    is handled by the main process alone, which saves and then shuts the workers down."""
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, signal.SIG_IGN)
 
 
 def loss_values(losses: dict[str, torch.Tensor]) -> tuple[dict[str, float], str | None]:
@@ -237,6 +314,8 @@ class Trainer:
         self.tf = TransformConfig(d.image_size, d.load_size, d.preprocess, d.flip)
         self.source = ImageFolder(d.source_dir, "source")
         self.target = ImageFolder(d.target_dir, "target")
+        if d.preprocess == "none":
+            check_uniform_sizes(self.source.files + self.target.files, "data.preprocess")
         pairing = model_class(name).pairing
         ds_cls = RandomPairDataset if pairing == "random" else UnpairedDataset
         self.dataset = ds_cls(self.source, self.target, self.tf, self.cfg.seed)
@@ -295,6 +374,7 @@ class Trainer:
             generator=torch.Generator().manual_seed(self.cfg.seed + p.epoch),
             persistent_workers=False,
             prefetch_factor=4 if workers else None,
+            worker_init_fn=worker_init if workers else None,
         )
 
     # ----------------------------------------------------------------- checkpoints
@@ -316,10 +396,20 @@ class Trainer:
         }
 
     def save(self, name: str = "last.pt", payload: dict | None = None) -> Path | None:
-        """Atomically write a checkpoint on the main rank; others wait."""
+        """Atomically write a checkpoint on the main rank; others wait.
+
+        NonFiniteState when a parameter, buffer or optimizer state is NaN/inf: a good
+        checkpoint is never replaced by a broken one.
+        """
         path = None
         if self.info.main:
-            path = ckpt.save_atomic(payload or self.payload(), self.ckpt_dir / name)
+            payload = payload or self.payload()
+            bad = ckpt.first_non_finite(payload["model"]) or ckpt.first_non_finite(
+                payload["generator"]["state_dict"]
+            )
+            if bad is not None:
+                raise NonFiniteState(f"{bad} is not finite at step {self.progress.step}")
+            path = ckpt.save_atomic(payload, self.ckpt_dir / name)
             log.info("saved %s (step %d)", path, self.progress.step)
             if name == "last.pt":
                 self.last_path = path
@@ -337,10 +427,7 @@ class Trainer:
         if path is None:
             return
         payload = ckpt.load(path)
-        if payload.get("model_name") != self.model.name:
-            raise ConfigError(
-                f"trainer.resume: {path} holds a {payload.get('model_name')} run, not {self.model.name}"
-            )
+        check_compatible(payload, path, self.model, self.raw_cfg)
         self.model.load_state_dict(payload["model"])
         for sched in self.model.schedulers.values():
             for fn in sched.lr_lambdas:
@@ -433,13 +520,19 @@ class Trainer:
     def fit(self) -> TrainResult:
         """Train until max_steps/max_epochs, a stop signal, or a non-finite loss."""
         t, p = self.cfg.trainer, self.progress
+        if self.info.main:
+            for tmp in ckpt.remove_stale_temps(self.ckpt_dir):
+                log.info("removed %s, left by an interrupted save", tmp)
         self.resume()
         p = self.progress
+        finished_before = p.step >= t.max_steps
         if self.info.main:
             self.inception = load_inception(self.cfg.metrics.inception_weights, self.device)
         self.setup_content()
         self.barrier()
-        logger = RunLogger(self.run_dir, enabled=self.info.main, purge_step=p.step or None)
+        # events after the checkpoint's step (logged by a run that died later) are dropped;
+        # the checkpoint's own step was logged before it was saved and is kept
+        logger = RunLogger(self.run_dir, enabled=self.info.main, purge_step=p.step + 1)
         flag: dict[str, int] = {}
         bar = tqdm(
             total=t.max_steps,
@@ -480,7 +573,7 @@ class Trainer:
         finally:
             bar.close()
             self.report_skipped()
-        self.finish(logger)
+        self.finish(logger, log_hparams=not finished_before)
         return TrainResult(self.run_dir, p.step, dict(p.metrics), p.best, self.last_path)
 
     def after_step(
@@ -525,13 +618,13 @@ class Trainer:
         if skipped and self.info.main:
             log.warning("skipped %d corrupt image file(s) in total", skipped)
 
-    def finish(self, logger: RunLogger) -> None:
-        """HParams summary and close the event file."""
+    def finish(self, logger: RunLogger, log_hparams: bool = True) -> None:
+        """HParams summary (unless the run had finished before this call) and close."""
         p = self.progress
         if self.info.enabled:
             total = sum(float(t.double().sum()) for t in self.model.parameters())
             log.info("rank %d parameter checksum %.10e", self.info.rank, total)
-        if self.info.main:
+        if self.info.main and log_hparams:
             final = {f"hparams/{k}": v for k, v in p.metrics.items()}
             if p.best is not None:
                 final[f"hparams/best_{self.cfg.trainer.monitor}"] = p.best
@@ -568,6 +661,8 @@ def hydra_main(cfg: DictConfig) -> float | None:
         result = run_training(raw, run_dir)
     except (ConfigError, DataError, ckpt.CheckpointError) as exc:
         fail(str(exc))
+    except gio.OutputError as exc:
+        fail(f"{exc}; checkpoints already saved are intact", EXIT_OUTPUT)
     except NonFiniteLoss as exc:
         last = run_dir / "checkpoints" / "last.pt"
         kept = (
@@ -580,21 +675,46 @@ def hydra_main(cfg: DictConfig) -> float | None:
     return result.best
 
 
+def check_resume_path(cfg: TrainConfig, raw: dict) -> None:
+    """An explicit `trainer.resume=PATH` must be a checkpoint whose networks fit this config
+    (the model is built on the CPU to compare shapes); auto/none are checked when training."""
+    if cfg.trainer.resume in ("auto", "none", "None", "", "null"):
+        return
+    path = ckpt.resolve_resume(cfg.trainer.resume, Path("."))
+    assert path is not None
+    payload = ckpt.load(path)
+    rt = make_runtime(cfg, torch.device("cpu"), DistInfo())
+    rt.compile = False
+    check_compatible(payload, path, create_model(cfg.model, rt, cfg.seed), raw)
+
+
 def prevalidate(args: list[str]) -> None:
-    """Compose and validate the config from CLI overrides before Hydra creates a run folder."""
-    raw = compose_from_cli(PROG, "train", args)
+    """Compose and validate the config from CLI overrides before Hydra creates a run folder:
+    values and image size, the run folder's writability, the data folders (and image sizes
+    with data.preprocess=none) and an explicit resume checkpoint."""
+    dirs: dict = {}
+    raw = compose_from_cli(PROG, "train", args, hydra_dirs=dirs)
     if raw is None:
         return
     try:
         cfg = parse_train_config(raw)
         check_image_size(cfg)
+        key = "hydra.sweep.dir" if dirs.get("multirun") else "hydra.run.dir"
+        gio.check_output_dir(key, dirs["sweep" if dirs.get("multirun") else "run"])
     except ConfigError as exc:
         fail(str(exc))
+    files = []
     for key in ("source_dir", "target_dir"):
         try:
-            list_images(getattr(cfg.data, key))
+            files += list_images(getattr(cfg.data, key))
         except DataError as exc:
             fail(f"data.{key}: {exc}")
+    try:
+        if cfg.data.preprocess == "none":
+            check_uniform_sizes(files, "data.preprocess")
+        check_resume_path(cfg, raw)
+    except (ConfigError, DataError, ckpt.CheckpointError) as exc:
+        fail(str(exc))
     if cfg.metrics.content.enabled is True:
         reason = content_unavailable(cfg.data.source_dir)
         if reason:

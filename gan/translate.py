@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import shutil
 import sys
-import tempfile
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,9 +20,17 @@ from tqdm import tqdm
 
 from gan import checkpoint as ckpt
 from gan import cli
+from gan import io as gio
 from gan.cli import CONFIG_DIR, compose_from_cli
 from gan.config import ConfigError, from_mapping, require_choice, require_positive
-from gan.data import DataError, list_images, load_rgb, pil_to_tensor, tensor_to_uint8
+from gan.data import (
+    DataError,
+    check_headers,
+    list_images,
+    load_rgb,
+    pil_to_tensor,
+    tensor_to_uint8,
+)
 from gan.models.base import rebuild_generator
 from gan.networks import GeneratorSpec, size_multiple
 
@@ -79,9 +87,13 @@ def translate_tensor(
     return out[..., :h, :w].float().cpu()
 
 
-def save_image(array, path: Path) -> None:
-    """Write an HxWx3 uint8 array in the format given by the file suffix."""
-    Image.fromarray(array).save(path, **SAVE_OPTIONS.get(path.suffix.lower(), {}))
+def save_image(array, path: Path, shown: Path | None = None) -> None:
+    """Write an HxWx3 uint8 array in the format given by the file suffix; a failed write is
+    a one-line `gan.io.OutputError` naming `shown` (default `path`)."""
+    try:
+        Image.fromarray(array).save(path, **SAVE_OPTIONS.get(path.suffix.lower(), {}))
+    except OSError as exc:
+        raise gio.OutputError(gio.describe_os_error(exc, shown or path)) from exc
 
 
 def translate_files(
@@ -91,10 +103,14 @@ def translate_files(
     out_dir: Path,
     batch_size: int,
     bf16: bool,
+    shown_dir: Path | None = None,
 ) -> None:
-    """Translate image files into `out_dir` under the same names, batching equal sizes."""
+    """Translate image files into `out_dir` under the same names, batching equal sizes
+    (`shown_dir`: the folder named in write errors, e.g. the final one for a temp folder)."""
     out_dir.mkdir(parents=True, exist_ok=True)
-    with tqdm(total=len(files), desc="translate", unit="img", dynamic_ncols=True) as bar:
+    with tqdm(
+        total=len(files), desc="translate", unit="img", dynamic_ncols=True, leave=False
+    ) as bar:
         for start in range(0, len(files), batch_size):
             chunk = files[start : start + batch_size]
             groups: dict[tuple[int, int], list[tuple[Path, torch.Tensor]]] = defaultdict(list)
@@ -104,7 +120,11 @@ def translate_files(
             for items in groups.values():
                 out = translate_tensor(net, spec, torch.stack([t for _, t in items]), bf16)
                 for (file, _), img in zip(items, out, strict=True):
-                    save_image(tensor_to_uint8(img), out_dir / file.name)
+                    save_image(
+                        tensor_to_uint8(img),
+                        out_dir / file.name,
+                        (shown_dir or out_dir) / file.name,
+                    )
             bar.update(len(chunk))
 
 
@@ -157,24 +177,56 @@ def pick_device(name: str) -> torch.device:
     return torch.device("cuda" if name != "cpu" and torch.cuda.is_available() else "cpu")
 
 
-def translate_batch(cfg: TranslateConfig) -> Path:
-    """Translate a render batch folder into a new batch folder; nothing is left half-written."""
+def check_translate(cfg: TranslateConfig) -> list[Path]:
+    """Everything checkable before work starts (nothing is written): values, the input batch
+    and its image headers (unreadable or oversized files), and that `out_dir` can be written
+    (not a file, not under a file, its folder writable, empty unless overwrite). Returns the
+    image files."""
     cfg.validate()
     src, out = Path(cfg.input_dir).expanduser(), Path(cfg.out_dir).expanduser()
     if not (src / "images").is_dir():
         raise DataError(f"input_dir: {src} is not a render batch folder (no images/)")
+    gio.check_output_dir("out_dir", out)
     if out.resolve() == src.resolve():
         raise ConfigError("out_dir: must differ from input_dir")
     if out.exists() and any(out.iterdir()) and not cfg.overwrite:
         raise ConfigError(f"out_dir: {out} already exists and is not empty (set overwrite=true)")
+    if out.exists():
+        gio.check_output_dir("out_dir", out.parent)  # out is replaced by a sibling folder
     files = list_images(src / "images")
+    check_headers(files)
+    return files
+
+
+def translate_batch(cfg: TranslateConfig) -> Path:
+    """Translate a render batch folder into a new batch folder; nothing is left half-written.
+
+    The batch is built in a hidden sibling folder `.<out>.<pid>.tmp` (created with the umask's
+    permissions) and renamed into place; temp folders of killed runs are removed first. A
+    failed write (e.g. a full disk) removes the temp folder and raises `gan.io.OutputError`.
+    """
+    files = check_translate(cfg)
+    src, out = Path(cfg.input_dir).expanduser(), Path(cfg.out_dir).expanduser()
     device = pick_device(cfg.device)
     net, spec, provenance = load_translator(cfg.checkpoint, device)
     provenance["source_batch"] = str(src)
     out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent))
+    for stale in out.parent.glob(f".{out.name}.*.tmp"):
+        if stale.is_dir():
+            log.info("removing %s, left by an interrupted run", stale)
+            shutil.rmtree(stale, ignore_errors=True)
+    tmp = gio.temp_name(out)
+    tmp.mkdir()
     try:
-        translate_files(net, spec, files, tmp / "images", cfg.batch_size, cfg.precision == "bf16")
+        translate_files(
+            net,
+            spec,
+            files,
+            tmp / "images",
+            cfg.batch_size,
+            cfg.precision == "bf16",
+            out / "images",
+        )
         copy_labels(src, tmp)
         if (src / "annotations.json").is_file():
             rewrite_annotations(
@@ -185,7 +237,10 @@ def translate_batch(cfg: TranslateConfig) -> Path:
             )
         if out.exists():
             shutil.rmtree(out)
-        tmp.rename(out)
+        os.replace(tmp, out)
+    except OSError as exc:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise gio.OutputError(gio.describe_os_error(exc, out)) from exc
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
@@ -193,9 +248,12 @@ def translate_batch(cfg: TranslateConfig) -> Path:
     return out
 
 
-def fail(message: str) -> None:
+EXIT_OUTPUT = 1  # an output could not be written (disk full, ...)
+
+
+def fail(message: str, code: int = cli.EXIT_CONFIG) -> None:
     """Print a one-line error and exit non-zero."""
-    cli.fail(PROG, message)
+    cli.fail(PROG, message, code)
 
 
 @hydra.main(version_base="1.3", config_path=CONFIG_DIR, config_name="translate")
@@ -206,16 +264,28 @@ def hydra_main(cfg: DictConfig) -> None:
         translate_batch(from_mapping(TranslateConfig, raw, ""))
     except (ConfigError, DataError, ckpt.CheckpointError) as exc:
         fail(str(exc))
+    except gio.OutputError as exc:
+        fail(f"{exc}; nothing written to out_dir", EXIT_OUTPUT)
+
+
+def prevalidate(args: list[str]) -> None:
+    """Compose and check the command line before any work: config values, the checkpoint
+    file, the input batch and its image headers, and the output folder."""
+    raw = compose_from_cli(PROG, "translate", args)
+    if raw is None:
+        return
+    try:
+        cfg = from_mapping(TranslateConfig, raw, "")
+        if not Path(cfg.checkpoint).expanduser().is_file():
+            raise ckpt.CheckpointError(f"checkpoint: {cfg.checkpoint} is not a file")
+        check_translate(cfg)
+    except (ConfigError, DataError, ckpt.CheckpointError) as exc:
+        fail(str(exc))
 
 
 def main() -> None:
     """Console script `fridge-translate`."""
-    raw = compose_from_cli(PROG, "translate", sys.argv[1:])
-    if raw is not None:
-        try:
-            from_mapping(TranslateConfig, raw, "").validate()
-        except ConfigError as exc:
-            fail(str(exc))
+    prevalidate(sys.argv[1:])
     hydra_main()
 
 

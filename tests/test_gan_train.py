@@ -216,8 +216,17 @@ def test_resume_is_exact(domains, tmp_path, model):
 def test_nonfinite_loss_stops_and_keeps_last_good_checkpoint(domains, tmp_path):
     train(domains, tmp_path, "trainer.max_steps=2")
     before = ckpt.load(tmp_path / "checkpoints" / "last.pt")
+    cfg = compose([*TINY, *data_args(domains), "trainer.max_steps=6"])
+    trainer = Trainer(parse_train_config(cfg), cfg, tmp_path, DistInfo())
+    step = trainer.model.train_step
+
+    def nan_l1(batch):  # the config rejects nan weights, so break the loss itself
+        losses = step(batch)
+        return {**losses, "G_L1": losses["G_L1"] * float("nan")}
+
+    trainer.model.train_step = nan_l1
     with pytest.raises(NonFiniteLoss, match=r"loss G_L1 is nan at step 3"):
-        train(domains, tmp_path, "trainer.max_steps=6", "model.lambda_L1=nan")
+        trainer.fit()
     after = ckpt.load(tmp_path / "checkpoints" / "last.pt")
     assert after["step"] == before["step"] == 2
 
