@@ -83,7 +83,12 @@ def check_settings(cfg: dict) -> None:
         if not isinstance(m[key], int) or m[key] <= 0:
             raise ConfigError(f"measure.{key}: must be a positive integer, got {m[key]!r}")
     u = m["usefulness"]
-    for key, value in (("content.steps", m["content"]["steps"]), ("usefulness.steps", u["steps"])):
+    numbers = (
+        ("content.steps", m["content"]["steps"]),
+        ("usefulness.steps", u["steps"]),
+        ("usefulness.min_visible_pixels", u["min_visible_pixels"]),
+    )
+    for key, value in numbers:
         if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
             raise ConfigError(f"measure.{key}: must be a positive integer, got {value!r}")
     if not isinstance(u["seeds"], int) or u["seeds"] <= 0:
@@ -157,7 +162,9 @@ def usefulness_rows(methods: list[Method], ctx: Context) -> dict[str, dict[str, 
         if m.key not in batches:
             continue
         try:
-            settings = UsefulnessSettings(steps=u["steps"])
+            settings = UsefulnessSettings(
+                steps=u["steps"], min_visible_pixels=u["min_visible_pixels"]
+            )
             r = usefulness_score(batches[m.key], test, cmap, settings, seeds)
         except DataError as exc:
             log.warning("usefulness of %s skipped: %s", m.key, exc)

@@ -30,6 +30,7 @@ TINY = [
     "measure.crop_size=32",
     "measure.content.steps=3",
     "measure.usefulness.steps=5",
+    "measure.usefulness.min_visible_pixels=4",
     "demo.panel_rows=2",
     "demo.panel_cell=64",
 ]
