@@ -8,7 +8,8 @@ Variants per (model, image size, batch, device):
   fp32      gan.models train_step: fakes reused, same-norm calls batched, channels_last option.
   bf16      the same under bf16 autocast (CPU and CUDA).
 Reports iterations/s (median over interleaved rounds; `best`: the fastest round, closest to an
-idle machine when other jobs share the CPU), speed-up vs baseline and peak memory
+idle machine when other jobs share the CPU), speed-up vs baseline, CPU seconds per step (all
+threads of this process; with --threads 1 it barely depends on other jobs) and peak memory
 (CUDA: max allocated above the model's resident size; CPU: peak RSS of the whole process). Inputs are synthetic tensors: data loading excluded.
 A short loss-curve run compares fp32 and bf16 from identical weights and data (printed, and
 drawn to a PNG).
@@ -282,21 +283,23 @@ def measure(
             # process's peak RSS while this entry warmed up (absolute; includes models built
             # before it).
             base_mb = before if device.type == "cuda" else 0.0
-            out[name, variant] = {"peak_mb": peak_mb(device) - base_mb, "times": []}
+            out[name, variant] = {"peak_mb": peak_mb(device) - base_mb, "times": [], "cpu": []}
     start = time.perf_counter()
     rounds = 0
     while rounds < args.min_iters or (
         time.perf_counter() - start < args.min_time and rounds < args.max_iters
     ):
         for (name, variant), model in models.items():
-            t0 = time.perf_counter()
+            t0, c0 = time.perf_counter(), time.process_time()
             step_fn(name, variant)(model, data[rounds % 2])
             sync(device)
             out[name, variant]["times"].append(time.perf_counter() - t0)
+            out[name, variant]["cpu"].append(time.process_time() - c0)
         rounds += 1
     for r in out.values():
         r["it_s"] = 1.0 / statistics.median(r["times"])
         r["best_it_s"] = 1.0 / min(r["times"])
+        r["cpu_s"] = statistics.median(r["cpu"])
         r["iters"] = len(r["times"])
     return out
 
@@ -404,7 +407,7 @@ def main() -> None:
     if args.set:
         print("model overrides: " + " ".join(args.set))
     print(load_average())
-    header = f"{'device':6} {'model':9} {'px':>4} {'bs':>3} {'variant':8} {'it/s':>8} {'best':>7} {'x base':>7} {'peak MB':>9} {'n':>3}"
+    header = f"{'device':6} {'model':9} {'px':>4} {'bs':>3} {'variant':8} {'it/s':>8} {'best':>7} {'x base':>7} {'cpu s':>6} {'peak MB':>9} {'n':>3}"
     print(header)
     print("-" * len(header))
     groups = [args.models] if args.interleave_models else [[name] for name in args.models]
@@ -419,7 +422,7 @@ def main() -> None:
                         ratio = f"{r['it_s'] / base:6.2f}x" if base else "    n/a"
                         print(
                             f"{dev_name:6} {name:9} {size:4d} {bs:3d} {variant:8} {r['it_s']:8.3f} {r['best_it_s']:7.3f} {ratio:>7} "
-                            f"{r['peak_mb']:9.0f} {r['iters']:3d}",
+                            f"{r['cpu_s']:6.2f} {r['peak_mb']:9.0f} {r['iters']:3d}",
                             flush=True,
                         )
                     print(f"  ({load_average()})", flush=True)
