@@ -1,11 +1,15 @@
-"""Training-step throughput of Pix2Pix and CycleGAN: naive fp32 baseline vs. the gan trainers.
+"""Training-step throughput of Pix2Pix, CycleGAN, CUT and FastCUT: naive fp32 baseline vs. the
+gan trainers.
 
 Variants per (model, image size, batch, device):
   baseline  plain fp32 loop over the same networks: NCHW, every network call separate, and the
-            fakes recomputed for the discriminator update (no reuse between G and D steps).
+            fakes recomputed for the discriminator update (no reuse between G and D steps);
+            CUT: the reference's step (PatchNCE keys encoded and projected with gradients).
   fp32      gan.models train_step: fakes reused, same-norm calls batched, channels_last option.
   bf16      the same under bf16 autocast (CPU and CUDA).
-Reports iterations/s (median over interleaved rounds), speed-up vs baseline and peak memory
+Reports iterations/s (median over interleaved rounds; `best`: the fastest round, closest to an
+idle machine when other jobs share the CPU), speed-up vs baseline, CPU seconds per step (all
+threads of this process; with --threads 1 it barely depends on other jobs) and peak memory
 (CUDA: max allocated above the model's resident size; CPU: peak RSS of the whole process). Inputs are synthetic tensors: data loading excluded.
 A short loss-curve run compares fp32 and bf16 from identical weights and data (printed, and
 drawn to a PNG).
@@ -13,6 +17,10 @@ drawn to a PNG).
     python benchmarks/train_bench.py --quick          # 128 px, batch 1, CPU (+CUDA if present)
     python benchmarks/train_bench.py                  # 128/256 px, batch 1/4, all variants
     python benchmarks/train_bench.py --sizes 128 --batches 1 4 --curve-steps 0
+    # CPU-user generator settings (dotted model keys, as in configs/model/<name>.yaml):
+    python benchmarks/train_bench.py --quick --models cut fastcut --set generator.n_blocks=6
+    # speed ratios under shared load: every model timed round-robin in one loop
+    python benchmarks/train_bench.py --quick --models cyclegan cut --interleave-models
 """
 
 from __future__ import annotations
@@ -20,6 +28,7 @@ from __future__ import annotations
 import argparse
 import copy
 import math
+import os
 import platform
 import statistics
 import time
@@ -30,26 +39,36 @@ import torch.nn.functional as F
 from omegaconf import OmegaConf
 from PIL import Image, ImageDraw
 
+from gan.losses import patch_nce
 from gan.models import Runtime, TranslationModel, create_model
 from gan.models.base import set_requires_grad
+from gan.networks import PatchSampleMLP
 
 REPO = Path(__file__).resolve().parent.parent
 
 
-def model_config(name: str, size: int) -> dict:
-    """Reference config of `name` from configs/model, U-Net depth matched to the image size."""
-    cfg = OmegaConf.to_container(OmegaConf.load(REPO / "configs" / "model" / f"{name}.yaml"))
-    cfg["generator"]["num_downs"] = int(math.log2(size))  # unet_128 / unet_256 as in the reference
-    return cfg
+def model_config(name: str, size: int, overrides: list[str] = ()) -> dict:
+    """Reference config of `name` from configs/model, U-Net depth matched to the image size,
+    then `overrides` ("generator.n_blocks=6", dotted model keys) applied."""
+    cfg = OmegaConf.load(REPO / "configs" / "model" / f"{name}.yaml")
+    cfg.generator.num_downs = int(math.log2(size))  # unet_128 / unet_256 as in the reference
+    cfg = OmegaConf.merge(cfg, OmegaConf.from_dotlist(list(overrides)))
+    return OmegaConf.to_container(cfg)
 
 
 def build(
-    name: str, size: int, device: torch.device, bf16: bool, channels_last: bool, seed: int = 0
+    name: str,
+    size: int,
+    device: torch.device,
+    bf16: bool,
+    channels_last: bool,
+    seed: int = 0,
+    overrides: list[str] = (),
 ):
     """A TranslationModel with deterministic initial weights."""
     torch.manual_seed(seed)
     rt = Runtime(device=device, bf16=bf16, channels_last=channels_last, max_steps=10**6)
-    return create_model(model_config(name, size), rt, seed)
+    return create_model(model_config(name, size, overrides), rt, seed)
 
 
 def batches(n: int, batch: int, size: int, seed: int = 0) -> list[dict[str, torch.Tensor]]:
@@ -132,6 +151,51 @@ def baseline_cyclegan(m: TranslationModel, batch: dict[str, torch.Tensor]) -> fl
     return loss_g.item()
 
 
+def baseline_cut(m: TranslationModel, batch: dict[str, torch.Tensor]) -> float:
+    """The reference CUT step: keys encoded and projected with gradients (detached in the loss),
+    separate D calls, each NCE term with its own patch draw."""
+    r, dev, c = m.raw, m.rt.device, m.cfg
+    a, b = batch["source"].to(dev), batch["target"].to(dev)
+    idt = c.nce_idt and c.lambda_NCE > 0
+    real = torch.cat([a, b]) if idt else a
+    if c.flip_equivariance and bool(torch.rand((), generator=m.rng) < 0.5):
+        real, flipped = real.flip(3), True
+    else:
+        flipped = False
+    out = r["G"](real)
+    fake, idt_b = (out[: a.shape[0]], out[a.shape[0] :]) if idt else (out, None)
+    set_requires_grad([r["D"]], True)
+    m.optimizers["D"].zero_grad()
+    loss_d = 0.5 * (
+        gan_loss(r["D"](fake.detach()), False, c.gan_mode) + gan_loss(r["D"](b), True, c.gan_mode)
+    )
+    loss_d.backward()
+    m.optimizers["D"].step()
+    set_requires_grad([r["D"]], False)
+    m.optimizers["G"].zero_grad()
+    m.optimizers["F"].zero_grad()
+
+    def nce(src: torch.Tensor, tgt: torch.Tensor) -> torch.Tensor:
+        feat_q = r["G"].encode(tgt, c.nce_layers)
+        if flipped:
+            feat_q = [f.flip(3) for f in feat_q]
+        feat_k = r["G"].encode(src, c.nce_layers)
+        ids = PatchSampleMLP.sample_ids(feat_k, c.num_patches, m.rng)
+        keys, queries = r["F"](feat_k, ids), r["F"](feat_q, ids)
+        terms = [patch_nce(q, k.detach(), c.nce_T) for q, k in zip(queries, keys, strict=True)]
+        return sum(terms) / len(terms) * c.lambda_NCE
+
+    loss_g = gan_loss(r["D"](fake), True, c.gan_mode) * c.lambda_GAN
+    if idt:
+        loss_g = loss_g + 0.5 * (nce(a, fake) + nce(b, idt_b))
+    elif c.lambda_NCE > 0:
+        loss_g = loss_g + nce(a, fake)
+    loss_g.backward()
+    m.optimizers["G"].step()
+    m.optimizers["F"].step()
+    return loss_g.item()
+
+
 def optimized_step(m: TranslationModel, batch: dict[str, torch.Tensor]) -> float:
     """The trainer's own step; returns the total generator loss."""
     return m.train_step(batch)["G"].item()
@@ -178,58 +242,85 @@ def sync(device: torch.device) -> None:
 def step_fn(name: str, variant: str):
     """Training-step function of a variant."""
     if variant == "baseline":
-        return {"pix2pix": baseline_pix2pix, "cyclegan": baseline_cyclegan}[name]
+        return {
+            "pix2pix": baseline_pix2pix,
+            "cyclegan": baseline_cyclegan,
+            "cut": baseline_cut,
+            "fastcut": baseline_cut,
+        }[name]
     return optimized_step
 
 
-def measure(name: str, size: int, batch: int, device: torch.device, args) -> dict[str, dict]:
-    """Iterations/s (median of interleaved rounds) and step memory of every variant.
+def measure(
+    names: list[str], size: int, batch: int, device: torch.device, args
+) -> dict[tuple[str, str], dict]:
+    """Iterations/s (median of interleaved rounds) and step memory of every (model, variant).
 
-    Variants run round-robin, one step each per round, so load from other processes on a
-    shared machine hits all of them alike. Memory is taken during each variant's warm-up.
+    Entries run round-robin, one step each per round, so load from other processes on a
+    shared machine hits all of them alike. Memory is taken during each entry's warm-up.
     """
     cl = args.channels_last == "on" or (args.channels_last == "auto" and device.type == "cuda")
     data = batches(2, batch, size)
     models, out = {}, {}
-    for variant in args.variants:
-        model = build(
-            name, size, device, bf16=variant == "bf16", channels_last=cl and variant != "baseline"
-        )
-        sync(device)
-        before = memory_now(device)
-        reset_peak(device)
-        for i in range(args.warmup):
-            step_fn(name, variant)(model, data[i % 2])
-        sync(device)
-        models[variant] = model
-        # CUDA: peak allocated above what the model held before its steps. CPU: the process's
-        # peak RSS while this variant warmed up (absolute; includes models built before it).
-        base_mb = before if device.type == "cuda" else 0.0
-        out[variant] = {"peak_mb": peak_mb(device) - base_mb, "times": []}
+    for name in names:
+        for variant in args.variants:
+            model = build(
+                name,
+                size,
+                device,
+                bf16=variant == "bf16",
+                channels_last=cl and variant != "baseline",
+                overrides=args.set,
+            )
+            sync(device)
+            before = memory_now(device)
+            reset_peak(device)
+            for i in range(args.warmup):
+                step_fn(name, variant)(model, data[i % 2])
+            sync(device)
+            models[name, variant] = model
+            # CUDA: peak allocated above what the model held before its steps. CPU: the
+            # process's peak RSS while this entry warmed up (absolute; includes models built
+            # before it).
+            base_mb = before if device.type == "cuda" else 0.0
+            out[name, variant] = {"peak_mb": peak_mb(device) - base_mb, "times": [], "cpu": []}
     start = time.perf_counter()
     rounds = 0
     while rounds < args.min_iters or (
         time.perf_counter() - start < args.min_time and rounds < args.max_iters
     ):
-        for variant, model in models.items():
-            t0 = time.perf_counter()
+        for (name, variant), model in models.items():
+            t0, c0 = time.perf_counter(), time.process_time()
             step_fn(name, variant)(model, data[rounds % 2])
             sync(device)
-            out[variant]["times"].append(time.perf_counter() - t0)
+            out[name, variant]["times"].append(time.perf_counter() - t0)
+            out[name, variant]["cpu"].append(time.process_time() - c0)
         rounds += 1
     for r in out.values():
         r["it_s"] = 1.0 / statistics.median(r["times"])
+        r["best_it_s"] = 1.0 / min(r["times"])
+        r["cpu_s"] = statistics.median(r["cpu"])
         r["iters"] = len(r["times"])
     return out
 
 
-def loss_curves(name: str, size: int, steps: int, device: torch.device) -> dict[str, list[float]]:
+def load_average() -> str:
+    """The 1/5/15-minute load averages (other jobs on a shared CPU slow every number)."""
+    try:
+        return "load average " + ", ".join(f"{v:.2f}" for v in os.getloadavg())
+    except OSError:
+        return "load average n/a"
+
+
+def loss_curves(
+    name: str, size: int, steps: int, device: torch.device, overrides: list[str] = ()
+) -> dict[str, list[float]]:
     """Generator loss per step for fp32 and bf16 from identical weights and data."""
     data = batches(steps, 1, size, seed=1)
-    ref = build(name, size, device, bf16=False, channels_last=False)
+    ref = build(name, size, device, bf16=False, channels_last=False, overrides=overrides)
     curves = {}
     for label, bf16 in (("fp32", False), ("bf16", True)):
-        model = build(name, size, device, bf16=bf16, channels_last=False)
+        model = build(name, size, device, bf16=bf16, channels_last=False, overrides=overrides)
         for k, net in ref.raw.items():
             model.raw[k].load_state_dict(copy.deepcopy(net.state_dict()))
         curves[label] = [optimized_step(model, b) for b in data]
@@ -268,13 +359,26 @@ def parse_args() -> argparse.Namespace:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     ap.add_argument("--quick", action="store_true", help="128 px, batch 1, fewer iterations")
-    ap.add_argument("--models", nargs="+", default=["pix2pix", "cyclegan"])
+    ap.add_argument("--models", nargs="+", default=["pix2pix", "cyclegan", "cut", "fastcut"])
+    ap.add_argument(
+        "--set",
+        nargs="+",
+        default=[],
+        metavar="KEY=VALUE",
+        help="model config overrides for every model, e.g. generator.n_blocks=6 generator.ngf=48",
+    )
     ap.add_argument("--sizes", nargs="+", type=int, default=[128, 256])
     ap.add_argument("--batches", nargs="+", type=int, default=[1, 4])
     ap.add_argument(
         "--devices", nargs="+", default=None, help="cpu and/or cuda (default: all present)"
     )
     ap.add_argument("--variants", nargs="+", default=["baseline", "fp32", "bf16"])
+    ap.add_argument(
+        "--interleave-models",
+        action="store_true",
+        help="time all models round-robin in one loop (fair speed ratios under shared load; "
+        "CPU peak memory then includes the models built earlier)",
+    )
     ap.add_argument("--channels-last", choices=["auto", "on", "off"], default="auto")
     ap.add_argument("--warmup", type=int, default=2)
     ap.add_argument("--min-iters", type=int, default=3)
@@ -300,28 +404,33 @@ def main() -> None:
     print(
         f"torch {torch.__version__}, {torch.get_num_threads()} CPU threads, cuda={torch.cuda.is_available()}"
     )
-    header = f"{'device':6} {'model':9} {'px':>4} {'bs':>3} {'variant':8} {'it/s':>8} {'x base':>7} {'peak MB':>9} {'n':>3}"
+    if args.set:
+        print("model overrides: " + " ".join(args.set))
+    print(load_average())
+    header = f"{'device':6} {'model':9} {'px':>4} {'bs':>3} {'variant':8} {'it/s':>8} {'best':>7} {'x base':>7} {'cpu s':>6} {'peak MB':>9} {'n':>3}"
     print(header)
     print("-" * len(header))
+    groups = [args.models] if args.interleave_models else [[name] for name in args.models]
     for dev_name in args.devices:
         device = torch.device(dev_name)
-        for name in args.models:
+        for names in groups:
             for size in args.sizes:
                 for bs in args.batches:
-                    results = measure(name, size, bs, device, args)
-                    base = results.get("baseline", {}).get("it_s")
-                    for variant, r in results.items():
+                    results = measure(names, size, bs, device, args)
+                    for (name, variant), r in results.items():
+                        base = results.get((name, "baseline"), {}).get("it_s")
                         ratio = f"{r['it_s'] / base:6.2f}x" if base else "    n/a"
                         print(
-                            f"{dev_name:6} {name:9} {size:4d} {bs:3d} {variant:8} {r['it_s']:8.3f} {ratio:>7} "
-                            f"{r['peak_mb']:9.0f} {r['iters']:3d}",
+                            f"{dev_name:6} {name:9} {size:4d} {bs:3d} {variant:8} {r['it_s']:8.3f} {r['best_it_s']:7.3f} {ratio:>7} "
+                            f"{r['cpu_s']:6.2f} {r['peak_mb']:9.0f} {r['iters']:3d}",
                             flush=True,
                         )
+                    print(f"  ({load_average()})", flush=True)
     if args.curve_steps > 0:
         device = torch.device(args.devices[-1])
         all_curves = {}
         for name in args.models:
-            curves = loss_curves(name, args.curve_size, args.curve_steps, device)
+            curves = loss_curves(name, args.curve_size, args.curve_steps, device, args.set)
             all_curves[f"{name} {args.curve_size}px {device.type}"] = curves
             print(
                 f"\nloss curve {name} ({args.curve_size} px, {device.type}), generator loss per step:"

@@ -30,6 +30,7 @@ from gan.networks import (
     resnet_tap_channels,
 )
 from gan.train import prevalidate
+from gan.translate import TranslateConfig, translate_batch
 
 # Tiny fixtures use 2 residual blocks: taps 0..11, so the middle-block tap 14 is out of range.
 TINY_LAYERS = "model.nce_layers=[0,1,4,7,10]"
@@ -264,7 +265,7 @@ def read_scalar_tags(run_dir: Path) -> set[str]:
 
 
 @pytest.mark.parametrize("model", ["cut", "fastcut"])
-def test_cli_train_logs_nce_and_translates(domains, tmp_path, model):
+def test_cli_train_logs_nce_then_translate_and_evaluate(domains, tmp_path, model):
     run = tmp_path / "run"
     args = [str(BIN / "fridge-train"), *TINY, f"model={model}", TINY_LAYERS]
     args += [f"data.source_dir={domains[0]}", f"data.target_dir={domains[1]}"]
@@ -278,17 +279,9 @@ def test_cli_train_logs_nce_and_translates(domains, tmp_path, model):
     payload = ckpt.load(run / "checkpoints" / "last.pt")
     assert payload["model_name"] == model and set(payload["model"]["nets"]) == {"G", "D", "F"}
     assert "rng" in payload["model"]["extra"]
-    out = tmp_path / "translated"
-    proc = run_cli(
-        [
-            str(BIN / "fridge-translate"),
-            f"checkpoint={run / 'checkpoints' / 'last.pt'}",
-            f"input_dir={domains[0]}",
-            f"out_dir={out}",
-        ],
-        cwd=tmp_path,
+    out = translate_batch(
+        TranslateConfig(str(run / "checkpoints" / "last.pt"), str(domains[0]), str(tmp_path / "t"))
     )
-    assert proc.returncode == 0, proc.stderr[-2000:]
     names = sorted(p.name for p in (domains[0] / "images").iterdir())
     assert sorted(p.name for p in (out / "images").iterdir()) == names
     info = json.loads((out / "annotations.json").read_text())["info"]["translation"]
