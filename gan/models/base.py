@@ -83,6 +83,16 @@ class DiscriminatorConfig:
         require_positive(f"{prefix}.n_layers", self.n_layers)
 
 
+def resnet_generator() -> GeneratorConfig:
+    """The unpaired models' default generator: ResNet, 9 blocks, instance norm, no dropout."""
+    return GeneratorConfig(arch="resnet", norm="instance", dropout=False, n_blocks=9)
+
+
+def instance_discriminator() -> DiscriminatorConfig:
+    """The unpaired models' default discriminator: PatchGAN with instance norm."""
+    return DiscriminatorConfig(norm="instance")
+
+
 @dataclass
 class ModelConfig:
     """`model.*` keys every model has; each model's config subclasses it and adds its own.

@@ -27,6 +27,8 @@ from gan.models.base import (
     ModelConfig,
     Runtime,
     TranslationModel,
+    instance_discriminator,
+    resnet_generator,
     set_requires_grad,
 )
 from gan.networks import (
@@ -37,14 +39,6 @@ from gan.networks import (
 )
 
 
-def _resnet_generator() -> GeneratorConfig:
-    return GeneratorConfig(arch="resnet", norm="instance", dropout=False, n_blocks=9)
-
-
-def _instance_discriminator() -> DiscriminatorConfig:
-    return DiscriminatorConfig(norm="instance")
-
-
 def _nce_layers() -> list[int]:
     return [0, 1, 4, 7, 14]
 
@@ -53,8 +47,8 @@ def _nce_layers() -> list[int]:
 class CUTConfig(ModelConfig):
     """`model.*` for cut (configs/model/cut.yaml mirrors these fields)."""
 
-    generator: GeneratorConfig = field(default_factory=_resnet_generator)
-    discriminator: DiscriminatorConfig = field(default_factory=_instance_discriminator)
+    generator: GeneratorConfig = field(default_factory=resnet_generator)
+    discriminator: DiscriminatorConfig = field(default_factory=instance_discriminator)
     init_type: str = "xavier"
     gan_mode: str = "lsgan"
     lambda_GAN: float = 1.0

@@ -15,25 +15,19 @@ from gan.models.base import (
     ModelConfig,
     Runtime,
     TranslationModel,
+    instance_discriminator,
+    resnet_generator,
     set_requires_grad,
 )
 from gan.networks import build_discriminator, build_generator
-
-
-def _resnet_generator() -> GeneratorConfig:
-    return GeneratorConfig(arch="resnet", norm="instance", dropout=False, n_blocks=9)
-
-
-def _instance_discriminator() -> DiscriminatorConfig:
-    return DiscriminatorConfig(norm="instance")
 
 
 @dataclass
 class CycleGANConfig(ModelConfig):
     """`model.*` for cyclegan (configs/model/cyclegan.yaml mirrors these fields)."""
 
-    generator: GeneratorConfig = field(default_factory=_resnet_generator)
-    discriminator: DiscriminatorConfig = field(default_factory=_instance_discriminator)
+    generator: GeneratorConfig = field(default_factory=resnet_generator)
+    discriminator: DiscriminatorConfig = field(default_factory=instance_discriminator)
     gan_mode: str = "lsgan"
     lambda_cycle: float = 10.0
     lambda_identity: float = 0.5
