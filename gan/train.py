@@ -570,10 +570,15 @@ class Trainer:
                         p.batch_in_epoch = 0
                 if self.saved_step != p.step:
                     self.save()
+                bar.close()
+                # Still under the handlers: a stop signal now is noted, not fatal, so the final
+                # summary and the event file are complete when the process exits.
+                self.finish(logger, log_hparams=not finished_before)
+                if "signal" in flag:
+                    log.info("stop signal during the final summary: the run was already complete")
         finally:
             bar.close()
             self.report_skipped()
-        self.finish(logger, log_hparams=not finished_before)
         return TrainResult(self.run_dir, p.step, dict(p.metrics), p.best, self.last_path)
 
     def after_step(
