@@ -1144,13 +1144,16 @@ def milk_bottle(b: MeshBuilder, p: dict) -> None:
     size = (512, int(np.clip(512 * (hi - lo) / (TAU * r), 64, 512)))
     paper = b.slot("label", lambda n: printed(n, p["label"], size, 0.45, Coat_Weight=0.3))
     if style == "glass":
-        shell = b.slot("glass", lambda n: film(n, [0.95, 0.97, 0.96], 0.02, 0.85))  # thin: no refraction
-        milk = b.slot("milk", lambda n: principled(n, [0.96, 0.96, 0.94], 0.3))  # no SSS: it tints red
+        # thin glass (no refraction); milk without subsurface scattering, which tints it red
+        shell = b.slot("glass", lambda n: film(n, [0.95, 0.97, 0.96], 0.02, 0.85))
+        milk = b.slot("milk", lambda n: principled(n, [0.96, 0.96, 0.94], 0.3))
         b.grid(lathe(prof, n_seg), food.band_mats(prof, lo, hi, paper, shell), wrap_uvs(prof, n_seg, lo, hi),
                caps=((0, 0, 0.003), (0, 0, 0.96 * h)))  # fmt: skip
         add_liquid(b, prof, p["fill"] * 0.88 * h, 0.003, milk, n_seg)
     else:
-        body = b.slot("body", lambda n: principled(n, p["body_color"], 0.45 if style == "jug" else 0.3))
+        body = b.slot(
+            "body", lambda n: principled(n, p["body_color"], 0.45 if style == "jug" else 0.3)
+        )
         b.grid(lathe(prof, n_seg, squarish), food.band_mats(prof, lo, hi, paper, body), wrap_uvs(prof, n_seg, lo, hi),
                caps=((0, 0, 0.003), (0, 0, 0.96 * h)))  # fmt: skip
     cap = b.slot("cap", lambda n: principled(n, p["cap_color"], 0.4))
