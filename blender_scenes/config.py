@@ -124,8 +124,6 @@ def check_classes(names: Any, path: str, known: tuple[str, ...] = FOOD_CLASSES,
         if not set(CLASS_SETS[names]) <= set(known):
             raise ConfigError(f"{path}: class set {names!r} needs the procedural classes (assets=procedural|mixed)")
         return tuple(CLASS_SETS[names])
-    if isinstance(names, str) and names in known:
-        return (names,)
     if isinstance(names, str):
         raise ConfigError(f"{path}: unknown class set {names!r} (sets: {', '.join(CLASS_SETS)}; or a list of class names)")
     if not isinstance(names, list | tuple) or not names:
