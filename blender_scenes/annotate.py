@@ -8,6 +8,7 @@ import numpy as np
 from pycocotools import mask as mask_utils
 
 from .description import ObjectAnnotation, ObjectSpec
+from .food_classes import ALL_CLASSES
 from .food_params import FOOD_CLASSES
 
 
@@ -60,8 +61,14 @@ def annotate(ids: np.ndarray, objects: list[ObjectSpec],
 
 
 def coco_categories(extra: set[str] | None = None) -> list[dict[str, Any]]:
-    """Procedural classes first (ids stable across batches), then catalog classes sorted."""
-    names = list(FOOD_CLASSES) + sorted((extra or set()) - set(FOOD_CLASSES))
+    """Procedural classes first (ids stable across batches), then catalog classes sorted.
+
+    The original fifteen classes always; every grocery class (in table order, so with fixed ids)
+    once the batch uses any of them.
+    """
+    extra = extra or set()
+    procedural = ALL_CLASSES if extra & set(ALL_CLASSES[len(FOOD_CLASSES) :]) else FOOD_CLASSES
+    names = list(procedural) + sorted(extra - set(procedural))
     return [{"id": k + 1, "name": c, "supercategory": "food"} for k, c in enumerate(names)]
 
 

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from .catalog import Catalog, CatalogError, load_catalog
+from .food_classes import ALL_CLASSES, CLASS_SETS
 from .food_params import FOOD_CLASSES
 from .sampling import PLACEMENT_MODES, SamplerConfig
 
@@ -139,10 +140,17 @@ def _prob(v: Any, path: str) -> float:
     return float(v)
 
 
-def check_classes(names: Any, path: str, known: tuple[str, ...] = FOOD_CLASSES) -> tuple[str, ...]:
-    """Class names must be known (procedural or catalog) classes."""
+def check_classes(names: Any, path: str, known: tuple[str, ...] = FOOD_CLASSES,
+                  default: tuple[str, ...] | None = None) -> tuple[str, ...]:
+    """Class names must be known (procedural or catalog) classes; null means `default`."""
     if names is None:
-        return known
+        return known if default is None else default
+    if isinstance(names, str) and names in CLASS_SETS:
+        if not set(CLASS_SETS[names]) <= set(known):
+            raise ConfigError(f"{path}: class set {names!r} needs the procedural classes (assets=procedural|mixed)")
+        return tuple(CLASS_SETS[names])
+    if isinstance(names, str):
+        raise ConfigError(f"{path}: unknown class set {names!r} (sets: {', '.join(CLASS_SETS)}; or a list of class names)")
     if not isinstance(names, list | tuple) or not names:
         raise ConfigError(f"{path}: expected a non-empty list of class names, got {names!r}")
     for n in names:
@@ -174,9 +182,10 @@ def assets_from(d: dict[str, Any]) -> tuple[str, Catalog | None]:
         raise ConfigError(f"assets.catalog: {err}") from err
 
 
-def known_classes(mode: str, catalog: Catalog | None) -> tuple[str, ...]:
-    """Classes available in this asset mode (procedural first, then catalog-only ones)."""
-    procedural = FOOD_CLASSES if mode != "catalog" else ()
+def known_classes(mode: str, catalog: Catalog | None, base: tuple[str, ...] = ALL_CLASSES) -> tuple[str, ...]:
+    """Classes available in this asset mode (procedural first, then catalog-only ones); with
+    base=FOOD_CLASSES: the classes rendered when `classes` is null."""
+    procedural = base if mode != "catalog" else ()
     extra = tuple(sorted(c for c in (catalog.classes if catalog else {}) if c not in procedural))
     return procedural + extra
 
@@ -233,10 +242,11 @@ def sampler_from(d: dict[str, Any], aspect: float, placement: PlacementSettings 
     """Scene randomization knobs."""
     mode, catalog = assets_from(d)
     known = known_classes(mode, catalog)
-    classes = check_classes(d.get("classes"), "classes", known)
+    classes = check_classes(d.get("classes"), "classes", known, known_classes(mode, catalog, FOOD_CLASSES))
     weights = d.get("class_weights") or {}
     if not isinstance(weights, dict):
         raise ConfigError(f"class_weights: expected a mapping class -> weight, got {weights!r}")
+    weights = {**CLASS_SETS.get(d["classes"], {}), **weights} if isinstance(d.get("classes"), str) else weights
     for k, w in weights.items():
         if k not in known:
             raise ConfigError(f"class_weights.{k}: unknown class (known: {', '.join(known)})")
@@ -276,6 +286,7 @@ def sampler_from(d: dict[str, Any], aspect: float, placement: PlacementSettings 
         camera_modes={k: float(v) for k, v in modes.items()},
         aspect=aspect,
         procedural=mode != "catalog",
+        procedural_classes=tuple(c for c in ALL_CLASSES if c in FOOD_CLASSES or c in classes) if mode != "catalog" else (),
         catalog=catalog,
     )
 

@@ -18,7 +18,7 @@ import bmesh
 import bpy
 import numpy as np
 
-from .food_params import FOOD_CLASSES
+from .food_classes import ALL_CLASSES, CLASS_TABLE
 from .labels import draw_label
 
 log = logging.getLogger(__name__)
@@ -43,9 +43,11 @@ class MeshBuilder:
         self.materials: list[bpy.types.Material] = []
         self.keys: dict[str, int] = {}
         self.sharp_angle = math.radians(40)
+        self.prefix = ""  # prepended to slot keys: pieces of a group get their own materials
 
     def slot(self, key: str, make: Callable[[str], bpy.types.Material]) -> int:
         """Material slot index for `key`, creating the material with `make(name)` once."""
+        key = self.prefix + key
         if key not in self.keys:
             self.keys[key] = len(self.materials)
             self.materials.append(make(f"{self.name}.{key}"))
@@ -972,19 +974,27 @@ BUILDERS: dict[str, Callable[[MeshBuilder, dict], None]] = {
     "butter_pack": butter_pack,
 }
 
-ROUND_FRUIT = {"apple", "orange", "lemon", "tomato", "egg", "banana"}
+ROUND_FRUIT = frozenset(c for c, t in CLASS_TABLE.items() if t.rolls)  # shaded smooth up to 75 degrees
+
+
+def grocery_builders() -> dict[str, Callable[[MeshBuilder, dict], None]]:
+    """Builders of the grocery classes (grocery.py builds on this module, hence the late import)."""
+    from .grocery import BUILDERS as GROCERY
+
+    return GROCERY
 
 
 def build_food(
     cls: str, params: dict, name: str, collection: bpy.types.Collection
 ) -> bpy.types.Object:
     """Build one food item as a single mesh object linked into `collection`."""
-    if cls not in BUILDERS:
-        raise ValueError(f"unknown food class {cls!r}; known classes: {', '.join(FOOD_CLASSES)}")
+    builder = BUILDERS.get(cls) or grocery_builders().get(cls)
+    if builder is None:
+        raise ValueError(f"unknown food class {cls!r}; known classes: {', '.join(ALL_CLASSES)}")
     b = MeshBuilder(name)
     if cls in ROUND_FRUIT:
         b.sharp_angle = math.radians(75)
-    BUILDERS[cls](b, params)
+    builder(b, params)
     ob = b.finish(params["size"], collection)
     ob["food_class"] = cls
     log.debug("built %s (%s): %d faces", name, cls, len(ob.data.polygons))

@@ -9,11 +9,12 @@ deterministically. Keys every dict has, relied on by the placement code:
 - ``stackable``: whether another item may stand on top of it.
 
 Eggs, bananas and lemons lie on their side (long axis along X); everything else stands upright.
+
+`FOOD_CLASSES` are the original fifteen classes (the default class set); the grocery classes
+added later live in `grocery_params` and every class's traits in `food_classes.CLASS_TABLE`.
 """
 
 from __future__ import annotations
-
-from collections.abc import Callable
 
 import numpy as np
 
@@ -554,33 +555,12 @@ def cheese_block(rng: np.random.Generator) -> dict:
     }  # fmt: skip
 
 
-_SAMPLERS: dict[str, Callable[[np.random.Generator], dict]] = {
-    "milk_carton": milk_carton,
-    "juice_carton": juice_carton,
-    "water_bottle": water_bottle,
-    "glass_bottle": glass_bottle,
-    "can": can,
-    "jar": jar,
-    "egg": egg,
-    "apple": apple,
-    "orange": orange,
-    "lemon": lemon,
-    "tomato": tomato,
-    "banana": banana,
-    "cheese_block": cheese_block,
-    "yogurt_cup": yogurt_cup,
-    "butter_pack": butter_pack,
-}
-
-
 def sample_food_params(cls: str, rng: np.random.Generator) -> dict:
-    """Sample the full, JSON-serialisable build parameters of one item of class `cls`."""
-    sampler = _SAMPLERS.get(cls)
-    if sampler is None:
-        raise ValueError(f"unknown food class {cls!r}; known classes: {', '.join(FOOD_CLASSES)}")
-    # One draw from the caller's stream, salted with the class: the caller's later draws do not
-    # depend on how many numbers a class consumes, and classes never share brands or palettes.
-    own = np.random.default_rng([int(rng.integers(0, 2**62)), FOOD_CLASSES.index(cls)])
-    params = sampler(own)
-    params["class"] = cls
-    return params
+    """Sample the full, JSON-serialisable build parameters of one item of class `cls`.
+
+    Any procedural class of `food_classes.CLASS_TABLE` (the table imports this module, hence
+    the late import).
+    """
+    from .food_classes import sample_params
+
+    return sample_params(cls, rng)

@@ -8,7 +8,9 @@ Image conventions (Pillow's y grows downwards; the builder flips rows so that im
   ``label["panels"]``;
 - ``butter_wrap``: the top ``top_fraction`` of the image is the pack's top face (image top =
   back edge), the rest is the side strip laid out like ``carton_wrap``;
-- ``yogurt_lid``: a square seen from above, image top = back (+Y).
+- ``yogurt_lid``: a square seen from above, image top = back (+Y);
+- ``sticker``: a price/weight label seen from above (meat trays, punnets, cheese), image top =
+  back (+Y).
 
 Drawing is deterministic for a given dict: all randomness comes from ``random.Random(seed)``.
 """
@@ -478,6 +480,32 @@ def draw_butter(img: Image.Image, label: dict, rnd: random.Random) -> None:
             )
 
 
+def draw_sticker(img: Image.Image, label: dict, rnd: random.Random) -> None:
+    """Price sticker: coloured header with the brand, product line, weight and price, barcode."""
+    draw = ImageDraw.Draw(img)
+    w, h = img.size
+    cols = palette(label)
+    paper = (248, 246, 238) if label.get("background", 0) != 1 else cols[2]
+    draw.rectangle((0, 0, w, h), fill=paper)
+    head = int(h * rnd.uniform(0.22, 0.32))
+    draw.rectangle((0, 0, w, head), fill=cols[0])
+    centered_text(draw, label["brand"], (w / 2, head / 2), w * 0.85, head * 0.7,
+                  contrast(cols[0], [(255, 255, 255), (15, 15, 15)]))  # fmt: skip
+    ink = (25, 25, 25)
+    centered_text(draw, label["product"], (w / 2, head + (h - head) * 0.18), w * 0.9, (h - head) * 0.2, ink)
+    weight = f"{label.get('weight_g', 500)} g"
+    price = f"{label.get('price', 4.99):.2f}"
+    f = fitted_font(draw, weight, w * 0.4, (h - head) * 0.16)
+    draw.text((w * 0.05, head + (h - head) * 0.42), weight, font=f, fill=ink, anchor="lm")
+    box = (int(w * 0.55), int(head + (h - head) * 0.3), int(w * 0.95), int(head + (h - head) * 0.58))
+    draw.rectangle(box, fill=cols[1])
+    centered_text(draw, price, ((box[0] + box[2]) / 2, (box[1] + box[3]) / 2), (box[2] - box[0]) * 0.85,
+                  (box[3] - box[1]) * 0.75, contrast(cols[1], [(255, 255, 255), (15, 15, 15)]))  # fmt: skip
+    if label.get("barcode", True):
+        barcode(draw, (int(w * 0.08), int(head + (h - head) * 0.66), int(w * 0.62), int(h * 0.96)), rnd)
+    text_lines(draw, (int(w * 0.66), int(head + (h - head) * 0.68), int(w * 0.95), int(h * 0.95)), ink, rnd)
+
+
 def draw_label(label: dict, width: int, height: int) -> Image.Image:
     """Draw the packaging texture described by `label` as a width x height RGB image."""
     rnd = random.Random(int(label["seed"]))
@@ -489,6 +517,8 @@ def draw_label(label: dict, width: int, height: int) -> Image.Image:
         draw_butter(img, label, rnd)
     elif kind == "yogurt_lid":
         draw_lid(img, label, rnd)
+    elif kind == "sticker":
+        draw_sticker(img, label, rnd)
     else:
         draw_cylinder_wrap(img, label, rnd)
     return img

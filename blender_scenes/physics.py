@@ -23,6 +23,7 @@ from mathutils import Matrix, Vector
 
 from .config import PlacementSettings
 from .description import FridgeSpec, ObjectSpec, SceneDescription
+from .food_classes import CLASS_TABLE
 from .food_params import r5
 from .fridge import cabinet_boxes, door_matrix
 from .scene import apply_pose, mesh_overlaps
@@ -31,8 +32,9 @@ log = logging.getLogger(__name__)
 
 Box = tuple[tuple[float, float, float], tuple[float, float, float]]
 COLLIDERS = "physics_colliders"
-PRODUCE_FRICTION = {"apple": 0.8, "orange": 0.8, "lemon": 0.8, "tomato": 0.8, "banana": 0.9, "egg": 0.7}
-ROCKING = frozenset(PRODUCE_FRICTION)  # round produce: damp its spin too
+# Friction and rolling per class from the class table (catalog-only classes: 0.6, not rolling).
+FRICTION = {c: t.friction for c, t in CLASS_TABLE.items()}
+ROCKING = frozenset(c for c, t in CLASS_TABLE.items() if t.rolls)  # round produce: damp its spin too
 DENSITY_KG_M3 = 600.0  # packed food, roughly; only mass ratios matter here
 
 
@@ -138,7 +140,7 @@ def set_active(ob: bpy.types.Object, spec: ObjectSpec) -> None:
     rb.collision_margin = 0.0008
     sx, sy, sz = spec.params["size"]
     rb.mass = max(0.01, sx * sy * sz * DENSITY_KG_M3)
-    rb.friction = PRODUCE_FRICTION.get(spec.cls, 0.6)
+    rb.friction = FRICTION.get(spec.cls, 0.6)
     rb.restitution = 0.05
     rb.linear_damping = 0.2
     rb.angular_damping = 0.95 if spec.cls in ROCKING else 0.7

@@ -31,6 +31,7 @@ from .description import (
     SurfaceMaterial,
     WorldSpec,
 )
+from .food_classes import CLASS_TABLE, ClassTraits
 from .food_params import FOOD_CLASSES, r5, sample_food_params
 from .placement import (
     MIN_GAP,
@@ -49,17 +50,14 @@ from .placement import (
 
 log = logging.getLogger(__name__)
 
-PRODUCE = frozenset({"apple", "orange", "lemon", "tomato", "banana"})
-DOOR_ITEMS = frozenset(
-    {"milk_carton", "juice_carton", "water_bottle", "glass_bottle", "jar", "butter_pack", "egg"}
-)
 PLACEMENT_MODES = ("physics", "rows")
+# Per-class traits (drawer/door preference, lying, stacking) come from food_classes.CLASS_TABLE;
+# catalog classes without a procedural namesake behave like this:
+CATALOG_TRAITS = ClassTraits(params=lambda rng: {}, family="catalog")
 # Lived-in variation of placement=physics (probabilities per item).
-LIE_PROB = {"water_bottle": 0.35, "glass_bottle": 0.35, "can": 0.3, "jar": 0.15}  # lying on the side
 TILT_PROB = 0.2  # tall upright items start tilted by a few degrees (they lean or topple)
 DROP_PROB = 0.3  # dropped from 1-5 cm instead of set down
 STACK_PROB = 0.6  # a small stackable item goes on top of another one instead of into the rows
-STACK_TOPS = frozenset({"yogurt_cup", "can", "cheese_block", "butter_pack"})
 ORDER_NOISE = (0.4, 1.6)  # physics: less tidy than rows (0.7, 1.3): small items also end up behind tall ones
 SET_DOWN = 0.002  # gap under items that are set down (no contact at the first simulation step)
 
@@ -79,6 +77,8 @@ class SamplerConfig:
     camera_modes: dict[str, float] = field(default_factory=lambda: {"front": 0.6, "builtin": 0.4})
     aspect: float = 1.0  # image width / height
     procedural: bool = True  # procedural classes available
+    # procedural classes in play: a catalog class of the same name merges with them (assets=mixed)
+    procedural_classes: tuple[str, ...] = FOOD_CLASSES
     catalog: Catalog | None = None  # user models (measured), if any
     placement: str = "rows"  # rows | physics
     density: float = 0.5  # 0 sparse .. 1 packed: scales item counts and the gaps between items
@@ -321,15 +321,20 @@ def support_surfaces(fridge: FridgeSpec) -> list[Surface]:
     return surfaces
 
 
+def class_traits(cls: str) -> ClassTraits:
+    """The class table row of `cls`, or neutral traits for a catalog-only class."""
+    return CLASS_TABLE.get(cls, CATALOG_TRAITS)
+
+
 def class_weights_for(surface: Surface, cfg: SamplerConfig) -> dict[str, float]:
     """Class weights on a surface: produce goes in drawers, bottles and cartons in the door."""
     out = {}
     for c in cfg.classes:
         wgt = float(cfg.class_weights.get(c, 1.0))
         if surface.kind == "drawer":
-            wgt *= 6.0 if c in PRODUCE else 0.15
+            wgt *= class_traits(c).drawer
         elif surface.kind == "door":
-            wgt *= 1.0 if c in DOOR_ITEMS else 0.0
+            wgt *= 1.0 if class_traits(c).door else 0.0
         if wgt > 0:
             out[c] = wgt
     return out
@@ -375,7 +380,7 @@ def sample_yaw(rng: np.random.Generator, footprint: str) -> float:
 def sample_params(cls: str, rng: np.random.Generator, cfg: SamplerConfig) -> dict:
     """Parameters of one item: procedural, from the catalog, or either when both have the class."""
     in_catalog = cfg.catalog is not None and cls in cfg.catalog.classes
-    in_procedural = cfg.procedural and cls in FOOD_CLASSES
+    in_procedural = cfg.procedural and cls in cfg.procedural_classes
     use_catalog = in_catalog and (not in_procedural or rng.random() < 0.5)
     return sample_catalog_params(cfg.catalog, cls, rng) if use_catalog else sample_food_params(cls, rng)
 
@@ -449,7 +454,7 @@ def sample_pose(rng: np.random.Generator, cls: str, params: dict, surface: Surfa
     """Upright (turned), lying on the side, or tilted by a few degrees."""
     yaw = sample_yaw(rng, params["footprint"])
     catalog = params.get("source") == "catalog"  # catalog models come posed (their `poses`)
-    if surface.kind != "door" and not catalog and rng.random() < LIE_PROB.get(cls, 0.0):
+    if surface.kind != "door" and not catalog and rng.random() < class_traits(cls).lie_prob:
         along = float(rng.choice([0.0, 90.0])) + float(rng.uniform(-20, 20))
         roll = float(rng.uniform(-180, 180))  # label anywhere around the lying item
         rot = euler_matrix((0, 0, along)) @ euler_matrix((0, 90, 0)) @ euler_matrix((0, 0, roll))
@@ -518,7 +523,7 @@ def sample_surface_physics(rng: np.random.Generator, surface: Surface, n: int,
     posed = sample_posed_items(rng, surface, n, cfg)
     tops, floor = [], []
     for it in posed:
-        small = it.cls in STACK_TOPS and it.pose == "upright" and surface.kind != "door"
+        small = class_traits(it.cls).stack_top and it.pose == "upright" and surface.kind != "door"
         (tops if small and rng.random() < STACK_PROB else floor).append(it)
     placed = pack_rows(surface, [it.item for it in floor], rng, gap_scale(cfg))
     out: list[ObjectSpec] = []

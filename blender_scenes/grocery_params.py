@@ -1,0 +1,1961 @@
+"""Parameters of the grocery classes beyond the original fifteen (pure Python + numpy).
+
+Same contract as `food_params`: every sampler takes its own generator and returns a
+JSON-serialisable dict with ``size`` (bounding box in metres, origin bottom centre, front -Y),
+``footprint`` and ``stackable``; `grocery.py` builds the mesh from it.
+
+Many of these items are *groups* labelled as one object, the way real fridge photos are
+annotated: a bunch of bananas, carrots lying together, potatoes in a tub, berries in a punnet,
+steaks under film in a tray. Their parts are ``pieces``: dicts with
+
+- ``kind``: which piece builder makes it (``potato``, ``egg``, ``steak``, ...);
+- ``size``: the piece's own box ``[sx, sy, sz]`` before it is turned;
+- ``at``: where the centre of that box goes, ``rot``: XYZ Euler degrees about that centre;
+- ``shape``: ``ellipsoid`` | ``box`` | ``cone`` (for the bounding box of the group);
+- ``mat``: which of the item's material variants it uses (pieces share a few materials).
+
+The group's ``size`` is the bounding box of its pieces and container, so the built mesh fills
+it without stretching.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from .food_params import (
+    Color,
+    apple,
+    banana,
+    egg,
+    jitter,
+    make_label,
+    pick,
+    r5,
+    rgb,
+    tomato,
+)
+from .placement import euler_matrix
+
+# --------------------------------------------------------------------------------------------
+# Pieces and groups
+
+
+def _fibonacci(n: int) -> np.ndarray:
+    """n roughly even points on the unit sphere."""
+    k = np.arange(n) + 0.5
+    phi = np.arccos(1 - 2 * k / n)
+    theta = math.pi * (1 + 5**0.5) * k
+    return np.column_stack([np.cos(theta) * np.sin(phi), np.sin(theta) * np.sin(phi), np.cos(phi)])
+
+
+_SPHERE = _fibonacci(96)
+_CUBE = np.array([[x, y, z] for x in (-1, 1) for y in (-1, 1) for z in (-1, 1)], float)
+_CONE = np.array(
+    [
+        [x, math.cos(a) * (1 - 0.85 * (x + 1) / 2), math.sin(a) * (1 - 0.85 * (x + 1) / 2)]
+        for x in np.linspace(-1, 1, 7)
+        for a in np.linspace(0, 2 * math.pi, 12)
+    ]
+)
+UNIT_POINTS = {"ellipsoid": _SPHERE, "box": _CUBE, "cone": _CONE}
+
+
+def piece(
+    kind: str, at, size, rot=(0.0, 0.0, 0.0), shape: str = "ellipsoid", mat: int = 0, **extra
+) -> dict:
+    """One part of a group (see the module docstring)."""
+    return {
+        "kind": kind,
+        "at": [r5(v) for v in at],
+        "rot": [r5(v) for v in rot],
+        "size": [r5(v) for v in size],
+        "shape": shape,
+        "mat": int(mat),
+        **extra,
+    }
+
+
+def piece_points(q: dict) -> np.ndarray:
+    """Points on the surface (or corners) of a placed piece, for bounding boxes."""
+    half = np.asarray(q["size"], float) / 2
+    pts = UNIT_POINTS[q["shape"]] * half
+    return pts @ euler_matrix(q["rot"]).T + np.asarray(q["at"], float)
+
+
+def posed_extent(q: dict) -> tuple[float, float, float]:
+    """Width, depth and height of a piece once turned by its `rot`."""
+    pts = UNIT_POINTS[q["shape"]] * (np.asarray(q["size"], float) / 2) @ euler_matrix(q["rot"]).T
+    w, d, h = pts.max(axis=0) - pts.min(axis=0)
+    return float(w), float(d), float(h)
+
+
+def group_extent(pieces: list[dict], boxes: list[tuple] = ()) -> tuple[np.ndarray, np.ndarray]:
+    """Lower and upper corner of the pieces and of extra boxes ((lo, hi) pairs)."""
+    pts = [piece_points(q) for q in pieces] + [np.array(b, float) for b in boxes]
+    allp = np.vstack(pts)
+    return allp.min(axis=0), allp.max(axis=0)
+
+
+def settle_group(pieces: list[dict], boxes: list[tuple] = ()) -> list[float]:
+    """Shift pieces so the group stands on z = 0 centred on the origin; returns its size."""
+    lo, hi = group_extent(pieces, boxes)
+    shift = np.array([-(lo[0] + hi[0]) / 2, -(lo[1] + hi[1]) / 2, -lo[2]])
+    for q in pieces:
+        q["at"] = [r5(v) for v in np.asarray(q["at"]) + shift]
+    return [r5(v) for v in hi - lo]
+
+
+def row_layout(
+    rng: np.random.Generator,
+    dims: list[tuple[float, float]],
+    rows: int,
+    squeeze: float = 0.95,
+    wobble: float = 0.12,
+) -> list[tuple[float, float]]:
+    """Centres of items of footprint (w, d) laid side by side in `rows` loose rows."""
+    rows = max(1, min(rows, len(dims)))
+    members: list[list[int]] = [[] for _ in range(rows)]
+    length = [0.0] * rows
+    for i, (w, _) in enumerate(dims):
+        r = int(np.argmin(length))
+        members[r].append(i)
+        length[r] += w * squeeze
+    out = [(0.0, 0.0)] * len(dims)
+    y = 0.0
+    prev_d = 0.0
+    for r in range(rows):
+        if not members[r]:
+            continue
+        depth = max(dims[i][1] for i in members[r])
+        y += (prev_d + depth) / 2 * squeeze if r else 0.0
+        prev_d = depth
+        x = -length[r] / 2 + rng.uniform(-0.2, 0.2) * dims[members[r][0]][0]
+        for i in members[r]:
+            w, d = dims[i]
+            out[i] = (x + w * squeeze / 2, y + rng.uniform(-wobble, wobble) * d)
+            x += w * squeeze
+    return out
+
+
+def grid_slots(
+    rng: np.random.Generator, n: int, inner: tuple[float, float], cell: float, wobble: float = 0.15
+) -> list[tuple[float, float, int]]:
+    """Up to n (x, y, layer) spots on a hex-like grid filling an inner area, random order;
+    spots beyond one layer go on a second layer over the gaps."""
+    w, d = inner
+    cols, rows = max(1, int(w / cell)), max(1, int(d / cell))
+    cells = []
+    for j in range(rows):
+        off = 0.25 * cell if j % 2 else -0.25 * cell
+        for i in range(cols):
+            x = -w / 2 + (i + 0.5) * w / cols + (off if cols > 1 else 0.0) * 0.5
+            y = -d / 2 + (j + 0.5) * d / rows
+            cells.append((x, y, 0))
+    order = [cells[int(k)] for k in rng.permutation(len(cells))]
+    top = [
+        (x + cell / 2 * rng.uniform(-1, 1) * 0.5, y + cell / 2 * rng.uniform(-1, 1) * 0.5, 1)
+        for x, y, _ in order
+    ]
+    spots = (order + top)[:n]
+    return [
+        (x + rng.uniform(-wobble, wobble) * cell, y + rng.uniform(-wobble, wobble) * cell, layer)
+        for x, y, layer in spots
+    ]
+
+
+def clamp_xy(x: float, y: float, half_w: float, half_d: float, inner: tuple[float, float]):
+    """Keep a footprint of half sizes (half_w, half_d) inside an inner area centred on 0."""
+    hx, hy = max(inner[0] / 2 - half_w, 0.0), max(inner[1] / 2 - half_d, 0.0)
+    return min(max(x, -hx), hx), min(max(y, -hy), hy)
+
+
+def sticker(rng: np.random.Generator, product: str, main: Color | None = None) -> dict:
+    """A price/weight sticker (label kind ``sticker``)."""
+    return make_label(
+        rng,
+        "sticker",
+        product,
+        main,
+        price=r5(rng.uniform(1.5, 15.0)),
+        weight_g=int(rng.integers(2, 12)) * 50,
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Produce (loose groups, tubs, nets and bags)
+
+_LOOSE = {"kind": "loose"}
+TUB_TAPER = 0.06  # tubs and punnets: inward lean of the walls per unit of height
+
+
+def _container(
+    rng: np.random.Generator,
+    kinds: list[str],
+    weights: list[float],
+    inner: tuple[float, float],
+    height: float,
+) -> dict:
+    """A clear tub, a net bag or nothing around a group of produce."""
+    kind = pick(rng, kinds, weights)
+    if kind == "loose":
+        return dict(_LOOSE)
+    if kind == "net":
+        return {
+            "kind": "net",
+            "inner": [r5(inner[0]), r5(inner[1])],
+            "height": r5(height),
+            "color": jitter(
+                rng,
+                pick(
+                    rng,
+                    [
+                        [0.9, 0.3, 0.1],
+                        [0.95, 0.75, 0.1],
+                        [0.85, 0.1, 0.1],
+                        [0.2, 0.55, 0.2],
+                        [0.9, 0.9, 0.85],
+                    ],
+                ),
+                0.05,
+            ),
+            "mesh": r5(rng.uniform(120, 220)),
+        }
+    return {
+        "kind": kind,
+        "inner": [r5(inner[0]), r5(inner[1])],
+        "height": r5(height),
+        "wall": 0.0025,
+        "color": jitter(rng, pick(rng, [[0.93, 0.95, 0.95], [0.85, 0.9, 0.92]]), 0.02),
+        "clear": True,
+    }
+
+
+def _produce_group(
+    rng: np.random.Generator, n: int, make, rows: int, container: dict, along: str = "x"
+) -> tuple[list[dict], list[tuple]]:
+    """Pieces from `make(rng, k) -> piece` laid in rows, or in a grid inside a container.
+
+    Loose rows run along X; with along="y" they run front to back (long pieces lying along X
+    then lie side by side).
+    """
+    pieces = [make(rng, k) for k in range(n)]
+    boxes: list[tuple] = []
+    if container["kind"] in ("tub", "punnet"):
+        iw, idp = container["inner"]
+        slope = 2 * TUB_TAPER * container["height"]  # the walls lean in towards the floor
+        iw, idp = iw - slope, idp - slope
+        cell = max(max(posed_extent(q)[:2]) for q in pieces) * 0.9
+        spots = grid_slots(rng, n, (iw, idp), cell)
+        floor = 0.003
+        for q, (x, y, layer) in zip(pieces, spots, strict=False):
+            w, d, h = posed_extent(q)
+            x, y = clamp_xy(x, y, w / 2, d / 2, (iw, idp))
+            q["at"] = [r5(x), r5(y), r5(floor + h / 2 + layer * h * 0.6)]
+        pieces = pieces[: len(spots)]
+        wall = container["wall"]
+        iw, idp = container["inner"]
+        lo = (-iw / 2 - wall, -idp / 2 - wall, 0.0)
+        boxes.append((lo, (iw / 2 + wall, idp / 2 + wall, container["height"])))
+        return pieces, boxes
+    ext = [posed_extent(q) for q in pieces]
+    if along == "y":
+        spots = [(y, x) for x, y in row_layout(rng, [(d, w) for w, d, _ in ext], rows)]
+    else:
+        spots = row_layout(rng, [(w, d) for w, d, _ in ext], max(rows, math.ceil(n / 4)))
+    for q, (x, y), (_, _, h) in zip(pieces, spots, ext, strict=True):
+        q["at"] = [r5(x), r5(y), r5(h / 2)]
+    if container["kind"] == "net":  # the net hugs the group
+        lo, hi = group_extent(pieces)
+        container["inner"] = [r5(hi[0] - lo[0]), r5(hi[1] - lo[1])]
+        container["height"] = r5(hi[2] - lo[2])
+    return pieces, boxes
+
+
+def _finish_produce(pieces: list[dict], boxes: list[tuple], container: dict, **extra) -> dict:
+    """The params dict of a produce group."""
+    size = settle_group(pieces, boxes)
+    if container["kind"] == "net":
+        pad = 0.004
+        size = [r5(size[0] + 2 * pad), r5(size[1] + 2 * pad), r5(size[2] + pad)]
+    return {
+        "size": size,
+        "footprint": "box",
+        "stackable": False,
+        "container": container,
+        "pieces": pieces,
+        **extra,
+    }
+
+
+def carrot(rng: np.random.Generator) -> dict:
+    """Carrots lying together (sometimes with green tops), loose or in a clear bag."""
+    n = int(rng.integers(2, 7))
+    colors = [
+        jitter(rng, pick(rng, [[0.95, 0.45, 0.06], [0.92, 0.38, 0.05], [0.98, 0.52, 0.1]]), 0.05)
+        for _ in range(2)
+    ]
+    tops = bool(rng.random() < 0.25)
+
+    def make(r: np.random.Generator, k: int) -> dict:
+        length, d = r.uniform(0.13, 0.21), r.uniform(0.024, 0.038)
+        flip = 180.0 if r.random() < 0.2 else 0.0
+        return piece(
+            "carrot",
+            (0, 0, 0),
+            (length, d, d),
+            (r.uniform(-180, 180), 0, flip + r.uniform(-6, 6)),
+            "cone",
+            k % 2,
+            bend=r5(r.uniform(-0.15, 0.15)),
+            top=tops,
+        )
+
+    bagged = rng.random() < 0.25
+    pieces, boxes = _produce_group(rng, n, make, 1, _LOOSE, along="y")
+    out = _finish_produce(
+        pieces, boxes, dict(_LOOSE), colors=colors, ridges=r5(rng.uniform(0.3, 1.0))
+    )
+    if bagged:
+        out["bag"] = _bag_film(rng, out, pick(rng, ["CARROTS", "FRESH CARROTS", "ORGANIC", "1 KG"]))
+    return out
+
+
+def _bag_film(rng: np.random.Generator, params: dict, product: str) -> dict:
+    """A clear plastic bag around a group (grows its size) with a printed header at one seal."""
+    sx, sy, sz = params["size"]
+    pad = rng.uniform(0.006, 0.012)
+    seal = rng.uniform(0.01, 0.016)
+    params["size"] = [r5(sx + 2 * pad + 2 * seal), r5(sy + 2 * pad), r5(sz + pad)]
+    return {
+        "pad": r5(pad),
+        "seal": r5(seal),
+        "tint": jitter(rng, [0.95, 0.97, 0.97], 0.02),
+        "header": r5(rng.uniform(0.15, 0.3)),
+        "label": make_label(rng, "carton_wrap", product, None, panels=[1, 0, 0, 0]),
+    }
+
+
+def potato(rng: np.random.Generator) -> dict:
+    """Potatoes loose, in a clear tub or a net bag."""
+    variety = pick(rng, ["yellow", "red", "russet"], [5, 2, 2])
+    base = {"yellow": [0.78, 0.62, 0.38], "red": [0.6, 0.25, 0.2], "russet": [0.55, 0.4, 0.26]}[
+        variety
+    ]
+    colors = [jitter(rng, base, 0.06) for _ in range(3)]
+    big = rng.uniform(0.06, 0.09)
+
+    def make(r: np.random.Generator, k: int) -> dict:
+        length = big * r.uniform(0.75, 1.1)
+        w = length * r.uniform(0.72, 0.9)
+        h = w * r.uniform(0.7, 0.85)
+        return piece(
+            "potato",
+            (0, 0, 0),
+            (length, w, h),
+            (0, 0, r.uniform(-180, 180)),
+            "ellipsoid",
+            k % 3,
+            seed=int(r.integers(0, 2**31 - 1)),
+            bumps=r5(r.uniform(0.04, 0.1)),
+        )
+
+    n = int(rng.integers(2, 9))
+    tub = (rng.uniform(0.15, 0.2), rng.uniform(0.11, 0.14))
+    container = _container(
+        rng, ["loose", "tub", "net"], [0.35, 0.4, 0.25], tub, rng.uniform(0.05, 0.07)
+    )
+    pieces, boxes = _produce_group(rng, n, make, int(rng.integers(1, 3)), container)
+    return _finish_produce(
+        pieces,
+        boxes,
+        container,
+        variety=variety,
+        colors=colors,
+        eyes=r5(rng.uniform(0.2, 0.8)),
+        dirt=r5(rng.uniform(0.0, 0.6)),
+    )
+
+
+def sweet_potato(rng: np.random.Generator) -> dict:
+    """Sweet potatoes: long, tapered, red-brown or orange-brown; loose or in a tub."""
+    base = pick(rng, [[0.62, 0.3, 0.2], [0.7, 0.4, 0.25], [0.5, 0.25, 0.22], [0.75, 0.5, 0.3]])
+    colors = [jitter(rng, base, 0.06) for _ in range(2)]
+
+    def make(r: np.random.Generator, k: int) -> dict:
+        length = r.uniform(0.12, 0.22)
+        w = length * r.uniform(0.32, 0.48)
+        return piece(
+            "sweet_potato",
+            (0, 0, 0),
+            (length, w, w * r.uniform(0.8, 0.95)),
+            (0, 0, r.uniform(-20, 20) + (180 if r.random() < 0.5 else 0)),
+            "ellipsoid",
+            k % 2,
+            seed=int(r.integers(0, 2**31 - 1)),
+            bend=r5(r.uniform(-0.12, 0.12)),
+            taper=r5(r.uniform(0.1, 0.35)),
+        )
+
+    n = int(rng.integers(1, 5))
+    container = _container(
+        rng,
+        ["loose", "tub"],
+        [0.8, 0.2],
+        (rng.uniform(0.2, 0.24), rng.uniform(0.13, 0.16)),
+        rng.uniform(0.05, 0.07),
+    )
+    pieces, boxes = _produce_group(rng, n, make, 1, container, along="y")
+    return _finish_produce(pieces, boxes, container, colors=colors, dirt=r5(rng.uniform(0.1, 0.6)))
+
+
+def onion(rng: np.random.Generator) -> dict:
+    """Onions (golden, red or white) loose, in a clear tub or a net bag."""
+    kind = pick(rng, ["golden", "red", "white"], [7, 2, 1])
+    base = {"golden": [0.78, 0.5, 0.22], "red": [0.45, 0.12, 0.2], "white": [0.92, 0.88, 0.78]}[
+        kind
+    ]
+    colors = [jitter(rng, base, 0.06) for _ in range(3)]
+
+    def make(r: np.random.Generator, k: int) -> dict:
+        d = r.uniform(0.055, 0.085)
+        h = d * r.uniform(0.85, 1.05)
+        return piece(
+            "onion",
+            (0, 0, 0),
+            (d, d, h),
+            (r.uniform(-15, 15), r.uniform(-15, 15), r.uniform(-180, 180)),
+            "ellipsoid",
+            k % 3,
+            neck=r5(r.uniform(0.06, 0.16)),
+            seed=int(r.integers(0, 2**31 - 1)),
+        )
+
+    n = int(rng.integers(2, 7))
+    container = _container(
+        rng,
+        ["loose", "tub", "net"],
+        [0.3, 0.4, 0.3],
+        (rng.uniform(0.15, 0.2), rng.uniform(0.11, 0.14)),
+        rng.uniform(0.05, 0.07),
+    )
+    pieces, boxes = _produce_group(rng, n, make, int(rng.integers(1, 3)), container)
+    return _finish_produce(
+        pieces, boxes, container, onion=kind, colors=colors, streaks=r5(rng.uniform(0.3, 1.0))
+    )
+
+
+def lime(rng: np.random.Generator) -> dict:
+    """Limes: a few lying together, loose or in a net."""
+    tone = pick(rng, [[0.2, 0.42, 0.05], [0.28, 0.5, 0.08], [0.35, 0.55, 0.1], [0.16, 0.34, 0.04]])
+    colors = [jitter(rng, tone, 0.05) for _ in range(3)]
+
+    def make(r: np.random.Generator, k: int) -> dict:
+        length = r.uniform(0.052, 0.066)
+        d = length * r.uniform(0.84, 0.94)
+        return piece(
+            "lime",
+            (0, 0, 0),
+            (length, d, d),
+            (r.uniform(-180, 180), 0, r.uniform(-180, 180)),
+            "ellipsoid",
+            k % 3,
+            tip=r5(r.uniform(0.02, 0.06)),
+            asymmetry=r5(r.uniform(-0.05, 0.05)),
+        )
+
+    n = int(rng.integers(1, 7))
+    container = _container(rng, ["loose", "net"], [0.8, 0.2], (0, 0), 0)
+    pieces, boxes = _produce_group(rng, n, make, int(rng.integers(1, 3)), container)
+    return _finish_produce(
+        pieces,
+        boxes,
+        container,
+        colors=colors,
+        pore_scale=r5(rng.uniform(500, 800)),
+        roughness=r5(rng.uniform(0.3, 0.45)),
+    )
+
+
+def _punnet(
+    rng: np.random.Generator, inner: tuple[float, float], height: float, kinds=None
+) -> dict:
+    """A berry/mushroom punnet: clear or coloured plastic or cardboard, film or clip lid."""
+    kind = pick(rng, kinds or ["clear", "clear", "green", "blue", "black"])
+    color = {
+        "clear": [0.93, 0.95, 0.95],
+        "green": [0.25, 0.5, 0.25],
+        "blue": [0.2, 0.35, 0.65],
+        "black": [0.06, 0.06, 0.07],
+        "card": [0.7, 0.6, 0.45],
+    }[kind]
+    return {
+        "kind": "punnet",
+        "inner": [r5(inner[0]), r5(inner[1])],
+        "height": r5(height),
+        "wall": 0.002,
+        "material": kind,
+        "clear": kind == "clear",
+        "color": jitter(rng, color, 0.03),
+        "lid": pick(rng, ["film", "clip", "none"], [4, 4, 2]),
+    }
+
+
+def _lidded(rng: np.random.Generator, out: dict, product: str) -> dict:
+    """Height for a lid and a sticker on top of a punnet group."""
+    c = out["container"]
+    top = out["size"][2]
+    if c.get("lid", "none") != "none":
+        lid_z = max(top, c["height"]) + (0.004 if c["lid"] == "film" else 0.008)
+        out["size"][2] = r5(lid_z)
+        c["lid_z"] = r5(lid_z)
+        out["stackable"] = c["lid"] == "clip"
+        out["sticker"] = sticker(rng, product)
+    return out
+
+
+def mushrooms(rng: np.random.Generator) -> dict:
+    """White or chestnut mushrooms in a punnet (sometimes loose)."""
+    brown = rng.random() < 0.35
+    cap = [0.55, 0.4, 0.28] if brown else [0.93, 0.9, 0.84]
+    colors = [jitter(rng, cap, 0.04) for _ in range(3)]
+
+    def make(r: np.random.Generator, k: int) -> dict:
+        d = r.uniform(0.03, 0.055)
+        h = d * r.uniform(0.7, 0.95)
+        return piece(
+            "mushroom",
+            (0, 0, 0),
+            (d, d, h),
+            (r.uniform(-18, 18), r.uniform(-18, 18), r.uniform(-180, 180)),
+            "ellipsoid",
+            k % 3,
+            cap=r5(r.uniform(0.45, 0.6)),
+            stem=r5(r.uniform(0.3, 0.45)),
+        )
+
+    loose = rng.random() < 0.15
+    if loose:
+        container = dict(_LOOSE)
+        n = int(rng.integers(2, 6))
+    else:
+        inner = (rng.uniform(0.14, 0.17), rng.uniform(0.09, 0.11))
+        kinds = ["clear", "clear", "clear", "blue", "black", "card"]
+        container = _punnet(rng, inner, rng.uniform(0.04, 0.05), kinds)
+        n = int(rng.integers(10, 18))
+    pieces, boxes = _produce_group(rng, n, make, 2, container if not loose else _LOOSE)
+    out = _finish_produce(
+        pieces,
+        boxes,
+        container,
+        colors=colors,
+        gills=[0.45, 0.32, 0.24] if brown else [0.78, 0.66, 0.6],
+    )
+    return _lidded(rng, out, "MUSHROOMS") if not loose else out
+
+
+def apple_group(rng: np.random.Generator) -> dict:
+    """Two to four apples lying together, sometimes in a clear tray."""
+    kinds = [apple(rng) for _ in range(3)]
+
+    def make(r: np.random.Generator, k: int) -> dict:
+        p = dict(kinds[k % 3])
+        d, _, h = p.pop("size")
+        return piece(
+            "apple",
+            (0, 0, 0),
+            (d, d, h),
+            (r.uniform(-10, 10), r.uniform(-10, 10), r.uniform(-180, 180)),
+            "ellipsoid",
+            k % 3,
+            **{k2: v for k2, v in p.items() if k2 not in ("footprint", "stackable")},
+        )
+
+    n = int(rng.integers(2, 5))
+    container = _container(
+        rng,
+        ["loose", "tub"],
+        [0.8, 0.2],
+        (rng.uniform(0.16, 0.2), rng.uniform(0.09, 0.11)),
+        rng.uniform(0.03, 0.045),
+    )
+    pieces, boxes = _produce_group(rng, n, make, int(rng.integers(1, 3)), container)
+    return _finish_produce(pieces, boxes, container)
+
+
+def tomato_vine(rng: np.random.Generator) -> dict:
+    """Vine tomatoes on their green stalk, loose tomatoes, or cherry tomatoes in a punnet."""
+    style = pick(rng, ["vine", "loose", "cherry"], [6, 2, 2])
+    kinds = [tomato(rng) for _ in range(3)]
+    if style != "loose" or rng.random() < 0.7:
+        for t in kinds:  # trusses are sold ripe
+            t["ripeness"] = "ripe"
+            t["color"] = jitter(rng, [0.72, 0.05, 0.02], 0.06)
+            t["shoulder_color"] = t["color"]
+
+    def make(r: np.random.Generator, k: int) -> dict:
+        p = dict(kinds[k % 3])
+        d, _, h = p.pop("size")
+        s = {"cherry": r.uniform(0.028, 0.036) / d, "vine": r.uniform(0.045, 0.065) / d}.get(
+            style, 1.0
+        )
+        p["body_height"] = r5(p["body_height"] * s)
+        p["calyx_radius"] = r5(p["calyx_radius"] * s)
+        return piece(
+            "tomato",
+            (0, 0, 0),
+            (d * s, d * s, h * s),
+            (r.uniform(-8, 8), r.uniform(-8, 8), r.uniform(-180, 180)),
+            "ellipsoid",
+            k % 3,
+            **{k2: v for k2, v in p.items() if k2 not in ("footprint", "stackable")},
+        )
+
+    if style == "cherry":
+        container = _punnet(
+            rng, (rng.uniform(0.11, 0.14), rng.uniform(0.08, 0.1)), rng.uniform(0.045, 0.055)
+        )
+        pieces, boxes = _produce_group(rng, int(rng.integers(8, 16)), make, 2, container)
+        return _lidded(
+            rng, _finish_produce(pieces, boxes, container, style=style), "CHERRY TOMATOES"
+        )
+    n = int(rng.integers(3, 7))
+    pieces, boxes = _produce_group(
+        rng, n, make, 1 if style == "vine" else int(rng.integers(1, 3)), _LOOSE
+    )
+    out = _finish_produce(pieces, boxes, _LOOSE, style=style)
+    if style == "vine":  # the truss: a stalk above the fruit, one short stem down to each
+        out["vine"] = {
+            "color": jitter(rng, [0.2, 0.4, 0.08], 0.06),
+            "radius": r5(rng.uniform(0.0015, 0.0025)),
+            "lift": r5(rng.uniform(0.006, 0.014)),
+        }
+        out["size"][2] = r5(out["size"][2] + out["vine"]["lift"] + 0.004)
+    return out
+
+
+def banana_bunch(rng: np.random.Generator) -> dict:
+    """A hand of two to six bananas fanning from one crown, lying on its side."""
+    first = banana(rng)
+    n = int(rng.integers(2, 7))
+    spread = rng.uniform(3, 8)
+    pieces = []
+    for k in range(n):
+        p = banana(rng) if k else first
+        for key in ("ripeness", "color", "spots", "roughness"):
+            p[key] = first[key]
+        sx, sy, sz = p.pop("size")
+        yaw = (k - (n - 1) / 2) * spread + rng.uniform(-3, 3)
+        a = math.radians(yaw)
+        # banana boxes fan around the crown at x = 0; layers climb onto each other
+        cx, cy = math.cos(a) * sx / 2, math.sin(a) * sx / 2
+        z = sz / 2 + (k % 2) * sz * 0.45
+        pieces.append(
+            piece(
+                "banana",
+                (cx, cy + (k - (n - 1) / 2) * sy * 0.22, z),
+                (sx, sy, sz),
+                (0, 0, yaw),
+                "ellipsoid",
+                0,
+                **{k2: v for k2, v in p.items() if k2 not in ("footprint", "stackable")},
+            )
+        )
+    r = first["thickness"] * 0.45
+    # the crown joins the stalk ends: a tenth along each banana, on its concave side
+    ends = []
+    for q in pieces:
+        sx, sy, sz = q["size"]
+        local = np.array([-0.4 * sx, (sy - q["thickness"]) / 2, 0.0])
+        ends.append(euler_matrix(q["rot"]) @ local + np.asarray(q["at"]))
+    to = np.mean(ends, axis=0)
+    start = to - [3.5 * r, 0.0, 0.0]
+    crown = {"radius": r5(r), "color": jitter(rng, [0.3, 0.32, 0.12], 0.05),
+             "from": [r5(v) for v in start], "to": [r5(v) for v in to]}  # fmt: skip
+    stalk = (start - [0.0, 1.2 * r, 1.2 * r], to + [0.0, 1.2 * r, 1.2 * r])
+    before = np.asarray(pieces[0]["at"])
+    out = _finish_produce(pieces, [stalk], _LOOSE, crown=crown)
+    shift = np.asarray(pieces[0]["at"]) - before  # the group was re-centred: the stalk moves too
+    for key in ("from", "to"):
+        crown[key] = [r5(v) for v in np.asarray(crown[key]) + shift]
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# Berries
+
+
+def _berries(
+    rng: np.random.Generator,
+    n: int,
+    make,
+    inner: tuple[float, float],
+    height: float,
+    product: str,
+    **extra,
+) -> dict:
+    """A punnet filled with berries: a dark filler layer and pieces on top."""
+    container = _punnet(rng, inner, height)
+    pieces, boxes = _produce_group(rng, n, make, 2, container)
+    fill = rng.uniform(0.45, 0.8) * height
+    for q in pieces:  # the visible top layer rests on the filler
+        q["at"][2] = r5(q["at"][2] + fill - 0.003)
+    out = _finish_produce(pieces, boxes, container, filler=r5(fill), **extra)
+    return _lidded(rng, out, product)
+
+
+def blueberries(rng: np.random.Generator) -> dict:
+    """A punnet of blueberries (125-250 g)."""
+    big = rng.random() < 0.35
+    inner = (
+        (rng.uniform(0.13, 0.16), rng.uniform(0.09, 0.11))
+        if big
+        else (rng.uniform(0.1, 0.115), rng.uniform(0.075, 0.085))
+    )
+    colors = [
+        jitter(rng, c, 0.04) for c in ([0.16, 0.18, 0.35], [0.2, 0.22, 0.4], [0.12, 0.12, 0.25])
+    ]
+
+    def make(r: np.random.Generator, k: int) -> dict:
+        d = r.uniform(0.011, 0.016)
+        return piece(
+            "berry",
+            (0, 0, 0),
+            (d, d, d * 0.85),
+            (r.uniform(-30, 30), r.uniform(-30, 30), 0),
+            "ellipsoid",
+            k % 3,
+        )
+
+    n = int(rng.integers(40, 60))
+    return _berries(
+        rng,
+        n,
+        make,
+        inner,
+        rng.uniform(0.04, 0.055),
+        "BLUEBERRIES",
+        colors=colors,
+        bloom=r5(rng.uniform(0.3, 0.8)),
+    )
+
+
+def strawberries(rng: np.random.Generator) -> dict:
+    """A punnet of strawberries, some lying, some standing."""
+    colors = [
+        jitter(rng, c, 0.05) for c in ([0.78, 0.06, 0.06], [0.7, 0.03, 0.05], [0.85, 0.12, 0.08])
+    ]
+
+    def make(r: np.random.Generator, k: int) -> dict:
+        length = r.uniform(0.028, 0.045)
+        d = length * r.uniform(0.75, 0.95)
+        lying = r.random() < 0.6
+        rot = (
+            (r.uniform(70, 110), 0, r.uniform(-180, 180))
+            if lying
+            else (r.uniform(-20, 20), r.uniform(-20, 20), 0)
+        )
+        return piece(
+            "strawberry",
+            (0, 0, 0),
+            (d, d, length),
+            rot,
+            "ellipsoid",
+            k % 3,
+            calyx=r5(r.uniform(0.6, 1.0)),
+        )
+
+    inner = (rng.uniform(0.15, 0.18), rng.uniform(0.1, 0.12))
+    n = int(rng.integers(8, 15))
+    return _berries(rng, n, make, inner, rng.uniform(0.05, 0.065), "STRAWBERRIES", colors=colors)
+
+
+# --------------------------------------------------------------------------------------------
+# Meat, poultry and fish under film
+
+
+def _tray(
+    rng: np.random.Generator, sx: float, sy: float, depth: float, clear_p: float = 0.1
+) -> dict:
+    """A food tray: black, white or coloured plastic, or clear."""
+    kind = pick(rng, ["black", "white", "clear", "colour"], [5, 2, 10 * clear_p, 1.5])
+    color = {
+        "black": [0.05, 0.05, 0.055],
+        "white": [0.9, 0.9, 0.88],
+        "clear": [0.92, 0.94, 0.95],
+        "colour": pick(rng, [[0.15, 0.25, 0.5], [0.45, 0.12, 0.1], [0.2, 0.35, 0.2]]),
+    }[kind]
+    return {
+        "size": [r5(sx), r5(sy), r5(depth)],
+        "material": kind,
+        "color": jitter(rng, color, 0.03),
+        "wall": 0.003,
+        "slope": r5(rng.uniform(0.04, 0.1)),
+        "rim": r5(rng.uniform(0.006, 0.01)),
+    }
+
+
+def _film_pack(
+    rng: np.random.Generator,
+    tray: dict,
+    pieces: list[dict],
+    product: str,
+    main: Color | None,
+    **extra,
+) -> dict:
+    """Params of a tray with contents sealed under a clear film and a sticker."""
+    sx, sy, depth = tray["size"]
+    lo, hi = group_extent(pieces) if pieces else (np.zeros(3), np.zeros(3))
+    top = max(depth, float(hi[2])) + 0.002
+    film = {
+        "top": r5(top),
+        "dome": r5(max(0.0, top - depth)),
+        "tint": jitter(rng, [0.96, 0.97, 0.98], 0.02),
+        "roughness": r5(rng.uniform(0.03, 0.12)),
+    }
+    label = sticker(rng, product, main)
+    at = [r5(rng.uniform(-0.3, 0.3) * sx), r5(rng.uniform(-0.3, 0.2) * sy)]
+    return {
+        "size": [r5(sx), r5(sy), r5(top)],
+        "footprint": "box",
+        "stackable": True,
+        "tray": tray,
+        "film": film,
+        "pieces": pieces,
+        "sticker": label,
+        "sticker_box": [*at, r5(rng.uniform(0.3, 0.45) * sx), r5(rng.uniform(0.25, 0.4) * sy)],
+        **extra,
+    }
+
+
+def _spread(
+    rng: np.random.Generator, pieces: list[dict], tray: dict, margin: float = 0.012
+) -> list[dict]:
+    """Lay pieces side by side on the tray floor (kept inside its inner area)."""
+    sx, sy, _ = tray["size"]
+    inner = (
+        sx - 2 * margin - 2 * tray["slope"] * tray["size"][2],
+        sy - 2 * margin - 2 * tray["slope"] * tray["size"][2],
+    )
+    dims = [posed_extent(q)[:2] for q in pieces]
+    rows = 1 if len(pieces) < 3 else 2
+    pos = row_layout(rng, dims, rows, squeeze=1.0, wobble=0.05)
+    ys = [p[1] for p in pos]
+    ymid = (max(ys) + min(ys)) / 2
+    for q, (x, y), (w, d) in zip(pieces, pos, dims, strict=True):
+        x, y = clamp_xy(x, y - ymid, w / 2, d / 2, inner)
+        q["at"] = [r5(x), r5(y), r5(0.004 + q["size"][2] / 2 + q["at"][2])]
+    return pieces
+
+
+def _meat_color(rng: np.random.Generator, base: Color, fat: Color) -> dict:
+    """Lean and fat colours of a cut."""
+    return {"lean": jitter(rng, base, 0.06), "fat": jitter(rng, fat, 0.04)}
+
+
+def beef(rng: np.random.Generator) -> dict:
+    """Steaks, diced beef or a roasting joint in a filmed tray."""
+    cut = pick(rng, ["steak", "diced", "joint"], [6, 2.5, 1.5])
+    colors = _meat_color(
+        rng,
+        pick(rng, [[0.55, 0.08, 0.08], [0.48, 0.06, 0.07], [0.62, 0.12, 0.1]]),
+        [0.93, 0.86, 0.75],
+    )
+    sx, sy = rng.uniform(0.18, 0.24), rng.uniform(0.13, 0.17)
+    tray = _tray(rng, sx, sy, rng.uniform(0.018, 0.03))
+    pieces = []
+    if cut == "steak":
+        n = int(rng.integers(1, 4))
+        for _ in range(n):
+            w = (sx - 0.03) / n * rng.uniform(0.85, 1.0) if n > 1 else sx * rng.uniform(0.6, 0.8)
+            pieces.append(
+                piece(
+                    "steak",
+                    (0, 0, 0),
+                    (w if n > 1 else w, sy * rng.uniform(0.6, 0.78), rng.uniform(0.015, 0.028)),
+                    (0, 0, rng.uniform(-10, 10) + (90 if n > 1 and w < 0.08 else 0)),
+                    "box",
+                    0,
+                    seed=int(rng.integers(0, 2**31 - 1)),
+                    fat_rim=r5(rng.uniform(0.0, 0.6)),
+                    marbling=r5(rng.uniform(0.2, 0.8)),
+                )
+            )
+        pieces = _spread(rng, pieces, tray)
+    elif cut == "diced":
+        n = int(rng.integers(10, 22))
+        inner = (sx - 0.04, sy - 0.04)
+        for x, y, layer in grid_slots(rng, n, inner, 0.035):
+            s = rng.uniform(0.022, 0.034)
+            pieces.append(
+                piece(
+                    "chunk",
+                    (x, y, 0.004 + s * 0.4 + layer * s * 0.6),
+                    (s, s * rng.uniform(0.8, 1.1), s * 0.8),
+                    tuple(rng.uniform(-25, 25, 2)) + (rng.uniform(-180, 180),),
+                    "box",
+                    0,
+                    seed=int(rng.integers(0, 2**31 - 1)),
+                    marbling=r5(rng.uniform(0.2, 0.6)),
+                )
+            )
+    else:
+        length = sx * rng.uniform(0.6, 0.75)
+        d = min(sy * 0.75, length * rng.uniform(0.55, 0.7))
+        pieces = _spread(
+            rng,
+            [
+                piece(
+                    "joint",
+                    (0, 0, 0),
+                    (length, d, d * rng.uniform(0.7, 0.85)),
+                    (0, 0, rng.uniform(-10, 10)),
+                    "ellipsoid",
+                    0,
+                    seed=int(rng.integers(0, 2**31 - 1)),
+                    string=bool(rng.random() < 0.6),
+                )
+            ],
+            tray,
+        )
+    return _film_pack(
+        rng,
+        tray,
+        pieces,
+        pick(rng, ["BEEF STEAK", "SIRLOIN", "RUMP STEAK", "BEEF", "DICED BEEF"]),
+        None,
+        cut=cut,
+        meat=colors,
+    )
+
+
+def ground_beef(rng: np.random.Generator) -> dict:
+    """Minced beef pressed into a filmed tray."""
+    colors = _meat_color(
+        rng, pick(rng, [[0.62, 0.14, 0.13], [0.55, 0.1, 0.1], [0.7, 0.25, 0.22]]), [0.92, 0.8, 0.72]
+    )
+    sx, sy = rng.uniform(0.16, 0.2), rng.uniform(0.11, 0.14)
+    tray = _tray(rng, sx, sy, rng.uniform(0.02, 0.035))
+    h = rng.uniform(0.018, 0.032)
+    fill = rng.uniform(0.8, 0.92)
+    mound = piece(
+        "mince",
+        (0, 0, 0.004 + h / 2),
+        (sx * fill - 0.01, sy * fill - 0.01, h),
+        (0, 0, 0),
+        "box",
+        0,
+        seed=int(rng.integers(0, 2**31 - 1)),
+        strands=bool(rng.random() < 0.5),
+        lumps=r5(rng.uniform(0.15, 0.4)),
+    )
+    return _film_pack(
+        rng,
+        tray,
+        [mound],
+        pick(rng, ["MINCED BEEF", "BEEF MINCE", "GROUND BEEF", "LEAN MINCE"]),
+        None,
+        meat=colors,
+        fat_specks=r5(rng.uniform(0.1, 0.5)),
+    )
+
+
+def chicken(rng: np.random.Generator) -> dict:
+    """A whole chicken in a filmed tray or a clear bag."""
+    colors = {
+        "skin": jitter(
+            rng, pick(rng, [[0.93, 0.78, 0.62], [0.95, 0.82, 0.7], [0.9, 0.72, 0.5]]), 0.04
+        )
+    }
+    length = rng.uniform(0.2, 0.26)
+    width = length * rng.uniform(0.68, 0.78)
+    height = length * rng.uniform(0.38, 0.48)
+    in_bag = rng.random() < 0.3
+    tray = _tray(
+        rng,
+        length + rng.uniform(0.02, 0.04),
+        width + rng.uniform(0.02, 0.035),
+        rng.uniform(0.025, 0.04),
+    )
+    body = piece(
+        "chicken",
+        (0, 0, 0),
+        (length, width, height),
+        (0, 0, 180 if rng.random() < 0.5 else 0),
+        "box",
+        0,
+        seed=int(rng.integers(0, 2**31 - 1)),
+        legs=r5(rng.uniform(0.25, 0.4)),
+    )
+    pieces = _spread(rng, [body], tray, margin=0.0)
+    out = _film_pack(
+        rng,
+        tray,
+        pieces,
+        pick(rng, ["WHOLE CHICKEN", "FREE RANGE", "CHICKEN", "CORN FED"]),
+        None,
+        meat=colors,
+        bag=in_bag,
+    )
+    if in_bag:  # no tray: the film is a bag around the bird
+        out["tray"] = None
+        out["size"] = [r5(length + 0.012), r5(width + 0.012), r5(height + 0.006)]
+        body["at"] = [0.0, 0.0, r5(height / 2 + 0.003)]
+        out["film"]["top"] = r5(height + 0.006)
+    return out
+
+
+def chicken_breast(rng: np.random.Generator) -> dict:
+    """Two to four chicken breast fillets (or mini fillets) in a filmed tray."""
+    colors = _meat_color(
+        rng, pick(rng, [[0.93, 0.7, 0.66], [0.95, 0.76, 0.7], [0.9, 0.66, 0.6]]), [0.97, 0.9, 0.86]
+    )
+    sx, sy = rng.uniform(0.19, 0.23), rng.uniform(0.13, 0.17)
+    tray = _tray(rng, sx, sy, rng.uniform(0.02, 0.032))
+    mini = rng.random() < 0.25
+    n = int(rng.integers(5, 9)) if mini else int(rng.integers(2, 4))
+    pieces = []
+    for _ in range(n):
+        length = (rng.uniform(0.09, 0.12) if mini else rng.uniform(0.13, 0.17)) * min(
+            1.0, sy / 0.15
+        )
+        w = length * (rng.uniform(0.25, 0.32) if mini else rng.uniform(0.42, 0.55))
+        pieces.append(
+            piece(
+                "breast",
+                (0, 0, 0),
+                (length, w, w * rng.uniform(0.35, 0.5)),
+                (0, 0, 90 + rng.uniform(-12, 12) + (180 if rng.random() < 0.5 else 0)),
+                "ellipsoid",
+                0,
+                point=r5(rng.uniform(0.35, 0.6)),
+                seed=int(rng.integers(0, 2**31 - 1)),
+            )
+        )
+    pieces = _spread(rng, pieces, tray)
+    return _film_pack(
+        rng,
+        tray,
+        pieces,
+        pick(rng, ["CHICKEN BREAST", "BREAST FILLETS", "MINI FILLETS", "CHICKEN"]),
+        None,
+        meat=colors,
+    )
+
+
+def ham(rng: np.random.Generator) -> dict:
+    """Sliced ham: a flat sealed pack with a printed card, or folded slices in a tray."""
+    style = pick(rng, ["pack", "tray"], [6, 4])
+    colors = _meat_color(
+        rng, pick(rng, [[0.93, 0.6, 0.58], [0.9, 0.55, 0.52], [0.85, 0.5, 0.45]]), [0.97, 0.9, 0.85]
+    )
+    product = pick(rng, ["COOKED HAM", "HONEY HAM", "SMOKED HAM", "HAM SLICES", "JAMBON"])
+    round_slices = bool(rng.random() < 0.4)
+    if style == "pack":
+        sx, sy = rng.uniform(0.17, 0.22), rng.uniform(0.11, 0.15)
+        n = int(rng.integers(4, 9))
+        th = rng.uniform(0.0015, 0.0025)
+        pieces = [
+            piece(
+                "slice",
+                (rng.uniform(-0.006, 0.006), rng.uniform(-0.004, 0.004), 0.002 + (k + 0.5) * th),
+                (sx * 0.8, sy * 0.85, th),
+                (0, 0, rng.uniform(-4, 4)),
+                "box",
+                0,
+                round=round_slices,
+            )
+            for k in range(n)
+        ]
+        h = 0.002 + n * th + 0.004
+        card = rng.uniform(0.25, 0.4)
+        return {
+            "size": [r5(sx), r5(sy), r5(h)],
+            "footprint": "box",
+            "stackable": True,
+            "style": style,
+            "tray": None,
+            "film": {
+                "top": r5(h),
+                "dome": 0.0,
+                "tint": jitter(rng, [0.96, 0.97, 0.98], 0.02),
+                "roughness": r5(rng.uniform(0.03, 0.1)),
+            },
+            "pieces": pieces,
+            "meat": colors,
+            "card": r5(card),
+            "label": make_label(
+                rng, "butter_wrap", product, None, panels=[sx, h, sx, h], top_fraction=0.92
+            ),
+            "sticker": sticker(rng, product),
+            "sticker_box": [r5(sx * 0.25), r5(-sy * 0.2), r5(sx * 0.3), r5(sy * 0.3)],
+        }
+    sx, sy = rng.uniform(0.18, 0.22), rng.uniform(0.12, 0.15)
+    tray = _tray(rng, sx, sy, rng.uniform(0.015, 0.025), clear_p=0.3)
+    n = int(rng.integers(3, 7))
+    pieces = [
+        piece(
+            "fold",
+            (0, 0, 0),
+            (sx * 0.22, sy * 0.75, rng.uniform(0.01, 0.018)),
+            (0, rng.uniform(-15, -5), 0),
+            "box",
+            0,
+            round=round_slices,
+        )
+        for _ in range(n)
+    ]
+    for k, q in enumerate(pieces):  # shingled like roof tiles
+        q["at"] = [
+            r5((k - (n - 1) / 2) * sx * 0.62 / max(n - 1, 1) * 0.9),
+            r5(rng.uniform(-0.004, 0.004)),
+            r5(0.004 + q["size"][2] / 2 + 0.002 * k),
+        ]
+    return _film_pack(rng, tray, pieces, product, None, style=style, meat=colors)
+
+
+def shrimp(rng: np.random.Generator) -> dict:
+    """Shrimp (cooked pink or raw grey) heaped in a tray under film."""
+    cooked = rng.random() < 0.7
+    colors = {
+        "shell": jitter(rng, [0.95, 0.45, 0.3] if cooked else [0.6, 0.58, 0.55], 0.06),
+        "band": jitter(rng, [0.98, 0.75, 0.65] if cooked else [0.75, 0.72, 0.68], 0.05),
+    }
+    sx, sy = rng.uniform(0.14, 0.19), rng.uniform(0.1, 0.13)
+    tray = _tray(rng, sx, sy, rng.uniform(0.025, 0.04), clear_p=0.6)
+    n = int(rng.integers(12, 26))
+    inner = (sx - 0.03, sy - 0.03)
+    pieces = []
+    for x, y, layer in grid_slots(rng, n, inner, 0.032, wobble=0.3):
+        length = rng.uniform(0.035, 0.05)
+        pieces.append(
+            piece(
+                "shrimp",
+                (x, y, 0.004 + 0.007 + layer * 0.009),
+                (length, length * 0.7, length * 0.28),
+                (rng.uniform(-20, 20), rng.uniform(-20, 20), rng.uniform(-180, 180)),
+                "box",
+                len(pieces) % 2,
+                curl=r5(rng.uniform(0.8, 1.3)),
+            )
+        )
+    return _film_pack(
+        rng,
+        tray,
+        pieces,
+        pick(rng, ["PRAWNS", "SHRIMP", "KING PRAWNS", "COOKED PRAWNS"]),
+        None,
+        cooked=cooked,
+        meat=colors,
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Eggs, dairy
+
+
+def eggs(rng: np.random.Generator) -> dict:
+    """Eggs: a few loose ones, an open carton with eggs in it, or a closed carton."""
+    style = pick(rng, ["loose", "open", "closed"], [3.5, 4, 2.5])
+    shells = [egg(rng) for _ in range(3)]
+    if style == "loose":
+
+        def make(r: np.random.Generator, k: int) -> dict:
+            p = dict(shells[k % 3])
+            sx, sy, sz = p.pop("size")
+            return piece(
+                "egg",
+                (0, 0, 0),
+                (sx, sy, sz),
+                (r.uniform(-180, 180), 0, r.uniform(-180, 180)),
+                "ellipsoid",
+                k % 3,
+                **{k2: v for k2, v in p.items() if k2 not in ("footprint", "stackable")},
+            )
+
+        pieces, boxes = _produce_group(
+            rng, int(rng.integers(2, 7)), make, int(rng.integers(1, 3)), _LOOSE
+        )
+        return _finish_produce(pieces, boxes, _LOOSE, style=style)
+    rows, cols = pick(rng, [(2, 3), (2, 5), (2, 6), (3, 4), (2, 3)])
+    pitch = rng.uniform(0.048, 0.054)
+    sx, sy = cols * pitch + 0.01, rows * pitch + 0.01
+    base_h = rng.uniform(0.032, 0.042)
+    kind = pick(rng, ["pulp", "pulp", "plastic", "foam"])
+    pulp = pick(
+        rng,
+        [
+            [0.72, 0.7, 0.66],
+            [0.75, 0.66, 0.52],
+            [0.62, 0.66, 0.72],
+            [0.78, 0.64, 0.62],
+            [0.62, 0.7, 0.6],
+        ],
+    )
+    color = {"pulp": pulp, "plastic": [0.93, 0.95, 0.95], "foam": [0.95, 0.93, 0.88]}[kind]
+    carton = {
+        "rows": rows,
+        "cols": cols,
+        "pitch": r5(pitch),
+        "base_height": r5(base_h),
+        "material": kind,
+        "color": jitter(rng, color, 0.04),
+        "lid_height": r5(rng.uniform(0.028, 0.036)),
+    }
+    product = pick(
+        rng, ["FREE RANGE EGGS", "ORGANIC EGGS", "FRESH EGGS", "BARN EGGS", "LARGE EGGS"]
+    )
+    label = make_label(
+        rng,
+        "butter_wrap",
+        product,
+        None,
+        panels=[sx, carton["lid_height"], sx, carton["lid_height"]],
+        top_fraction=0.85,
+    )
+    if style == "closed":
+        h = base_h + carton["lid_height"] + (0.001 if kind == "plastic" else 0.0)
+        return {
+            "size": [r5(sx), r5(sy), r5(h)],
+            "footprint": "box",
+            "stackable": True,
+            "style": style,
+            "carton": carton,
+            "pieces": [],
+            "label": label,
+        }
+    pieces = []
+    slots = [(i, j) for j in range(rows) for i in range(cols)]
+    missing = int(rng.integers(0, max(1, len(slots) // 2)))
+    keep = sorted(int(k) for k in rng.permutation(len(slots))[: len(slots) - missing])
+    for m, k in enumerate(keep):
+        i, j = slots[k]
+        p = dict(shells[m % 3])
+        length, w, _ = p.pop("size")
+        x, y = -sx / 2 + 0.005 + (i + 0.5) * pitch, -sy / 2 + 0.005 + (j + 0.5) * pitch
+        pieces.append(
+            piece(
+                "egg",
+                (x, y, 0.006 + length / 2),
+                (length, w, w),
+                (rng.uniform(-180, 180), -90, rng.uniform(-180, 180)),
+                "ellipsoid",
+                m % 3,
+                **{k2: v for k2, v in p.items() if k2 not in ("footprint", "stackable")},
+            )
+        )
+    lid_open = rng.uniform(95, 125)
+    carton["lid_open"] = r5(lid_open)
+    lid_h = carton["lid_height"]
+    # the lid (a box open below) turns about the base's back top edge: corners as the builder puts them
+    corners = np.array(
+        [[x, y, z] for x in (-sx / 2, sx / 2) for y in (-sy, 0.0) for z in (0.0, lid_h)]
+    )
+    lid = corners @ euler_matrix((-lid_open, 0, 0)).T + [0.0, sy / 2, base_h]
+    boxes = [
+        ((-sx / 2, -sy / 2, 0.0), (sx / 2, sy / 2, base_h)),
+        (lid.min(axis=0), lid.max(axis=0)),
+    ]
+    lo, hi = group_extent(pieces, boxes)
+    return {
+        "size": [r5(v) for v in hi - lo],
+        "footprint": "box",
+        "stackable": False,
+        "style": style,
+        "carton": carton,
+        "pieces": pieces,
+        "label": label,
+    }
+
+
+def _brick(rng: np.random.Generator, volume_l: float, product: str, main: Color, cap: bool) -> dict:
+    """A small carton brick in the `milk_carton` params layout (built by the carton builder)."""
+    w = rng.uniform(0.048, 0.056) if volume_l <= 0.25 else rng.uniform(0.062, 0.068)
+    d = w * rng.uniform(0.68, 0.78)
+    body = volume_l / 1000 / (w * d) * rng.uniform(0.98, 1.04)
+    if cap:
+        cap_h = rng.uniform(0.01, 0.014)
+        top = {
+            "type": "flat",
+            "body_height": r5(body),
+            "cap_diameter": r5(rng.uniform(0.018, 0.024)),
+            "cap_height": r5(cap_h),
+            "cap_offset": r5(rng.uniform(-0.2, 0.2) * w),
+            "cap_color": jitter(rng, pick(rng, [[0.95, 0.95, 0.95], main, [0.1, 0.3, 0.7]])),
+        }
+        sz = body + cap_h
+    else:  # no cap: a small foil-covered straw hole
+        top = {
+            "type": "flat",
+            "body_height": r5(body),
+            "cap_diameter": 0.008,
+            "cap_height": 0.0012,
+            "cap_offset": r5(rng.uniform(-0.25, 0.25) * w),
+            "cap_color": [0.85, 0.85, 0.87],
+        }
+        sz = body + 0.0012
+    return {
+        "size": [r5(w), r5(d), r5(sz)],
+        "footprint": "box",
+        "stackable": not cap,
+        "volume_l": volume_l,
+        "top": top,
+        "carton_color": rgb(0.93, 0.92, 0.88),
+        "roughness": r5(rng.uniform(0.3, 0.5)),
+        "label": make_label(
+            rng,
+            "carton_wrap",
+            product,
+            jitter(rng, main, 0.08),
+            panels=[w, d, w, d],
+            fill=r5(rng.uniform(0.8, 0.95)),
+        ),
+    }
+
+
+def heavy_cream(rng: np.random.Generator) -> dict:
+    """Cream in a small carton (brick, with or without a cap, or a small gable top) or a pot."""
+    product, main = pick(
+        rng,
+        [
+            ("CREAM", [0.2, 0.45, 0.25]),
+            ("WHIPPING CREAM", [0.15, 0.3, 0.65]),
+            ("DOUBLE CREAM", [0.75, 0.6, 0.2]),
+            ("COOKING CREAM", [0.8, 0.25, 0.15]),
+            ("HEAVY CREAM", [0.2, 0.5, 0.35]),
+            ("CREME", [0.55, 0.3, 0.6]),
+        ],
+    )
+    style = pick(rng, ["brick", "gable", "pot"], [7, 2, 1.5])
+    if style == "pot":
+        d = rng.uniform(0.075, 0.095)
+        return {
+            "size": [r5(d), r5(d), r5(rng.uniform(0.05, 0.07))],
+            "footprint": "circle",
+            "stackable": True,
+            "style": style,
+            "taper": r5(rng.uniform(0.78, 0.9)),
+            "rim": r5(rng.uniform(0.002, 0.004)),
+            "cup_color": jitter(rng, [0.95, 0.95, 0.93], 0.03),
+            "label": make_label(rng, "cup_wrap", product, jitter(rng, main, 0.06)),
+            "lid_label": make_label(
+                rng, "yogurt_lid", product, jitter(rng, main, 0.06), foil=bool(rng.random() < 0.4)
+            ),
+        }
+    if style == "gable":
+        w = rng.uniform(0.054, 0.058)
+        body = pick(rng, [0.25, 0.5]) / 1000 / (w * w) * rng.uniform(0.98, 1.04)
+        gable_h, fin = w * rng.uniform(0.36, 0.44), rng.uniform(0.006, 0.009)
+        return {
+            "size": [r5(w), r5(w), r5(body + gable_h + fin)],
+            "footprint": "box",
+            "stackable": False,
+            "style": style,
+            "top": {
+                "type": "gable",
+                "body_height": r5(body),
+                "gable_height": r5(gable_h),
+                "fin": r5(fin),
+            },
+            "carton_color": rgb(0.93, 0.92, 0.88),
+            "roughness": r5(rng.uniform(0.3, 0.5)),
+            "label": make_label(
+                rng,
+                "carton_wrap",
+                product,
+                jitter(rng, main, 0.08),
+                panels=[w, w, w, w],
+                fill=r5(rng.uniform(0.6, 0.8)),
+            ),
+        }
+    out = _brick(rng, pick(rng, [0.2, 0.25, 0.25, 0.5]), product, main, bool(rng.random() < 0.6))
+    out["style"] = style
+    return out
+
+
+def milk_bottle(rng: np.random.Generator) -> dict:
+    """Milk in an HDPE jug with a handle, an opaque PET bottle or a glass bottle."""
+    style = pick(rng, ["jug", "pet", "glass"], [5, 3, 2])
+    fat, cap_col = pick(
+        rng,
+        [
+            ("WHOLE", [0.1, 0.3, 0.8]),
+            ("SEMI-SKIMMED", [0.15, 0.6, 0.25]),
+            ("SKIMMED", [0.85, 0.15, 0.15]),
+            ("1%", [0.95, 0.6, 0.1]),
+            ("ORGANIC", [0.3, 0.55, 0.2]),
+        ],
+    )
+    product = pick(rng, [f"{fat} MILK", "FRESH MILK", f"{fat}", "FARM MILK"])
+    if style == "jug":
+        volume = pick(rng, [1.0, 2.0, 2.0, 3.0])
+        d = {1.0: 0.085, 2.0: 0.108, 3.0: 0.125}[volume] * rng.uniform(0.97, 1.03)
+        h = {1.0: 0.2, 2.0: 0.24, 3.0: 0.27}[volume] * rng.uniform(0.97, 1.03)
+        squareness = rng.uniform(2.8, 4.5)
+    elif style == "pet":
+        volume = pick(rng, [0.5, 1.0, 1.0])
+        d = {0.5: 0.062, 1.0: 0.078}[volume] * rng.uniform(0.97, 1.03)
+        h = {0.5: 0.18, 1.0: 0.23}[volume] * rng.uniform(0.97, 1.03)
+        squareness = 2.0
+    else:
+        volume = pick(rng, [0.5, 1.0])
+        d = {0.5: 0.068, 1.0: 0.085}[volume] * rng.uniform(0.97, 1.03)
+        h = {0.5: 0.18, 1.0: 0.225}[volume] * rng.uniform(0.97, 1.03)
+        squareness = 2.0
+    band_lo = rng.uniform(0.2, 0.32)
+    return {
+        "size": [r5(d), r5(d), r5(h)],
+        "footprint": "box" if style == "jug" else "circle",
+        "stackable": False,
+        "style": style,
+        "volume_l": volume,
+        "squareness": r5(squareness),
+        "shoulder": r5(rng.uniform(0.58, 0.7)),
+        "neck_ratio": r5(rng.uniform(0.28, 0.36) if style == "jug" else rng.uniform(0.45, 0.6)),
+        "handle": bool(style == "jug" and volume >= 2.0 or (style == "jug" and rng.random() < 0.5)),
+        "body_color": jitter(rng, [0.95, 0.95, 0.93], 0.02),
+        "cap_color": jitter(rng, cap_col, 0.05),
+        "fill": r5(rng.uniform(0.5, 0.95)),
+        "band": [r5(band_lo), r5(band_lo + rng.uniform(0.25, 0.4))],
+        "label": make_label(rng, "bottle_band", product, jitter(rng, cap_col, 0.1)),
+    }
+
+
+def cheese_pack(rng: np.random.Generator) -> dict:
+    """Cheese in film (a wedge with its rind), in waxed paper, or a flat pack of slices."""
+    style = pick(rng, ["film", "paper", "slices"], [4, 2.5, 3.5])
+    kind, color = pick(
+        rng,
+        [
+            ("gouda", [0.98, 0.8, 0.35]),
+            ("cheddar", [0.96, 0.72, 0.25]),
+            ("emmental", [0.97, 0.88, 0.55]),
+            ("red_cheddar", [0.95, 0.55, 0.15]),
+            ("mild", [0.98, 0.9, 0.6]),
+        ],
+    )
+    product = pick(rng, ["GOUDA", "CHEDDAR", "EMMENTAL", "CHEESE", "MATURE", "FROMAGE"])
+    if style == "slices":
+        sx, sy = rng.uniform(0.12, 0.16), rng.uniform(0.1, 0.13)
+        n, th = int(rng.integers(6, 12)), rng.uniform(0.0015, 0.0025)
+        h = 0.002 + n * th + 0.004
+        pieces = [
+            piece(
+                "cheese_slice",
+                (rng.uniform(-0.002, 0.002), rng.uniform(-0.002, 0.002), 0.002 + (k + 0.5) * th),
+                (sx * 0.82, sy * 0.82, th),
+                (0, 0, rng.uniform(-2, 2)),
+                "box",
+                0,
+            )
+            for k in range(n)
+        ]
+        return {
+            "size": [r5(sx), r5(sy), r5(h)],
+            "footprint": "box",
+            "stackable": True,
+            "style": style,
+            "color": jitter(rng, color, 0.04),
+            "pieces": pieces,
+            "card": r5(rng.uniform(0.2, 0.35)),
+            "film": {
+                "top": r5(h),
+                "dome": 0.0,
+                "tint": jitter(rng, [0.96, 0.97, 0.98], 0.02),
+                "roughness": 0.05,
+            },
+            "label": make_label(
+                rng, "butter_wrap", product, None, panels=[sx, h, sx, h], top_fraction=0.92
+            ),
+        }
+    shape = pick(rng, ["wedge", "block"], [6, 4])
+    if shape == "wedge":
+        sx, sy, sz = rng.uniform(0.1, 0.16), rng.uniform(0.06, 0.09), rng.uniform(0.045, 0.075)
+    else:
+        sx, sy, sz = rng.uniform(0.09, 0.14), rng.uniform(0.055, 0.08), rng.uniform(0.03, 0.05)
+    rind = pick(
+        rng, [None, [0.08, 0.08, 0.08], [0.8, 0.08, 0.06], [0.85, 0.6, 0.2]], [3, 4, 1.5, 1.5]
+    )
+    pad = 0.0015
+    return {
+        "size": [r5(sx + 2 * pad), r5(sy + 2 * pad), r5(sz + pad)],
+        "footprint": "box",
+        "stackable": shape == "block",
+        "style": style,
+        "shape": shape,
+        "kind": kind,
+        "color": jitter(rng, color, 0.04),
+        "rind_color": None if rind is None else jitter(rng, rind, 0.04),
+        "holes": kind == "emmental",
+        "pad": pad,
+        "paper_color": jitter(
+            rng, pick(rng, [[0.92, 0.88, 0.78], [0.85, 0.8, 0.7], [0.8, 0.15, 0.12]]), 0.04
+        ),
+        "film": {
+            "tint": jitter(rng, [0.96, 0.97, 0.98], 0.02),
+            "roughness": r5(rng.uniform(0.03, 0.12)),
+        },
+        "sticker": sticker(rng, product),
+        "sticker_box": [
+            r5(rng.uniform(-0.15, 0.15) * sx),
+            r5(-0.1 * sy),
+            r5(sx * 0.45),
+            r5(sy * 0.55),
+        ],
+    }
+
+
+def goat_cheese(rng: np.random.Generator) -> dict:
+    """Goat cheese: a small printed tub, a log with a white rind, or a small round."""
+    style = pick(rng, ["tub", "log", "round"], [5.5, 3, 1.5])
+    product, main = pick(
+        rng,
+        [
+            ("CHEVRE", [0.2, 0.55, 0.25]),
+            ("GOAT CHEESE", [0.15, 0.35, 0.6]),
+            ("CHEVRE FRAIS", [0.55, 0.7, 0.2]),
+            ("GOAT LOG", [0.6, 0.2, 0.15]),
+        ],
+    )
+    if style == "tub":
+        sx, sy = rng.uniform(0.08, 0.11), rng.uniform(0.07, 0.09)
+        square = rng.random() < 0.7
+        if not square:
+            sy = sx
+        h = rng.uniform(0.04, 0.06)
+        return {
+            "size": [r5(sx), r5(sy), r5(h)],
+            "footprint": "box" if square else "circle",
+            "stackable": True,
+            "style": style,
+            "square": bool(square),
+            "taper": r5(rng.uniform(0.86, 0.94)),
+            "tub_color": jitter(rng, [0.95, 0.95, 0.93], 0.03),
+            "lid_height": r5(rng.uniform(0.008, 0.012)),
+            "label": make_label(
+                rng, "carton_wrap", product, jitter(rng, main, 0.06), panels=[sx, sy, sx, sy]
+            ),
+            "lid_label": make_label(
+                rng, "yogurt_lid", product, jitter(rng, main, 0.06), foil=False
+            ),
+        }
+    if style == "log":
+        length, d = rng.uniform(0.1, 0.16), rng.uniform(0.04, 0.055)
+        size = [length, d, d]
+    else:
+        d = rng.uniform(0.05, 0.07)
+        size = [d, d, d * rng.uniform(0.45, 0.65)]
+    return {
+        "size": [r5(v) for v in size],
+        "footprint": "box" if style == "log" else "circle",
+        "stackable": False,
+        "style": style,
+        "rind": jitter(rng, [0.95, 0.94, 0.9], 0.03),
+        "ash": bool(rng.random() < 0.2),
+        "wrap": pick(rng, ["film", "bare", "band"], [4, 2, 3]),
+        "label": make_label(rng, "bottle_band", product, jitter(rng, main, 0.06)),
+        "band": [0.3, 0.7],
+        "film": {"tint": jitter(rng, [0.96, 0.97, 0.98], 0.02), "roughness": 0.06},
+    }
+
+
+def butter_tub(rng: np.random.Generator) -> dict:
+    """Spread or butter in a rectangular plastic tub with a printed lid."""
+    product, main = pick(
+        rng,
+        [
+            ("SPREAD", [0.85, 0.1, 0.08]),
+            ("BUTTERY", [0.95, 0.75, 0.15]),
+            ("MARGARINE", [0.15, 0.45, 0.2]),
+            ("LIGHT", [0.2, 0.45, 0.8]),
+            ("SPREADABLE", [0.9, 0.85, 0.7]),
+            ("OLIVE SPREAD", [0.4, 0.5, 0.15]),
+        ],
+    )
+    big = rng.random() < 0.5
+    sx, sy = (
+        (rng.uniform(0.14, 0.16), rng.uniform(0.1, 0.115))
+        if big
+        else (rng.uniform(0.11, 0.125), rng.uniform(0.08, 0.09))
+    )
+    h = rng.uniform(0.055, 0.07) if big else rng.uniform(0.045, 0.055)
+    tub = jitter(rng, main if rng.random() < 0.6 else [0.95, 0.95, 0.93], 0.05)
+    return {
+        "size": [r5(sx), r5(sy), r5(h)],
+        "footprint": "box",
+        "stackable": True,
+        "square": True,
+        "taper": r5(rng.uniform(0.86, 0.93)),
+        "tub_color": tub,
+        "lid_height": r5(rng.uniform(0.01, 0.015)),
+        "label": make_label(
+            rng, "carton_wrap", product, jitter(rng, main, 0.06), panels=[sx, sy, sx, sy]
+        ),
+        "lid_label": make_label(rng, "yogurt_lid", product, jitter(rng, main, 0.06), foil=False),
+        "printed_sides": bool(rng.random() < 0.6),
+    }
+
+
+# --------------------------------------------------------------------------------------------
+# Vegetables in bags, corn
+
+
+def _pillow_bag(
+    rng: np.random.Generator, sx: float, sy: float, sz: float, product: str, main: Color | None
+) -> dict:
+    """A sealed clear bag lying flat, with a printed header at one seal."""
+    return {
+        "size": [r5(sx), r5(sy), r5(sz)],
+        "footprint": "box",
+        "stackable": False,
+        "film": {
+            "tint": jitter(rng, [0.95, 0.97, 0.97], 0.02),
+            "roughness": r5(rng.uniform(0.05, 0.15)),
+        },
+        "seal": r5(rng.uniform(0.01, 0.018)),
+        "header": r5(rng.uniform(0.18, 0.32)),
+        "label": make_label(rng, "carton_wrap", product, main, panels=[1, 0, 0, 0]),
+    }
+
+
+def spinach(rng: np.random.Generator) -> dict:
+    """A bag of spinach leaves lying flat (leaves pressed against the film)."""
+    sx, sy = rng.uniform(0.2, 0.27), rng.uniform(0.15, 0.2)
+    out = _pillow_bag(
+        rng,
+        sx,
+        sy,
+        rng.uniform(0.045, 0.08),
+        pick(rng, ["BABY SPINACH", "SPINACH", "LEAF SPINACH"]),
+        pick(rng, [[0.2, 0.5, 0.2], [0.1, 0.35, 0.6], [0.85, 0.5, 0.1], None]),
+    )
+    out.update(
+        {
+            "leaf": jitter(
+                rng, pick(rng, [[0.12, 0.3, 0.07], [0.16, 0.36, 0.1], [0.1, 0.25, 0.08]]), 0.05
+            ),
+            "leaf_scale": r5(rng.uniform(25, 45)),
+            "fill": r5(rng.uniform(0.7, 0.95)),
+        }
+    )
+    return out
+
+
+def green_beans(rng: np.random.Generator) -> dict:
+    """Green beans: a bundle lying together, or in a clear bag."""
+    bagged = rng.random() < 0.6
+    color = jitter(rng, pick(rng, [[0.25, 0.5, 0.12], [0.2, 0.42, 0.1], [0.32, 0.55, 0.15]]), 0.05)
+    n = int(rng.integers(14, 30)) if bagged else int(rng.integers(8, 18))
+    width = rng.uniform(0.08, 0.12)
+    pieces = []
+    for k in range(n):
+        length = rng.uniform(0.1, 0.14)
+        d = rng.uniform(0.006, 0.009)
+        layer = k % 3
+        pieces.append(
+            piece(
+                "bean",
+                (
+                    rng.uniform(-0.012, 0.012),
+                    rng.uniform(-width / 2, width / 2),
+                    d / 2 + layer * d * 0.8,
+                ),
+                (length, d, d),
+                (rng.uniform(-180, 180), 0, rng.uniform(-12, 12)),
+                "cone",
+                k % 2,
+                bend=r5(rng.uniform(-0.3, 0.3)),
+            )
+        )
+    size = settle_group(pieces)
+    out = {
+        "size": size,
+        "footprint": "box",
+        "stackable": False,
+        "pieces": pieces,
+        "colors": [color, jitter(rng, color, 0.06)],
+        "container": dict(_LOOSE),
+    }
+    if bagged:
+        bag = _pillow_bag(
+            rng,
+            size[0] + 0.05,
+            size[1] + 0.02,
+            size[2] + 0.012,
+            pick(rng, ["GREEN BEANS", "FINE BEANS", "BEANS"]),
+            pick(rng, [[0.2, 0.5, 0.2], [0.85, 0.6, 0.1], None]),
+        )
+        bag.pop("footprint"), bag.pop("stackable")
+        out["size"] = bag.pop("size")
+        out["bag"] = bag
+    return out
+
+
+def corn(rng: np.random.Generator) -> dict:
+    """Sweet corn: a tin (closed or opened), or cobs loose or in a filmed tray."""
+    style = pick(rng, ["tin", "open_tin", "cobs", "tray"], [5, 1.5, 2, 1.5])
+    kernel = jitter(rng, [0.98, 0.78, 0.2], 0.05)
+    if style in ("tin", "open_tin"):
+        d, h = pick(rng, [(0.074, 0.095), (0.083, 0.105), (0.065, 0.077), (0.099, 0.118)])
+        d, h = d * rng.uniform(0.99, 1.01), h * rng.uniform(0.99, 1.01)
+        product, main = pick(
+            rng,
+            [
+                ("SWEET CORN", [0.15, 0.45, 0.2]),
+                ("CORN", [0.9, 0.7, 0.1]),
+                ("GOLDEN CORN", [0.1, 0.25, 0.6]),
+                ("MAIS", [0.75, 0.2, 0.1]),
+            ],
+        )
+        return {
+            "size": [r5(d), r5(d), r5(h)],
+            "footprint": "circle",
+            "stackable": style == "tin",
+            "style": style,
+            "metal_color": jitter(rng, [0.78, 0.78, 0.8], 0.03),
+            "ribs": int(rng.integers(2, 6)),
+            "kernel": kernel,
+            "label": make_label(rng, "can_wrap", product, jitter(rng, main, 0.08)),
+        }
+    n = int(rng.integers(1, 4)) if style == "cobs" else 2
+    pieces = []
+    for _ in range(n):
+        length, dd = rng.uniform(0.14, 0.2), rng.uniform(0.04, 0.05)
+        pieces.append(
+            piece(
+                "cob",
+                (0, 0, 0),
+                (length, dd, dd),
+                (rng.uniform(-180, 180), 0, rng.uniform(-10, 10)),
+                "ellipsoid",
+                0,
+                husk=bool(style == "cobs" and rng.random() < 0.3),
+            )
+        )
+    if style == "cobs":
+        pieces, boxes = _produce_group(rng, n, lambda r, k: pieces[k], 1, _LOOSE, along="y")
+        return _finish_produce(pieces, boxes, _LOOSE, style=style, kernel=kernel)
+    tray = _tray(rng, max(q["size"][0] for q in pieces) + 0.03, 0.12, rng.uniform(0.015, 0.025))
+    for q in pieces:
+        q["rot"][2] = 0.0
+    pieces = _spread(rng, pieces, tray, margin=0.004)
+    return _film_pack(rng, tray, pieces, "SWEET CORN", None, style=style, kernel=kernel)
+
+
+# --------------------------------------------------------------------------------------------
+# Bakery and pantry
+
+
+def bread(rng: np.random.Generator) -> dict:
+    """A sliced loaf in a clear bag, an unwrapped crusty loaf, or bread rolls."""
+    style = pick(rng, ["sliced", "crusty", "rolls"], [6, 2.5, 1.5])
+    crumb, crust = pick(
+        rng,
+        [
+            ([0.93, 0.86, 0.7], [0.7, 0.45, 0.2]),
+            ([0.72, 0.55, 0.38], [0.5, 0.32, 0.16]),
+            ([0.6, 0.45, 0.32], [0.38, 0.24, 0.13]),
+            ([0.95, 0.9, 0.78], [0.82, 0.6, 0.3]),
+        ],
+    )
+    colors = {"crumb": jitter(rng, crumb, 0.04), "crust": jitter(rng, crust, 0.05)}
+    if style == "rolls":
+
+        def make(r: np.random.Generator, k: int) -> dict:
+            d = r.uniform(0.07, 0.095)
+            return piece(
+                "roll",
+                (0, 0, 0),
+                (d * r.uniform(1.0, 1.3), d, d * r.uniform(0.5, 0.65)),
+                (0, 0, r.uniform(-180, 180)),
+                "ellipsoid",
+                0,
+                score=bool(r.random() < 0.5),
+            )
+
+        pieces, boxes = _produce_group(rng, int(rng.integers(2, 7)), make, 2, _LOOSE)
+        out = _finish_produce(pieces, boxes, _LOOSE, style=style, colors=colors)
+        if rng.random() < 0.5:
+            out["bag"] = _bag_film(rng, out, pick(rng, ["ROLLS", "BAGUETTINES", "BUNS"]))
+        return out
+    if style == "sliced":
+        length, w, h = rng.uniform(0.2, 0.28), rng.uniform(0.1, 0.12), rng.uniform(0.1, 0.13)
+        tail = rng.uniform(0.03, 0.06)
+        product = pick(rng, ["WHITE BREAD", "WHOLEMEAL", "SANDWICH LOAF", "MULTIGRAIN", "TOAST"])
+        return {
+            "size": [r5(length + tail + 0.01), r5(w + 0.01), r5(h + 0.006)],
+            "footprint": "box",
+            "stackable": False,
+            "style": style,
+            "loaf": [r5(length), r5(w), r5(h)],
+            "tail": r5(tail),
+            "dome": r5(rng.uniform(0.1, 0.3)),
+            "slice": r5(rng.uniform(0.011, 0.015)),
+            "colors": colors,
+            "seeds": bool(product == "MULTIGRAIN" or rng.random() < 0.2),
+            "bag_tint": jitter(rng, [0.95, 0.97, 0.97], 0.02),
+            "clip": jitter(
+                rng,
+                pick(rng, [[0.9, 0.2, 0.1], [0.1, 0.4, 0.8], [0.95, 0.8, 0.1], [0.2, 0.6, 0.2]]),
+                0.05,
+            ),
+            "label": make_label(rng, "bottle_band", product, None),
+        }
+    length = rng.uniform(0.2, 0.32)
+    w = rng.uniform(0.1, 0.14)
+    return {
+        "size": [r5(length), r5(w), r5(w * rng.uniform(0.55, 0.75))],
+        "footprint": "box",
+        "stackable": False,
+        "style": style,
+        "colors": colors,
+        "scores": int(rng.integers(0, 5)),
+        "flour": r5(rng.uniform(0.0, 0.6)),
+    }
+
+
+def _storage_jar(rng: np.random.Generator, contents: str, color: Color) -> dict:
+    """A big glass storage jar of a white powder: a clip-top jar with a glass lid and an orange
+    rubber seal, or a screw-top jar."""
+    d = rng.uniform(0.09, 0.12)
+    h = d * rng.uniform(1.1, 1.6)
+    clip = bool(rng.random() < 0.6)
+    return {
+        "size": [r5(d), r5(d), r5(h)],
+        "footprint": "circle",
+        "stackable": True,
+        "style": "jar",
+        "contents": contents,
+        "contents_color": jitter(rng, color, 0.02),
+        "fill": r5(rng.uniform(0.3, 0.85)),
+        "lid": "clip" if clip else "screw",
+        "lid_height": r5(rng.uniform(0.014, 0.02) if clip else rng.uniform(0.015, 0.022)),
+        "shoulder": r5(rng.uniform(0.04, 0.1)),
+        "lid_color": jitter(
+            rng,
+            pick(rng, [[0.85, 0.85, 0.87], [0.95, 0.95, 0.93], [0.2, 0.2, 0.22], [0.6, 0.35, 0.2]]),
+            0.04,
+        ),
+        "seal_color": jitter(rng, [0.95, 0.45, 0.12], 0.05),
+        "has_label": bool(rng.random() < 0.3),
+        "band": [0.3, 0.6],
+        "label": make_label(rng, "jar_band", contents),
+    }
+
+
+def _paper_bag(rng: np.random.Generator, dims, product: str, main: Color, paper: Color) -> dict:
+    """A printed paper bag of a powder, standing, its top folded over."""
+    sx, sy, sz = (v * rng.uniform(0.96, 1.04) for v in dims)
+    fold = rng.uniform(0.12, 0.22)
+    bulge = rng.uniform(0.03, 0.08)
+    is_open = bool(rng.random() < 0.3)  # rolled down and open: the powder shows
+    top = sz * (1 - fold) + 0.003 if is_open else sz
+    return {
+        "size": [r5(sx * (1 + bulge)), r5(sy * (1 + bulge)), r5(top)],
+        "footprint": "box",
+        "stackable": False,
+        "style": "bag",
+        "base": [r5(sx), r5(sy), r5(sz)],
+        "fold": r5(fold),
+        "bulge": r5(bulge),
+        "paper": jitter(rng, paper, 0.03),
+        "open": is_open,
+        "label": make_label(
+            rng,
+            "carton_wrap",
+            product,
+            jitter(rng, main, 0.08),
+            panels=[sx, sy, sx, sy],
+            fill=r5(1 - fold),
+        ),
+    }
+
+
+def flour(rng: np.random.Generator) -> dict:
+    """Flour in a paper bag or a storage jar."""
+    if rng.random() < 0.35:
+        return _storage_jar(rng, "FLOUR", [0.96, 0.95, 0.92])
+    product, main = pick(
+        rng,
+        [
+            ("PLAIN FLOUR", [0.2, 0.35, 0.7]),
+            ("SELF RAISING", [0.8, 0.2, 0.15]),
+            ("WHEAT FLOUR", [0.85, 0.65, 0.2]),
+            ("BREAD FLOUR", [0.3, 0.5, 0.25]),
+            ("FARINE", [0.6, 0.3, 0.5]),
+        ],
+    )
+    return _paper_bag(
+        rng,
+        pick(rng, [(0.11, 0.075, 0.18), (0.13, 0.08, 0.22)]),
+        product,
+        main,
+        pick(rng, [[0.95, 0.94, 0.9], [0.85, 0.75, 0.58]]),
+    )
+
+
+def sugar(rng: np.random.Generator) -> dict:
+    """Sugar in a paper bag, a storage jar or a box of cubes."""
+    style = pick(rng, ["bag", "jar", "cubes"], [4.5, 4, 1.5])
+    if style == "jar":
+        return _storage_jar(rng, "SUGAR", pick(rng, [[0.97, 0.97, 0.96], [0.8, 0.6, 0.38]], [4, 1]))
+    product, main = pick(
+        rng,
+        [
+            ("WHITE SUGAR", [0.15, 0.3, 0.7]),
+            ("GRANULATED", [0.85, 0.15, 0.2]),
+            ("CANE SUGAR", [0.6, 0.4, 0.2]),
+            ("CASTER SUGAR", [0.3, 0.6, 0.8]),
+            ("SUCRE", [0.9, 0.6, 0.1]),
+        ],
+    )
+    if style == "cubes":
+        sx, sy, sz = rng.uniform(0.11, 0.14), rng.uniform(0.06, 0.075), rng.uniform(0.1, 0.13)
+        return {
+            "size": [r5(sx), r5(sy), r5(sz)],
+            "footprint": "box",
+            "stackable": True,
+            "style": style,
+            "bevel": r5(rng.uniform(0.001, 0.002)),
+            "label": make_label(
+                rng, "carton_wrap", product, jitter(rng, main, 0.08), panels=[sx, sy, sx, sy]
+            ),
+        }
+    return _paper_bag(
+        rng, pick(rng, [(0.1, 0.065, 0.16), (0.12, 0.07, 0.19)]), product, main, [0.96, 0.96, 0.95]
+    )
+
+
+def chocolate(rng: np.random.Generator) -> dict:
+    """A chocolate bar in a printed paper or foil wrapper, lying flat (built like butter)."""
+    product, main = pick(
+        rng,
+        [
+            ("MILK CHOCOLATE", [0.35, 0.55, 0.85]),
+            ("DARK 70%", [0.15, 0.1, 0.08]),
+            ("HAZELNUT", [0.5, 0.3, 0.15]),
+            ("WHITE", [0.9, 0.88, 0.8]),
+            ("ALMOND", [0.2, 0.45, 0.3]),
+            ("CARAMEL", [0.85, 0.55, 0.15]),
+            ("CHOCOLAT", [0.6, 0.1, 0.25]),
+        ],
+    )
+    big = rng.random() < 0.3
+    dims = np.array([0.2, 0.1, 0.014] if big else [0.16, 0.078, 0.011])
+    sx, sy, sz = dims * rng.uniform(0.94, 1.06, 3)
+    return {
+        "size": [r5(sx), r5(sy), r5(sz)],
+        "footprint": "box",
+        "stackable": True,
+        "foil": bool(rng.random() < 0.2),
+        "bevel": r5(rng.uniform(0.001, 0.002)),
+        "label": make_label(
+            rng,
+            "butter_wrap",
+            product,
+            jitter(rng, main, 0.06),
+            panels=[sx, sz, sx, sz],
+            top_fraction=r5(sy / (sy + sz)),
+        ),
+    }

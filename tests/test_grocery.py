@@ -1,0 +1,235 @@
+"""Grocery classes: the class table, parameters, class sets and map, meshes, a labelled render."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+import yaml
+
+from blender_scenes.food_classes import (
+    ALL_CLASSES,
+    CLASS_SETS,
+    CLASS_TABLE,
+    GROCERY_CLASSES,
+    load_class_map,
+    sample_params,
+)
+from blender_scenes.food_params import FOOD_CLASSES, sample_food_params
+from blender_scenes.sampling import SamplerConfig, class_traits, sample_scene
+
+ROOT = Path(__file__).resolve().parent.parent
+AICOOK = ("apple", "banana", "beef", "blueberries", "bread", "butter", "carrot", "cheese", "chicken",
+          "chicken_breast", "chocolate", "corn", "eggs", "flour", "goat_cheese", "green_beans",
+          "ground_beef", "ham", "heavy_cream", "lime", "milk", "mushrooms", "onion", "potato",
+          "shrimp", "spinach", "strawberries", "sugar", "sweet_potato", "tomato")  # fmt: skip
+AICOOK_YAML = ROOT.parent / "shared" / "data" / "aicook_fridge" / "data.yaml"
+
+
+def test_table_keeps_the_original_fifteen_and_their_traits():
+    """The first rows are the old classes in order, with the traits the samplers used before."""
+    assert ALL_CLASSES[:15] == FOOD_CLASSES and len(GROCERY_CLASSES) == 30
+    assert len(set(ALL_CLASSES)) == len(ALL_CLASSES)
+    neutral = {
+        "drawer": 0.15,
+        "door": False,
+        "lie_prob": 0.0,
+        "stack_top": False,
+        "friction": 0.6,
+        "rolls": False,
+    }
+    old = {
+        t: {c for c in FOOD_CLASSES if getattr(CLASS_TABLE[c], t) != v} for t, v in neutral.items()
+    }
+    assert old["drawer"] == {"apple", "orange", "lemon", "tomato", "banana"}
+    assert old["door"] == {"milk_carton", "juice_carton", "water_bottle", "glass_bottle", "jar",
+                           "butter_pack", "egg"}  # fmt: skip
+    assert {c: CLASS_TABLE[c].lie_prob for c in old["lie_prob"]} == {
+        "water_bottle": 0.35, "glass_bottle": 0.35, "can": 0.3, "jar": 0.15}  # fmt: skip
+    assert old["stack_top"] == {"yogurt_cup", "can", "cheese_block", "butter_pack"}
+    assert {c: CLASS_TABLE[c].friction for c in old["friction"]} == {
+        "apple": 0.8, "orange": 0.8, "lemon": 0.8, "tomato": 0.8, "banana": 0.9, "egg": 0.7}  # fmt: skip
+    assert old["rolls"] == old["friction"]
+    assert class_traits("my_catalog_thing").drawer == 0.15 and not class_traits("x").door
+
+
+def test_default_draw_is_unchanged():
+    """Scenes of the default class list are byte-identical to those before the grocery classes."""
+    h = hashlib.sha256()
+    for cfg in (SamplerConfig(), SamplerConfig(placement="physics")):
+        for i in range(4):
+            h.update(sample_scene(11, i, cfg).to_json().encode())
+    assert h.hexdigest() == "003e789577ea57049e06193523f370ba059be99abc7f3b41f12ec81ef3b2a2ac"
+
+
+@pytest.mark.parametrize("cls", GROCERY_CLASSES)
+def test_params_deterministic_varied_and_plausible(cls):
+    """Same seed, same params; other seeds differ; JSON round trip; sizes in metres."""
+    a = sample_params(cls, np.random.default_rng(7))
+    assert a == sample_food_params(cls, np.random.default_rng(7)) and a["class"] == cls
+    assert a != sample_params(cls, np.random.default_rng(8))
+    for seed in range(15):
+        p = sample_params(cls, np.random.default_rng(seed))
+        assert json.loads(json.dumps(p)) == p
+        sx, sy, sz = p["size"]
+        assert all(0.008 < s < 0.45 for s in p["size"]), (cls, seed, p["size"])
+        assert p["footprint"] in ("circle", "box") and isinstance(p["stackable"], bool)
+        if p["footprint"] == "circle":
+            assert sx == sy
+        for q in p.get("pieces", []):  # pieces stay inside the item's box
+            assert abs(q["at"][0]) <= sx / 2 + 1e-3 and abs(q["at"][1]) <= sy / 2 + 1e-3
+            assert -1e-3 <= q["at"][2] <= sz + 1e-3
+
+
+def test_class_sets_and_map_cover_the_aicook_classes():
+    """The map sends render classes to exactly the 30 real classes; the aicook set is the
+    mapped procedural classes (lime instead of the yellow lemons)."""
+    if AICOOK_YAML.is_file():
+        assert tuple(yaml.safe_load(AICOOK_YAML.read_text())["names"]) == AICOOK
+    cmap = load_class_map("aicook")
+    assert cmap == load_class_map(ROOT / "configs" / "class_maps" / "aicook.yaml")
+    assert sorted(set(cmap.values())) == sorted(AICOOK)
+    assert set(cmap) <= set(ALL_CLASSES)
+    assert set(CLASS_SETS["aicook"]) == set(cmap) - {"lemon"}
+    per_real = {}
+    for c, w in CLASS_SETS["aicook"].items():
+        per_real[cmap[c]] = per_real.get(cmap[c], 0.0) + w
+    assert set(per_real.values()) == {1.0}  # every real class gets the same share
+    assert tuple(CLASS_SETS["default"]) == FOOD_CLASSES and tuple(CLASS_SETS["all"]) == ALL_CLASSES
+
+
+def test_bad_class_map_file(tmp_path):
+    """A class map that is no flat name -> name mapping is one error naming the file."""
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("apple: [1, 2]\n")
+    with pytest.raises(ValueError, match="bad.yaml"):
+        load_class_map(bad)
+
+
+def test_render_config_class_sets(tmp_path):
+    """classes=aicook selects the set with its weights; null stays the default fifteen."""
+    from conftest import render_config
+
+    from blender_scenes.config import ConfigError
+
+    default = render_config(tmp_path / "a").sampler
+    assert default.classes == FOOD_CLASSES and default.procedural_classes == FOOD_CLASSES
+    aicook = render_config(tmp_path / "a", "classes=aicook", "+class_weights.beef=3").sampler
+    assert aicook.classes == tuple(CLASS_SETS["aicook"])
+    assert aicook.class_weights["egg"] == 0.5 and aicook.class_weights["beef"] == 3.0
+    assert set(aicook.procedural_classes) == set(FOOD_CLASSES) | set(CLASS_SETS["aicook"])
+    assert render_config(tmp_path / "a", "classes=[beef,can]").sampler.classes == ("beef", "can")
+    for override, needle in (
+        ("classes=fridge", "unknown class set 'fridge'"),
+        ("classes=[beef,unicorn]", "unicorn"),
+    ):
+        with pytest.raises(ConfigError, match=f"^classes: .*{needle}"):
+            render_config(tmp_path / "a", override)
+
+
+def test_aicook_scenes_sample_every_kind_of_item():
+    """Fridges with the aicook set: reproducible, many classes, produce in the drawers."""
+    cfg = SamplerConfig(classes=tuple(CLASS_SETS["aicook"]), class_weights=dict(CLASS_SETS["aicook"]),
+                        placement="physics", procedural_classes=ALL_CLASSES)  # fmt: skip
+    assert sample_scene(3, 1, cfg).to_json() == sample_scene(3, 1, cfg).to_json()
+    objects = [o for i in range(12) for o in sample_scene(3, i, cfg).objects]
+    seen = {o.cls for o in objects}
+    assert seen <= set(CLASS_SETS["aicook"]) and len(seen) >= 30, sorted(
+        set(CLASS_SETS["aicook"]) - seen
+    )
+    drawer = [o.cls for o in objects if o.support.startswith("drawer")]
+    assert sum(CLASS_TABLE[c].family == "produce" for c in drawer) > 0.7 * len(drawer)
+    assert all(
+        o.cls not in ("beef", "bread", "flour") for o in objects if o.support.startswith("door")
+    )
+
+
+def test_coco_categories_keep_ids():
+    """Default batches list the fifteen classes; any grocery class brings all of them, fixed ids."""
+    from blender_scenes.annotate import coco_categories
+
+    assert [c["name"] for c in coco_categories({"can"})] == list(FOOD_CLASSES)
+    cats = coco_categories({"beef", "ketchup"})
+    assert [c["name"] for c in cats] == [*ALL_CLASSES, "ketchup"]
+    assert [c["id"] for c in cats] == list(range(1, len(ALL_CLASSES) + 2))
+
+
+# --------------------------------------------------------------------------------------------
+# Blender
+
+
+@pytest.fixture
+def collection():
+    """A fresh, empty Blender file with one collection to build into."""
+    bpy = pytest.importorskip("bpy")
+    bpy.ops.wm.read_factory_settings(use_empty=True)
+    coll = bpy.data.collections.new("food")
+    bpy.context.scene.collection.children.link(coll)
+    return coll
+
+
+def test_every_class_has_a_builder():
+    """Table, samplers and builders agree on the class names."""
+    pytest.importorskip("bpy")
+    from blender_scenes import food, grocery
+
+    assert set(food.BUILDERS) == set(FOOD_CLASSES)
+    assert set(grocery.BUILDERS) == set(GROCERY_CLASSES)
+
+
+@pytest.mark.parametrize("cls", GROCERY_CLASSES)
+def test_grocery_meshes_are_closed_and_fill_their_box(collection, cls, monkeypatch):
+    """Three seeds per class: one closed mesh object of the sampled size (built unstretched),
+    bottom at z = 0, centred, every material slot filled."""
+    import bmesh
+
+    from blender_scenes import food
+
+    stretch = []
+    finish = food.MeshBuilder.finish
+
+    def measuring(self, size, coll):
+        co = np.array([v.co[:] for v in self.bm.verts])
+        stretch.append(np.asarray(size) / (co.max(axis=0) - co.min(axis=0)))
+        return finish(self, size, coll)
+
+    monkeypatch.setattr(food.MeshBuilder, "finish", measuring)
+    for seed in range(3):
+        p = sample_params(cls, np.random.default_rng(seed))
+        ob = food.build_food(cls, p, f"{cls}.{seed}", collection)
+        me = ob.data
+        co = np.array([v.co[:] for v in me.vertices])
+        lo, hi = co.min(axis=0), co.max(axis=0)
+        assert np.allclose(hi - lo, p["size"], atol=0.002) and abs(lo[2]) < 1e-3
+        assert np.allclose((lo[:2] + hi[:2]) / 2, 0, atol=1e-3)
+        assert len(me.materials) >= 1 and all(me.materials)
+        me.calc_loop_triangles()
+        assert 8 <= len(me.loop_triangles) < 12000
+        bm = bmesh.new()
+        bm.from_mesh(me)
+        open_edges = sum(1 for e in bm.edges if len(e.link_faces) < 2)
+        bm.free()
+        assert open_edges == 0, (cls, seed, open_edges)
+        assert ob["food_class"] == cls
+    assert np.all(np.abs(np.array(stretch) - 1) < 0.12), (cls, np.round(stretch, 2))
+
+
+@pytest.mark.slow
+def test_every_grocery_class_renders_with_its_label(tmp_path):
+    """One item of each class on a grid, seen from above: each is visible in the mask and
+    labelled with its class name in meta/ and the COCO file."""
+    pytest.importorskip("bpy")
+    from blender_scenes.gallery import grid_description, item_params, render_descriptions
+
+    desc = grid_description([(c, item_params(c, 0, 0)) for c in GROCERY_CLASSES])
+    render_descriptions([desc], tmp_path, (96, 96), samples=1)
+    meta = json.loads((tmp_path / "meta" / "000000.json").read_text())
+    visible = {a["cls"]: a["visible_pixels"] for a in meta["annotations"]}
+    assert set(visible) == set(GROCERY_CLASSES)
+    assert all(v > 0 for v in visible.values()), {c: v for c, v in visible.items() if v <= 0}
+    coco = json.loads((tmp_path / "annotations.json").read_text())
+    names = {c["id"]: c["name"] for c in coco["categories"]}
+    assert {names[a["category_id"]] for a in coco["annotations"]} == set(GROCERY_CLASSES)
