@@ -543,10 +543,12 @@ class Trainer:
             leave=False,
         )
         self.model.train_mode(True)
+        batches = None
         try:
             with stop_signals(flag):
                 while p.step < t.max_steps and (t.max_epochs is None or p.epoch < t.max_epochs):
-                    for batch in self.loader():
+                    batches = iter(self.loader())
+                    for batch in batches:
                         losses = self.model.train_step(batch)
                         self.model.update_ema()
                         p.step += 1
@@ -577,6 +579,11 @@ class Trainer:
                 if "signal" in flag:
                     log.info("stop signal during the final summary: the run was already complete")
         finally:
+            # Stop the DataLoader workers now: they ignore SIGTERM (the main process handles the
+            # stop), so left to interpreter exit they could outlive a join that never ends.
+            shutdown = getattr(batches, "_shutdown_workers", None)
+            if shutdown is not None:
+                shutdown()
             bar.close()
             self.report_skipped()
         return TrainResult(self.run_dir, p.step, dict(p.metrics), p.best, self.last_path)
