@@ -229,11 +229,30 @@ def check_compatible(payload: dict, path: str | Path, model: TranslationModel, r
     )
 
 
+STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
+
+
 def worker_init(_worker_id: int) -> None:
     """DataLoader workers ignore SIGTERM/SIGINT: a stop signal sent to the whole process group
-    is handled by the main process alone, which saves and then shuts the workers down."""
-    for sig in (signal.SIGTERM, signal.SIGINT):
+    is handled by the main process alone, which saves and then shuts the workers down.
+
+    Workers start with these signals blocked (`start_workers`), so one that arrives before this
+    runs stays pending and is discarded here instead of killing the worker.
+    """
+    for sig in STOP_SIGNALS:
         signal.signal(sig, signal.SIG_IGN)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, STOP_SIGNALS)
+
+
+def start_workers(loader: DataLoader):
+    """`iter(loader)` with stop signals blocked while the worker processes are forked."""
+    if not loader.num_workers:
+        return iter(loader)
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
+    try:
+        return iter(loader)
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
 
 def loss_values(losses: dict[str, torch.Tensor]) -> tuple[dict[str, float], str | None]:
@@ -547,7 +566,7 @@ class Trainer:
         try:
             with stop_signals(flag):
                 while p.step < t.max_steps and (t.max_epochs is None or p.epoch < t.max_epochs):
-                    batches = iter(self.loader())
+                    batches = start_workers(self.loader())
                     for batch in batches:
                         losses = self.model.train_step(batch)
                         self.model.update_ema()
