@@ -24,7 +24,7 @@ import torch
 
 from gan.config import ConfigError
 from gan.content import SegmenterSettings, content_score_folders, load_or_train_segmenter
-from gan.data import DataError, list_images, load_folder_tensor
+from gan.data import DataError, batch_classes, list_images, load_folder_tensor
 from gan.evaluate import (
     check_inputs,
     paired_means,
@@ -152,8 +152,7 @@ def usefulness_rows(methods: list[Method], ctx: Context) -> dict[str, dict[str, 
         return {}
     if cmap is None:  # the photo-style target batch: same class names
         test = ctx.target
-        classes = [c["name"] for c in _coco_categories(ctx.target)]
-        cmap = {c: c for c in classes}
+        cmap = {c: c for c in batch_classes(ctx.target) or ()}
     u = ctx.cfg["measure"]["usefulness"]
     seeds = tuple(range(u["seeds"]))
     batches = {"render": ctx.source, **ctx.translated_sources}
@@ -177,13 +176,6 @@ def usefulness_rows(methods: list[Method], ctx: Context) -> dict[str, dict[str, 
             "useful_chance": r["chance"],
         }
     return out
-
-
-def _coco_categories(batch: Path) -> list[dict]:
-    """COCO categories of a render batch's annotations.json."""
-    import json
-
-    return json.loads((batch / "annotations.json").read_text())["categories"]
 
 
 def content_rows(methods: list[Method], ctx: Context) -> dict[str, float]:
