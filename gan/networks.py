@@ -27,6 +27,11 @@ class GeneratorSpec:
     # resnet only: output = tanh(atanh(input) + net(input)) with the last conv zero-initialised,
     # so the generator starts as the identity and learns a correction (SimGAN's refiner idea)
     residual: bool = False
+    # residual resnet only: a per-image global colour transform (3x3 matrix + offset, predicted
+    # from the pooled bottleneck features, zero-initialised to the identity) applied to the
+    # input before the local correction. White balance, exposure and contrast then need no
+    # per-pixel learning, and the conv net is left the local, spatial part of the look.
+    color_head: bool = False
 
     def to_dict(self) -> dict:
         """Plain dict for serialisation."""
@@ -171,12 +176,31 @@ class ResnetGenerator(nn.Module):
         ]
         self.model = nn.Sequential(*layers)
         self.spec = spec
+        # index of the layer that receives the bottleneck (the last residual block's output)
+        self.bottleneck = 9 + spec.n_blocks
+        c = spec.out_channels
+        self.color = nn.Linear(ngf * 4, c * c + c) if spec.color_head else None
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """Translate a batch (N, C, H, W); H and W must be multiples of 4."""
-        if self.spec.residual:
+        if not self.spec.residual:
+            return self.model(x)
+        if self.color is None:
             return self.add_residual(x, self.model[:-1](x))
-        return self.model(x)
+        h, pooled = x, None
+        for i, layer in enumerate(self.model[:-1]):
+            if i == self.bottleneck:
+                pooled = h.mean(dim=(2, 3))
+            h = layer(h)
+        return self.add_residual(self.recolor(x, pooled), h)
+
+    def recolor(self, x: torch.Tensor, pooled: torch.Tensor) -> torch.Tensor:
+        """x + A x + b per image, in fp32, with (A, b) predicted from the pooled bottleneck."""
+        c = x.shape[1]
+        p = self.color(pooled.float()).float()
+        mat, off = p[:, : c * c].view(-1, c, c), p[:, c * c :].view(-1, c, 1, 1)
+        x = x.float()
+        return x + torch.einsum("nij,njhw->nihw", mat, x) + off
 
     @staticmethod
     def add_residual(x: torch.Tensor, correction: torch.Tensor) -> torch.Tensor:
@@ -190,6 +214,9 @@ class ResnetGenerator(nn.Module):
         nn.init.zeros_(conv.weight)
         if conv.bias is not None:
             nn.init.zeros_(conv.bias)
+        if self.color is not None:
+            nn.init.zeros_(self.color.weight)
+            nn.init.zeros_(self.color.bias)
 
     def encode(self, x: torch.Tensor, layer_ids: Sequence[int]) -> list[torch.Tensor]:
         """Encoder activations at `layer_ids` (see `resnet_tap_channels`), in that order.
@@ -223,6 +250,8 @@ class ResnetGenerator(nn.Module):
                 feats[i] = x.clone() if getattr(layer, "inplace", False) else x
             if encode_only and i == last:
                 break
+            if i == self.bottleneck and self.color is not None:
+                source = self.recolor(source, x.mean(dim=(2, 3)))
             x = self.add_residual(source, x) if i == final and self.spec.residual else layer(x)
         return x, [feats[i] for i in layer_ids]
 
@@ -351,6 +380,8 @@ def build_generator(spec: GeneratorSpec) -> nn.Module:
     """Construct a generator from its spec."""
     if spec.residual and (spec.arch != "resnet" or spec.in_channels != spec.out_channels):
         raise ValueError("a residual generator needs arch=resnet and as many outputs as inputs")
+    if spec.color_head and not spec.residual:
+        raise ValueError("a colour head needs a residual generator (residual=true)")
     if spec.arch == "unet":
         return UnetGenerator(spec)
     if spec.arch == "resnet":

@@ -35,6 +35,7 @@ class GeneratorConfig:
     n_blocks: int = 9
     upsample: str = "deconv"
     residual: bool = False
+    color_head: bool = False
 
     def spec(self) -> GeneratorSpec:
         """Generator spec for 3-channel images."""
@@ -47,6 +48,7 @@ class GeneratorConfig:
             n_blocks=self.n_blocks,
             upsample=self.upsample,
             residual=self.residual,
+            color_head=self.color_head,
         )
 
     def validate(self, prefix: str) -> None:
@@ -57,6 +59,8 @@ class GeneratorConfig:
         require_positive(f"{prefix}.ngf", self.ngf)
         if self.residual and self.arch != "resnet":
             raise ConfigError(f"{prefix}.residual: needs {prefix}.arch=resnet, got {self.arch!r}")
+        if self.color_head and not self.residual:
+            raise ConfigError(f"{prefix}.color_head: needs {prefix}.residual=true")
         require_positive(f"{prefix}.n_blocks", self.n_blocks, allow_zero=True)
         if self.num_downs < 2:
             raise ConfigError(f"{prefix}.num_downs: must be >= 2, got {self.num_downs}")
