@@ -1,4 +1,10 @@
-"""Atomic checkpoint files and RNG state capture for exact resumption."""
+"""Atomic checkpoint files and RNG state capture for exact resumption.
+
+Checkpoints hold only tensors and plain Python values (the NumPy RNG state is stored as a list),
+so `load` reads them with `torch.load(weights_only=True)`: a checkpoint file cannot run code.
+Format 1 files (NumPy arrays in the RNG state) still load: the few NumPy globals needed to
+rebuild an array are allow-listed, nothing else.
+"""
 
 from __future__ import annotations
 
@@ -12,7 +18,7 @@ import torch
 
 from gan import io
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 CHECKPOINT_NAMES = ("last.pt", "best.pt")
 
 
@@ -65,13 +71,23 @@ def shape_mismatch(expected: Any, found: Any) -> tuple[str, tuple, tuple | None]
     return None
 
 
+# What unpickling a NumPy array needs (format 1 RNG states); nothing that can run code.
+_NUMPY_ARRAY_GLOBALS = [
+    np.core.multiarray._reconstruct,
+    np.ndarray,
+    np.dtype,
+    type(np.dtype(np.uint32)),
+]
+
+
 def load(path: str | Path) -> dict[str, Any]:
     """Load a checkpoint onto the CPU; CheckpointError if absent or malformed."""
     path = Path(path).expanduser()
     if not path.is_file():
         raise CheckpointError(f"{path}: checkpoint file does not exist")
     try:
-        payload = torch.load(path, map_location="cpu", weights_only=False)
+        with torch.serialization.safe_globals(_NUMPY_ARRAY_GLOBALS):
+            payload = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as exc:  # noqa: BLE001 - torch.load raises many types on bad files
         raise CheckpointError(f"{path}: not a readable checkpoint ({exc})") from exc
     if not isinstance(payload, dict) or "generator" not in payload:
@@ -81,9 +97,10 @@ def load(path: str | Path) -> dict[str, Any]:
 
 def rng_state() -> dict[str, Any]:
     """Global RNG states of Python, NumPy, torch CPU and CUDA."""
+    name, keys, pos, has_gauss, cached = np.random.get_state()
     state = {
         "python": random.getstate(),
-        "numpy": np.random.get_state(),
+        "numpy": [name, keys.tolist(), pos, has_gauss, cached],
         "torch": torch.get_rng_state(),
     }
     if torch.cuda.is_available():
@@ -94,7 +111,8 @@ def rng_state() -> dict[str, Any]:
 def set_rng_state(state: dict[str, Any]) -> None:
     """Restore what `rng_state` returned."""
     random.setstate(state["python"])
-    np.random.set_state(state["numpy"])
+    name, keys, pos, has_gauss, cached = state["numpy"]
+    np.random.set_state((name, np.asarray(keys, dtype=np.uint32), pos, has_gauss, cached))
     torch.set_rng_state(state["torch"])
     if "cuda" in state and torch.cuda.is_available():
         torch.cuda.set_rng_state_all(state["cuda"])

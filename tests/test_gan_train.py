@@ -197,6 +197,9 @@ def test_resume_is_exact(domains, tmp_path, model):
         domains, tmp_path / "split", *common, "trainer.max_steps=4", "trainer.resume=auto"
     )
     assert second.step == 4
+    # plain weights_only loading, no allow-list: a checkpoint holds no pickled code or arrays
+    raw = torch.load(tmp_path / "split" / "checkpoints" / "last.pt", weights_only=True)
+    assert raw["format_version"] == ckpt.FORMAT_VERSION
     a, b = _weights(tmp_path / "straight"), _weights(tmp_path / "split")
     assert a.keys() == b.keys()
     for key in a:
