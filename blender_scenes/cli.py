@@ -19,6 +19,7 @@ from omegaconf import DictConfig
 
 from gan.cli import CONFIG_DIR, EXIT_CONFIG, compose_from_cli, fail, resolve_or_fail
 
+from .blender import bpy_available, bpy_missing_message
 from .config import ConfigError, RenderConfig, validate
 from .files import OutputError, describe_os_error
 
@@ -46,6 +47,8 @@ def prevalidate(args: list[str]) -> RenderConfig | None:
     raw = compose_from_cli(PROG, "render", args)
     if raw is None:
         return None
+    if not bpy_available():
+        fail(PROG, bpy_missing_message())
     if raw.get("validate_only"):
         if "-m" in args or "--multirun" in args:
             return None  # each job validates its own catalog

@@ -14,10 +14,9 @@ import math
 import zlib
 from collections.abc import Callable
 
-import bmesh
-import bpy
 import numpy as np
 
+from .blender import bmesh, bpy
 from .food_classes import ALL_CLASSES, CLASS_TABLE
 from .labels import draw_label
 

@@ -5,11 +5,10 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-import bmesh
-import bpy
 from mathutils import Matrix, Vector
 
 from . import materials
+from .blender import bmesh, bpy
 from .description import FridgeSpec, ShelfSpec
 
 

@@ -16,10 +16,10 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 
-import bpy
 import numpy as np
 
 from . import food
+from .blender import bpy
 from .food import (
     TAU,
     Array,

@@ -20,10 +20,10 @@ import math
 from dataclasses import dataclass
 from pathlib import Path
 
-import bpy
 import numpy as np
 from mathutils import Euler, Matrix, geometry
 
+from .blender import bpy
 from .catalog import (
     MAX_SIZE_M,
     SIDE_ROTATION_DEG,

@@ -7,8 +7,7 @@ person sees it through the glass.
 
 from __future__ import annotations
 
-import bpy
-
+from .blender import bpy
 from .description import SurfaceMaterial
 
 

@@ -16,11 +16,10 @@ import math
 import time
 from dataclasses import dataclass, field
 
-import bmesh
-import bpy
 import numpy as np
 from mathutils import Matrix, Vector
 
+from .blender import bmesh, bpy
 from .config import PlacementSettings
 from .description import FridgeSpec, ObjectSpec, SceneDescription
 from .food_classes import CLASS_TABLE

@@ -22,9 +22,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-import bpy
 import numpy as np
 
+from .blender import bpy
 from .config import RenderSettings
 from .files import OutputError, describe_broken_file
 from .files import first_line as files_first_line

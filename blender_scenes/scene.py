@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import math
 
-import bpy
 from mathutils import Euler, Quaternion, Vector
 from mathutils.bvhtree import BVHTree
 
+from .blender import bpy
 from .description import CameraSpec, LightSpec, ObjectSpec, SceneDescription, WorldSpec
 from .food import build_food
 from .fridge import Collections, build_fridge, build_kitchen_floor

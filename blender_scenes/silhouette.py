@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-import bpy
 import numpy as np
 
+from .blender import bpy
 from .ground_truth import camera_record
 from .raster import rasterize
 

@@ -10,11 +10,11 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-import bpy
 import numpy as np
 
 from . import ground_truth, photo_style, writer
 from .annotate import annotate, bbox_of, rle_encode
+from .blender import bpy
 from .config import RenderConfig
 from .description import SceneDescription
 from .files import OutputError, atomic_write, describe_broken_file

@@ -18,6 +18,7 @@ import hydra
 import torch
 from omegaconf import DictConfig
 
+from blender_scenes.blender import bpy_available, bpy_missing_message
 from gan import checkpoint as ckpt
 from gan import cli
 from gan.cli import CONFIG_DIR, compose_from_cli
@@ -247,6 +248,8 @@ def main() -> None:
     sys.argv = [sys.argv[0], *args]
     raw = compose_from_cli(PROG, "demo", args)
     if raw is not None:
+        if not bpy_available():  # the demo renders its own batches
+            fail(bpy_missing_message())
         try:
             preflight(raw)
         except ConfigError as exc:

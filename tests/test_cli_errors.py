@@ -81,3 +81,24 @@ def test_help_and_cfg_are_left_to_hydra(tmp_path, monkeypatch):
     assert compose_from_cli("fridge-render", "render", ["--cfg", "job", "count=3"]) is None
     with pytest.raises(SystemExit):  # but the overrides of --cfg are checked
         compose_from_cli("fridge-render", "render", ["--cfg", "job", "bogus=3"])
+
+
+@pytest.mark.parametrize("prog", ["fridge-render", "fridge-demo"])
+def test_missing_bpy_is_one_line(tmp_path, monkeypatch, capfd, prog):
+    """On a Python without the bpy wheel: one line naming bpy==5.0.1 and Python 3.11, exit 2,
+    nothing written; importing a Blender-driving module says the same instead of a bare
+    "No module named 'bpy'"."""
+    module = importlib.import_module(CLIS[prog][0])
+    monkeypatch.setitem(sys.modules, "bpy", None)  # makes `import bpy` fail
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(sys, "argv", [prog])
+    with pytest.raises(SystemExit) as ex:
+        module.main()
+    assert ex.value.code == 2
+    assert_one_line_error(capfd.readouterr().err, prog, "bpy==5.0.1", "3.11", "[render]")
+    assert tree(tmp_path) == set()
+    from blender_scenes import blender
+
+    monkeypatch.delitem(blender.__dict__, "bpy", raising=False)
+    with pytest.raises(ModuleNotFoundError, match=r"bpy==5\.0\.1.*CPython 3\.11"):
+        blender.__getattr__("bpy")
