@@ -160,3 +160,48 @@ def compose_from_cli(
     except (HydraException, OmegaConfBaseException) as exc:
         fail(prog, describe_compose_error(exc))
     return None
+
+
+# --- run names -----------------------------------------------------------------------------
+_GENERIC_DIRS = {"images", "image", "imgs", "photos", "img", ""}
+_NAMED_ELSEWHERE = ("model=", "data.source_dir=", "data.target_dir=")
+
+
+def run_label(model: str, target_dir: Any = None, overrides: Any = (), limit: int = 120) -> str:
+    """A readable run-folder label: model, target folder and key overrides.
+
+    `cut_aicook_fridge-train_lambda_content=0.5` for `model=cut` trained towards
+    `.../aicook_fridge/train/images` with `model.lambda_content=0.5`. Overrides keep the last
+    part of their key; generic folder names (images, photos) are skipped; characters that are
+    unsafe in a folder name become `-`; a label over `limit` characters is cut and ends with a
+    short hash of the whole, so labels stay unique.
+    """
+    import hashlib
+
+    parts = [str(model)]
+    if target_dir:
+        names = [n for n in Path(str(target_dir)).parts if n.lower() not in _GENERIC_DIRS]
+        names = [n for n in names if n not in (".", "..", "/")]
+        if names:
+            parts.append("-".join(names[-2:]))
+    items = overrides.split(",") if isinstance(overrides, str) else list(overrides or ())
+    kept = [str(o) for o in items if o and not str(o).startswith(_NAMED_ELSEWHERE)]
+    kept = [f"{o.split('=', 1)[0].split('.')[-1]}={o.split('=', 1)[1]}" if "=" in o else o
+            for o in kept]  # fmt: skip
+    if kept:
+        parts.append(",".join(kept))
+    label = re.sub(r"[^A-Za-z0-9._=,+-]+", "-", "_".join(parts)).strip("-")
+    if len(label) > limit:
+        digest = hashlib.sha1(label.encode()).hexdigest()[:8]
+        label = f"{label[: limit - 9]}~{digest}"
+    return label
+
+
+def _register_resolvers() -> None:
+    from omegaconf import OmegaConf
+
+    if not OmegaConf.has_resolver("run_label"):
+        OmegaConf.register_new_resolver("run_label", run_label)
+
+
+_register_resolvers()

@@ -67,16 +67,44 @@ class RunLogger:
         for key, batch in grids.items():
             self.writer.add_image(f"{prefix}{key}", image_grid(batch), step)
 
-    def hparams(self, params: Mapping[str, Any], metrics: Mapping[str, float], step: int) -> None:
-        """HParams plugin entry in this run's event file (metrics also written as scalars)."""
+    def session_start(self, params: Mapping[str, Any], metric_tags: list[str], step: int) -> None:
+        """HParams entry written when training starts: the run shows in the HParams tab while
+        it is alive, its metric columns read the scalars `metric_tags` as they are logged."""
         if self.writer is None:
             return
-        exp, ssi, sei = hparams(hparam_values(params), dict(metrics))
+        exp, ssi, _ = hparams(hparam_values(params), dict.fromkeys(metric_tags, 0.0))
         file_writer = self.writer._get_file_writer()
-        for summary in (exp, ssi, sei):
+        for summary in (exp, ssi):
             file_writer.add_summary(summary, step)
-        for key, value in metrics.items():
+        self.writer.flush()
+
+    def session_end(self, status: str, step: int, metrics: Mapping[str, float] = ()) -> None:
+        """Close the HParams session: status success | failure | stopped (a resumable stop);
+        `metrics` are written as scalars first (e.g. the final `hparams/*` values)."""
+        if self.writer is None:
+            return
+        from tensorboard.compat.proto.summary_pb2 import Summary, SummaryMetadata
+        from tensorboard.plugins.hparams import api_pb2, metadata
+        from tensorboard.plugins.hparams import plugin_data_pb2 as pd
+
+        for key, value in dict(metrics).items():
             self.writer.add_scalar(key, float(value), step)
+        code = {"success": "STATUS_SUCCESS", "failure": "STATUS_FAILURE"}.get(
+            status, "STATUS_UNKNOWN"
+        )
+        content = pd.HParamsPluginData(
+            session_end_info=pd.SessionEndInfo(status=api_pb2.Status.Value(code)),
+            version=metadata.PLUGIN_DATA_VERSION,
+        )
+        meta = SummaryMetadata(
+            plugin_data=SummaryMetadata.PluginData(
+                plugin_name=metadata.PLUGIN_NAME, content=content.SerializeToString()
+            )
+        )
+        tag = metadata.SESSION_END_INFO_TAG
+        summary = Summary(value=[Summary.Value(tag=tag, metadata=meta)])
+        self.writer._get_file_writer().add_summary(summary, step)
+        self.writer.flush()
 
     def flush(self) -> None:
         """Flush pending events to disk."""

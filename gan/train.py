@@ -552,6 +552,8 @@ class Trainer:
         # events after the checkpoint's step (logged by a run that died later) are dropped;
         # the checkpoint's own step was logged before it was saved and is kept
         logger = RunLogger(self.run_dir, enabled=self.info.main, purge_step=p.step + 1)
+        if not finished_before:  # the HParams tab lists the run from now on
+            logger.session_start(self.raw_cfg, self.metric_tags(), p.step)
         flag: dict[str, int] = {}
         bar = tqdm(
             total=t.max_steps,
@@ -597,6 +599,10 @@ class Trainer:
                 self.finish(logger, log_hparams=not finished_before)
                 if "signal" in flag:
                     log.info("stop signal during the final summary: the run was already complete")
+        except (NonFiniteLoss, NonFiniteState):
+            logger.session_end("failure", p.step)
+            logger.close()
+            raise
         finally:
             # Stop the DataLoader workers now: they ignore SIGTERM (the main process handles the
             # stop), so left to interpreter exit they could outlive a join that never ends.
@@ -638,6 +644,7 @@ class Trainer:
     def interrupted(self, signum: int, logger: RunLogger) -> TrainResult:
         """Save last.pt and exit after SIGTERM/SIGINT."""
         self.save()
+        logger.session_end("stopped", self.progress.step)
         logger.close()
         name = signal.Signals(signum).name
         log.warning("stopped by %s at step %d; saved %s", name, self.progress.step, self.last_path)
@@ -649,8 +656,18 @@ class Trainer:
         if skipped and self.info.main:
             log.warning("skipped %d corrupt image file(s) in total", skipped)
 
+    def metric_tags(self) -> list[str]:
+        """Scalar tags the HParams tab shows as metric columns (all logged by `after_step`)."""
+        names = ["swd", "swd_untranslated"]
+        if self.content is not None:
+            names += ["content_miou", "content_miou_untranslated"]
+        if self.inception is not None:
+            names += ["fid", "kid", "fid_untranslated", "kid_untranslated"]
+        return [f"metrics/{n}" for n in names] + [f"hparams/best_{self.cfg.trainer.monitor}"]
+
     def finish(self, logger: RunLogger, log_hparams: bool = True) -> None:
-        """HParams summary (unless the run had finished before this call) and close."""
+        """HParams session end with the final metrics (unless the run had finished before this
+        call) and close."""
         p = self.progress
         if self.info.enabled:
             total = sum(float(t.double().sum()) for t in self.model.parameters())
@@ -659,7 +676,7 @@ class Trainer:
             final = {f"hparams/{k}": v for k, v in p.metrics.items()}
             if p.best is not None:
                 final[f"hparams/best_{self.cfg.trainer.monitor}"] = p.best
-            logger.hparams(self.raw_cfg, final, p.step)
+            logger.session_end("success", p.step, final)
         logger.close()
 
 

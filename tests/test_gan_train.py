@@ -69,6 +69,29 @@ def read_events(run_dir: Path):
     return acc
 
 
+def hparams_sessions(run_dir: Path) -> list[tuple[str, str]]:
+    """(kind, detail) of every HParams record in the run's event files, in order: kind is
+    start (detail: the metric tags of its experiment) or end (detail: the status name)."""
+    from tensorboard.backend.event_processing.event_file_loader import EventFileLoader
+    from tensorboard.plugins.hparams import api_pb2, plugin_data_pb2
+
+    out = []
+    for path in sorted(run_dir.glob("events.out.tfevents.*"), key=lambda f: f.stat().st_mtime):
+        for event in EventFileLoader(str(path)).Load():
+            for value in event.summary.value:
+                if value.metadata.plugin_data.plugin_name != "hparams":
+                    continue
+                data = plugin_data_pb2.HParamsPluginData.FromString(
+                    value.metadata.plugin_data.content
+                )
+                if data.HasField("experiment"):
+                    tags = ",".join(m.name.tag for m in data.experiment.metric_infos)
+                    out.append(("start", tags))
+                elif data.HasField("session_end_info"):
+                    out.append(("end", api_pb2.Status.Name(data.session_end_info.status)))
+    return out
+
+
 def test_multirun_grid_writes_runs_checkpoints_and_tensorboard(domains, tmp_path):
     sweep = tmp_path / "sweep"
     args = [
@@ -94,7 +117,9 @@ def test_multirun_grid_writes_runs_checkpoints_and_tensorboard(domains, tmp_path
         "1": ["loss/G_A", "loss/G_B", "loss/cycle_A", "loss/cycle_B", "loss/idt_A", "loss/D_A"],
     }
     for job, loss_tags in expected.items():
-        run = sweep / job
+        (run,) = sweep.glob(f"{job}_*")  # job number, then what the run is
+        model = ["pix2pix", "cyclegan"][int(job)]
+        assert run.name.startswith(f"{job}_{model}_") and "max_steps=4" in run.name, run.name
         assert (run / "checkpoints" / "last.pt").is_file() and (
             run / "checkpoints" / "best.pt"
         ).is_file()
@@ -111,6 +136,19 @@ def test_multirun_grid_writes_runs_checkpoints_and_tensorboard(domains, tmp_path
         assert b"trainer.lr" in hp["_hparams_/session_start_info"]
         payload = ckpt.load(run / "checkpoints" / "last.pt")
         assert payload["step"] == 4 and payload["model_name"] == ["pix2pix", "cyclegan"][int(job)]
+
+
+def test_run_label_says_what_a_run_is():
+    from gan.cli import run_label
+
+    aicook = "../shared/data/aicook_fridge/train/images"
+    overrides = ["model.lambda_content=0.5", "data.target_dir=x", "trainer.lr=1e-4"]
+    assert run_label("cut", aicook, overrides) == "cut_aicook_fridge-train_lambda_content=0.5,lr=1e-4"
+    assert run_label("pix2pix", "datasets/real") == "pix2pix_datasets-real"
+    assert run_label("cut", "/data/x y/photos", ["data.crop=[1, 2]"]) == "cut_data-x-y_crop=-1,-2"
+    long = run_label("cut", aicook, [f"model.k{i}=v" for i in range(60)])
+    assert len(long) == 120 and "~" in long
+    assert long != run_label("cut", aicook, [f"model.k{i}=v" for i in range(61)])
 
 
 def test_bad_key_is_one_line_error(domains, tmp_path):
@@ -227,11 +265,23 @@ def test_nonfinite_loss_stops_and_keeps_last_good_checkpoint(domains, tmp_path):
         losses = step(batch)
         return {**losses, "G_L1": losses["G_L1"] * float("nan")}
 
-    trainer.model.train_step = nan_l1
+    seen_while_alive = []
+
+    def nan_l1_watched(batch):
+        seen_while_alive.append(hparams_sessions(tmp_path))
+        return nan_l1(batch)
+
+    trainer.model.train_step = nan_l1_watched
     with pytest.raises(NonFiniteLoss, match=r"loss G_L1 is nan at step 3"):
         trainer.fit()
     after = ckpt.load(tmp_path / "checkpoints" / "last.pt")
     assert after["step"] == before["step"] == 2
+    # HParams: the first run ended as a success; the second was listed from its first step
+    # (a session start, no end yet) and ended as a failure
+    first = [("start", "metrics/swd,metrics/swd_untranslated,hparams/best_swd"),
+             ("end", "STATUS_SUCCESS")]  # fmt: skip
+    assert seen_while_alive[0] == [*first, first[0]]
+    assert hparams_sessions(tmp_path) == [*first, first[0], ("end", "STATUS_FAILURE")]
 
 
 def test_bf16_autocast_training_on_cpu(domains, tmp_path):
@@ -276,6 +326,8 @@ def test_sigterm_saves_last_checkpoint(domains, tmp_path):
     assert "stopped by SIGTERM" in out
     payload = ckpt.load(run_dir / "checkpoints" / "last.pt")
     assert payload["step"] > 0
+    assert [k for k, _ in hparams_sessions(run_dir)] == ["start", "end"]
+    assert hparams_sessions(run_dir)[-1] == ("end", "STATUS_UNKNOWN")  # stopped, resumable
 
 
 def test_ddp_two_cpu_processes_gloo(domains, tmp_path):
