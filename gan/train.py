@@ -400,7 +400,7 @@ class Trainer:
     def payload(self) -> dict:
         """Everything for exact resumption plus the standalone generator."""
         p = self.progress
-        return {
+        payload = {
             "format_version": ckpt.FORMAT_VERSION,
             "model_name": self.model.name,
             "step": p.step,
@@ -413,6 +413,10 @@ class Trainer:
             "config": self.raw_cfg,
             "generator": self.model.export_generator(),
         }
+        reverse = self.model.export_reverse_generator()
+        if reverse is not None:
+            payload["generator_BtoA"] = reverse
+        return payload
 
     def save(self, name: str = "last.pt", payload: dict | None = None) -> Path | None:
         """Atomically write a checkpoint on the main rank; others wait.

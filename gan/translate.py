@@ -1,4 +1,9 @@
-"""`fridge-translate`: run a trained generator over a render batch, writing a labeled batch."""
+"""`fridge-translate`: run a trained generator over a render batch (writing a labelled batch)
+or over a plain folder of images (writing a plain folder), with a preview sheet.
+
+`direction=AtoB` (default) uses the source-to-target generator (renders to photos);
+`direction=BtoA` the target-to-source one, which only CycleGAN trains (photos to renders).
+"""
 
 from __future__ import annotations
 
@@ -56,12 +61,16 @@ class TranslateConfig:
     device: str = "auto"
     precision: str = "32"
     overwrite: bool = False
+    direction: str = "AtoB"
+    preview: int = 8
 
     def validate(self) -> None:
         """Check choices and ranges."""
         require_positive("batch_size", self.batch_size)
+        require_positive("preview", self.preview, allow_zero=True)
         require_choice("device", self.device, ("auto", "cpu", "cuda"))
         require_choice("precision", self.precision, ("32", "bf16"))
+        require_choice("direction", self.direction, ("AtoB", "BtoA"))
 
 
 def pad_to_multiple(x: torch.Tensor, multiple: int) -> torch.Tensor:
@@ -156,18 +165,52 @@ def copy_labels(src: Path, dst: Path) -> None:
             shutil.copy2(entry, dst / entry.name)
 
 
+PREVIEW_NAME = "translation_preview.png"
+PREVIEW_TILE = 256
+
+
 def load_translator(
-    path: str | Path, device: torch.device
+    path: str | Path, device: torch.device, direction: str = "AtoB"
 ) -> tuple[torch.nn.Module, GeneratorSpec, dict]:
-    """Source-to-target generator from a checkpoint, plus a provenance record."""
+    """The generator of `direction` from a checkpoint, plus a provenance record."""
     payload = ckpt.load(path)
-    net, spec = rebuild_generator(payload["generator"])
+    key = "generator" if direction == "AtoB" else "generator_BtoA"
+    if key not in payload:
+        raise ConfigError(
+            f"direction: {direction} needs a model with a target-to-source generator "
+            f"(cyclegan); {path} holds a {payload.get('model_name')} model"
+        )
+    net, spec = rebuild_generator(payload[key])
     info = {
         "checkpoint": str(path),
         "model": payload.get("model_name"),
         "step": payload.get("step"),
+        "direction": direction,
     }
     return net.to(device), spec, info
+
+
+def _tile(img: Image.Image, size: int = PREVIEW_TILE) -> torch.Tensor:
+    """The image fitted into a size x size tile (aspect kept, black bars), as (3, s, s) in [0,1]."""
+    img = img.convert("RGB")
+    img.thumbnail((size, size), Image.BICUBIC)
+    canvas = Image.new("RGB", (size, size))
+    canvas.paste(img, ((size - img.width) // 2, (size - img.height) // 2))
+    return pil_to_tensor(canvas).add(1).div(2)
+
+
+def write_preview(inputs: list[Path], out_dir: Path, path: Path, count: int) -> Path | None:
+    """A sheet of the first `count` images: input | translation per row (256 px tiles)."""
+    from torchvision.utils import make_grid
+
+    tiles = []
+    for file in inputs[:count]:
+        tiles += [_tile(load_rgb(file)), _tile(load_rgb(out_dir / file.name))]
+    if not tiles:
+        return None
+    grid = make_grid(torch.stack(tiles), nrow=2, padding=4, pad_value=1.0)
+    save_image(tensor_to_uint8(grid * 2 - 1), path)
+    return path
 
 
 def pick_device(name: str) -> torch.device:
@@ -177,15 +220,20 @@ def pick_device(name: str) -> torch.device:
     return torch.device("cuda" if name != "cpu" and torch.cuda.is_available() else "cpu")
 
 
+def is_batch(folder: Path) -> bool:
+    """A render batch (images/ beside labels) rather than a plain folder of images."""
+    return (folder / "images").is_dir()
+
+
 def check_translate(cfg: TranslateConfig) -> list[Path]:
-    """Everything checkable before work starts (nothing is written): values, the input batch
-    and its image headers (unreadable or oversized files), and that `out_dir` can be written
-    (not a file, not under a file, its folder writable, empty unless overwrite). Returns the
-    image files."""
+    """Everything checkable before work starts (nothing is written): values, the input
+    (a render batch or a plain image folder) and its image headers (unreadable or oversized
+    files), and that `out_dir` can be written (not a file, not under a file, its folder
+    writable, empty unless overwrite). Returns the image files."""
     cfg.validate()
     src, out = Path(cfg.input_dir).expanduser(), Path(cfg.out_dir).expanduser()
-    if not (src / "images").is_dir():
-        raise DataError(f"input_dir: {src} is not a render batch folder (no images/)")
+    if not src.is_dir():
+        raise DataError(f"input_dir: {src} is not a folder")
     gio.check_output_dir("out_dir", out)
     if out.resolve() == src.resolve():
         raise ConfigError("out_dir: must differ from input_dir")
@@ -193,23 +241,30 @@ def check_translate(cfg: TranslateConfig) -> list[Path]:
         raise ConfigError(f"out_dir: {out} already exists and is not empty (set overwrite=true)")
     if out.exists():
         gio.check_output_dir("out_dir", out.parent)  # out is replaced by a sibling folder
-    files = list_images(src / "images")
+    try:
+        files = list_images(src / "images" if is_batch(src) else src)
+    except DataError as exc:
+        raise DataError(f"input_dir: {exc} (a render batch or a folder of images)") from exc
     check_headers(files)
     return files
 
 
 def translate_batch(cfg: TranslateConfig) -> Path:
-    """Translate a render batch folder into a new batch folder; nothing is left half-written.
+    """Translate a render batch into a new batch (labels copied, COCO re-pointed), or a plain
+    image folder into a plain folder; either gets `translation_preview.png` (input |
+    translation). Nothing is left half-written.
 
-    The batch is built in a hidden sibling folder `.<out>.<pid>.tmp` (created with the umask's
+    The output is built in a hidden sibling folder `.<out>.<pid>.tmp` (created with the umask's
     permissions) and renamed into place; temp folders of killed runs are removed first. A
     failed write (e.g. a full disk) removes the temp folder and raises `gan.io.OutputError`.
     """
     files = check_translate(cfg)
     src, out = Path(cfg.input_dir).expanduser(), Path(cfg.out_dir).expanduser()
     device = pick_device(cfg.device)
-    net, spec, provenance = load_translator(cfg.checkpoint, device)
+    net, spec, provenance = load_translator(cfg.checkpoint, device, cfg.direction)
     provenance["source_batch"] = str(src)
+    batch = is_batch(src)
+    images = "images" if batch else "."
     out.parent.mkdir(parents=True, exist_ok=True)
     for stale in out.parent.glob(f".{out.name}.*.tmp"):
         if stale.is_dir():
@@ -222,13 +277,16 @@ def translate_batch(cfg: TranslateConfig) -> Path:
             net,
             spec,
             files,
-            tmp / "images",
+            tmp / images,
             cfg.batch_size,
             cfg.precision == "bf16",
-            out / "images",
+            out / images,
         )
-        copy_labels(src, tmp)
-        if (src / "annotations.json").is_file():
+        if batch:
+            copy_labels(src, tmp)
+        if cfg.preview:
+            write_preview(files, tmp / images, tmp / PREVIEW_NAME, cfg.preview)
+        if batch and (src / "annotations.json").is_file():
             rewrite_annotations(
                 src / "annotations.json",
                 tmp / "annotations.json",

@@ -41,6 +41,7 @@ def setup(tmp_path_factory) -> dict[str, Path]:
     coco["images"].append({"id": 4, "file_name": "images/000004.png", "width": 70, "height": 37})
     (batch / "annotations.json").write_text(json.dumps(coco))
     photos = make_photo_folder(root / "photos", count=4)
+    (photos / "notes.txt").write_text("not an image")
     ckpts = {}
     for model in ("pix2pix", "cyclegan"):
         cfg = compose(
@@ -49,7 +50,7 @@ def setup(tmp_path_factory) -> dict[str, Path]:
         cfg["trainer"]["max_steps"] = 2
         run_training(cfg, root / model)
         ckpts[model] = root / model / "checkpoints" / "last.pt"
-    return {"batch": batch, "root": root, **ckpts}
+    return {"batch": batch, "root": root, "photos": photos, **ckpts}
 
 
 def check_output_batch(src: Path, out: Path) -> None:
@@ -89,6 +90,8 @@ def test_translate_cli_writes_drop_in_batch(setup, tmp_path):
     check_output_batch(setup["batch"], out)
     coco = json.loads((out / "annotations.json").read_text())
     assert coco["info"]["translation"]["model"] == "pix2pix"
+    assert coco["info"]["translation"]["direction"] == "AtoB"
+    assert (out / "translation_preview.png").is_file()
     # The COCO file is loadable by pycocotools and points at existing files.
     from pycocotools.coco import COCO
 
@@ -107,6 +110,37 @@ def test_translate_cyclegan_uses_source_to_target_generator(setup, tmp_path):
     )
 
 
+@pytest.mark.parametrize(("model", "direction"), [("pix2pix", "AtoB"), ("cyclegan", "BtoA")])
+def test_translate_plain_folder_both_directions_with_preview(setup, tmp_path, model, direction):
+    """A plain folder of images in, a plain folder out (same names and sizes), a preview
+    sheet of input | translation rows; BtoA runs CycleGAN's photo-to-render generator."""
+    photos = setup["photos"]
+    out = translate_batch(
+        TranslateConfig(str(setup[model]), str(photos), str(tmp_path / "out"), direction=direction)
+    )
+    names = sorted(p.name for p in photos.iterdir() if p.suffix != ".txt")
+    assert sorted(p.name for p in out.iterdir()) == sorted([*names, "translation_preview.png"])
+    for name in names:
+        with Image.open(photos / name) as a, Image.open(out / name) as b:
+            assert a.size == b.size
+    with Image.open(out / "translation_preview.png") as sheet:
+        # 4 rows of two 256 px tiles with 4 px padding
+        assert sheet.size == (2 * 256 + 3 * 4, 4 * 256 + 5 * 4)
+    if direction == "BtoA":  # the reverse generator differs from the forward one
+        fwd = translate_batch(TranslateConfig(str(setup[model]), str(photos), str(tmp_path / "f")))
+        a, b = (np.asarray(Image.open(d / names[0])) for d in (out, fwd))
+        assert not np.array_equal(a, b)
+
+
+def test_translate_btoa_needs_a_reverse_generator(setup, tmp_path):
+    cfg = TranslateConfig(
+        str(setup["pix2pix"]), str(setup["photos"]), str(tmp_path / "o"), direction="BtoA"
+    )
+    with pytest.raises(ConfigError, match="direction: BtoA needs .*cyclegan.*pix2pix"):
+        translate_batch(cfg)
+    assert not (tmp_path / "o").exists()
+
+
 def test_translate_refuses_existing_output_and_bad_input(setup, tmp_path):
     out = tmp_path / "exists"
     out.mkdir()
@@ -118,7 +152,7 @@ def test_translate_refuses_existing_output_and_bad_input(setup, tmp_path):
         TranslateConfig(str(setup["pix2pix"]), str(setup["batch"]), str(out), overwrite=True)
     )
     assert not (out / "keep.txt").exists() and (out / "annotations.json").is_file()
-    with pytest.raises(DataError, match="not a render batch"):
+    with pytest.raises(DataError, match="input_dir: .*no PNG/JPEG/WebP images"):
         translate_batch(TranslateConfig(str(setup["pix2pix"]), str(tmp_path), str(tmp_path / "x")))
 
 

@@ -423,6 +423,11 @@ class TranslationModel:
         weights = {k: v.detach().cpu().contiguous() for k, v in net.state_dict().items()}
         return {"spec": self.generator_spec().to_dict(), "state_dict": weights}
 
+    def export_reverse_generator(self) -> dict | None:
+        """The target-to-source translator (`fridge-translate direction=BtoA`), or None when
+        the model has none (only CycleGAN trains one)."""
+        return None
+
     def parameters(self) -> Iterator[torch.Tensor]:
         """All parameters of all nets."""
         for net in self.raw.values():

@@ -103,6 +103,12 @@ class CycleGANModel(TranslationModel):
         """The source-to-target generator."""
         return "G_A"
 
+    def export_reverse_generator(self) -> dict:
+        """G_B (target to source) with its spec, for `fridge-translate direction=BtoA`."""
+        net = self.raw["G_B"]
+        weights = {k: v.detach().cpu().contiguous() for k, v in net.state_dict().items()}
+        return {"spec": self.generator_spec().to_dict(), "state_dict": weights}
+
     def _generate_pair(self, net: torch.nn.Module, x: torch.Tensor, y: torch.Tensor | None):
         """net(x) and optionally net(y), in one batched call when norms are per-sample."""
         if y is None:
