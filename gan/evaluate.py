@@ -45,7 +45,6 @@ from typing import Any
 import hydra
 import numpy as np
 import torch
-import torch.nn.functional as F
 from omegaconf import DictConfig
 from PIL import Image
 from tqdm import tqdm
@@ -76,6 +75,7 @@ from gan.data import (
     load_rgb,
     resolve_image_dir,
 )
+from gan.devices import select_device
 from gan.metrics import (
     DetailResult,
     SWDSettings,
@@ -83,8 +83,11 @@ from gan.metrics import (
     detail_ratio,
     fid_kid,
     image_short_sides,
+    label_fidelity,
     load_inception,
     native_crops,
+    psnr,
+    ssim,
     swd,
 )
 from gan.usefulness import (
@@ -99,7 +102,6 @@ log = logging.getLogger(__name__)
 
 PROG = "fridge-eval"
 REPORT_NAME = "report.json"
-LUMA = (0.299, 0.587, 0.114)
 MASK_SUFFIXES = (".png", ".tif", ".tiff", ".exr")
 
 
@@ -213,71 +215,6 @@ def to_array(img: Image.Image) -> np.ndarray:
     return np.asarray(img, dtype=np.float64)
 
 
-def psnr(a: np.ndarray, b: np.ndarray) -> float:
-    """PSNR in dB of two 8-bit RGB arrays (inf when identical)."""
-    mse = float(np.mean((a - b) ** 2))
-    return math.inf if mse == 0 else 10.0 * math.log10(255.0**2 / mse)
-
-
-def luminance(rgb: np.ndarray) -> torch.Tensor:
-    """HxWx3 RGB array on [0, 255] to a (1, 1, H, W) float64 luminance tensor."""
-    y = rgb @ np.asarray(LUMA)
-    return torch.from_numpy(np.ascontiguousarray(y)).view(1, 1, *y.shape)
-
-
-def gaussian_window(size: int = 11, sigma: float = 1.5) -> torch.Tensor:
-    """Normalised 2-D gaussian window (1, 1, size, size) in float64."""
-    x = torch.arange(size, dtype=torch.float64) - (size - 1) / 2
-    g = torch.exp(-(x**2) / (2 * sigma**2))
-    g = g / g.sum()
-    return torch.outer(g, g).view(1, 1, size, size)
-
-
-def ssim(a: np.ndarray, b: np.ndarray, size: int = 11, sigma: float = 1.5) -> float:
-    """Mean SSIM (Wang et al. 2004) of two RGB arrays on [0, 255], on luminance."""
-    x, y = luminance(a), luminance(b)
-    size = min(size, *x.shape[-2:])
-    size -= 1 - size % 2
-    w = gaussian_window(size, sigma)
-    c1, c2 = (0.01 * 255) ** 2, (0.03 * 255) ** 2
-    mu_x, mu_y = F.conv2d(x, w), F.conv2d(y, w)
-    sxx = F.conv2d(x * x, w) - mu_x**2
-    syy = F.conv2d(y * y, w) - mu_y**2
-    sxy = F.conv2d(x * y, w) - mu_x * mu_y
-    num = (2 * mu_x * mu_y + c1) * (2 * sxy + c2)
-    den = (mu_x**2 + mu_y**2 + c1) * (sxx + syy + c2)
-    return float((num / den).mean())
-
-
-def sobel_magnitude(y: torch.Tensor) -> torch.Tensor:
-    """Sobel gradient magnitude of a (1, 1, H, W) image, replicate-padded, same size."""
-    kx = torch.tensor([[-1.0, 0.0, 1.0], [-2.0, 0.0, 2.0], [-1.0, 0.0, 1.0]], dtype=y.dtype)
-    k = torch.stack([kx, kx.T]).unsqueeze(1)
-    g = F.conv2d(F.pad(y, (1, 1, 1, 1), mode="replicate"), k)
-    return g.square().sum(dim=1).sqrt()[0]
-
-
-def dilate(mask: np.ndarray, pixels: int) -> torch.Tensor:
-    """Boolean (H, W) mask grown by `pixels` px (square structuring element)."""
-    m = torch.from_numpy(mask.astype(np.float32)).view(1, 1, *mask.shape)
-    if pixels > 0:
-        m = F.max_pool2d(m, 2 * pixels + 1, stride=1, padding=pixels)
-    return m[0, 0] > 0
-
-
-def edge_agreement(a: np.ndarray, b: np.ndarray, region: torch.Tensor) -> float | None:
-    """Pearson correlation of Sobel magnitudes of two RGB arrays inside `region` (or None)."""
-    if int(region.sum()) < 2:
-        return None
-    ea = sobel_magnitude(luminance(a))[region]
-    eb = sobel_magnitude(luminance(b))[region]
-    ea, eb = ea - ea.mean(), eb - eb.mean()
-    denom = float(ea.norm() * eb.norm())
-    if denom < 1e-12:
-        return None
-    return float((ea * eb).sum()) / denom
-
-
 def find_mask(mask_dir: Path, name: str) -> Path | None:
     """The instance mask of image `name` (same stem, any mask suffix) or None."""
     for suffix in (Path(name).suffix, *MASK_SUFFIXES):
@@ -296,19 +233,17 @@ def load_mask(path: Path) -> np.ndarray:
         raise image_error(path, exc, "mask") from exc
 
 
-def label_fidelity(
-    a: np.ndarray, b: np.ndarray, mask_path: Path | None, dilation: int
-) -> float | None:
-    """Edge agreement of a render and its translation inside the dilated instance masks."""
+def mask_for_image(mask_path: Path | None, image: np.ndarray) -> np.ndarray | None:
+    """The (H, W) instance mask of an image (None: no mask, or a size mismatch, logged)."""
     if mask_path is None:
         return None
     mask = load_mask(mask_path)
     if mask.ndim == 3:
         mask = mask.max(axis=2)
-    if mask.shape != a.shape[:2]:
+    if mask.shape != image.shape[:2]:
         log.warning("label fidelity: %s size %s differs from its image", mask_path, mask.shape)
         return None
-    return edge_agreement(a, b, dilate(mask > 0, dilation))
+    return mask
 
 
 def _mean(values: list[float | None]) -> float | None:
@@ -339,7 +274,7 @@ def paired_metrics(cfg: EvalConfig, inputs: Inputs) -> dict[str, dict[str, float
         out[name] = {
             "psnr": psnr(a, b),
             "ssim": ssim(a, b),
-            "label_fidelity": label_fidelity(a, b, mask, cfg.edge_dilation),
+            "label_fidelity": label_fidelity(a, b, mask_for_image(mask, a), cfg.edge_dilation),
         }
     return out
 
@@ -360,7 +295,7 @@ def distribution_metrics(cfg: EvalConfig) -> tuple[dict[str, Any], list[str]]:
         notes.append("FID/KID skipped: pass inception_weights=PATH (local Inception-v3 weights)")
         log.info(notes[-1])
         return metrics, notes
-    device = "cuda" if cfg.device != "cpu" and torch.cuda.is_available() else "cpu"
+    device = select_device(cfg.device)
     inception = load_inception(cfg.inception_weights, device)
     if inception is None:
         notes.append(f"FID/KID skipped: cannot use inception_weights={cfg.inception_weights}")
@@ -553,7 +488,7 @@ def content_metrics(cfg: EvalConfig, inputs: Inputs) -> tuple[dict[str, Any] | N
             "pass content.train_dir=<another clean render batch>"
         )
         log.warning(notes[-1])
-    device = "cuda" if cfg.device != "cpu" and torch.cuda.is_available() else "cpu"
+    device = select_device(cfg.device)
     segmenter, path = load_or_train_segmenter(
         train_dir, settings_from_config(c), c.cache_dir, device
     )

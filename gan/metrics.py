@@ -10,11 +10,17 @@ Realism statistics that a blurred smear cannot win (weight-free, seeded):
   given scale; the ratio of set A's mean to the real set B's mean is << 1 for a blur.
 - `native_crops` / `swd_native`: SWD of random fixed-size crops taken at full resolution
   (no resizing), so a loss of fine detail is not hidden by downscaling whole images.
+
+Paired measures of one image against another (HxWx3 arrays on [0, 255]): `psnr`, `ssim`
+(Wang et al. 2004, gaussian window, on luminance; matches scikit-image's
+`structural_similarity(gaussian_weights=True, use_sample_covariance=False)`), and
+`label_fidelity` (edge agreement inside the dilated instance masks).
 """
 
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -400,3 +406,81 @@ def fid_kid(
         "fid": frechet_distance(fa, fb),
         "kid": kernel_inception_distance(fa, fb, subset_size, seed=seed),
     }
+
+
+# --- paired measures: one image against its counterpart -------------------------------------
+
+
+def psnr(a: np.ndarray, b: np.ndarray) -> float:
+    """PSNR in dB of two 8-bit RGB arrays (inf when identical)."""
+    mse = float(np.mean((a - b) ** 2))
+    return math.inf if mse == 0 else 10.0 * math.log10(255.0**2 / mse)
+
+
+def luma_array(rgb: np.ndarray) -> torch.Tensor:
+    """HxWx3 RGB array on [0, 255] to a (1, 1, H, W) float64 luminance tensor."""
+    y = rgb @ np.asarray(LUMA_WEIGHTS)
+    return torch.from_numpy(np.ascontiguousarray(y)).view(1, 1, *y.shape)
+
+
+def gaussian_window(size: int = 11, sigma: float = 1.5) -> torch.Tensor:
+    """Normalised 2-D gaussian window (1, 1, size, size) in float64."""
+    x = torch.arange(size, dtype=torch.float64) - (size - 1) / 2
+    g = torch.exp(-(x**2) / (2 * sigma**2))
+    g = g / g.sum()
+    return torch.outer(g, g).view(1, 1, size, size)
+
+
+def ssim(a: np.ndarray, b: np.ndarray, size: int = 11, sigma: float = 1.5) -> float:
+    """Mean SSIM (Wang et al. 2004) of two RGB arrays on [0, 255], on luminance."""
+    x, y = luma_array(a), luma_array(b)
+    size = min(size, *x.shape[-2:])
+    size -= 1 - size % 2
+    w = gaussian_window(size, sigma)
+    c1, c2 = (0.01 * 255) ** 2, (0.03 * 255) ** 2
+    mu_x, mu_y = F.conv2d(x, w), F.conv2d(y, w)
+    sxx = F.conv2d(x * x, w) - mu_x**2
+    syy = F.conv2d(y * y, w) - mu_y**2
+    sxy = F.conv2d(x * y, w) - mu_x * mu_y
+    num = (2 * mu_x * mu_y + c1) * (2 * sxy + c2)
+    den = (mu_x**2 + mu_y**2 + c1) * (sxx + syy + c2)
+    return float((num / den).mean())
+
+
+def sobel_magnitude(y: torch.Tensor) -> torch.Tensor:
+    """Sobel gradient magnitude of a (1, 1, H, W) image, replicate-padded, same size."""
+    kx = torch.tensor([[-1.0, 0.0, 1.0], [-2.0, 0.0, 2.0], [-1.0, 0.0, 1.0]], dtype=y.dtype)
+    k = torch.stack([kx, kx.T]).unsqueeze(1)
+    g = F.conv2d(F.pad(y, (1, 1, 1, 1), mode="replicate"), k)
+    return g.square().sum(dim=1).sqrt()[0]
+
+
+def dilate(mask: np.ndarray, pixels: int) -> torch.Tensor:
+    """Boolean (H, W) mask grown by `pixels` px (square structuring element)."""
+    m = torch.from_numpy(mask.astype(np.float32)).view(1, 1, *mask.shape)
+    if pixels > 0:
+        m = F.max_pool2d(m, 2 * pixels + 1, stride=1, padding=pixels)
+    return m[0, 0] > 0
+
+
+def edge_agreement(a: np.ndarray, b: np.ndarray, region: torch.Tensor) -> float | None:
+    """Pearson correlation of Sobel magnitudes of two RGB arrays inside `region` (or None)."""
+    if int(region.sum()) < 2:
+        return None
+    ea = sobel_magnitude(luma_array(a))[region]
+    eb = sobel_magnitude(luma_array(b))[region]
+    ea, eb = ea - ea.mean(), eb - eb.mean()
+    denom = float(ea.norm() * eb.norm())
+    if denom < 1e-12:
+        return None
+    return float((ea * eb).sum()) / denom
+
+
+def label_fidelity(
+    a: np.ndarray, b: np.ndarray, mask: np.ndarray | None, dilation: int
+) -> float | None:
+    """Edge agreement of a render and its translation inside the instance mask `mask`
+    (H, W; > 0 on objects) grown by `dilation` px; None without a mask."""
+    if mask is None:
+        return None
+    return edge_agreement(a, b, dilate(mask > 0, dilation))

@@ -43,6 +43,7 @@ from gan.data import (
     eval_mask_batch,
     list_images,
 )
+from gan.devices import select_device
 from gan.logging_utils import RunLogger
 from gan.metrics import SWDSettings, fid_kid, load_inception, swd
 from gan.models import Runtime, TranslationModel, create_model, model_class
@@ -111,16 +112,6 @@ def dist_from_env() -> DistInfo:
         world_size=int(os.environ.get("WORLD_SIZE", 1)),
         local_rank=int(os.environ.get("LOCAL_RANK", 0)),
     )
-
-
-def select_device(name: str, info: DistInfo) -> torch.device:
-    """Resolve trainer.device (auto|cpu|cuda) to a torch.device for this rank."""
-    if name == "cuda" and not torch.cuda.is_available():
-        raise ConfigError("trainer.device: cuda requested but no CUDA device is available")
-    if name == "cuda" or (name == "auto" and torch.cuda.is_available()):
-        torch.cuda.set_device(info.local_rank)
-        return torch.device("cuda", info.local_rank)
-    return torch.device("cpu")
 
 
 def init_distributed(info: DistInfo, device: torch.device) -> None:
@@ -296,7 +287,7 @@ class Trainer:
 
     def __init__(self, cfg: TrainConfig, raw_cfg: dict, run_dir: Path, info: DistInfo) -> None:
         self.cfg, self.raw_cfg, self.run_dir, self.info = cfg, raw_cfg, Path(run_dir), info
-        self.device = select_device(cfg.trainer.device, info)
+        self.device = select_device(cfg.trainer.device, "trainer.device", info.local_rank)
         init_distributed(info, self.device)
         if self.device.type == "cuda":
             torch.backends.cudnn.benchmark = not cfg.trainer.deterministic
@@ -708,7 +699,9 @@ def hydra_main(cfg: DictConfig) -> float | None:
     info = dist_from_env()
     try:
         if info.enabled:
-            init_distributed(info, select_device(raw["trainer"]["device"], info))
+            init_distributed(
+                info, select_device(raw["trainer"]["device"], "trainer.device", info.local_rank)
+            )
             run_dir = Path(broadcast_object(str(run_dir), info))
         result = run_training(raw, run_dir)
     except (ConfigError, DataError, ckpt.CheckpointError) as exc:

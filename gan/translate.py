@@ -36,6 +36,7 @@ from gan.data import (
     pil_to_tensor,
     tensor_to_uint8,
 )
+from gan.devices import select_device
 from gan.models.base import rebuild_generator
 from gan.networks import GeneratorSpec, size_multiple
 
@@ -213,13 +214,6 @@ def write_preview(inputs: list[Path], out_dir: Path, path: Path, count: int) -> 
     return path
 
 
-def pick_device(name: str) -> torch.device:
-    """auto|cpu|cuda to a torch.device."""
-    if name == "cuda" and not torch.cuda.is_available():
-        raise ConfigError("device: cuda requested but no CUDA device is available")
-    return torch.device("cuda" if name != "cpu" and torch.cuda.is_available() else "cpu")
-
-
 def is_batch(folder: Path) -> bool:
     """A render batch (images/ beside labels) rather than a plain folder of images."""
     return (folder / "images").is_dir()
@@ -260,7 +254,7 @@ def translate_batch(cfg: TranslateConfig) -> Path:
     """
     files = check_translate(cfg)
     src, out = Path(cfg.input_dir).expanduser(), Path(cfg.out_dir).expanduser()
-    device = pick_device(cfg.device)
+    device = select_device(cfg.device)
     net, spec, provenance = load_translator(cfg.checkpoint, device, cfg.direction)
     provenance["source_batch"] = str(src)
     batch = is_batch(src)

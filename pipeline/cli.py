@@ -22,8 +22,9 @@ from blender_scenes.blender import bpy_available, bpy_missing_message
 from gan import checkpoint as ckpt
 from gan import cli
 from gan.cli import CONFIG_DIR, compose_from_cli
-from gan.config import ConfigError, require_choice
+from gan.config import ConfigError
 from gan.data import DataError, list_images
+from gan.devices import select_device
 from gan.io import write_json, write_text
 from pipeline import measure
 from pipeline.report import Method, findings, make_panel, report_text, table
@@ -57,9 +58,7 @@ class DemoResult:
 
 def check_settings(cfg: dict) -> None:
     """One-line ConfigError for demo keys that would otherwise fail late."""
-    require_choice("demo.device", cfg["demo"]["device"], ("auto", "cpu", "cuda"))
-    if cfg["demo"]["device"] == "cuda" and not torch.cuda.is_available():
-        raise ConfigError("demo.device: cuda requested but no CUDA device is available")
+    select_device(cfg["demo"]["device"], "demo.device")
     r = cfg["render"]
     for name in ("source", "target", "heldout"):
         count = r[name]["count"]

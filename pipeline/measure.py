@@ -25,6 +25,7 @@ import torch
 from gan.config import ConfigError
 from gan.content import SegmenterSettings, content_score_folders, load_or_train_segmenter
 from gan.data import DataError, batch_classes, list_images, load_folder_tensor
+from gan.devices import select_device
 from gan.evaluate import (
     check_inputs,
     paired_means,
@@ -184,7 +185,7 @@ def content_rows(methods: list[Method], ctx: Context) -> dict[str, float]:
     if not c["enabled"]:
         return {}
     settings = SegmenterSettings(steps=c["steps"])
-    device = "cuda" if torch.cuda.is_available() and ctx.cfg["demo"]["device"] != "cpu" else "cpu"
+    device = select_device(ctx.cfg["demo"]["device"], "demo.device")
     segmenter, path = load_or_train_segmenter(ctx.source, settings, ctx.cache_dir, device)
     names = [p.name for p in list_images(ctx.heldout)]
     scores = content_score_folders([m.images for m in methods], ctx.heldout, segmenter, names)
