@@ -16,10 +16,20 @@ def check_mode(mode: str) -> str:
     return mode
 
 
-def discriminator_loss(
-    mode: str, real: torch.Tensor, fake: torch.Tensor
-) -> tuple[torch.Tensor, torch.Tensor]:
-    """(loss on real logits, loss on fake logits); the reference halves their sum."""
+Logits = torch.Tensor | list[torch.Tensor]
+
+
+def discriminator_loss(mode: str, real: Logits, fake: Logits) -> tuple[torch.Tensor, torch.Tensor]:
+    """(loss on real logits, loss on fake logits); the reference halves their sum.
+
+    A multi-scale discriminator's logits (a list, one map per scale) give the mean over scales.
+    """
+    if isinstance(real, list):
+        pairs = [discriminator_loss(mode, r, f) for r, f in zip(real, fake, strict=True)]
+        return (
+            torch.stack([p[0] for p in pairs]).mean(),
+            torch.stack([p[1] for p in pairs]).mean(),
+        )
     real, fake = real.float(), fake.float()
     if mode == "vanilla":
         return (
@@ -33,8 +43,11 @@ def discriminator_loss(
     raise ValueError(f"unknown gan_mode {mode!r}")
 
 
-def generator_loss(mode: str, fake: torch.Tensor) -> torch.Tensor:
-    """Generator's adversarial loss on the discriminator's logits for fakes."""
+def generator_loss(mode: str, fake: Logits) -> torch.Tensor:
+    """Generator's adversarial loss on the discriminator's logits for fakes (a list: the
+    mean over a multi-scale discriminator's scales)."""
+    if isinstance(fake, list):
+        return torch.stack([generator_loss(mode, f) for f in fake]).mean()
     fake = fake.float()
     if mode == "vanilla":
         return F.binary_cross_entropy_with_logits(fake, torch.ones_like(fake))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 
 import torch
 import torch.nn.functional as F
@@ -47,6 +47,10 @@ class DiscriminatorSpec:
     ndf: int = 64
     n_layers: int = 3
     norm: str = "batch"
+    # > 1: pix2pixHD's multi-scale discriminator, the same network at num_scales input scales
+    # (each a 2x average-pool of the last). The coarser ones see whole training crops, so
+    # global tone, colour and layout get a signal, not only local texture.
+    num_scales: int = 1
 
 
 def norm_layer(kind: str) -> Callable[[int], nn.Module]:
@@ -331,6 +335,27 @@ class NLayerDiscriminator(nn.Module):
         return self.model(x)
 
 
+class MultiScaleDiscriminator(nn.Module):
+    """`num_scales` independent discriminators, scale k seeing the input pooled 2^k times.
+
+    Returns a list of logit maps, finest first; `gan.losses` averages the loss over scales.
+    """
+
+    def __init__(self, spec: DiscriminatorSpec) -> None:
+        super().__init__()
+        one = replace(spec, num_scales=1)
+        self.scales = nn.ModuleList(build_discriminator(one) for _ in range(spec.num_scales))
+
+    def forward(self, x: torch.Tensor) -> list[torch.Tensor]:
+        """Logits per scale."""
+        out = []
+        for i, net in enumerate(self.scales):
+            if i:
+                x = F.avg_pool2d(x, 3, stride=2, padding=1, count_include_pad=False)
+            out.append(net(x))
+        return out
+
+
 class PixelDiscriminator(nn.Module):
     """1x1 PatchGAN (pixelGAN): classifies every pixel independently."""
 
@@ -391,6 +416,8 @@ def build_generator(spec: GeneratorSpec) -> nn.Module:
 
 def build_discriminator(spec: DiscriminatorSpec) -> nn.Module:
     """Construct a discriminator from its spec."""
+    if spec.num_scales > 1:
+        return MultiScaleDiscriminator(spec)
     if spec.arch == "patch":
         return NLayerDiscriminator(spec)
     if spec.arch == "pixel":

@@ -250,3 +250,22 @@ def test_color_head_needs_a_residual_generator():
         model_class("cut").parse_config({"generator": {"arch": "resnet", "color_head": True}})
     with pytest.raises(ValueError, match="colour head needs a residual"):
         build_generator(GeneratorSpec(arch="resnet", ngf=8, n_blocks=1, color_head=True))
+
+
+def test_multiscale_discriminator_sees_pooled_inputs_and_losses_average_scales():
+    """num_scales=3: three PatchGANs on the input at full, 1/2 and 1/4 size (the coarsest
+    sees the whole crop); the GAN losses are the mean of the per-scale losses."""
+    spec = DiscriminatorSpec(ndf=8, n_layers=2, norm="instance", num_scales=3)
+    net = init_weights(build_discriminator(spec), "normal", 0.02)
+    x = torch.rand(2, 3, 64, 64) * 2 - 1
+    out = net(x)
+    assert [o.shape[-1] for o in out] == [14, 6, 2]  # finest first
+    single = net.scales[1]
+    pooled = torch.nn.functional.avg_pool2d(x, 3, 2, 1, count_include_pad=False)
+    assert torch.allclose(out[1], single(pooled))
+    d_real, d_fake = losses.discriminator_loss("lsgan", out, [o - 1 for o in out])
+    per_scale = [losses.discriminator_loss("lsgan", o, o - 1) for o in out]
+    assert torch.allclose(d_real, torch.stack([p[0] for p in per_scale]).mean())
+    assert torch.allclose(d_fake, torch.stack([p[1] for p in per_scale]).mean())
+    g = losses.generator_loss("hinge", out)
+    assert torch.allclose(g, torch.stack([-o.mean() for o in out]).mean())

@@ -357,3 +357,22 @@ def test_train_on_real_fridge_photos(domains, tmp_path):
     result = trainer.fit()
     assert result.step == 3
     assert np.isfinite(result.metrics["swd"]) and result.metrics["swd_untranslated"] > 0
+
+
+@pytest.mark.parametrize("model", ["pix2pix", "cyclegan", "cut"])
+def test_multiscale_discriminator_trains_every_model(domains, tmp_path, model):
+    """model.discriminator.num_scales=2 trains all models, and the checkpoint holds both
+    scales' weights."""
+    extra = {
+        "pix2pix": ["model.generator.num_downs=5"],
+        "cyclegan": ["model.pool_size=2"],
+        "cut": ["model.nce_layers=[0,1,4,7,10]", "model.num_patches=16"],
+    }[model]
+    result = train(
+        domains, tmp_path, f"model={model}", *extra, "model.discriminator.num_scales=2",
+        "trainer.max_steps=2", "trainer.batch_size=2",
+    )  # fmt: skip
+    assert result.step == 2 and np.isfinite(result.metrics["swd"])
+    nets = ckpt.load(tmp_path / "checkpoints" / "last.pt")["model"]["nets"]
+    d = nets["D_A" if model == "cyclegan" else "D"]
+    assert any(k.startswith("scales.1.") for k in d) and any(k.startswith("scales.0.") for k in d)

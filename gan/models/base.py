@@ -74,10 +74,13 @@ class DiscriminatorConfig:
     ndf: int = 64
     n_layers: int = 3
     norm: str = "batch"
+    num_scales: int = 1
 
     def spec(self, in_channels: int) -> DiscriminatorSpec:
         """Discriminator spec for `in_channels` inputs."""
-        return DiscriminatorSpec(self.arch, in_channels, self.ndf, self.n_layers, self.norm)
+        return DiscriminatorSpec(
+            self.arch, in_channels, self.ndf, self.n_layers, self.norm, self.num_scales
+        )
 
     def validate(self, prefix: str) -> None:
         """Check choices."""
@@ -85,6 +88,7 @@ class DiscriminatorConfig:
         require_choice(f"{prefix}.norm", self.norm, ("batch", "instance", "none"))
         require_positive(f"{prefix}.ndf", self.ndf)
         require_positive(f"{prefix}.n_layers", self.n_layers)
+        require_positive(f"{prefix}.num_scales", self.num_scales)
 
 
 def resnet_generator() -> GeneratorConfig:

@@ -125,9 +125,12 @@ class CycleGANModel(TranslationModel):
         """
         real, fake = self.augment(real), self.augment(fake)
         if self.batch_d:
-            pred_real, pred_fake = net(torch.cat([real, fake], 0)).split(
-                [real.shape[0], fake.shape[0]]
-            )
+            pred = net(torch.cat([real, fake], 0))
+            sizes = [real.shape[0], fake.shape[0]]
+            if isinstance(pred, list):  # multi-scale: split every scale's logits
+                pred_real, pred_fake = ([t.split(sizes)[i] for t in pred] for i in (0, 1))
+            else:
+                pred_real, pred_fake = pred.split(sizes)
         else:
             pred_real, pred_fake = net(real), net(fake)
         d_real, d_fake = discriminator_loss(self.cfg.gan_mode, pred_real, pred_fake)
