@@ -166,7 +166,7 @@ def sample_params(cls: str, rng: np.random.Generator) -> dict:
     return params
 
 
-CLASS_MAP_DIR = Path(__file__).resolve().parent.parent / "configs" / "class_maps"
+CLASS_MAP_DIR = Path(__file__).resolve().parents[2] / "configs" / "class_maps"
 
 
 def load_class_map(path: str | Path) -> dict[str, str]:
