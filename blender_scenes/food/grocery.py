@@ -1,11 +1,11 @@
 """Builders of the grocery classes that are not plain piece groups (see `grocery_params`).
 
 Eggs (loose or in cartons), milk bottles, cream, cheese packs, tubs, goat cheese, spinach, green
-beans, corn, bread, pantry bags, storage jars and chocolate. Same conventions as every builder:
-one mesh object per item, origin at the bottom centre, front -Y, vertices fitted to
-``params["size"]``. Groups are built piece by piece (`pieces`); containers, film, stickers and
-bags are added around them (`packs`). Pieces share a few material variants (``mat``) through
-`MeshBuilder.prefix`.
+beans, corn, bread, pantry goods (bags, sugar cubes, storage jars) and chocolate. Same conventions
+as every builder: one mesh object per item, origin at the bottom centre, front -Y, vertices
+fitted to ``params["size"]``. Groups are built piece by piece (`pieces`); containers, film,
+stickers and bags are added around them (`packs`). Pieces share a few material variants
+(``mat``) through `MeshBuilder.prefix`.
 """
 
 from __future__ import annotations
