@@ -8,8 +8,8 @@ import numpy as np
 from pycocotools import mask as mask_utils
 
 from .description import ObjectAnnotation, ObjectSpec
-from .food_classes import ALL_CLASSES
-from .food_params import FOOD_CLASSES
+from .food.classes import ALL_CLASSES
+from .food.params import FOOD_CLASSES
 
 
 def rle_encode(binary: np.ndarray) -> dict[str, Any]:

@@ -125,14 +125,14 @@ def validate_assets(plain: dict) -> int:
         print(f"{PROG}: error: assets.catalog: nothing to validate: set "
               "assets=catalog|mixed assets.catalog=PATH", file=sys.stderr)  # fmt: skip
         return EXIT_CONFIG
-    from .catalog import catalog_file_problem, validate_catalog
+    from .assets.catalog import catalog_file_problem, validate_catalog
 
     path = str(assets["catalog"])
     unusable = catalog_file_problem(path)
     if unusable:
         print(f"{PROG}: error: assets.catalog: {unusable}", file=sys.stderr)
         return EXIT_CONFIG
-    from .importers import measure_problems
+    from .assets.importers import measure_problems
 
     problems = validate_catalog(path, measure=measure_problems)
     for line in problems:
@@ -148,7 +148,7 @@ def measure_catalog(catalog) -> None:
     """Measure catalog models in Blender once (cached next to the catalog) so sampling is pure."""
     if catalog is None or catalog.measured:
         return
-    from .importers import measure_and_attach
+    from .assets.importers import measure_and_attach
 
     problems = measure_and_attach(catalog)
     if problems:

@@ -10,9 +10,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .catalog import Catalog, CatalogError, load_catalog
-from .food_classes import ALL_CLASSES, CLASS_SETS
-from .food_params import FOOD_CLASSES
+from .assets.catalog import Catalog, CatalogError, load_catalog
+from .food.classes import ALL_CLASSES, CLASS_SETS
+from .food.params import FOOD_CLASSES
 from .sampling import PLACEMENT_MODES, SamplerConfig
 
 CAMERA_MODES = ("front", "builtin")

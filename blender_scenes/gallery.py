@@ -29,8 +29,8 @@ from .description import (
     SurfaceMaterial,
     WorldSpec,
 )
-from .food_classes import CLASS_SETS, sample_params
-from .food_params import r5
+from .food.classes import CLASS_SETS, sample_params
+from .food.params import r5
 
 log = logging.getLogger(__name__)
 
@@ -137,7 +137,7 @@ def contact_sheet(
     """Paste images/000000.png... of a batch into one PNG with a title above each."""
     from PIL import Image, ImageDraw
 
-    from .labels import font
+    from .food.label_art import font
 
     ims = [
         Image.open(Path(out_dir) / "images" / f"{k:06d}.png").convert("RGB")

@@ -22,8 +22,8 @@ from mathutils import Matrix, Vector
 from .blender import bmesh, bpy
 from .config import PlacementSettings
 from .description import FridgeSpec, ObjectSpec, SceneDescription
-from .food_classes import CLASS_TABLE
-from .food_params import r5
+from .food.classes import CLASS_TABLE
+from .food.params import r5
 from .fridge import cabinet_boxes, door_matrix
 from .scene import apply_pose, mesh_overlaps
 

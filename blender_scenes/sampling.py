@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .catalog import Catalog, sample_catalog_params
+from .assets.catalog import Catalog, sample_catalog_params
 from .description import (
     CameraSpec,
     DoorSpec,
@@ -31,8 +31,8 @@ from .description import (
     SurfaceMaterial,
     WorldSpec,
 )
-from .food_classes import CLASS_TABLE, ClassTraits
-from .food_params import FOOD_CLASSES, r5, sample_food_params
+from .food.classes import CLASS_TABLE, ClassTraits
+from .food.params import FOOD_CLASSES, r5, sample_food_params
 from .placement import (
     MIN_GAP,
     Item,
@@ -51,7 +51,7 @@ from .placement import (
 log = logging.getLogger(__name__)
 
 PLACEMENT_MODES = ("physics", "rows")
-# Per-class traits (drawer/door preference, lying, stacking) come from food_classes.CLASS_TABLE;
+# Per-class traits (drawer/door preference, lying, stacking) come from food.classes.CLASS_TABLE;
 # catalog classes without a procedural namesake behave like this:
 CATALOG_TRAITS = ClassTraits(params=lambda rng: {}, family="catalog")
 # Lived-in variation of placement=physics (probabilities per item).

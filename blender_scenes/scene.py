@@ -7,11 +7,11 @@ import math
 from mathutils import Euler, Quaternion, Vector
 from mathutils.bvhtree import BVHTree
 
+from .assets.importers import build_catalog_object
 from .blender import bpy
 from .description import CameraSpec, LightSpec, ObjectSpec, SceneDescription, WorldSpec
-from .food import build_food
+from .food.build import build_food
 from .fridge import Collections, build_fridge, build_kitchen_floor
-from .importers import build_catalog_object
 from .render import IDS_LAYER, SEE_THROUGH
 
 DATA_COLLECTIONS = (

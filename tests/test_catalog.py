@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 import yaml
 
-from blender_scenes.catalog import (
+from blender_scenes.assets.catalog import (
     CatalogError,
     entry_size,
     load_catalog,
@@ -22,7 +22,7 @@ from blender_scenes.catalog import (
 bpy = pytest.importorskip("bpy")
 import bmesh  # noqa: E402
 
-from blender_scenes import importers  # noqa: E402
+from blender_scenes.assets import importers  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 MESHES = ROOT.parent / "shared" / "data" / "meshes"

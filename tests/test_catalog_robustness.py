@@ -14,7 +14,7 @@ from PIL import Image
 from render_testutils import TINY, assert_one_line_error, export_primitives, run_cli, tree
 
 from blender_scenes import cli
-from blender_scenes.catalog import (
+from blender_scenes.assets.catalog import (
     CatalogError,
     catalog_file_problem,
     load_catalog,
@@ -23,7 +23,7 @@ from blender_scenes.catalog import (
 )
 
 bpy = pytest.importorskip("bpy")
-from blender_scenes import importers  # noqa: E402
+from blender_scenes.assets import importers  # noqa: E402
 
 PNG_BYTES = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\xff\xfe\x80\x81binary\x00\x9c"
 

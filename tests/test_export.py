@@ -166,7 +166,7 @@ def test_card_lists_catalog_licences():
 
 
 def test_catalog_licence_field(tmp_path):
-    from blender_scenes.catalog import load_catalog, sample_catalog_params, validate_catalog
+    from blender_scenes.assets.catalog import load_catalog, sample_catalog_params, validate_catalog
 
     (tmp_path / "a.obj").write_text("v 0 0 0\nv 1 0 0\nv 0 1 0\nf 1 2 3\n")
     doc = {"classes": {"ketchup": [{"file": "a.obj", "height": 0.2, "licence": "CC0-1.0"}],

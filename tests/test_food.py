@@ -7,11 +7,11 @@ import json
 import numpy as np
 import pytest
 
-from blender_scenes.food_params import FOOD_CLASSES, sample_food_params
-from blender_scenes.labels import draw_label
+from blender_scenes.food.label_art import draw_label
+from blender_scenes.food.params import FOOD_CLASSES, sample_food_params
 
 bpy = pytest.importorskip("bpy")
-from blender_scenes.food import build_food  # noqa: E402
+from blender_scenes.food.build import build_food  # noqa: E402
 
 SEEDS = (0, 1, 2)
 

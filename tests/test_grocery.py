@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 import yaml
 
-from blender_scenes.food_classes import (
+from blender_scenes.food.classes import (
     ALL_CLASSES,
     CLASS_SETS,
     CLASS_TABLE,
@@ -18,7 +18,7 @@ from blender_scenes.food_classes import (
     load_class_map,
     sample_params,
 )
-from blender_scenes.food_params import FOOD_CLASSES, sample_food_params
+from blender_scenes.food.params import FOOD_CLASSES, sample_food_params
 from blender_scenes.sampling import SamplerConfig, class_traits, sample_scene
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -174,10 +174,10 @@ def collection():
 def test_every_class_has_a_builder():
     """Table, samplers and builders agree on the class names."""
     pytest.importorskip("bpy")
-    from blender_scenes import food, grocery
+    from blender_scenes.food.build import BUILDERS
 
-    assert set(food.BUILDERS) == set(FOOD_CLASSES)
-    assert set(grocery.BUILDERS) == set(GROCERY_CLASSES)
+    assert list(BUILDERS) == list(ALL_CLASSES)  # the table's order: FOOD_CLASSES, then the rest
+    assert set(ALL_CLASSES) == set(FOOD_CLASSES) | set(GROCERY_CLASSES)
 
 
 @pytest.mark.parametrize("cls", GROCERY_CLASSES)
@@ -186,20 +186,21 @@ def test_grocery_meshes_are_closed_and_fill_their_box(collection, cls, monkeypat
     bottom at z = 0, centred, every material slot filled."""
     import bmesh
 
-    from blender_scenes import food
+    from blender_scenes.food.build import build_food
+    from blender_scenes.food.mesh import MeshBuilder
 
     stretch = []
-    finish = food.MeshBuilder.finish
+    finish = MeshBuilder.finish
 
     def measuring(self, size, coll):
         co = np.array([v.co[:] for v in self.bm.verts])
         stretch.append(np.asarray(size) / (co.max(axis=0) - co.min(axis=0)))
         return finish(self, size, coll)
 
-    monkeypatch.setattr(food.MeshBuilder, "finish", measuring)
+    monkeypatch.setattr(MeshBuilder, "finish", measuring)
     for seed in range(3):
         p = sample_params(cls, np.random.default_rng(seed))
-        ob = food.build_food(cls, p, f"{cls}.{seed}", collection)
+        ob = build_food(cls, p, f"{cls}.{seed}", collection)
         me = ob.data
         co = np.array([v.co[:] for v in me.vertices])
         lo, hi = co.min(axis=0), co.max(axis=0)

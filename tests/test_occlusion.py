@@ -15,7 +15,7 @@ from blender_scenes.description import (
     SurfaceMaterial,
     WorldSpec,
 )
-from blender_scenes.food_params import sample_food_params
+from blender_scenes.food.params import sample_food_params
 from blender_scenes.sampling import SamplerConfig, sample_scene
 
 CAM_Y = -1.5

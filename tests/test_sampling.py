@@ -6,7 +6,7 @@ import json
 import pytest
 
 from blender_scenes.description import SceneDescription
-from blender_scenes.food_params import FOOD_CLASSES
+from blender_scenes.food.params import FOOD_CLASSES
 from blender_scenes.placement import Item, Placed, Surface, boxes_disjoint, half_extents, pack_rows
 from blender_scenes.sampling import (
     SamplerConfig,

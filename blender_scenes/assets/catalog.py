@@ -42,7 +42,7 @@ from typing import Any
 import numpy as np
 import yaml
 
-from . import files
+from .. import files
 
 log = logging.getLogger(__name__)
 

@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 from mathutils import Euler, Matrix, geometry
 
-from .blender import bpy
+from ..blender import bpy
 from .catalog import (
     MAX_SIZE_M,
     SIDE_ROTATION_DEG,

@@ -1,8 +1,8 @@
 """Parameters of the grocery classes beyond the original fifteen (pure Python + numpy).
 
-Same contract as `food_params`: every sampler takes its own generator and returns a
+Same contract as `params`: every sampler takes its own generator and returns a
 JSON-serialisable dict with ``size`` (bounding box in metres, origin bottom centre, front -Y),
-``footprint`` and ``stackable``; `grocery.py` builds the mesh from it.
+``footprint`` and ``stackable``; `build.BUILDERS` names the builder that makes the mesh.
 
 Many of these items are *groups* labelled as one object, the way real fridge photos are
 annotated: a bunch of bananas, carrots lying together, potatoes in a tub, berries in a punnet,
@@ -24,7 +24,8 @@ import math
 
 import numpy as np
 
-from .food_params import (
+from ..placement import euler_matrix
+from .params import (
     Color,
     apple,
     banana,
@@ -36,7 +37,6 @@ from .food_params import (
     rgb,
     tomato,
 )
-from .placement import euler_matrix
 
 # --------------------------------------------------------------------------------------------
 # Pieces and groups

@@ -11,7 +11,7 @@ deterministically. Keys every dict has, relied on by the placement code:
 Eggs, bananas and lemons lie on their side (long axis along X); everything else stands upright.
 
 `FOOD_CLASSES` are the original fifteen classes (the default class set); the grocery classes
-added later live in `grocery_params` and every class's traits in `food_classes.CLASS_TABLE`.
+added later live in `grocery_params` and every class's traits in `classes.CLASS_TABLE`.
 """
 
 from __future__ import annotations
@@ -119,7 +119,7 @@ def make_label(
     panels: list[float] | None = None,
     **extra,
 ) -> dict:
-    """The parameters of a packaging label texture (drawn by `labels.draw_label`)."""
+    """The parameters of a packaging label texture (drawn by `label_art.draw_label`)."""
     label = {
         "kind": kind,
         "seed": int(rng.integers(0, 2**31 - 1)),
@@ -558,9 +558,9 @@ def cheese_block(rng: np.random.Generator) -> dict:
 def sample_food_params(cls: str, rng: np.random.Generator) -> dict:
     """Sample the full, JSON-serialisable build parameters of one item of class `cls`.
 
-    Any procedural class of `food_classes.CLASS_TABLE` (the table imports this module, hence
+    Any procedural class of `classes.CLASS_TABLE` (the table imports this module, hence
     the late import).
     """
-    from .food_classes import sample_params
+    from .classes import sample_params
 
     return sample_params(cls, rng)

@@ -1,9 +1,10 @@
 """The procedural food classes in one table: traits, parameter sampler, class sets (pure Python).
 
 Each row of `CLASS_TABLE` says everything the samplers and the physics need to know about a
-class; the mesh builder lives in `food.BUILDERS` (Blender side) under the same name. Adding a
-class is one row here, one parameter function (`food_params` / `grocery_params`) and one
-builder (`food` / `grocery`); `tests/test_food.py` checks that the three agree.
+class; the mesh builder is listed in `build.BUILDERS` (Blender side) under the same name. Adding
+a class is one row here, one parameter function (`params` / `grocery_params`) and one builder
+(in `packaged`, `fresh`, `packs` or `grocery`, listed in `build.BUILDERS`);
+`tests/test_grocery.py` checks that the three agree.
 
 Class sets (`classes=<set>` in the render config):
 
@@ -27,9 +28,9 @@ from pathlib import Path
 import numpy as np
 import yaml
 
-from . import food_params as fp
 from . import grocery_params as gp
-from .food_params import FOOD_CLASSES
+from . import params as fp
+from .params import FOOD_CLASSES
 
 Sampler = Callable[[np.random.Generator], dict]
 
@@ -165,7 +166,7 @@ def sample_params(cls: str, rng: np.random.Generator) -> dict:
     return params
 
 
-CLASS_MAP_DIR = Path(__file__).resolve().parent.parent / "configs" / "class_maps"
+CLASS_MAP_DIR = Path(__file__).resolve().parents[2] / "configs" / "class_maps"
 
 
 def load_class_map(path: str | Path) -> dict[str, str]:

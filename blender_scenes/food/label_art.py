@@ -1,4 +1,4 @@
-"""Packaging label textures drawn with Pillow from a label dict (see `food_params.make_label`).
+"""Packaging label textures drawn with Pillow from a label dict (see `params.make_label`).
 
 Image conventions (Pillow's y grows downwards; the builder flips rows so that image top = +Z):
 
