@@ -1,10 +1,12 @@
-"""The one import of Blender's Python modules (`bpy`, `bmesh`), with a one-line reason when absent.
+"""The one import of Blender's Python modules, with a one-line reason when they are absent.
 
-Modules that drive Blender import it from here (`from .blender import bpy`), so that on a Python
-without the `bpy` wheel (it exists for CPython 3.11 only) `import blender_scenes.render` fails
-with a `ModuleNotFoundError` that says why and what to install, instead of a bare
-"No module named 'bpy'". `mathutils` is importable once `bpy` is. The CLIs check with
-`bpy_available()` before they start, so a user sees one line and exit status 2.
+Modules that drive Blender import from here: `from .blender import bpy, bmesh` and the
+`mathutils` names they use (`Matrix`, `Vector`, `Euler`, `Quaternion`, `geometry`, `BVHTree`).
+`bpy` is always imported first: `mathutils` and `bmesh` only load once it has. On a Python
+without the `bpy` wheel (it exists for CPython 3.11 only) `import blender_scenes.render` then
+fails with a `ModuleNotFoundError` that says why and what to install, instead of a bare
+"No module named 'bpy'". The CLIs check with `bpy_available()` before they start, so a user sees
+one line and exit status 2. Nothing is imported until a name is asked for.
 """
 
 from __future__ import annotations
@@ -36,19 +38,35 @@ def bpy_available() -> bool:
         return False
 
 
+# name -> (module, attribute or None for the module itself)
+_NAMES = {
+    "bpy": ("bpy", None),
+    "bmesh": ("bmesh", None),
+    "mathutils": ("mathutils", None),
+    "Matrix": ("mathutils", "Matrix"),
+    "Vector": ("mathutils", "Vector"),
+    "Euler": ("mathutils", "Euler"),
+    "Quaternion": ("mathutils", "Quaternion"),
+    "geometry": ("mathutils", "geometry"),
+    "BVHTree": ("mathutils.bvhtree", "BVHTree"),
+}
+
+
 def __getattr__(name: str):
-    """`from .blender import bpy` (or bmesh) imports it on first use: checking
-    `bpy_available()` imports nothing."""
-    if name not in ("bpy", "bmesh"):
+    """`from .blender import bpy, Matrix` imports bpy (then the module asked for) on first use."""
+    if name not in _NAMES:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    module_name, attr = _NAMES[name]
     try:
-        module = importlib.import_module(name)
+        importlib.import_module("bpy")  # first: mathutils and bmesh need it loaded
+        module = importlib.import_module(module_name)
     except ModuleNotFoundError as exc:
-        if exc.name not in ("bpy", "bmesh", "_bpy"):
+        if exc.name not in ("bpy", "bmesh", "_bpy", "mathutils"):
             raise
         raise ModuleNotFoundError(bpy_missing_message(), name="bpy") from None
-    globals()[name] = module
-    return module
+    value = module if attr is None else getattr(module, attr)
+    globals()[name] = value
+    return value
 
 
 __all__ = ["BPY_REQUIREMENT", "bpy_available", "bpy_missing_message"]

@@ -5,10 +5,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from mathutils import Matrix, Vector
-
 from . import materials
-from .blender import bmesh, bpy
+from .blender import Matrix, Vector, bmesh, bpy
 from .description import FridgeSpec, ShelfSpec
 
 

@@ -17,9 +17,8 @@ import time
 from dataclasses import dataclass, field
 
 import numpy as np
-from mathutils import Matrix, Vector
 
-from .blender import bmesh, bpy
+from .blender import Matrix, Vector, bmesh, bpy
 from .config import PlacementSettings
 from .description import FridgeSpec, ObjectSpec, SceneDescription
 from .food.classes import CLASS_TABLE

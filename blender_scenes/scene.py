@@ -4,11 +4,8 @@ from __future__ import annotations
 
 import math
 
-from mathutils import Euler, Quaternion, Vector
-from mathutils.bvhtree import BVHTree
-
 from .assets.importers import build_catalog_object
-from .blender import bpy
+from .blender import BVHTree, Euler, Quaternion, Vector, bpy
 from .description import CameraSpec, LightSpec, ObjectSpec, SceneDescription, WorldSpec
 from .food.build import build_food
 from .fridge import Collections, build_fridge, build_kitchen_floor

@@ -21,9 +21,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from mathutils import Euler, Matrix, geometry
 
-from ..blender import bpy
+from ..blender import Euler, Matrix, bpy, geometry
 from .catalog import (
     MAX_SIZE_M,
     SIDE_ROTATION_DEG,
