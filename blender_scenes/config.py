@@ -46,8 +46,8 @@ class RenderSettings:
 class PlacementSettings:
     """How items are placed and, for physics, how long the simulation may run."""
 
-    mode: str = "rows"  # rows | physics
-    density: float = 0.5  # 0 sparse .. 1 packed
+    mode: str = "physics"  # rows | physics
+    density: float = 0.65  # 0 sparse .. 1 packed
     min_occlusion: float = 0.0  # 0 = take the first layout
     max_tries: int = 4  # layouts tried to reach min_occlusion
     max_frames: int = 90  # simulation cap (frames at 24 fps)

@@ -137,7 +137,7 @@ class DataConfig:
 class TrainerConfig:
     """`trainer.*`: optimisation length, logging intervals, hardware."""
 
-    max_steps: int = 10000
+    max_steps: int = 200000
     max_epochs: int | None = None
     batch_size: int = 1
     lr: float = 2e-4
@@ -145,9 +145,9 @@ class TrainerConfig:
     beta2: float = 0.999
     lr_constant_fraction: float = 0.5
     log_every: int = 1
-    eval_every: int = 500
-    image_every: int = 250
-    checkpoint_every: int = 500
+    eval_every: int = 1000
+    image_every: int = 500
+    checkpoint_every: int = 1000
     grid_images: int = 4
     device: str = "auto"
     precision: str = "32"
