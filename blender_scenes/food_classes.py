@@ -27,6 +27,8 @@ from pathlib import Path
 import numpy as np
 import yaml
 
+from gan.cli import config_dir
+
 from . import food_params as fp
 from . import grocery_params as gp
 from .food_params import FOOD_CLASSES
@@ -165,7 +167,7 @@ def sample_params(cls: str, rng: np.random.Generator) -> dict:
     return params
 
 
-CLASS_MAP_DIR = Path(__file__).resolve().parent.parent / "configs" / "class_maps"
+CLASS_MAP_DIR = config_dir() / "class_maps"
 
 
 def load_class_map(path: str | Path) -> dict[str, str]:
