@@ -35,12 +35,13 @@ from hydra import compose, initialize_config_dir  # noqa: E402
 from omegaconf import OmegaConf  # noqa: E402
 
 from blender_scenes.config import RenderConfig, validate  # noqa: E402
+from gan.cli import CONFIG_DIR  # noqa: E402
 
 
 def make_config(out_dir: Path, args: argparse.Namespace, count: int, workers: int,
                 *extra: str) -> RenderConfig:
     """The render config of one benchmark run (`extra`: more overrides)."""
-    with initialize_config_dir(config_dir=str(ROOT / "configs"), version_base="1.3"):
+    with initialize_config_dir(config_dir=CONFIG_DIR, version_base="1.3"):
         cfg = compose(config_name="render", overrides=[
             f"out_dir={out_dir}", f"count={count}", f"seed={args.seed}",
             f"resolution=[{args.size},{args.size}]", f"render.samples={args.samples}",

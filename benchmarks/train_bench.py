@@ -39,6 +39,7 @@ import torch.nn.functional as F
 from omegaconf import OmegaConf
 from PIL import Image, ImageDraw
 
+from gan.cli import config_dir
 from gan.losses import patch_nce
 from gan.models import Runtime, TranslationModel, create_model
 from gan.models.base import set_requires_grad
@@ -50,7 +51,7 @@ REPO = Path(__file__).resolve().parent.parent
 def model_config(name: str, size: int, overrides: list[str] = ()) -> dict:
     """Reference config of `name` from configs/model, U-Net depth matched to the image size,
     then `overrides` ("generator.n_blocks=6", dotted model keys) applied."""
-    cfg = OmegaConf.load(REPO / "configs" / "model" / f"{name}.yaml")
+    cfg = OmegaConf.load(config_dir() / "model" / f"{name}.yaml")
     cfg.generator.num_downs = int(math.log2(size))  # unet_128 / unet_256 as in the reference
     cfg = OmegaConf.merge(cfg, OmegaConf.from_dotlist(list(overrides)))
     return OmegaConf.to_container(cfg)

@@ -6,16 +6,46 @@ errors are several lines long, exit with status 1 and appear only after Hydra ha
 folder; composing first turns every problem Hydra would find (bad syntax, unknown key, unknown
 group option, including the `hydra/...` groups, a value of the wrong type) into one line
 ``prog: error: KEY: ...`` with exit status 2, before anything is written.
+
+`config_dir()` / `CONFIG_DIR` is the one place that says where the configs are; everything that
+reads them (the apps, the demo pipeline, class maps, tests, benchmarks) goes through it.
 """
 
 from __future__ import annotations
 
 import re
 import sys
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
-CONFIG_DIR = str(Path(__file__).resolve().parent.parent / "configs")
+CONFIG_PACKAGE = "fridge_configs"  # configs/ at the repository root, shipped under this name
+
+
+def config_dir() -> Path:
+    """The folder holding the Hydra configs (render.yaml, train.yaml, model/, ...).
+
+    In a source checkout (editable install, or the repository on PYTHONPATH) this is the
+    checkout's own `configs/`, so code and configs always come from the same tree. In an
+    installed wheel it is the package data of `fridge_configs`, found with importlib.resources.
+    Raises RuntimeError when neither exists (a broken install).
+    """
+    checkout = Path(__file__).resolve().parent.parent
+    if (checkout / "pyproject.toml").is_file() and (checkout / "configs" / "__init__.py").is_file():
+        return checkout / "configs"
+    try:
+        found = resources.files(CONFIG_PACKAGE)
+    except ModuleNotFoundError:
+        found = None
+    if not isinstance(found, Path) or not (found / "train.yaml").is_file():
+        raise RuntimeError(
+            f"fridge-synth configs not found: package {CONFIG_PACKAGE!r} is missing or not a "
+            "folder on disk (reinstall fridge-synth)"
+        )
+    return found
+
+
+CONFIG_DIR = str(config_dir())
 EXIT_CONFIG = 2
 # Hydra flags after which Hydra only prints something (help, config, plugins) or composes a
 # config elsewhere: such command lines are left to Hydra (compose_from_cli returns None).

@@ -14,8 +14,9 @@ SHARED = ROOT.parent / "shared" / "data"
 def render_config(out_dir: Path, *overrides: str):
     """A validated render config for out_dir with Hydra-style overrides."""
     from blender_scenes.config import validate
+    from gan.cli import CONFIG_DIR
 
-    with initialize_config_dir(config_dir=str(ROOT / "configs"), version_base="1.3"):
+    with initialize_config_dir(config_dir=CONFIG_DIR, version_base="1.3"):
         cfg = compose(config_name="render", overrides=[f"out_dir={out_dir}", *overrides])
     return validate(OmegaConf.to_container(cfg, resolve=True))
 

@@ -20,6 +20,7 @@ from blender_scenes.food.classes import (
 )
 from blender_scenes.food.params import FOOD_CLASSES, sample_food_params
 from blender_scenes.sampling import SamplerConfig, class_traits, sample_scene
+from gan.cli import config_dir
 
 ROOT = Path(__file__).resolve().parent.parent
 AICOOK = ("apple", "banana", "beef", "blueberries", "bread", "butter", "carrot", "cheese", "chicken",
@@ -90,7 +91,7 @@ def test_class_sets_and_map_cover_the_aicook_classes():
     if AICOOK_YAML.is_file():
         assert tuple(yaml.safe_load(AICOOK_YAML.read_text())["names"]) == AICOOK
     cmap = load_class_map("aicook")
-    assert cmap == load_class_map(ROOT / "configs" / "class_maps" / "aicook.yaml")
+    assert cmap == load_class_map(config_dir() / "class_maps" / "aicook.yaml")
     assert sorted(set(cmap.values())) == sorted(AICOOK)
     assert set(cmap) <= set(ALL_CLASSES)
     assert set(CLASS_SETS["aicook"]) == set(cmap) - {"lemon"}

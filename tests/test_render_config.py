@@ -10,9 +10,10 @@ from hydra import compose, initialize_config_dir
 from omegaconf import OmegaConf
 
 from blender_scenes.config import ConfigError, validate
+from gan.cli import CONFIG_DIR
 
 ROOT = Path(__file__).resolve().parent.parent
-CONFIGS = str(ROOT / "configs")
+CONFIGS = CONFIG_DIR
 
 
 def load(*overrides: str) -> dict:

@@ -28,6 +28,8 @@ from pathlib import Path
 import numpy as np
 import yaml
 
+from gan.cli import config_dir
+
 from . import grocery_params as gp
 from . import params as fp
 from .params import FOOD_CLASSES
@@ -166,7 +168,7 @@ def sample_params(cls: str, rng: np.random.Generator) -> dict:
     return params
 
 
-CLASS_MAP_DIR = Path(__file__).resolve().parents[2] / "configs" / "class_maps"
+CLASS_MAP_DIR = config_dir() / "class_maps"
 
 
 def load_class_map(path: str | Path) -> dict[str, str]:
