@@ -220,7 +220,9 @@ def check_compatible(payload: dict, path: str | Path, model: TranslationModel, r
     )
 
 
-STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
+# SIGUSR2: the batch system's "time is nearly up / preempted" warning (SLURM --signal, which
+# submitit, and so hydra/launcher=train_slurm, asks for): save, then let the launcher requeue.
+STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT, signal.SIGUSR2)
 
 
 def worker_init(_worker_id: int) -> None:
@@ -266,15 +268,20 @@ def broadcast_object(obj: Any, info: DistInfo) -> Any:
 
 @contextmanager
 def stop_signals(flag: dict[str, int]):
-    """On SIGTERM/SIGINT record the signal instead of dying; restore handlers afterwards."""
+    """On SIGTERM/SIGINT/SIGUSR2 record the signal instead of dying; restore handlers afterwards.
+
+    The handlers that were installed before (e.g. submitit's requeue on SIGUSR2) are kept in
+    `flag["previous"]`, so the trainer can save first and then hand the signal on.
+    """
 
     def handler(signum: int, _frame: Any) -> None:
         flag["signal"] = signum
 
     previous = {}
-    for sig in (signal.SIGTERM, signal.SIGINT):
+    for sig in STOP_SIGNALS:
         with suppress(ValueError):  # not the main thread: no handler
             previous[sig] = signal.signal(sig, handler)
+    flag["previous"] = previous
     try:
         yield flag
     finally:
@@ -580,7 +587,9 @@ class Trainer:
                         self.after_step(logger, values, lrs)
                         bar.update(1)
                         if stop:
-                            return self.interrupted(flag.get("signal", signal.SIGTERM), logger)
+                            return self.interrupted(
+                                flag.get("signal", signal.SIGTERM), logger, flag["previous"]
+                            )
                         if p.step >= t.max_steps:
                             break
                     else:
@@ -636,13 +645,23 @@ class Trainer:
             if save_best:
                 self.save("best.pt", payload)
 
-    def interrupted(self, signum: int, logger: RunLogger) -> TrainResult:
-        """Save last.pt and exit after SIGTERM/SIGINT."""
+    def interrupted(
+        self, signum: int, logger: RunLogger, previous: dict | None = None
+    ) -> TrainResult:
+        """Save last.pt and exit after a stop signal.
+
+        SIGUSR2 with a handler installed before training (submitit's, under a SLURM launcher)
+        is handed on after the save: the launcher requeues the job, which resumes from last.pt
+        (`trainer.resume=auto`).
+        """
         self.save()
         logger.session_end("stopped", self.progress.step)
         logger.close()
         name = signal.Signals(signum).name
         log.warning("stopped by %s at step %d; saved %s", name, self.progress.step, self.last_path)
+        chained = (previous or {}).get(signum)
+        if signum == signal.SIGUSR2 and callable(chained):
+            chained(signum, None)  # e.g. requeue; it may exit itself
         raise SystemExit(128 + signum if signum != signal.SIGINT else EXIT_INTERRUPTED)
 
     def report_skipped(self) -> None:

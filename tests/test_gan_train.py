@@ -376,3 +376,76 @@ def test_multiscale_discriminator_trains_every_model(domains, tmp_path, model):
     nets = ckpt.load(tmp_path / "checkpoints" / "last.pt")["model"]["nets"]
     d = nets["D_A" if model == "cyclegan" else "D"]
     assert any(k.startswith("scales.1.") for k in d) and any(k.startswith("scales.0.") for k in d)
+
+
+def test_optuna_search_returns_the_monitored_metric_and_resumes(domains, tmp_path):
+    """hparams_search=optuna_swd: every trial trains and reports its best SWD to a seeded
+    Optuna study; with a storage, a second call continues the same study."""
+    optuna = pytest.importorskip("optuna", reason="hydra-optuna-sweeper not installed")
+    storage = f"sqlite:///{tmp_path / 'study.db'}"
+    args = [str(BIN / "fridge-train"), "hparams_search=optuna_swd", *TINY, *data_args(domains)]
+    args += ["trainer.max_steps=2", f"hydra.sweep.dir={tmp_path / 'sweep'}"]
+    args += [f"hydra.sweeper.storage={storage}", "hydra.sweeper.study_name=t"]
+    proc = run_cli([*args, "hydra.sweeper.n_trials=2"], cwd=tmp_path, timeout=300)
+    assert proc.returncode == 0, (proc.stdout + proc.stderr)[-3000:]
+    study = optuna.load_study(study_name="t", storage=storage)
+    assert len(study.trials) == 2
+    assert all(t.value is not None and np.isfinite(t.value) for t in study.trials)
+    assert {"trainer.lr", "model.lambda_content", "model.ema_decay"} <= set(study.trials[0].params)
+    runs = sorted(p.name for p in (tmp_path / "sweep").iterdir() if p.is_dir())
+    assert runs[0].startswith("0_pix2pix_") and "lr=" in runs[0], runs
+    proc = run_cli([*args, "hydra.sweeper.n_trials=1"], cwd=tmp_path, timeout=300)
+    assert proc.returncode == 0, (proc.stdout + proc.stderr)[-3000:]
+    assert len(optuna.load_study(study_name="t", storage=storage).trials) == 3
+
+
+def test_sigusr2_saves_then_hands_over_to_the_launchers_handler(domains, tmp_path):
+    """A batch system's SIGUSR2 (SLURM's time-limit warning, which submitit turns into a
+    requeue): the trainer saves last.pt at the step boundary, then calls the handler that was
+    installed before training (the requeue), and exits; a resume continues from that step."""
+    cfg = compose([*TINY, *data_args(domains), "trainer.max_steps=50"])
+    trainer = Trainer(parse_train_config(cfg), cfg, tmp_path, DistInfo())
+    step, calls = trainer.model.train_step, []
+
+    def signalling_step(batch):
+        if trainer.progress.step == 2:
+            os.kill(os.getpid(), signal.SIGUSR2)
+        return step(batch)
+
+    def launcher_handler(signum, _frame):
+        calls.append((signum, ckpt.load(tmp_path / "checkpoints" / "last.pt")["step"]))
+
+    trainer.model.train_step = signalling_step
+    old = signal.signal(signal.SIGUSR2, launcher_handler)
+    try:
+        with pytest.raises(SystemExit) as ex:
+            trainer.fit()
+    finally:
+        signal.signal(signal.SIGUSR2, old)
+    assert ex.value.code == 128 + signal.SIGUSR2
+    assert calls == [(signal.SIGUSR2, 3)]  # the requeue ran after last.pt held step 3
+    assert signal.getsignal(signal.SIGUSR2) is old
+    assert train(domains, tmp_path, "trainer.max_steps=4").step == 4
+
+
+def test_slurm_training_launcher_preset_composes(tmp_path):
+    """hydra/launcher=train_slurm: submitit's SLURM launcher with requeue on timeout and the
+    SIGUSR2 warning early enough to save (no cluster needed to check the composition)."""
+    from hydra import compose as hydra_compose
+    from hydra import initialize_config_dir
+
+    from gan.cli import CONFIG_DIR
+
+    with initialize_config_dir(config_dir=CONFIG_DIR, version_base="1.3"):
+        cfg = hydra_compose(
+            config_name="train",
+            overrides=["hydra/launcher=train_slurm"],
+            return_hydra_config=True,
+        )
+    launcher = cfg.hydra.launcher
+    assert launcher._target_.endswith("SlurmLauncher")
+    assert launcher.max_num_timeout > 0 and launcher.signal_delay_s >= 60
+    assert cfg.trainer.resume == "auto"
+    from gan.train import STOP_SIGNALS
+
+    assert signal.SIGUSR2 in STOP_SIGNALS
