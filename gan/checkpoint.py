@@ -20,6 +20,7 @@ from gan import io
 
 FORMAT_VERSION = 2
 CHECKPOINT_NAMES = ("last.pt", "best.pt")
+GENERATOR_EXPORT = "generator.safetensors"  # beside last.pt: the translator alone
 
 
 class CheckpointError(ValueError):
@@ -36,8 +37,9 @@ def save_atomic(payload: dict[str, Any], path: str | Path) -> Path:
 
 
 def remove_stale_temps(ckpt_dir: str | Path) -> list[Path]:
-    """Delete `.last.pt.*.tmp` / `.best.pt.*.tmp` files that killed saves left in `ckpt_dir`."""
-    return io.remove_stale_temps(ckpt_dir, CHECKPOINT_NAMES)
+    """Delete `.last.pt.*.tmp` / `.best.pt.*.tmp` / `.generator.safetensors.*.tmp` files that
+    killed saves left in `ckpt_dir`."""
+    return io.remove_stale_temps(ckpt_dir, (*CHECKPOINT_NAMES, GENERATOR_EXPORT))
 
 
 def iter_tensors(obj: Any, prefix: str = "") -> Iterator[tuple[str, torch.Tensor]]:
@@ -93,6 +95,51 @@ def load(path: str | Path) -> dict[str, Any]:
     if not isinstance(payload, dict) or "generator" not in payload:
         raise CheckpointError(f"{path}: not a fridge-train checkpoint (no 'generator' entry)")
     return payload
+
+
+def save_generator_safetensors(export: dict, path: str | Path, info: dict) -> Path:
+    """Write a generator export (`{"spec", "state_dict"}`) as safetensors, atomically.
+
+    The spec (JSON) and `info` (model name, step, ...) go into the file's metadata, so
+    `load_generator_export` rebuilds the network from this one file. Loading it runs no code.
+    """
+    import json
+
+    from safetensors.torch import save
+
+    meta = {"format": "fridge-synth generator", "spec": json.dumps(export["spec"])}
+    meta.update({k: json.dumps(v) for k, v in info.items()})
+    data = save(export["state_dict"], metadata=meta)
+    return io.write_atomic(path, lambda fh: fh.write(data))
+
+
+def load_generator_export(path: str | Path) -> tuple[dict, dict]:
+    """(export dict `{"spec", "state_dict"}`, info) from a `.safetensors` generator export or
+    from a checkpoint's source-to-target generator; CheckpointError if unusable."""
+    import json
+
+    path = Path(path).expanduser()
+    if path.suffix != ".safetensors":
+        payload = load(path)
+        info = {"model": payload.get("model_name"), "step": payload.get("step")}
+        return payload["generator"], info
+    if not path.is_file():
+        raise CheckpointError(f"{path}: generator export does not exist")
+    from safetensors import safe_open
+
+    try:
+        with safe_open(str(path), framework="pt") as fh:
+            meta = fh.metadata() or {}
+            weights = {k: fh.get_tensor(k) for k in fh.keys()}  # noqa: SIM118
+        if meta.get("format") != "fridge-synth generator" or "spec" not in meta:
+            raise CheckpointError(f"{path}: not a fridge-synth generator export (no spec)")
+        spec = json.loads(meta["spec"])
+        info = {k: json.loads(v) for k, v in meta.items() if k not in ("format", "spec")}
+    except CheckpointError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - safetensors/json raise many types on bad files
+        raise CheckpointError(f"{path}: not a readable generator export ({exc})") from exc
+    return {"spec": spec, "state_dict": weights}, info
 
 
 def rng_state() -> dict[str, Any]:

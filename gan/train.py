@@ -434,6 +434,10 @@ class Trainer:
             log.info("saved %s (step %d)", path, self.progress.step)
             if name == "last.pt":
                 self.last_path = path
+                info = {"model": self.model.name, "step": self.progress.step}
+                ckpt.save_generator_safetensors(
+                    payload["generator"], self.ckpt_dir / ckpt.GENERATOR_EXPORT, info
+                )
         if name == "last.pt":
             self.saved_step = self.progress.step
         self.barrier()

@@ -55,7 +55,7 @@ SAVE_OPTIONS = {
 class TranslateConfig:
     """`fridge-translate` options (configs/translate.yaml)."""
 
-    checkpoint: str
+    checkpoint: str  # last.pt / best.pt, or the generator.safetensors export beside them
     input_dir: str
     out_dir: str
     batch_size: int = 4
@@ -174,20 +174,24 @@ def load_translator(
     path: str | Path, device: torch.device, direction: str = "AtoB"
 ) -> tuple[torch.nn.Module, GeneratorSpec, dict]:
     """The generator of `direction` from a checkpoint, plus a provenance record."""
-    payload = ckpt.load(path)
-    key = "generator" if direction == "AtoB" else "generator_BtoA"
-    if key not in payload:
-        raise ConfigError(
-            f"direction: {direction} needs a model with a target-to-source generator "
-            f"(cyclegan); {path} holds a {payload.get('model_name')} model"
-        )
-    net, spec = rebuild_generator(payload[key])
-    info = {
-        "checkpoint": str(path),
-        "model": payload.get("model_name"),
-        "step": payload.get("step"),
-        "direction": direction,
-    }
+    if direction == "AtoB":  # a checkpoint or a generator.safetensors export
+        export, info = ckpt.load_generator_export(path)
+    else:
+        if Path(path).suffix == ".safetensors":
+            raise ConfigError(
+                f"direction: BtoA needs the training checkpoint; {path} holds only the "
+                "source-to-target generator"
+            )
+        payload = ckpt.load(path)
+        if "generator_BtoA" not in payload:
+            raise ConfigError(
+                f"direction: {direction} needs a model with a target-to-source generator "
+                f"(cyclegan); {path} holds a {payload.get('model_name')} model"
+            )
+        export = payload["generator_BtoA"]
+        info = {"model": payload.get("model_name"), "step": payload.get("step")}
+    net, spec = rebuild_generator(export)
+    info = {"checkpoint": str(path), **info, "direction": direction}
     return net.to(device), spec, info
 
 
