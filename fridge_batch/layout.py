@@ -244,7 +244,9 @@ def parts_complete(batch: str | Path, count: int, shard_count: int) -> bool:
     return True
 
 
-def rebuild_annotations(batch: str | Path, dataset: Any = None, config: Any = None) -> dict[str, Any]:
+def rebuild_annotations(
+    batch: str | Path, dataset: Any = None, config: Any = None
+) -> dict[str, Any]:
     """Rewrite annotations.json and the dataset card from all meta files present; returns COCO.
 
     `dataset` (DatasetInfo) and `config` (the validated render config) describe the batch in the
@@ -273,8 +275,12 @@ def rebuild_annotations(batch: str | Path, dataset: Any = None, config: Any = No
 
 
 def finish_shard(
-    batch: str | Path, count: int, shard_index: int = 0, shard_count: int = 1,
-    dataset: Any = None, config: Any = None,
+    batch: str | Path,
+    count: int,
+    shard_index: int = 0,
+    shard_count: int = 1,
+    dataset: Any = None,
+    config: Any = None,
 ) -> tuple[dict[str, Any], bool]:
     """After a shard rendered its images: merge annotations.json when the whole batch is done.
 

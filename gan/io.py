@@ -6,10 +6,12 @@ with `open()` and folders with `mkdir()`, so they get the usual permissions unde
 umask (0644 / 0755 under umask 022), unlike `tempfile.mkstemp`'s 0600 and `mkdtemp`'s 0700.
 
 A failed write removes its temp file and raises `OutputError`, whose one-line message says what
-happened and where ("disk full: ..." for ENOSPC/EDQUOT). The atomic write, `OutputError`,
-`describe_os_error` and `temp_name` are the render stage's too: one implementation in
-`fridge_batch.layout`, here with an fsync before the rename and the parent folder created. `check_output_dir` tells, before any
+happened and where ("disk full: ..." for ENOSPC/EDQUOT). `check_output_dir` tells, before any
 work, whether a folder can be created and written.
+
+The atomic write, `OutputError`, `describe_os_error` and `temp_name` are the render stage's too:
+one implementation in `fridge_batch.layout`; `write_atomic` adds an fsync before the rename and
+creates the parent folder.
 """
 
 from __future__ import annotations
