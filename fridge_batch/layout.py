@@ -287,10 +287,15 @@ def finish_shard(
     Unsharded (`shard_count` 1): rebuild annotations.json and the card from meta/. Sharded: write
     this shard's COCO part; when every shard's part is complete, rebuild from meta/ (the merge).
     Returns the COCO dict written (annotations.json, else this shard's part) and whether
-    annotations.json was rebuilt; when not, a later shard merges.
+    annotations.json was rebuilt; when not, a later shard merges. A merged card records the
+    config with ``shard_index: null``, so whichever shard merges writes the same card.
     """
     if shard_count > 1:
         part = write_coco_part(batch, count, shard_index, shard_count)
         if not parts_complete(batch, count, shard_count):
             return json.loads(part.read_text()), False
+        if config is not None:  # the card describes the batch, not the shard that merged it
+            from blender_scenes.card import config_record
+
+            config = {**config_record(config), "shard_index": None}
     return rebuild_annotations(batch, dataset, config), True

@@ -93,12 +93,14 @@ def test_two_shards_merged_equal_one_unsharded_run(tmp_path):
     assert [im["id"] for im in part["images"]] == [1, 3]
     second = cli.render(render_config(two, *TINY_SHARD, "shard.count=2", "shard.index=1"), False)
     assert second.merged and second.images_total == 3
-    merged = (two / layout.ANNOTATIONS).read_bytes()
+    card = (two / layout.CARD_JSON).read_bytes()
+    assert json.loads(card)["config"]["shard_index"] is None
     want = _coco_without_date(one / layout.ANNOTATIONS)
     assert _coco_without_date(two / layout.ANNOTATIONS) == want
-    assert len(json.loads(merged)["images"]) == 3
+    assert len(want["images"]) == 3 and want["annotations"]
     assert sorted(p.name for p in (two / layout.TMP_DIR).iterdir()) == []  # no lock, no temps
-    # Either shard run again (nothing left to render) merges again, to the same bytes.
+    # Either shard run again (nothing left to render) merges again, to the same files.
     again = cli.render(render_config(two, *TINY_SHARD, "shard.count=2", "shard.index=0"), False)
     assert again.merged and again.rendered == 0
-    assert (two / layout.ANNOTATIONS).read_bytes() == merged
+    assert _coco_without_date(two / layout.ANNOTATIONS) == want
+    assert (two / layout.CARD_JSON).read_bytes() == card
