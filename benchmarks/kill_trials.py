@@ -33,8 +33,6 @@ import tempfile
 import time
 from pathlib import Path
 
-from blender_scenes.writer import LOCK_NAME
-
 REPO = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 sys.path.insert(0, str(REPO))
@@ -83,10 +81,9 @@ def with_children_gone(pgid: int) -> None:
 
 def temps(root: Path) -> list[Path]:
     """Temp files left anywhere below `root` (`*.tmp` files, files in a `.tmp` folder; the
-    renderer's `.tmp` work folder and its batch lock file, which an uninterrupted run keeps
-    too (blender_scenes/writer.py), are not leftovers)."""
+    renderer's empty `.tmp` work folder, which an uninterrupted run keeps too, is no leftover)."""
     return [p for p in root.rglob("*") if p.is_file() and (p.name.endswith(".tmp")
-            or ".tmp" in p.relative_to(root).parts[:-1]) and p.name != LOCK_NAME]  # fmt: skip
+            or ".tmp" in p.relative_to(root).parts[:-1])]  # fmt: skip
 
 
 # ----------------------------------------------------------------------------- training

@@ -9,7 +9,7 @@ Command lines
 
 One batch, in the order things happen
     config       the render config validated into typed records, one-line `ConfigError` (pure)
-    batch        shard, skip finished images, fan out to worker processes, rebuild COCO
+    batch        shard, skip finished images, fan out to worker processes, merge COCO
     worker       one image: sample, build, settle, render, label, write (`render_description`)
     sampling     scene description from (seed, image index): fridge, camera, lights, items (pure)
     placement    items in rows on shelves, drawers and door bins without overlaps (pure)
@@ -24,7 +24,8 @@ One batch, in the order things happen
     annotate     dataset labels from the id mask: boxes, occlusion, COCO records (pure)
     ground_truth depth / normals encodings and camera matrices (pure)
     photo_style  ``style=photo``: a cheap fridge camera applied to the clean render (pure)
-    writer       batch folder layout, crash-safe writes, ``annotations.json`` rebuilt from meta/
+    writer       the batch's folders, crash-safe image writes, stale temps (names, stems, the
+                 atomic write and the COCO rebuild / shard merge: `fridge_batch.layout`)
     card         dataset card: ``README.md`` and ``dataset.json`` of a batch (pure)
     preview      contact sheets of a batch; contours: mask polygons (pure); files: atomic writes
     blender      the one ``import bpy, bmesh``, with a one-line reason when the wheel is missing
@@ -41,7 +42,7 @@ Where to add things
     An output / ground-truth pass: a key under ``outputs:`` in ``configs/render.yaml`` read by
     `config.outputs_from` into `config.OutputSettings`; the Cycles pass in
     `render.setup_view_layers` and `render.read_pass_file`; its encoding in `ground_truth`; its
-    file name in `writer.ground_truth_files` (`writer.is_done` and `writer.prepare` follow it)
+    file name in `fridge_batch.layout` and `writer.ground_truth_files` (`writer.is_done` and `writer.prepare` follow it)
     and a ``writer.write_*``; the wiring in `worker.render_description`; `annotate.IMAGE_EXTRAS` (COCO image records), `card`
     (dataset card) and the README's "Output layout".
 """

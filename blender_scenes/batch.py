@@ -1,4 +1,4 @@
-"""Render a batch: pick this shard's images, skip finished ones, fan out to workers, rebuild COCO."""
+"""Render a batch: pick this shard's images, skip finished ones, fan out to workers, merge COCO."""
 
 from __future__ import annotations
 
@@ -16,6 +16,8 @@ from pathlib import Path
 from typing import Any
 
 from tqdm import tqdm
+
+from fridge_batch import layout
 
 from . import writer
 from .config import RenderConfig
@@ -36,12 +38,11 @@ class BatchSummary:
     rendered: int
     annotations: int
     images_total: int
+    merged: bool = True  # annotations.json rebuilt (False: a sharded run waits for other shards)
     timings: list[dict[str, Any]] = field(default_factory=list)
 
 
-def shard_indices(count: int, shard_index: int, shard_count: int) -> list[int]:
-    """Every shard_count-th image starting at shard_index."""
-    return list(range(shard_index, count, shard_count))
+shard_indices = layout.shard_indices  # every shard_count-th image starting at shard_index
 
 
 def pending_indices(cfg: RenderConfig) -> tuple[list[int], int]:
@@ -125,7 +126,8 @@ def run_in_pool(cfg: RenderConfig, todo: list[int], workers: int) -> Iterator[di
 
 def run_batch(cfg: RenderConfig) -> BatchSummary:
     """Render every pending image of this shard, then rebuild annotations.json and the dataset
-    card (README.md, dataset.json) from meta/.
+    card (README.md, dataset.json) from meta/. A sharded run writes its own COCO part first and
+    rebuilds only when every shard's part is complete (`fridge_batch.layout.finish_shard`).
 
     Stale temporary files of earlier (killed or failed) runs are removed first (see
     `writer.clean_stale_temps` for which ones are safe to remove next to other shards). A failed
@@ -151,12 +153,15 @@ def run_batch(cfg: RenderConfig) -> BatchSummary:
         raise
     finally:
         bar.close()
-    coco = writer.rebuild_annotations(cfg.out_dir, cfg.dataset, cfg)
+    coco, merged = layout.finish_shard(
+        cfg.out_dir, cfg.count, cfg.shard_index, cfg.shard_count, cfg.dataset, cfg
+    )
     return BatchSummary(
         planned=len(todo) + skipped,
         skipped=skipped,
         rendered=len(timings),
         annotations=len(coco["annotations"]),
         images_total=len(coco["images"]),
+        merged=merged,
         timings=sorted(timings, key=lambda t: t["index"]),
     )

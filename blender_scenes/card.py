@@ -19,8 +19,10 @@ from typing import Any
 
 import yaml
 
+from fridge_batch import layout
+
 OCCLUSION_BINS = [round(0.1 * k, 1) for k in range(11)]  # [0, 0.1), ..., [0.9, 1.0]
-CARD_FILES = ("README.md", "dataset.json")
+CARD_FILES = layout.CARD_FILES  # README.md, dataset.json
 
 
 def config_record(cfg: Any) -> Any:
@@ -253,7 +255,7 @@ def card_markdown(card: dict[str, Any]) -> str:
 def previous_card(out_dir: Path) -> dict[str, Any]:
     """The dataset.json of an earlier run ({} when absent or unreadable)."""
     try:
-        data = json.loads((Path(out_dir) / "dataset.json").read_text(encoding="utf-8"))
+        data = json.loads((Path(out_dir) / layout.CARD_JSON).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return {}
     return data if isinstance(data, dict) else {}

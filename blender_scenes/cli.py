@@ -17,6 +17,7 @@ import sys
 import hydra
 from omegaconf import DictConfig
 
+from fridge_batch import layout
 from gan.cli import CONFIG_DIR, EXIT_CONFIG, compose_from_cli, fail, resolve_or_fail
 
 from .blender import bpy_available, bpy_missing_message
@@ -93,14 +94,22 @@ def render(rc: RenderConfig, preview: bool = True):
         if preview and summary.images_total:
             from .preview import contact_sheet
 
-            contact_sheet(rc.out_dir, rc.out_dir / "preview.png")
-            contact_sheet(rc.out_dir, rc.out_dir / "preview_labels.png", labels=True)
+            contact_sheet(rc.out_dir, rc.out_dir / layout.PREVIEW)
+            contact_sheet(rc.out_dir, rc.out_dir / layout.PREVIEW_LABELS, labels=True)
     except (OutputError, WorkerDied) as err:
         fail(PROG, str(err), EXIT_FAILED)
     except OSError as err:
         if err.errno not in OUTPUT_ERRNOS:
             raise
         fail(PROG, describe_os_error(err, err.filename or rc.out_dir), EXIT_FAILED)
+    if not summary.merged:
+        log.info(
+            "%s: rendered %d, skipped %d (already done); shard %d of %d: %d images, %d objects; "
+            "annotations.json is merged when every shard has finished",
+            rc.out_dir, summary.rendered, summary.skipped, rc.shard_index + 1, rc.shard_count,
+            summary.images_total, summary.annotations,
+        )  # fmt: skip
+        return summary
     log.info(
         "%s: rendered %d, skipped %d (already done); annotations.json: %d images, %d objects",
         rc.out_dir,

@@ -36,6 +36,7 @@ import yaml
 from omegaconf import DictConfig
 from PIL import Image
 
+from fridge_batch import layout
 from gan.cli import CONFIG_DIR, compose_from_cli, fail, resolve_or_fail
 
 from .config import ConfigError
@@ -199,7 +200,7 @@ def load_batch(batch: Path) -> list[dict[str, Any]]:
     if not batch.is_dir():
         raise ConfigError(f"batch: {batch}: not a folder")
     metas = []
-    for p in sorted((batch / "meta").glob("*.json")):
+    for p in layout.meta_paths(batch):
         try:
             meta = json.loads(p.read_text(encoding="utf-8"))
             ok = (
@@ -233,7 +234,7 @@ def batch_classes(batch: Path, metas: list[dict[str, Any]]) -> tuple[list[str], 
     """
     names: list[str] = []
     try:
-        coco = json.loads((batch / "annotations.json").read_text(encoding="utf-8"))
+        coco = json.loads((batch / layout.ANNOTATIONS).read_text(encoding="utf-8"))
         names = [c["name"] for c in sorted(coco["categories"], key=lambda c: c["id"])]
     except (OSError, ValueError, KeyError, TypeError):
         pass
@@ -364,7 +365,7 @@ def coco_split(cfg: ExportConfig, names: list[str], records: list[dict], info: d
 def _coco_info(cfg: ExportConfig) -> tuple[dict, list]:
     """COCO info and licenses of the batch (annotations.json), noting the export."""
     try:
-        coco = json.loads((cfg.batch / "annotations.json").read_text(encoding="utf-8"))
+        coco = json.loads((cfg.batch / layout.ANNOTATIONS).read_text(encoding="utf-8"))
         info, licenses = dict(coco.get("info") or {}), list(coco.get("licenses") or [])
     except (OSError, ValueError):
         info, licenses = {}, []

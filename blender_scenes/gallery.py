@@ -20,6 +20,8 @@ from pathlib import Path
 
 import numpy as np
 
+from fridge_batch import layout
+
 from .description import (
     CameraSpec,
     FridgeSpec,
@@ -140,10 +142,7 @@ def contact_sheet(
 
     from .food.label_art import font
 
-    ims = [
-        Image.open(Path(out_dir) / "images" / f"{k:06d}.png").convert("RGB")
-        for k in range(len(titles))
-    ]
+    ims = [Image.open(layout.image_path(out_dir, k)).convert("RGB") for k in range(len(titles))]
     w, h = ims[0].size
     bar = 18
     rows = math.ceil(len(ims) / cols)
@@ -154,10 +153,7 @@ def contact_sheet(
         draw.text((x + 4, y + 2), title, fill=(255, 230, 120), font=font(13))
         sheet.paste(im, (x, y + bar))
     path = Path(path or Path(out_dir) / "contact_sheet.png")
-    tmp = path.with_name(f".{path.name}.tmp.png")
-    sheet.save(tmp)
-    tmp.replace(path)
-    return path
+    return layout.atomic_write(path, lambda p: sheet.save(p, format="PNG"))
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import numpy as np
 from PIL import Image, ImageDraw
+
+from fridge_batch import layout
 
 from .files import atomic_write
 
@@ -32,7 +33,7 @@ def overlay(image: Image.Image, mask: np.ndarray, boxes: list[list[int]]) -> Ima
 
 def contact_sheet(batch: Path, out: Path, n: int = 16, cols: int = 4, labels: bool = False) -> Path:
     """Tile the first n renders of a batch (with mask overlays when `labels`) into one PNG."""
-    metas = sorted((batch / "meta").glob("*.json"))[:n]
+    metas = layout.meta_paths(batch)[:n]
     if not metas:
         raise FileNotFoundError(f"{batch}: no finished images (meta/*.json) to preview")
     tiles = []
@@ -50,6 +51,6 @@ def contact_sheet(batch: Path, out: Path, n: int = 16, cols: int = 4, labels: bo
     for k, t in enumerate(tiles):
         sheet.paste(t, ((k % cols) * w, (k // cols) * h))
     out.parent.mkdir(parents=True, exist_ok=True)
-    temps = batch / ".tmp"  # the batch's temp folder (cleaned of stale temps on every run)
-    tmp = temps / f"{os.getpid()}-{out.name}" if temps.is_dir() else None
+    # the batch's temp folder (cleaned of stale temps on every run), else beside `out`
+    tmp = layout.tmp_path(batch, out.name) if (batch / layout.TMP_DIR).is_dir() else None
     return atomic_write(out, lambda p: sheet.save(p, format="PNG"), tmp)

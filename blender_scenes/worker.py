@@ -12,6 +12,8 @@ from typing import Any
 
 import numpy as np
 
+from fridge_batch import layout
+
 from . import ground_truth, photo_style, writer
 from .annotate import annotate, bbox_of, rle_encode
 from .blender import bpy
@@ -28,9 +30,8 @@ log = logging.getLogger(__name__)
 
 def image_record(cfg: RenderConfig, index: int) -> dict[str, Any]:
     """The `image` part of a meta file: the image's files (relative to the batch) and size."""
-    s = writer.stem(index)
-    record = {"index": index, "file_name": f"images/{s}.png", "mask_file": f"masks/{s}.png",
-              "width": cfg.resolution[0], "height": cfg.resolution[1]}
+    record = {"index": index, "file_name": layout.image_file(index),
+              "mask_file": layout.mask_file(index), "width": cfg.resolution[0], "height": cfg.resolution[1]}
     record.update(writer.ground_truth_files(cfg.outputs, index))
     return record
 
@@ -92,10 +93,9 @@ def render_description(cfg: RenderConfig, desc: SceneDescription, t0: float | No
         objects, result = settle(desc, objects, cfg.placement)
         t_settle, removed, frames = result.seconds, len(result.removed), result.frames
     t1 = time.perf_counter()
-    s = writer.stem(index)
     out = cfg.out_dir
     want = cfg.outputs
-    passes = writer.tmp_path(out, f"{s}.exr")
+    passes = layout.tmp_path(out, f"{layout.stem(index)}.exr")
     try:
         render_passes(scene, passes)
         t2 = time.perf_counter()
@@ -133,15 +133,15 @@ def render_description(cfg: RenderConfig, desc: SceneDescription, t0: float | No
             "software": software_versions(),
             "annotations": anns}
     image = meta["image"]
-    writer.write_rgb(out, out / "images" / f"{s}.png", rgb)
-    writer.write_mask(out, out / "masks" / f"{s}.png", ids)
+    writer.write_rgb(out, out / image["file_name"], rgb)
+    writer.write_mask(out, out / image["mask_file"], ids)
     if depth is not None:
         writer.write_depth(out, out / image["depth_file"], depth)
     if normals is not None:
         writer.write_normals(out, out / image["normals_file"], normals)
     if cfg.save_blend:
-        save_blend(out, out / "blend" / f"{s}.blend")
-    writer.write_json(out, out / "meta" / f"{s}.json", meta)
+        save_blend(out, out / layout.blend_file(index))
+    writer.write_json(out, layout.meta_path(out, index), meta)
     t5 = time.perf_counter()
     return {
         "index": index,
@@ -170,4 +170,4 @@ def save_blend(out_dir: Path, final: Path) -> None:
             raise OutputError(describe_broken_file(final, "scene file"))
 
     final.parent.mkdir(parents=True, exist_ok=True)
-    atomic_write(final, write, writer.tmp_path(out_dir, final.name))
+    atomic_write(final, write, layout.tmp_path(out_dir, final.name))

@@ -1,4 +1,7 @@
-"""Batch folder layout and crash-safe writes: temp name + rename, meta last, COCO rebuilt.
+"""Writing a batch: its folders, crash-safe image writes, stale temps, COCO rebuilt from meta/.
+
+Names and stems come from `fridge_batch.layout` (the batch folder contract); this module writes
+the render stage's files in that layout.
 
 Temporary files live in ``out_dir/.tmp/`` (same file system as the batch, so renames are atomic)
 and are named ``<pid>-<final name>``, e.g. ``.tmp/4711-000042.png``. A write that fails removes
@@ -11,52 +14,51 @@ only removes a temp when it is certainly dead:
 * any other temp (other shards' images, annotations.json, previews) whose last change is older
   than the run start minus `STALE_TEMP_AGE_S`: no write keeps a temp that long, so a temp another
   shard is writing right now is never touched;
-* never the lock file. Running the same shard twice at once is not supported.
+Running the same shard twice at once is not supported. Shards merge annotations.json without a
+lock (`fridge_batch.layout.finish_shard`).
 """
 
 from __future__ import annotations
 
-import fcntl
-import json
 import logging
-import os
 import re
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 from PIL import Image
 
-from . import card
-from .annotate import coco_from_meta
-from .files import OutputError, atomic_write, describe_os_error
+from fridge_batch import layout
+from fridge_batch.layout import (
+    SUBDIRS,
+    TMP_DIR,
+    OutputError,
+    atomic_write,
+    describe_os_error,
+    read_metas,
+    rebuild_annotations,
+    stem,
+    tmp_path,
+)
+
 from .ground_truth import depth_to_mm, encode_png16
+
+__all__ = ["SUBDIRS", "TMP_DIR", "read_metas", "rebuild_annotations", "stem", "tmp_path"]
 
 log = logging.getLogger(__name__)
 
-SUBDIRS = ("images", "masks", "meta")  # depth/ and normals/ are made when asked for
-TMP_DIR = ".tmp"
-LOCK_NAME = "lock"
 STALE_TEMP_AGE_S = 600.0
-_IMAGE_TEMP = re.compile(r"^\d+-(\d{6,})\.")  # <pid>-<index stem>.<ext>[...]
-
-
-def stem(index: int) -> str:
-    """File stem of image `index`."""
-    return f"{index:06d}"
+_IMAGE_TEMP = re.compile(rf"^\d+-(\d{{{layout.STEM_DIGITS},}})\.")  # <pid>-<index stem>.<ext>[...]
 
 
 def ground_truth_files(outputs: Any, index: int) -> dict[str, str]:
     """`depth_file` and `normals_file` of image `index` (relative paths) as `outputs` asks."""
-    s = stem(index)
     files = {}
     if outputs is not None and outputs.depth:
-        files["depth_file"] = f"depth/{s}.{'exr' if outputs.depth_format == 'exr' else 'png'}"
+        files["depth_file"] = layout.depth_file(index, outputs.depth_format)
     if outputs is not None and outputs.normals is not None:
-        files["normals_file"] = f"normals/{s}.png"
+        files["normals_file"] = layout.normals_file(index)
     return files
 
 
@@ -70,20 +72,9 @@ def prepare(out_dir: Path, outputs: Any = None) -> None:
         raise OutputError(describe_os_error(err, err.filename or out_dir)) from err
 
 
-def tmp_path(out_dir: Path, name: str) -> Path:
-    """A private temp path next to the batch (renamed into place when complete)."""
-    return out_dir / TMP_DIR / f"{os.getpid()}-{name}"
-
-
-def publish(tmp: Path, final: Path) -> None:
-    """Atomically move a finished file into place."""
-    os.replace(tmp, final)
-
-
 def write_json(out_dir: Path, final: Path, data: Any) -> None:
     """Write JSON atomically (sorted keys, stable text)."""
-    text = json.dumps(data, sort_keys=True, indent=1)
-    atomic_write(final, lambda p: p.write_text(text), tmp_path(out_dir, final.name))
+    layout.write_batch_json(out_dir, final, data)
 
 
 def write_rgb(out_dir: Path, final: Path, rgb: np.ndarray) -> None:
@@ -124,8 +115,7 @@ def is_done(out_dir: Path, index: int, outputs: Any = None) -> bool:
     With `outputs` (the batch's OutputSettings), its depth and normals files count too: a batch
     resumed with depth switched on renders again the images that have none.
     """
-    s = stem(index)
-    need = [f"meta/{s}.json", f"images/{s}.png", f"masks/{s}.png",
+    need = [layout.meta_file(index), layout.image_file(index), layout.mask_file(index),
             *ground_truth_files(outputs, index).values()]
     return all((out_dir / p).exists() for p in need)
 
@@ -143,8 +133,6 @@ def clean_stale_temps(
     cutoff = (time.time() if started is None else started) - STALE_TEMP_AGE_S
     removed = []
     for p in folder.iterdir():
-        if p.name == LOCK_NAME:
-            continue
         m = _IMAGE_TEMP.match(p.name)
         try:
             mine = m is not None and int(m.group(1)) % shard_count == shard_index
@@ -162,44 +150,3 @@ def clean_stale_temps(
     if removed:
         log.info("%s: removed %d stale temporary file(s) of earlier runs", folder, len(removed))
     return removed
-
-
-def read_metas(out_dir: Path) -> Iterator[dict[str, Any]]:
-    """Every finished meta record of a batch."""
-    for p in sorted((out_dir / "meta").glob("*.json")):
-        yield json.loads(p.read_text())
-
-
-@contextmanager
-def batch_lock(out_dir: Path) -> Iterator[None]:
-    """Serialize COCO rebuilds of shards writing into the same folder."""
-    with open(out_dir / TMP_DIR / LOCK_NAME, "w") as fh:
-        fcntl.flock(fh, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(fh, fcntl.LOCK_UN)
-
-
-def rebuild_annotations(out_dir: Path, dataset: Any = None, config: Any = None) -> dict[str, Any]:
-    """Rewrite annotations.json and the dataset card from all meta files present; returns COCO.
-
-    `dataset` (DatasetInfo) and `config` (the validated render config) describe the batch in the
-    card and the COCO header; when not given, those of the previous card are kept.
-    """
-    prepare(out_dir)
-    with batch_lock(out_dir):
-        metas = list(read_metas(out_dir))
-        before = card.previous_card(out_dir)
-        if dataset is None:
-            dataset = {k: before[k] for k in card.dataset_fields(None) if k in before}
-        config = card.config_record(config) if config is not None else before.get("config")
-        info, licenses = card.coco_header(metas, dataset)
-        coco = coco_from_meta(metas, info, licenses)
-        write_json(out_dir, out_dir / "annotations.json", coco)
-        data = card.build_card(metas, dataset, config)
-        write_json(out_dir, out_dir / "dataset.json", data)
-        text = card.card_markdown(data)
-        atomic_write(out_dir / "README.md", lambda p: p.write_text(text, encoding="utf-8"),
-                     tmp_path(out_dir, "README.md"))  # fmt: skip
-    return coco

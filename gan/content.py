@@ -37,6 +37,7 @@ from PIL import Image
 from torch import nn
 from tqdm import tqdm
 
+from fridge_batch import layout
 from gan import checkpoint as ckpt
 from gan.config import ContentConfig
 from gan.data import (
@@ -345,14 +346,14 @@ def _fingerprint(batch_dir: Path) -> list[tuple[str, int, int]]:
     """(relative path, size, mtime_ns) of a batch's images, masks, meta and COCO file."""
     entries = []
     image_dir = resolve_image_dir(batch_dir)
-    folders = [image_dir] + [batch_dir / s for s in ("masks", "meta")]
+    folders = [image_dir] + [batch_dir / s for s in (layout.MASKS, layout.META)]
     for folder in folders:
         if folder.is_dir():
             for p in sorted(folder.iterdir()):
                 if p.is_file():
                     st = p.stat()
                     entries.append((str(p.relative_to(batch_dir)), st.st_size, st.st_mtime_ns))
-    coco = batch_dir / "annotations.json"
+    coco = batch_dir / layout.ANNOTATIONS
     if coco.is_file():
         st = coco.stat()
         entries.append((coco.name, st.st_size, st.st_mtime_ns))

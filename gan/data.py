@@ -14,6 +14,8 @@ import torch
 from PIL import Image, ImageOps, UnidentifiedImageError
 from torch.utils.data import Dataset, Sampler
 
+from fridge_batch import layout
+
 log = logging.getLogger(__name__)
 
 IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".webp"})
@@ -91,7 +93,7 @@ def resolve_image_dir(path: str | Path) -> Path:
     root = Path(path).expanduser()
     if not root.is_dir():
         raise DataError(f"{root}: image folder does not exist")
-    images = root / "images"
+    images = root / layout.IMAGES
     return images if images.is_dir() else root
 
 
@@ -241,9 +243,7 @@ MASK_SUFFIXES = (".png", ".tif", ".tiff")
 def resolve_mask_dir(path: str | Path) -> Path | None:
     """`path/masks` when `path` is a render batch (has `images/` and `masks/`), else None."""
     root = Path(path).expanduser()
-    if (root / "images").is_dir() and (root / "masks").is_dir():
-        return root / "masks"
-    return None
+    return root / layout.MASKS if layout.is_render_batch(root) else None
 
 
 def mask_file(mask_dir: Path, image: str | Path) -> Path | None:
@@ -499,7 +499,7 @@ def batch_classes(root: str | Path) -> tuple[str, ...] | None:
     """A render batch's class list: COCO categories of `annotations.json` sorted by id, else
     the sorted class names in `meta/`; None when the batch has neither."""
     root = Path(root).expanduser()
-    coco = _read_json(root / "annotations.json")
+    coco = _read_json(root / layout.ANNOTATIONS)
     return _class_list(coco, None if _coco_classes(coco) else _read_metas(root))
 
 
@@ -511,7 +511,7 @@ def render_labels(root: str | Path, classes: tuple[str, ...] | None = None) -> R
     """
     root = Path(root).expanduser()
     metas = _read_metas(root)
-    coco = _read_json(root / "annotations.json")
+    coco = _read_json(root / layout.ANNOTATIONS)
     classes = tuple(classes) if classes else _class_list(coco, metas)
     if not classes:
         return None
@@ -595,7 +595,4 @@ def _read_json(path: Path) -> dict | None:
 
 def _read_metas(root: Path) -> dict[str, dict]:
     """Every `meta/*.json` of a batch keyed by file stem (empty without meta/)."""
-    meta_dir = root / "meta"
-    if not meta_dir.is_dir():
-        return {}
-    return {p.stem: _read_json(p) or {} for p in sorted(meta_dir.glob("*.json"))}
+    return {p.stem: _read_json(p) or {} for p in layout.meta_paths(root)}

@@ -49,6 +49,7 @@ from omegaconf import DictConfig
 from PIL import Image
 from tqdm import tqdm
 
+from fridge_batch import layout
 from gan import cli
 from gan import io as gio
 from gan.cli import CONFIG_DIR, compose_from_cli
@@ -206,7 +207,7 @@ def check_inputs(cfg: EvalConfig) -> Inputs:
                 )
     check_headers(a_files)
     check_headers(b_files)
-    mask_dir = Path(cfg.a_dir).expanduser() / "masks"
+    mask_dir = Path(cfg.a_dir).expanduser() / layout.MASKS
     return Inputs(a_files, b_files, pairs, mask_dir if mask_dir.is_dir() else None)
 
 

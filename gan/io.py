@@ -8,11 +8,14 @@ umask (0644 / 0755 under umask 022), unlike `tempfile.mkstemp`'s 0600 and `mkdte
 A failed write removes its temp file and raises `OutputError`, whose one-line message says what
 happened and where ("disk full: ..." for ENOSPC/EDQUOT). `check_output_dir` tells, before any
 work, whether a folder can be created and written.
+
+The atomic write, `OutputError`, `describe_os_error` and `temp_name` are the render stage's too:
+one implementation in `fridge_batch.layout`; `write_atomic` adds an fsync before the rename and
+creates the parent folder.
 """
 
 from __future__ import annotations
 
-import errno
 import json
 import os
 from collections.abc import Callable
@@ -21,21 +24,15 @@ from typing import Any, BinaryIO
 
 from PIL import Image
 
-DISK_FULL = (errno.ENOSPC, errno.EDQUOT)
+from fridge_batch.layout import (
+    DISK_FULL,
+    OutputError,
+    atomic_write,
+    describe_os_error,
+    temp_name,
+)
 
-
-class OutputError(OSError):
-    """An output file or folder could not be written; the message is one line."""
-
-
-def describe_os_error(err: OSError, path: str | Path) -> str:
-    """One line for a failed write of `path`: disk full, or the system's reason."""
-    if isinstance(err, OutputError):
-        return str(err)
-    if err.errno in DISK_FULL:
-        return f"disk full: could not write {path} ({err.strerror or 'no space left on device'})"
-    reason = err.strerror or " ".join(str(err).split()) or type(err).__name__
-    return f"could not write {path}: {reason}"
+__all__ = ["DISK_FULL", "OutputError", "describe_os_error", "temp_name"]
 
 
 def check_output_dir(key: str, path: str | Path) -> Path:
@@ -60,12 +57,6 @@ def check_output_dir(key: str, path: str | Path) -> Path:
     return p
 
 
-def temp_name(path: str | Path) -> Path:
-    """The hidden temp name `.<name>.<pid>.tmp` beside `path`."""
-    path = Path(path)
-    return path.with_name(f".{path.name}.{os.getpid()}.tmp")
-
-
 def remove_stale_temps(folder: str | Path, names: tuple[str, ...]) -> list[Path]:
     """Delete temp files `.<name>.*.tmp` of the given names left in `folder` by killed runs."""
     folder = Path(folder)
@@ -86,21 +77,18 @@ def write_atomic(path: str | Path, write: Callable[[BinaryIO], None]) -> Path:
     On an OSError the temp file is removed and `OutputError` (one line) is raised.
     """
     path = Path(path)
-    tmp = temp_name(path)
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
+
+    def write_synced(tmp: Path) -> None:
         with open(tmp, "wb") as fh:
             write(fh)
             fh.flush()
             os.fsync(fh.fileno())
-        os.replace(tmp, path)
+
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        tmp.unlink(missing_ok=True)
         raise OutputError(describe_os_error(exc, path)) from exc
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    return path
+    return atomic_write(path, write_synced)
 
 
 def write_text(path: str | Path, text: str) -> Path:

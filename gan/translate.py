@@ -23,6 +23,7 @@ from omegaconf import DictConfig
 from PIL import Image
 from tqdm import tqdm
 
+from fridge_batch import layout
 from gan import checkpoint as ckpt
 from gan import cli
 from gan import io as gio
@@ -148,7 +149,7 @@ def rewrite_annotations(src: Path, dst: Path, names: set[str], provenance: dict)
         name = Path(entry["file_name"]).name
         if name not in names:
             raise DataError(f"{src}: image {entry['file_name']!r} has no file in images/")
-        entry["file_name"] = f"images/{name}"
+        entry["file_name"] = f"{layout.IMAGES}/{name}"
     info = coco.get("info") if isinstance(coco.get("info"), dict) else {}
     info["translation"] = provenance
     coco["info"] = info
@@ -158,7 +159,7 @@ def rewrite_annotations(src: Path, dst: Path, names: set[str], provenance: dict)
 def copy_labels(src: Path, dst: Path) -> None:
     """Copy everything of a batch except images/ and annotations.json (masks, meta, ...)."""
     for entry in src.iterdir():
-        if entry.name in ("images", "annotations.json"):
+        if entry.name in (layout.IMAGES, layout.ANNOTATIONS):
             continue
         if entry.is_dir():
             shutil.copytree(entry, dst / entry.name)
@@ -220,7 +221,7 @@ def write_preview(inputs: list[Path], out_dir: Path, path: Path, count: int) -> 
 
 def is_batch(folder: Path) -> bool:
     """A render batch (images/ beside labels) rather than a plain folder of images."""
-    return (folder / "images").is_dir()
+    return (folder / layout.IMAGES).is_dir()
 
 
 def check_translate(cfg: TranslateConfig) -> list[Path]:
@@ -240,7 +241,7 @@ def check_translate(cfg: TranslateConfig) -> list[Path]:
     if out.exists():
         gio.check_output_dir("out_dir", out.parent)  # out is replaced by a sibling folder
     try:
-        files = list_images(src / "images" if is_batch(src) else src)
+        files = list_images(src / layout.IMAGES if is_batch(src) else src)
     except DataError as exc:
         raise DataError(f"input_dir: {exc} (a render batch or a folder of images)") from exc
     check_headers(files)
@@ -262,7 +263,7 @@ def translate_batch(cfg: TranslateConfig) -> Path:
     net, spec, provenance = load_translator(cfg.checkpoint, device, cfg.direction)
     provenance["source_batch"] = str(src)
     batch = is_batch(src)
-    images = "images" if batch else "."
+    images = layout.IMAGES if batch else "."
     out.parent.mkdir(parents=True, exist_ok=True)
     for stale in out.parent.glob(f".{out.name}.*.tmp"):
         if stale.is_dir():
@@ -284,10 +285,10 @@ def translate_batch(cfg: TranslateConfig) -> Path:
             copy_labels(src, tmp)
         if cfg.preview:
             write_preview(files, tmp / images, tmp / PREVIEW_NAME, cfg.preview)
-        if batch and (src / "annotations.json").is_file():
+        if batch and (src / layout.ANNOTATIONS).is_file():
             rewrite_annotations(
-                src / "annotations.json",
-                tmp / "annotations.json",
+                src / layout.ANNOTATIONS,
+                tmp / layout.ANNOTATIONS,
                 {f.name for f in files},
                 provenance,
             )

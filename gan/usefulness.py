@@ -38,6 +38,7 @@ from PIL import Image, UnidentifiedImageError
 from torch import nn
 from tqdm import tqdm
 
+from fridge_batch import layout
 from gan.config import ConfigError, require_positive
 from gan.data import IMAGE_SUFFIXES, DataError, load_rgb
 
@@ -159,9 +160,7 @@ def is_yolo_split(path: str | Path) -> bool:
 
 def is_labelled_batch(path: str | Path) -> bool:
     """True when `path` is a labelled synthetic batch (`meta/*.json` or `annotations.json`)."""
-    root = Path(path).expanduser()
-    meta = root / "meta"
-    return (meta.is_dir() and any(meta.glob("*.json"))) or (root / "annotations.json").is_file()
+    return layout.has_labels(Path(path).expanduser())
 
 
 def read_yolo_names(split_dir: str | Path) -> list[str]:
@@ -211,7 +210,7 @@ def check_real_dir(
 
 def batch_class_names(batch_dir: str | Path) -> set[str] | None:
     """All category names of a batch's annotations.json, or None without one."""
-    path = Path(batch_dir).expanduser() / "annotations.json"
+    path = Path(batch_dir).expanduser() / layout.ANNOTATIONS
     if not path.is_file():
         return None
     try:
@@ -319,7 +318,7 @@ def yolo_objects(split_dir: str | Path) -> list[tuple[Path, list[tuple[str, Box]
 
 def _batch_image(root: Path, file_name: str) -> Path:
     """The image file of a batch record: `images/<basename>` (translations keep the names)."""
-    path = root / "images" / Path(file_name).name
+    path = root / layout.IMAGES / Path(file_name).name
     if not path.is_file():
         raise DataError(f"{root}: image {file_name!r} has no file in images/")
     return path
@@ -347,7 +346,7 @@ def synthetic_objects(
     root = Path(batch_dir).expanduser()
     skipped: dict[str, int] = {}
     records: list[tuple[str, list[dict[str, Any]]]] = []
-    metas = sorted((root / "meta").glob("*.json")) if (root / "meta").is_dir() else []
+    metas = layout.meta_paths(root)
     if metas:
         for path in metas:
             try:
@@ -356,7 +355,7 @@ def synthetic_objects(
             except (OSError, ValueError, KeyError, TypeError) as exc:
                 raise DataError(f"{path}: not a batch meta record ({exc})") from exc
     else:
-        path = root / "annotations.json"
+        path = root / layout.ANNOTATIONS
         try:
             coco = json.loads(path.read_text())
             cats = {c["id"]: c["name"] for c in coco["categories"]}

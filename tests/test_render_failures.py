@@ -30,8 +30,8 @@ def finished_files(out: Path) -> dict[str, list[str]]:
 
 
 def temps(out: Path) -> list[str]:
-    """Temp files left in the batch (the lock file does not count)."""
-    return sorted(p.name for p in (out / ".tmp").glob("*") if p.name != writer.LOCK_NAME)
+    """Temp files left in the batch."""
+    return sorted(p.name for p in (out / ".tmp").glob("*"))
 
 
 @pytest.fixture
@@ -162,7 +162,7 @@ def test_clean_stale_temps_rule(tmp_path):
         "222-000003.json": (old, True),  # another shard, long dead
         "333-annotations.json": (now, False),
         "333-preview.png": (old, True),
-        "lock": (old, False),
+        "lock": (old, True),  # the batch lock of earlier versions: an old file like any other
     }
     for name, (mtime, _) in layout.items():
         (folder / name).write_bytes(b"x")
@@ -204,7 +204,7 @@ def test_outputs_respect_umask_022(tmp_path, umask, empty_scene):
     rc = render_config(tmp_path / "new" / "out", "count=1", "workers=0", "save_blend=true", *TINY)
     cli.render(rc, preview=True)
     out = rc.out_dir
-    written = [p for p in out.rglob("*") if p.is_file() and p.name != writer.LOCK_NAME]
+    written = [p for p in out.rglob("*") if p.is_file()]
     assert {p.relative_to(out).parts[0] for p in written} >= {
         "images", "masks", "meta", "blend", "annotations.json", "preview.png"}  # fmt: skip
     assert {str(p.relative_to(out)): oct(mode(p)) for p in written if mode(p) != 0o644} == {}
