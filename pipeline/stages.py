@@ -23,7 +23,7 @@ from omegaconf.errors import OmegaConfBaseException
 from gan.cli import CONFIG_DIR, describe_compose_error
 from gan.config import ConfigError, parse_train_config
 from gan.io import write_json
-from gan.train import NonFiniteLoss, check_image_size, run_training
+from gan.trainer import NonFiniteLoss, check_image_size, run_training
 from gan.translate import TranslateConfig, translate_batch
 
 log = logging.getLogger(__name__)

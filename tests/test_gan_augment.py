@@ -23,7 +23,7 @@ from gan import checkpoint as ckpt
 from gan.config import ConfigError
 from gan.models import Runtime, create_model, model_class, rebuild_generator
 from gan.models.base import ema_decay_at
-from gan.train import run_training
+from gan.trainer import run_training
 
 
 @pytest.fixture(autouse=True, scope="module")

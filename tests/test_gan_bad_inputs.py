@@ -18,6 +18,7 @@ from render_testutils import assert_one_line_error, tree
 
 from gan import evaluate, translate
 from gan import train as gtrain
+from gan.trainer import run_training
 
 T = [  # fridge-train: (case id, arguments, words the error line must contain)
     ("lr-nan", ["trainer.lr=nan"], ["trainer.lr", "finite"]),
@@ -102,7 +103,7 @@ def checkpoint(tmp_path_factory) -> Path:
     cfg = compose([*TINY, f"data.source_dir={src}", f"data.target_dir={tgt}",
                    "trainer.max_steps=1", "metrics.eval_images=2"])  # fmt: skip
     with single_thread():
-        gtrain.run_training(cfg, root / "run")
+        run_training(cfg, root / "run")
     return root / "run" / "checkpoints" / "last.pt"
 
 

@@ -37,8 +37,10 @@ from gan.data import (
     render_labels,
     semantic_maps,
 )
+from gan.distributed import DistInfo
 from gan.evaluate import evaluate
-from gan.train import DistInfo, Trainer, prevalidate
+from gan.train import prevalidate
+from gan.trainer import Trainer
 
 SHAPE_CLASSES = ("box", "disc", "bar")
 SHAPE_COLOURS = {"box": (200, 60, 50), "disc": (60, 90, 210), "bar": (70, 180, 70)}

@@ -23,9 +23,10 @@ from gan import checkpoint as ckpt
 from gan import evaluate, translate
 from gan.config import ConfigError, parse_train_config
 from gan.data import DataError, load_rgb
+from gan.distributed import DistInfo
 from gan.io import OutputError
 from gan.metrics import laplacian_pyramid
-from gan.train import DistInfo, NonFiniteState, Trainer, run_training
+from gan.trainer import NonFiniteState, Trainer, run_training
 
 
 @pytest.fixture(autouse=True, scope="module")

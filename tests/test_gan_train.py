@@ -26,8 +26,10 @@ from PIL import Image
 
 from gan import checkpoint as ckpt
 from gan.config import ConfigError, parse_train_config
+from gan.distributed import DistInfo
 from gan.models import model_class, rebuild_generator
-from gan.train import DistInfo, NonFiniteLoss, Trainer, prevalidate, run_training
+from gan.train import prevalidate
+from gan.trainer import NonFiniteLoss, Trainer, run_training
 
 
 @pytest.fixture(autouse=True, scope="module")
@@ -446,6 +448,6 @@ def test_slurm_training_launcher_preset_composes(tmp_path):
     assert launcher._target_.endswith("SlurmLauncher")
     assert launcher.max_num_timeout > 0 and launcher.signal_delay_s >= 60
     assert cfg.trainer.resume == "auto"
-    from gan.train import STOP_SIGNALS
+    from gan.trainer import STOP_SIGNALS
 
     assert signal.SIGUSR2 in STOP_SIGNALS

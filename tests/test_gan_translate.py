@@ -20,7 +20,7 @@ from PIL import Image
 
 from gan.config import ConfigError
 from gan.data import DataError
-from gan.train import run_training
+from gan.trainer import run_training
 from gan.translate import TranslateConfig, translate_batch
 
 
