@@ -30,6 +30,7 @@ from .params import (
     apple,
     banana,
     egg,
+    item_params,
     jitter,
     make_label,
     pick,
@@ -279,14 +280,12 @@ def _finish_produce(pieces: list[dict], boxes: list[tuple], container: dict, **e
     if container["kind"] == "net":
         pad = 0.004
         size = [r5(size[0] + 2 * pad), r5(size[1] + 2 * pad), r5(size[2] + pad)]
-    return {
-        "size": size,
-        "footprint": "box",
-        "stackable": False,
-        "container": container,
-        "pieces": pieces,
+    return item_params(
+        size,
+        container=container,
+        pieces=pieces,
         **extra,
-    }
+    )
 
 
 def carrot(rng: np.random.Generator) -> dict:
@@ -816,17 +815,16 @@ def _film_pack(
     }
     label = sticker(rng, product, main)
     at = [r5(rng.uniform(-0.3, 0.3) * sx), r5(rng.uniform(-0.3, 0.2) * sy)]
-    return {
-        "size": [r5(sx), r5(sy), r5(top)],
-        "footprint": "box",
-        "stackable": True,
-        "tray": tray,
-        "film": film,
-        "pieces": pieces,
-        "sticker": label,
-        "sticker_box": [*at, r5(rng.uniform(0.3, 0.45) * sx), r5(rng.uniform(0.25, 0.4) * sy)],
+    return item_params(
+        [sx, sy, top],
+        stackable=True,
+        tray=tray,
+        film=film,
+        pieces=pieces,
+        sticker=label,
+        sticker_box=[*at, r5(rng.uniform(0.3, 0.45) * sx), r5(rng.uniform(0.25, 0.4) * sy)],
         **extra,
-    }
+    )
 
 
 def _spread(
@@ -1070,27 +1068,26 @@ def ham(rng: np.random.Generator) -> dict:
         ]
         h = 0.002 + n * th + 0.004
         card = rng.uniform(0.25, 0.4)
-        return {
-            "size": [r5(sx), r5(sy), r5(h)],
-            "footprint": "box",
-            "stackable": True,
-            "style": style,
-            "tray": None,
-            "film": {
+        return item_params(
+            [sx, sy, h],
+            stackable=True,
+            style=style,
+            tray=None,
+            film={
                 "top": r5(h),
                 "dome": 0.0,
                 "tint": jitter(rng, [0.96, 0.97, 0.98], 0.02),
                 "roughness": r5(rng.uniform(0.03, 0.1)),
             },
-            "pieces": pieces,
-            "meat": colors,
-            "card": r5(card),
-            "label": make_label(
+            pieces=pieces,
+            meat=colors,
+            card=r5(card),
+            label=make_label(
                 rng, "butter_wrap", product, None, panels=[sx, h, sx, h], top_fraction=0.92
             ),
-            "sticker": sticker(rng, product),
-            "sticker_box": [r5(sx * 0.25), r5(-sy * 0.2), r5(sx * 0.3), r5(sy * 0.3)],
-        }
+            sticker=sticker(rng, product),
+            sticker_box=[r5(sx * 0.25), r5(-sy * 0.2), r5(sx * 0.3), r5(sy * 0.3)],
+        )
     sx, sy = rng.uniform(0.18, 0.22), rng.uniform(0.12, 0.15)
     tray = _tray(rng, sx, sy, rng.uniform(0.015, 0.025), clear_p=0.3)
     n = int(rng.integers(3, 7))
@@ -1216,15 +1213,14 @@ def eggs(rng: np.random.Generator) -> dict:
     )
     if style == "closed":
         h = base_h + carton["lid_height"] + (0.001 if kind == "plastic" else 0.0)
-        return {
-            "size": [r5(sx), r5(sy), r5(h)],
-            "footprint": "box",
-            "stackable": True,
-            "style": style,
-            "carton": carton,
-            "pieces": [],
-            "label": label,
-        }
+        return item_params(
+            [sx, sy, h],
+            stackable=True,
+            style=style,
+            carton=carton,
+            pieces=[],
+            label=label,
+        )
     pieces = []
     slots = [(i, j) for j in range(rows) for i in range(cols)]
     missing = int(rng.integers(0, max(1, len(slots) // 2)))
@@ -1258,15 +1254,13 @@ def eggs(rng: np.random.Generator) -> dict:
         (lid.min(axis=0), lid.max(axis=0)),
     ]
     lo, hi = group_extent(pieces, boxes)
-    return {
-        "size": [r5(v) for v in hi - lo],
-        "footprint": "box",
-        "stackable": False,
-        "style": style,
-        "carton": carton,
-        "pieces": pieces,
-        "label": label,
-    }
+    return item_params(
+        hi - lo,
+        style=style,
+        carton=carton,
+        pieces=pieces,
+        label=label,
+    )
 
 
 def _brick(rng: np.random.Generator, volume_l: float, product: str, main: Color, cap: bool) -> dict:
@@ -1295,15 +1289,14 @@ def _brick(rng: np.random.Generator, volume_l: float, product: str, main: Color,
             "cap_color": [0.85, 0.85, 0.87],
         }
         sz = body + 0.0012
-    return {
-        "size": [r5(w), r5(d), r5(sz)],
-        "footprint": "box",
-        "stackable": not cap,
-        "volume_l": volume_l,
-        "top": top,
-        "carton_color": rgb(0.93, 0.92, 0.88),
-        "roughness": r5(rng.uniform(0.3, 0.5)),
-        "label": make_label(
+    return item_params(
+        [w, d, sz],
+        stackable=not cap,
+        volume_l=volume_l,
+        top=top,
+        carton_color=rgb(0.93, 0.92, 0.88),
+        roughness=r5(rng.uniform(0.3, 0.5)),
+        label=make_label(
             rng,
             "carton_wrap",
             product,
@@ -1311,7 +1304,7 @@ def _brick(rng: np.random.Generator, volume_l: float, product: str, main: Color,
             panels=[w, d, w, d],
             fill=r5(rng.uniform(0.8, 0.95)),
         ),
-    }
+    )
 
 
 def heavy_cream(rng: np.random.Generator) -> dict:
@@ -1330,37 +1323,35 @@ def heavy_cream(rng: np.random.Generator) -> dict:
     style = pick(rng, ["brick", "gable", "pot"], [7, 2, 1.5])
     if style == "pot":
         d = rng.uniform(0.075, 0.095)
-        return {
-            "size": [r5(d), r5(d), r5(rng.uniform(0.05, 0.07))],
-            "footprint": "circle",
-            "stackable": True,
-            "style": style,
-            "taper": r5(rng.uniform(0.78, 0.9)),
-            "rim": r5(rng.uniform(0.002, 0.004)),
-            "cup_color": jitter(rng, [0.95, 0.95, 0.93], 0.03),
-            "label": make_label(rng, "cup_wrap", product, jitter(rng, main, 0.06)),
-            "lid_label": make_label(
+        return item_params(
+            [d, d, rng.uniform(0.05, 0.07)],
+            "circle",
+            True,
+            style=style,
+            taper=r5(rng.uniform(0.78, 0.9)),
+            rim=r5(rng.uniform(0.002, 0.004)),
+            cup_color=jitter(rng, [0.95, 0.95, 0.93], 0.03),
+            label=make_label(rng, "cup_wrap", product, jitter(rng, main, 0.06)),
+            lid_label=make_label(
                 rng, "yogurt_lid", product, jitter(rng, main, 0.06), foil=bool(rng.random() < 0.4)
             ),
-        }
+        )
     if style == "gable":
         w = rng.uniform(0.054, 0.058)
         body = pick(rng, [0.25, 0.5]) / 1000 / (w * w) * rng.uniform(0.98, 1.04)
         gable_h, fin = w * rng.uniform(0.36, 0.44), rng.uniform(0.006, 0.009)
-        return {
-            "size": [r5(w), r5(w), r5(body + gable_h + fin)],
-            "footprint": "box",
-            "stackable": False,
-            "style": style,
-            "top": {
+        return item_params(
+            [w, w, body + gable_h + fin],
+            style=style,
+            top={
                 "type": "gable",
                 "body_height": r5(body),
                 "gable_height": r5(gable_h),
                 "fin": r5(fin),
             },
-            "carton_color": rgb(0.93, 0.92, 0.88),
-            "roughness": r5(rng.uniform(0.3, 0.5)),
-            "label": make_label(
+            carton_color=rgb(0.93, 0.92, 0.88),
+            roughness=r5(rng.uniform(0.3, 0.5)),
+            label=make_label(
                 rng,
                 "carton_wrap",
                 product,
@@ -1368,7 +1359,7 @@ def heavy_cream(rng: np.random.Generator) -> dict:
                 panels=[w, w, w, w],
                 fill=r5(rng.uniform(0.6, 0.8)),
             ),
-        }
+        )
     out = _brick(rng, pick(rng, [0.2, 0.25, 0.25, 0.5]), product, main, bool(rng.random() < 0.6))
     out["style"] = style
     return out
@@ -1404,22 +1395,21 @@ def milk_bottle(rng: np.random.Generator) -> dict:
         h = {0.5: 0.18, 1.0: 0.225}[volume] * rng.uniform(0.97, 1.03)
         squareness = 2.0
     band_lo = rng.uniform(0.2, 0.32)
-    return {
-        "size": [r5(d), r5(d), r5(h)],
-        "footprint": "box" if style == "jug" else "circle",
-        "stackable": False,
-        "style": style,
-        "volume_l": volume,
-        "squareness": r5(squareness),
-        "shoulder": r5(rng.uniform(0.58, 0.7)),
-        "neck_ratio": r5(rng.uniform(0.28, 0.36) if style == "jug" else rng.uniform(0.45, 0.6)),
-        "handle": bool(style == "jug" and volume >= 2.0 or (style == "jug" and rng.random() < 0.5)),
-        "body_color": jitter(rng, [0.95, 0.95, 0.93], 0.02),
-        "cap_color": jitter(rng, cap_col, 0.05),
-        "fill": r5(rng.uniform(0.5, 0.95)),
-        "band": [r5(band_lo), r5(band_lo + rng.uniform(0.25, 0.4))],
-        "label": make_label(rng, "bottle_band", product, jitter(rng, cap_col, 0.1)),
-    }
+    return item_params(
+        [d, d, h],
+        "box" if style == "jug" else "circle",
+        style=style,
+        volume_l=volume,
+        squareness=r5(squareness),
+        shoulder=r5(rng.uniform(0.58, 0.7)),
+        neck_ratio=r5(rng.uniform(0.28, 0.36) if style == "jug" else rng.uniform(0.45, 0.6)),
+        handle=bool(style == "jug" and volume >= 2.0 or (style == "jug" and rng.random() < 0.5)),
+        body_color=jitter(rng, [0.95, 0.95, 0.93], 0.02),
+        cap_color=jitter(rng, cap_col, 0.05),
+        fill=r5(rng.uniform(0.5, 0.95)),
+        band=[r5(band_lo), r5(band_lo + rng.uniform(0.25, 0.4))],
+        label=make_label(rng, "bottle_band", product, jitter(rng, cap_col, 0.1)),
+    )
 
 
 def cheese_pack(rng: np.random.Generator) -> dict:
@@ -1451,24 +1441,23 @@ def cheese_pack(rng: np.random.Generator) -> dict:
             )
             for k in range(n)
         ]
-        return {
-            "size": [r5(sx), r5(sy), r5(h)],
-            "footprint": "box",
-            "stackable": True,
-            "style": style,
-            "color": jitter(rng, color, 0.04),
-            "pieces": pieces,
-            "card": r5(rng.uniform(0.2, 0.35)),
-            "film": {
+        return item_params(
+            [sx, sy, h],
+            stackable=True,
+            style=style,
+            color=jitter(rng, color, 0.04),
+            pieces=pieces,
+            card=r5(rng.uniform(0.2, 0.35)),
+            film={
                 "top": r5(h),
                 "dome": 0.0,
                 "tint": jitter(rng, [0.96, 0.97, 0.98], 0.02),
                 "roughness": 0.05,
             },
-            "label": make_label(
+            label=make_label(
                 rng, "butter_wrap", product, None, panels=[sx, h, sx, h], top_fraction=0.92
             ),
-        }
+        )
     shape = pick(rng, ["wedge", "block"], [6, 4])
     if shape == "wedge":
         sx, sy, sz = rng.uniform(0.1, 0.16), rng.uniform(0.06, 0.09), rng.uniform(0.045, 0.075)
@@ -1478,32 +1467,31 @@ def cheese_pack(rng: np.random.Generator) -> dict:
         rng, [None, [0.08, 0.08, 0.08], [0.8, 0.08, 0.06], [0.85, 0.6, 0.2]], [3, 4, 1.5, 1.5]
     )
     pad = 0.0015
-    return {
-        "size": [r5(sx + 2 * pad), r5(sy + 2 * pad), r5(sz + pad)],
-        "footprint": "box",
-        "stackable": shape == "block",
-        "style": style,
-        "shape": shape,
-        "kind": kind,
-        "color": jitter(rng, color, 0.04),
-        "rind_color": None if rind is None else jitter(rng, rind, 0.04),
-        "holes": kind == "emmental",
-        "pad": pad,
-        "paper_color": jitter(
+    return item_params(
+        [sx + 2 * pad, sy + 2 * pad, sz + pad],
+        stackable=shape == "block",
+        style=style,
+        shape=shape,
+        kind=kind,
+        color=jitter(rng, color, 0.04),
+        rind_color=None if rind is None else jitter(rng, rind, 0.04),
+        holes=kind == "emmental",
+        pad=pad,
+        paper_color=jitter(
             rng, pick(rng, [[0.92, 0.88, 0.78], [0.85, 0.8, 0.7], [0.8, 0.15, 0.12]]), 0.04
         ),
-        "film": {
+        film={
             "tint": jitter(rng, [0.96, 0.97, 0.98], 0.02),
             "roughness": r5(rng.uniform(0.03, 0.12)),
         },
-        "sticker": sticker(rng, product),
-        "sticker_box": [
+        sticker=sticker(rng, product),
+        sticker_box=[
             r5(rng.uniform(-0.15, 0.15) * sx),
             r5(-0.1 * sy),
             r5(sx * 0.45),
             r5(sy * 0.55),
         ],
-    }
+    )
 
 
 def goat_cheese(rng: np.random.Generator) -> dict:
@@ -1524,40 +1512,37 @@ def goat_cheese(rng: np.random.Generator) -> dict:
         if not square:
             sy = sx
         h = rng.uniform(0.04, 0.06)
-        return {
-            "size": [r5(sx), r5(sy), r5(h)],
-            "footprint": "box" if square else "circle",
-            "stackable": True,
-            "style": style,
-            "square": bool(square),
-            "taper": r5(rng.uniform(0.86, 0.94)),
-            "tub_color": jitter(rng, [0.95, 0.95, 0.93], 0.03),
-            "lid_height": r5(rng.uniform(0.008, 0.012)),
-            "label": make_label(
+        return item_params(
+            [sx, sy, h],
+            "box" if square else "circle",
+            True,
+            style=style,
+            square=bool(square),
+            taper=r5(rng.uniform(0.86, 0.94)),
+            tub_color=jitter(rng, [0.95, 0.95, 0.93], 0.03),
+            lid_height=r5(rng.uniform(0.008, 0.012)),
+            label=make_label(
                 rng, "carton_wrap", product, jitter(rng, main, 0.06), panels=[sx, sy, sx, sy]
             ),
-            "lid_label": make_label(
-                rng, "yogurt_lid", product, jitter(rng, main, 0.06), foil=False
-            ),
-        }
+            lid_label=make_label(rng, "yogurt_lid", product, jitter(rng, main, 0.06), foil=False),
+        )
     if style == "log":
         length, d = rng.uniform(0.1, 0.16), rng.uniform(0.04, 0.055)
         size = [length, d, d]
     else:
         d = rng.uniform(0.05, 0.07)
         size = [d, d, d * rng.uniform(0.45, 0.65)]
-    return {
-        "size": [r5(v) for v in size],
-        "footprint": "box" if style == "log" else "circle",
-        "stackable": False,
-        "style": style,
-        "rind": jitter(rng, [0.95, 0.94, 0.9], 0.03),
-        "ash": bool(rng.random() < 0.2),
-        "wrap": pick(rng, ["film", "bare", "band"], [4, 2, 3]),
-        "label": make_label(rng, "bottle_band", product, jitter(rng, main, 0.06)),
-        "band": [0.3, 0.7],
-        "film": {"tint": jitter(rng, [0.96, 0.97, 0.98], 0.02), "roughness": 0.06},
-    }
+    return item_params(
+        size,
+        "box" if style == "log" else "circle",
+        style=style,
+        rind=jitter(rng, [0.95, 0.94, 0.9], 0.03),
+        ash=bool(rng.random() < 0.2),
+        wrap=pick(rng, ["film", "bare", "band"], [4, 2, 3]),
+        label=make_label(rng, "bottle_band", product, jitter(rng, main, 0.06)),
+        band=[0.3, 0.7],
+        film={"tint": jitter(rng, [0.96, 0.97, 0.98], 0.02), "roughness": 0.06},
+    )
 
 
 def butter_tub(rng: np.random.Generator) -> dict:
@@ -1581,20 +1566,19 @@ def butter_tub(rng: np.random.Generator) -> dict:
     )
     h = rng.uniform(0.055, 0.07) if big else rng.uniform(0.045, 0.055)
     tub = jitter(rng, main if rng.random() < 0.6 else [0.95, 0.95, 0.93], 0.05)
-    return {
-        "size": [r5(sx), r5(sy), r5(h)],
-        "footprint": "box",
-        "stackable": True,
-        "square": True,
-        "taper": r5(rng.uniform(0.86, 0.93)),
-        "tub_color": tub,
-        "lid_height": r5(rng.uniform(0.01, 0.015)),
-        "label": make_label(
+    return item_params(
+        [sx, sy, h],
+        stackable=True,
+        square=True,
+        taper=r5(rng.uniform(0.86, 0.93)),
+        tub_color=tub,
+        lid_height=r5(rng.uniform(0.01, 0.015)),
+        label=make_label(
             rng, "carton_wrap", product, jitter(rng, main, 0.06), panels=[sx, sy, sx, sy]
         ),
-        "lid_label": make_label(rng, "yogurt_lid", product, jitter(rng, main, 0.06), foil=False),
-        "printed_sides": bool(rng.random() < 0.6),
-    }
+        lid_label=make_label(rng, "yogurt_lid", product, jitter(rng, main, 0.06), foil=False),
+        printed_sides=bool(rng.random() < 0.6),
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -1605,18 +1589,16 @@ def _pillow_bag(
     rng: np.random.Generator, sx: float, sy: float, sz: float, product: str, main: Color | None
 ) -> dict:
     """A sealed clear bag lying flat, with a printed header at one seal."""
-    return {
-        "size": [r5(sx), r5(sy), r5(sz)],
-        "footprint": "box",
-        "stackable": False,
-        "film": {
+    return item_params(
+        [sx, sy, sz],
+        film={
             "tint": jitter(rng, [0.95, 0.97, 0.97], 0.02),
             "roughness": r5(rng.uniform(0.05, 0.15)),
         },
-        "seal": r5(rng.uniform(0.01, 0.018)),
-        "header": r5(rng.uniform(0.18, 0.32)),
-        "label": make_label(rng, "carton_wrap", product, main, panels=[1, 0, 0, 0]),
-    }
+        seal=r5(rng.uniform(0.01, 0.018)),
+        header=r5(rng.uniform(0.18, 0.32)),
+        label=make_label(rng, "carton_wrap", product, main, panels=[1, 0, 0, 0]),
+    )
 
 
 def spinach(rng: np.random.Generator) -> dict:
@@ -1669,14 +1651,12 @@ def green_beans(rng: np.random.Generator) -> dict:
             )
         )
     size = settle_group(pieces)
-    out = {
-        "size": size,
-        "footprint": "box",
-        "stackable": False,
-        "pieces": pieces,
-        "colors": [color, jitter(rng, color, 0.06)],
-        "container": dict(_LOOSE),
-    }
+    out = item_params(
+        size,
+        pieces=pieces,
+        colors=[color, jitter(rng, color, 0.06)],
+        container=dict(_LOOSE),
+    )
     if bagged:
         bag = _pillow_bag(
             rng,
@@ -1708,16 +1688,16 @@ def corn(rng: np.random.Generator) -> dict:
                 ("MAIS", [0.75, 0.2, 0.1]),
             ],
         )
-        return {
-            "size": [r5(d), r5(d), r5(h)],
-            "footprint": "circle",
-            "stackable": style == "tin",
-            "style": style,
-            "metal_color": jitter(rng, [0.78, 0.78, 0.8], 0.03),
-            "ribs": int(rng.integers(2, 6)),
-            "kernel": kernel,
-            "label": make_label(rng, "can_wrap", product, jitter(rng, main, 0.08)),
-        }
+        return item_params(
+            [d, d, h],
+            "circle",
+            style == "tin",
+            style=style,
+            metal_color=jitter(rng, [0.78, 0.78, 0.8], 0.03),
+            ribs=int(rng.integers(2, 6)),
+            kernel=kernel,
+            label=make_label(rng, "can_wrap", product, jitter(rng, main, 0.08)),
+        )
     n = int(rng.integers(1, 4)) if style == "cobs" else 2
     pieces = []
     for _ in range(n):
@@ -1783,36 +1763,32 @@ def bread(rng: np.random.Generator) -> dict:
         length, w, h = rng.uniform(0.2, 0.28), rng.uniform(0.1, 0.12), rng.uniform(0.1, 0.13)
         tail = rng.uniform(0.03, 0.06)
         product = pick(rng, ["WHITE BREAD", "WHOLEMEAL", "SANDWICH LOAF", "MULTIGRAIN", "TOAST"])
-        return {
-            "size": [r5(length + tail + 0.01), r5(w + 0.01), r5(h + 0.006)],
-            "footprint": "box",
-            "stackable": False,
-            "style": style,
-            "loaf": [r5(length), r5(w), r5(h)],
-            "tail": r5(tail),
-            "dome": r5(rng.uniform(0.1, 0.3)),
-            "slice": r5(rng.uniform(0.011, 0.015)),
-            "colors": colors,
-            "seeds": bool(product == "MULTIGRAIN" or rng.random() < 0.2),
-            "bag_tint": jitter(rng, [0.95, 0.97, 0.97], 0.02),
-            "clip": jitter(
+        return item_params(
+            [length + tail + 0.01, w + 0.01, h + 0.006],
+            style=style,
+            loaf=[r5(length), r5(w), r5(h)],
+            tail=r5(tail),
+            dome=r5(rng.uniform(0.1, 0.3)),
+            slice=r5(rng.uniform(0.011, 0.015)),
+            colors=colors,
+            seeds=bool(product == "MULTIGRAIN" or rng.random() < 0.2),
+            bag_tint=jitter(rng, [0.95, 0.97, 0.97], 0.02),
+            clip=jitter(
                 rng,
                 pick(rng, [[0.9, 0.2, 0.1], [0.1, 0.4, 0.8], [0.95, 0.8, 0.1], [0.2, 0.6, 0.2]]),
                 0.05,
             ),
-            "label": make_label(rng, "bottle_band", product, None),
-        }
+            label=make_label(rng, "bottle_band", product, None),
+        )
     length = rng.uniform(0.2, 0.32)
     w = rng.uniform(0.1, 0.14)
-    return {
-        "size": [r5(length), r5(w), r5(w * rng.uniform(0.55, 0.75))],
-        "footprint": "box",
-        "stackable": False,
-        "style": style,
-        "colors": colors,
-        "scores": int(rng.integers(0, 5)),
-        "flour": r5(rng.uniform(0.0, 0.6)),
-    }
+    return item_params(
+        [length, w, w * rng.uniform(0.55, 0.75)],
+        style=style,
+        colors=colors,
+        scores=int(rng.integers(0, 5)),
+        flour=r5(rng.uniform(0.0, 0.6)),
+    )
 
 
 def _storage_jar(rng: np.random.Generator, contents: str, color: Color) -> dict:
@@ -1821,27 +1797,27 @@ def _storage_jar(rng: np.random.Generator, contents: str, color: Color) -> dict:
     d = rng.uniform(0.09, 0.12)
     h = d * rng.uniform(1.1, 1.6)
     clip = bool(rng.random() < 0.6)
-    return {
-        "size": [r5(d), r5(d), r5(h)],
-        "footprint": "circle",
-        "stackable": True,
-        "style": "jar",
-        "contents": contents,
-        "contents_color": jitter(rng, color, 0.02),
-        "fill": r5(rng.uniform(0.3, 0.85)),
-        "lid": "clip" if clip else "screw",
-        "lid_height": r5(rng.uniform(0.014, 0.02) if clip else rng.uniform(0.015, 0.022)),
-        "shoulder": r5(rng.uniform(0.04, 0.1)),
-        "lid_color": jitter(
+    return item_params(
+        [d, d, h],
+        "circle",
+        True,
+        style="jar",
+        contents=contents,
+        contents_color=jitter(rng, color, 0.02),
+        fill=r5(rng.uniform(0.3, 0.85)),
+        lid="clip" if clip else "screw",
+        lid_height=r5(rng.uniform(0.014, 0.02) if clip else rng.uniform(0.015, 0.022)),
+        shoulder=r5(rng.uniform(0.04, 0.1)),
+        lid_color=jitter(
             rng,
             pick(rng, [[0.85, 0.85, 0.87], [0.95, 0.95, 0.93], [0.2, 0.2, 0.22], [0.6, 0.35, 0.2]]),
             0.04,
         ),
-        "seal_color": jitter(rng, [0.95, 0.45, 0.12], 0.05),
-        "has_label": bool(rng.random() < 0.3),
-        "band": [0.3, 0.6],
-        "label": make_label(rng, "jar_band", contents),
-    }
+        seal_color=jitter(rng, [0.95, 0.45, 0.12], 0.05),
+        has_label=bool(rng.random() < 0.3),
+        band=[0.3, 0.6],
+        label=make_label(rng, "jar_band", contents),
+    )
 
 
 def _paper_bag(rng: np.random.Generator, dims, product: str, main: Color, paper: Color) -> dict:
@@ -1851,17 +1827,15 @@ def _paper_bag(rng: np.random.Generator, dims, product: str, main: Color, paper:
     bulge = rng.uniform(0.03, 0.08)
     is_open = bool(rng.random() < 0.3)  # rolled down and open: the powder shows
     top = sz * (1 - fold) + 0.003 if is_open else sz
-    return {
-        "size": [r5(sx * (1 + bulge)), r5(sy * (1 + bulge)), r5(top)],
-        "footprint": "box",
-        "stackable": False,
-        "style": "bag",
-        "base": [r5(sx), r5(sy), r5(sz)],
-        "fold": r5(fold),
-        "bulge": r5(bulge),
-        "paper": jitter(rng, paper, 0.03),
-        "open": is_open,
-        "label": make_label(
+    return item_params(
+        [sx * (1 + bulge), sy * (1 + bulge), top],
+        style="bag",
+        base=[r5(sx), r5(sy), r5(sz)],
+        fold=r5(fold),
+        bulge=r5(bulge),
+        paper=jitter(rng, paper, 0.03),
+        open=is_open,
+        label=make_label(
             rng,
             "carton_wrap",
             product,
@@ -1869,7 +1843,7 @@ def _paper_bag(rng: np.random.Generator, dims, product: str, main: Color, paper:
             panels=[sx, sy, sx, sy],
             fill=r5(1 - fold),
         ),
-    }
+    )
 
 
 def flour(rng: np.random.Generator) -> dict:
@@ -1912,16 +1886,15 @@ def sugar(rng: np.random.Generator) -> dict:
     )
     if style == "cubes":
         sx, sy, sz = rng.uniform(0.11, 0.14), rng.uniform(0.06, 0.075), rng.uniform(0.1, 0.13)
-        return {
-            "size": [r5(sx), r5(sy), r5(sz)],
-            "footprint": "box",
-            "stackable": True,
-            "style": style,
-            "bevel": r5(rng.uniform(0.001, 0.002)),
-            "label": make_label(
+        return item_params(
+            [sx, sy, sz],
+            stackable=True,
+            style=style,
+            bevel=r5(rng.uniform(0.001, 0.002)),
+            label=make_label(
                 rng, "carton_wrap", product, jitter(rng, main, 0.08), panels=[sx, sy, sx, sy]
             ),
-        }
+        )
     return _paper_bag(
         rng, pick(rng, [(0.1, 0.065, 0.16), (0.12, 0.07, 0.19)]), product, main, [0.96, 0.96, 0.95]
     )
@@ -1944,13 +1917,12 @@ def chocolate(rng: np.random.Generator) -> dict:
     big = rng.random() < 0.3
     dims = np.array([0.2, 0.1, 0.014] if big else [0.16, 0.078, 0.011])
     sx, sy, sz = dims * rng.uniform(0.94, 1.06, 3)
-    return {
-        "size": [r5(sx), r5(sy), r5(sz)],
-        "footprint": "box",
-        "stackable": True,
-        "foil": bool(rng.random() < 0.2),
-        "bevel": r5(rng.uniform(0.001, 0.002)),
-        "label": make_label(
+    return item_params(
+        [sx, sy, sz],
+        stackable=True,
+        foil=bool(rng.random() < 0.2),
+        bevel=r5(rng.uniform(0.001, 0.002)),
+        label=make_label(
             rng,
             "butter_wrap",
             product,
@@ -1958,4 +1930,4 @@ def chocolate(rng: np.random.Generator) -> dict:
             panels=[sx, sz, sx, sz],
             top_fraction=r5(sy / (sy + sz)),
         ),
-    }
+    )
