@@ -36,6 +36,7 @@ from .params import (
     pick,
     r5,
     rgb,
+    shades,
     tomato,
 )
 
@@ -76,6 +77,14 @@ def piece(
         "mat": int(mat),
         **extra,
     }
+
+
+def part(
+    kind: str, size, rot=(0.0, 0.0, 0.0), shape: str = "ellipsoid", mat: int = 0, **extra
+) -> dict:
+    """A piece not placed yet (centred on the origin): a layout (`_produce_group`, `_spread`)
+    gives it its ``at``."""
+    return piece(kind, (0, 0, 0), size, rot, shape, mat, **extra)
 
 
 def piece_points(q: dict) -> np.ndarray:
@@ -300,13 +309,12 @@ def carrot(rng: np.random.Generator) -> dict:
     def make(r: np.random.Generator, k: int) -> dict:
         length, d = r.uniform(0.13, 0.21), r.uniform(0.024, 0.038)
         flip = 180.0 if r.random() < 0.2 else 0.0
-        return piece(
+        return part(
             "carrot",
-            (0, 0, 0),
             (length, d, d),
             (r.uniform(-180, 180), 0, flip + r.uniform(-6, 6)),
-            "cone",
-            k % 2,
+            shape="cone",
+            mat=k % 2,
             bend=r5(r.uniform(-0.15, 0.15)),
             top=tops,
         )
@@ -342,20 +350,18 @@ def potato(rng: np.random.Generator) -> dict:
     base = {"yellow": [0.78, 0.62, 0.38], "red": [0.6, 0.25, 0.2], "russet": [0.55, 0.4, 0.26]}[
         variety
     ]
-    colors = [jitter(rng, base, 0.06) for _ in range(3)]
+    colors = shades(rng, base, 0.06, 3)
     big = rng.uniform(0.06, 0.09)
 
     def make(r: np.random.Generator, k: int) -> dict:
         length = big * r.uniform(0.75, 1.1)
         w = length * r.uniform(0.72, 0.9)
         h = w * r.uniform(0.7, 0.85)
-        return piece(
+        return part(
             "potato",
-            (0, 0, 0),
             (length, w, h),
             (0, 0, r.uniform(-180, 180)),
-            "ellipsoid",
-            k % 3,
+            mat=k % 3,
             seed=int(r.integers(0, 2**31 - 1)),
             bumps=r5(r.uniform(0.04, 0.1)),
         )
@@ -380,18 +386,16 @@ def potato(rng: np.random.Generator) -> dict:
 def sweet_potato(rng: np.random.Generator) -> dict:
     """Sweet potatoes: long, tapered, red-brown or orange-brown; loose or in a tub."""
     base = pick(rng, [[0.62, 0.3, 0.2], [0.7, 0.4, 0.25], [0.5, 0.25, 0.22], [0.75, 0.5, 0.3]])
-    colors = [jitter(rng, base, 0.06) for _ in range(2)]
+    colors = shades(rng, base, 0.06, 2)
 
     def make(r: np.random.Generator, k: int) -> dict:
         length = r.uniform(0.12, 0.22)
         w = length * r.uniform(0.32, 0.48)
-        return piece(
+        return part(
             "sweet_potato",
-            (0, 0, 0),
             (length, w, w * r.uniform(0.8, 0.95)),
             (0, 0, r.uniform(-20, 20) + (180 if r.random() < 0.5 else 0)),
-            "ellipsoid",
-            k % 2,
+            mat=k % 2,
             seed=int(r.integers(0, 2**31 - 1)),
             bend=r5(r.uniform(-0.12, 0.12)),
             taper=r5(r.uniform(0.1, 0.35)),
@@ -415,18 +419,16 @@ def onion(rng: np.random.Generator) -> dict:
     base = {"golden": [0.78, 0.5, 0.22], "red": [0.45, 0.12, 0.2], "white": [0.92, 0.88, 0.78]}[
         kind
     ]
-    colors = [jitter(rng, base, 0.06) for _ in range(3)]
+    colors = shades(rng, base, 0.06, 3)
 
     def make(r: np.random.Generator, k: int) -> dict:
         d = r.uniform(0.055, 0.085)
         h = d * r.uniform(0.85, 1.05)
-        return piece(
+        return part(
             "onion",
-            (0, 0, 0),
             (d, d, h),
             (r.uniform(-15, 15), r.uniform(-15, 15), r.uniform(-180, 180)),
-            "ellipsoid",
-            k % 3,
+            mat=k % 3,
             neck=r5(r.uniform(0.06, 0.16)),
             seed=int(r.integers(0, 2**31 - 1)),
         )
@@ -448,18 +450,16 @@ def onion(rng: np.random.Generator) -> dict:
 def lime(rng: np.random.Generator) -> dict:
     """Limes: a few lying together, loose or in a net."""
     tone = pick(rng, [[0.2, 0.42, 0.05], [0.28, 0.5, 0.08], [0.35, 0.55, 0.1], [0.16, 0.34, 0.04]])
-    colors = [jitter(rng, tone, 0.05) for _ in range(3)]
+    colors = shades(rng, tone, 0.05, 3)
 
     def make(r: np.random.Generator, k: int) -> dict:
         length = r.uniform(0.052, 0.066)
         d = length * r.uniform(0.84, 0.94)
-        return piece(
+        return part(
             "lime",
-            (0, 0, 0),
             (length, d, d),
             (r.uniform(-180, 180), 0, r.uniform(-180, 180)),
-            "ellipsoid",
-            k % 3,
+            mat=k % 3,
             tip=r5(r.uniform(0.02, 0.06)),
             asymmetry=r5(r.uniform(-0.05, 0.05)),
         )
@@ -518,18 +518,16 @@ def mushrooms(rng: np.random.Generator) -> dict:
     """White or chestnut mushrooms in a punnet (sometimes loose)."""
     brown = rng.random() < 0.35
     cap = [0.55, 0.4, 0.28] if brown else [0.93, 0.9, 0.84]
-    colors = [jitter(rng, cap, 0.04) for _ in range(3)]
+    colors = shades(rng, cap, 0.04, 3)
 
     def make(r: np.random.Generator, k: int) -> dict:
         d = r.uniform(0.03, 0.055)
         h = d * r.uniform(0.7, 0.95)
-        return piece(
+        return part(
             "mushroom",
-            (0, 0, 0),
             (d, d, h),
             (r.uniform(-18, 18), r.uniform(-18, 18), r.uniform(-180, 180)),
-            "ellipsoid",
-            k % 3,
+            mat=k % 3,
             cap=r5(r.uniform(0.45, 0.6)),
             stem=r5(r.uniform(0.3, 0.45)),
         )
@@ -561,13 +559,11 @@ def apple_group(rng: np.random.Generator) -> dict:
     def make(r: np.random.Generator, k: int) -> dict:
         p = dict(kinds[k % 3])
         d, _, h = p.pop("size")
-        return piece(
+        return part(
             "apple",
-            (0, 0, 0),
             (d, d, h),
             (r.uniform(-10, 10), r.uniform(-10, 10), r.uniform(-180, 180)),
-            "ellipsoid",
-            k % 3,
+            mat=k % 3,
             **{k2: v for k2, v in p.items() if k2 not in ("footprint", "stackable")},
         )
 
@@ -601,13 +597,11 @@ def tomato_vine(rng: np.random.Generator) -> dict:
         )
         p["body_height"] = r5(p["body_height"] * s)
         p["calyx_radius"] = r5(p["calyx_radius"] * s)
-        return piece(
+        return part(
             "tomato",
-            (0, 0, 0),
             (d * s, d * s, h * s),
             (r.uniform(-8, 8), r.uniform(-8, 8), r.uniform(-180, 180)),
-            "ellipsoid",
-            k % 3,
+            mat=k % 3,
             **{k2: v for k2, v in p.items() if k2 not in ("footprint", "stackable")},
         )
 
@@ -718,13 +712,8 @@ def blueberries(rng: np.random.Generator) -> dict:
 
     def make(r: np.random.Generator, k: int) -> dict:
         d = r.uniform(0.011, 0.016)
-        return piece(
-            "berry",
-            (0, 0, 0),
-            (d, d, d * 0.85),
-            (r.uniform(-30, 30), r.uniform(-30, 30), 0),
-            "ellipsoid",
-            k % 3,
+        return part(
+            "berry", (d, d, d * 0.85), (r.uniform(-30, 30), r.uniform(-30, 30), 0), mat=k % 3
         )
 
     n = int(rng.integers(40, 60))
@@ -755,15 +744,7 @@ def strawberries(rng: np.random.Generator) -> dict:
             if lying
             else (r.uniform(-20, 20), r.uniform(-20, 20), 0)
         )
-        return piece(
-            "strawberry",
-            (0, 0, 0),
-            (d, d, length),
-            rot,
-            "ellipsoid",
-            k % 3,
-            calyx=r5(r.uniform(0.6, 1.0)),
-        )
+        return part("strawberry", (d, d, length), rot, mat=k % 3, calyx=r5(r.uniform(0.6, 1.0)))
 
     inner = (rng.uniform(0.15, 0.18), rng.uniform(0.1, 0.12))
     n = int(rng.integers(8, 15))
@@ -868,13 +849,11 @@ def beef(rng: np.random.Generator) -> dict:
         for _ in range(n):
             w = (sx - 0.03) / n * rng.uniform(0.85, 1.0) if n > 1 else sx * rng.uniform(0.6, 0.8)
             pieces.append(
-                piece(
+                part(
                     "steak",
-                    (0, 0, 0),
                     (w if n > 1 else w, sy * rng.uniform(0.6, 0.78), rng.uniform(0.015, 0.028)),
                     (0, 0, rng.uniform(-10, 10) + (90 if n > 1 and w < 0.08 else 0)),
-                    "box",
-                    0,
+                    shape="box",
                     seed=int(rng.integers(0, 2**31 - 1)),
                     fat_rim=r5(rng.uniform(0.0, 0.6)),
                     marbling=r5(rng.uniform(0.2, 0.8)),
@@ -904,13 +883,10 @@ def beef(rng: np.random.Generator) -> dict:
         pieces = _spread(
             rng,
             [
-                piece(
+                part(
                     "joint",
-                    (0, 0, 0),
                     (length, d, d * rng.uniform(0.7, 0.85)),
                     (0, 0, rng.uniform(-10, 10)),
-                    "ellipsoid",
-                    0,
                     seed=int(rng.integers(0, 2**31 - 1)),
                     string=bool(rng.random() < 0.6),
                 )
@@ -976,13 +952,11 @@ def chicken(rng: np.random.Generator) -> dict:
         width + rng.uniform(0.02, 0.035),
         rng.uniform(0.025, 0.04),
     )
-    body = piece(
+    body = part(
         "chicken",
-        (0, 0, 0),
         (length, width, height),
         (0, 0, 180 if rng.random() < 0.5 else 0),
-        "box",
-        0,
+        shape="box",
         seed=int(rng.integers(0, 2**31 - 1)),
         legs=r5(rng.uniform(0.25, 0.4)),
     )
@@ -1020,13 +994,10 @@ def chicken_breast(rng: np.random.Generator) -> dict:
         )
         w = length * (rng.uniform(0.25, 0.32) if mini else rng.uniform(0.42, 0.55))
         pieces.append(
-            piece(
+            part(
                 "breast",
-                (0, 0, 0),
                 (length, w, w * rng.uniform(0.35, 0.5)),
                 (0, 0, 90 + rng.uniform(-12, 12) + (180 if rng.random() < 0.5 else 0)),
-                "ellipsoid",
-                0,
                 point=r5(rng.uniform(0.35, 0.6)),
                 seed=int(rng.integers(0, 2**31 - 1)),
             )
@@ -1092,13 +1063,11 @@ def ham(rng: np.random.Generator) -> dict:
     tray = _tray(rng, sx, sy, rng.uniform(0.015, 0.025), clear_p=0.3)
     n = int(rng.integers(3, 7))
     pieces = [
-        piece(
+        part(
             "fold",
-            (0, 0, 0),
             (sx * 0.22, sy * 0.75, rng.uniform(0.01, 0.018)),
             (0, rng.uniform(-15, -5), 0),
-            "box",
-            0,
+            shape="box",
             round=round_slices,
         )
         for _ in range(n)
@@ -1161,13 +1130,11 @@ def eggs(rng: np.random.Generator) -> dict:
         def make(r: np.random.Generator, k: int) -> dict:
             p = dict(shells[k % 3])
             sx, sy, sz = p.pop("size")
-            return piece(
+            return part(
                 "egg",
-                (0, 0, 0),
                 (sx, sy, sz),
                 (r.uniform(-180, 180), 0, r.uniform(-180, 180)),
-                "ellipsoid",
-                k % 3,
+                mat=k % 3,
                 **{k2: v for k2, v in p.items() if k2 not in ("footprint", "stackable")},
             )
 
@@ -1703,13 +1670,10 @@ def corn(rng: np.random.Generator) -> dict:
     for _ in range(n):
         length, dd = rng.uniform(0.14, 0.2), rng.uniform(0.04, 0.05)
         pieces.append(
-            piece(
+            part(
                 "cob",
-                (0, 0, 0),
                 (length, dd, dd),
                 (rng.uniform(-180, 180), 0, rng.uniform(-10, 10)),
-                "ellipsoid",
-                0,
                 husk=bool(style == "cobs" and rng.random() < 0.3),
             )
         )
@@ -1744,13 +1708,10 @@ def bread(rng: np.random.Generator) -> dict:
 
         def make(r: np.random.Generator, k: int) -> dict:
             d = r.uniform(0.07, 0.095)
-            return piece(
+            return part(
                 "roll",
-                (0, 0, 0),
                 (d * r.uniform(1.0, 1.3), d, d * r.uniform(0.5, 0.65)),
                 (0, 0, r.uniform(-180, 180)),
-                "ellipsoid",
-                0,
                 score=bool(r.random() < 0.5),
             )
 
