@@ -87,6 +87,11 @@ def part(
     return piece(kind, (0, 0, 0), size, rot, shape, mat, **extra)
 
 
+def piece_fields(params: dict) -> dict:
+    """A whole item's params (an apple, an egg) less its box: the fields its piece carries."""
+    return {k: v for k, v in params.items() if k not in ("size", "footprint", "stackable")}
+
+
 def piece_points(q: dict) -> np.ndarray:
     """Points on the surface (or corners) of a placed piece, for bounding boxes."""
     half = np.asarray(q["size"], float) / 2
@@ -557,14 +562,14 @@ def apple_group(rng: np.random.Generator) -> dict:
     kinds = [apple(rng) for _ in range(3)]
 
     def make(r: np.random.Generator, k: int) -> dict:
-        p = dict(kinds[k % 3])
-        d, _, h = p.pop("size")
+        p = kinds[k % 3]
+        d, _, h = p["size"]
         return part(
             "apple",
             (d, d, h),
             (r.uniform(-10, 10), r.uniform(-10, 10), r.uniform(-180, 180)),
             mat=k % 3,
-            **{k2: v for k2, v in p.items() if k2 not in ("footprint", "stackable")},
+            **piece_fields(p),
         )
 
     n = int(rng.integers(2, 5))
@@ -602,7 +607,7 @@ def tomato_vine(rng: np.random.Generator) -> dict:
             (d * s, d * s, h * s),
             (r.uniform(-8, 8), r.uniform(-8, 8), r.uniform(-180, 180)),
             mat=k % 3,
-            **{k2: v for k2, v in p.items() if k2 not in ("footprint", "stackable")},
+            **piece_fields(p),
         )
 
     if style == "cherry":
@@ -652,7 +657,7 @@ def banana_bunch(rng: np.random.Generator) -> dict:
                 (0, 0, yaw),
                 "ellipsoid",
                 0,
-                **{k2: v for k2, v in p.items() if k2 not in ("footprint", "stackable")},
+                **piece_fields(p),
             )
         )
     r = first["thickness"] * 0.45
@@ -1128,14 +1133,14 @@ def eggs(rng: np.random.Generator) -> dict:
     if style == "loose":
 
         def make(r: np.random.Generator, k: int) -> dict:
-            p = dict(shells[k % 3])
-            sx, sy, sz = p.pop("size")
+            p = shells[k % 3]
+            sx, sy, sz = p["size"]
             return part(
                 "egg",
                 (sx, sy, sz),
                 (r.uniform(-180, 180), 0, r.uniform(-180, 180)),
                 mat=k % 3,
-                **{k2: v for k2, v in p.items() if k2 not in ("footprint", "stackable")},
+                **piece_fields(p),
             )
 
         pieces, boxes = _produce_group(
@@ -1194,8 +1199,8 @@ def eggs(rng: np.random.Generator) -> dict:
     keep = sorted(int(k) for k in rng.permutation(len(slots))[: len(slots) - missing])
     for m, k in enumerate(keep):
         i, j = slots[k]
-        p = dict(shells[m % 3])
-        length, w, _ = p.pop("size")
+        p = shells[m % 3]
+        length, w, _ = p["size"]
         x, y = -sx / 2 + 0.005 + (i + 0.5) * pitch, -sy / 2 + 0.005 + (j + 0.5) * pitch
         pieces.append(
             piece(
@@ -1205,7 +1210,7 @@ def eggs(rng: np.random.Generator) -> dict:
                 (rng.uniform(-180, 180), -90, rng.uniform(-180, 180)),
                 "ellipsoid",
                 m % 3,
-                **{k2: v for k2, v in p.items() if k2 not in ("footprint", "stackable")},
+                **piece_fields(p),
             )
         )
     lid_open = rng.uniform(95, 125)
