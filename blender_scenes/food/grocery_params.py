@@ -198,6 +198,29 @@ def sticker(rng: np.random.Generator, product: str, main: Color | None = None) -
     )
 
 
+FILM_TINT = [0.96, 0.97, 0.98]  # clear wrapping film
+BAG_TINT = [0.95, 0.97, 0.97]  # clear plastic bags
+
+
+def drawn(rng: np.random.Generator, value: float | tuple[float, float]) -> float:
+    """`value` itself, or a uniform draw from it (rounded) when it is a (low, high) range."""
+    return r5(rng.uniform(*value)) if isinstance(value, tuple) else value
+
+
+def film_params(
+    rng: np.random.Generator,
+    roughness: float | tuple[float, float],
+    tint: Color = FILM_TINT,
+    **shape: float,
+) -> dict:
+    """Clear film over an item: its `shape` fields (``top``, ``dome``; rounded), a jittered
+    tint, then its roughness (fixed, or a (low, high) range to draw from)."""
+    film = {key: r5(v) for key, v in shape.items()}
+    film["tint"] = jitter(rng, tint, 0.02)
+    film["roughness"] = drawn(rng, roughness)
+    return film
+
+
 # --------------------------------------------------------------------------------------------
 # Produce (loose groups, tubs, nets and bags)
 
@@ -343,7 +366,7 @@ def _bag_film(rng: np.random.Generator, params: dict, product: str) -> dict:
     return {
         "pad": r5(pad),
         "seal": r5(seal),
-        "tint": jitter(rng, [0.95, 0.97, 0.97], 0.02),
+        "tint": jitter(rng, BAG_TINT, 0.02),
         "header": r5(rng.uniform(0.15, 0.3)),
         "label": make_label(rng, "carton_wrap", product, None, panels=[1, 0, 0, 0]),
     }
@@ -793,12 +816,7 @@ def _film_pack(
     sx, sy, depth = tray["size"]
     lo, hi = group_extent(pieces) if pieces else (np.zeros(3), np.zeros(3))
     top = max(depth, float(hi[2])) + 0.002
-    film = {
-        "top": r5(top),
-        "dome": r5(max(0.0, top - depth)),
-        "tint": jitter(rng, [0.96, 0.97, 0.98], 0.02),
-        "roughness": r5(rng.uniform(0.03, 0.12)),
-    }
+    film = film_params(rng, (0.03, 0.12), top=top, dome=max(0.0, top - depth))
     label = sticker(rng, product, main)
     at = [r5(rng.uniform(-0.3, 0.3) * sx), r5(rng.uniform(-0.3, 0.2) * sy)]
     return item_params(
@@ -1049,12 +1067,7 @@ def ham(rng: np.random.Generator) -> dict:
             stackable=True,
             style=style,
             tray=None,
-            film={
-                "top": r5(h),
-                "dome": 0.0,
-                "tint": jitter(rng, [0.96, 0.97, 0.98], 0.02),
-                "roughness": r5(rng.uniform(0.03, 0.1)),
-            },
+            film=film_params(rng, (0.03, 0.1), top=h, dome=0.0),
             pieces=pieces,
             meat=colors,
             card=r5(card),
@@ -1420,12 +1433,7 @@ def cheese_pack(rng: np.random.Generator) -> dict:
             color=jitter(rng, color, 0.04),
             pieces=pieces,
             card=r5(rng.uniform(0.2, 0.35)),
-            film={
-                "top": r5(h),
-                "dome": 0.0,
-                "tint": jitter(rng, [0.96, 0.97, 0.98], 0.02),
-                "roughness": 0.05,
-            },
+            film=film_params(rng, 0.05, top=h, dome=0.0),
             label=make_label(
                 rng, "butter_wrap", product, None, panels=[sx, h, sx, h], top_fraction=0.92
             ),
@@ -1452,10 +1460,7 @@ def cheese_pack(rng: np.random.Generator) -> dict:
         paper_color=jitter(
             rng, pick(rng, [[0.92, 0.88, 0.78], [0.85, 0.8, 0.7], [0.8, 0.15, 0.12]]), 0.04
         ),
-        film={
-            "tint": jitter(rng, [0.96, 0.97, 0.98], 0.02),
-            "roughness": r5(rng.uniform(0.03, 0.12)),
-        },
+        film=film_params(rng, (0.03, 0.12)),
         sticker=sticker(rng, product),
         sticker_box=[
             r5(rng.uniform(-0.15, 0.15) * sx),
@@ -1513,7 +1518,7 @@ def goat_cheese(rng: np.random.Generator) -> dict:
         wrap=pick(rng, ["film", "bare", "band"], [4, 2, 3]),
         label=make_label(rng, "bottle_band", product, jitter(rng, main, 0.06)),
         band=[0.3, 0.7],
-        film={"tint": jitter(rng, [0.96, 0.97, 0.98], 0.02), "roughness": 0.06},
+        film=film_params(rng, 0.06),
     )
 
 
@@ -1563,10 +1568,7 @@ def _pillow_bag(
     """A sealed clear bag lying flat, with a printed header at one seal."""
     return item_params(
         [sx, sy, sz],
-        film={
-            "tint": jitter(rng, [0.95, 0.97, 0.97], 0.02),
-            "roughness": r5(rng.uniform(0.05, 0.15)),
-        },
+        film=film_params(rng, (0.05, 0.15), BAG_TINT),
         seal=r5(rng.uniform(0.01, 0.018)),
         header=r5(rng.uniform(0.18, 0.32)),
         label=make_label(rng, "carton_wrap", product, main, panels=[1, 0, 0, 0]),
