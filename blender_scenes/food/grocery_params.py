@@ -808,16 +808,18 @@ def _film_pack(
     rng: np.random.Generator,
     tray: dict,
     pieces: list[dict],
-    product: str,
-    main: Color | None,
+    product: str | list[str],
     **extra,
 ) -> dict:
-    """Params of a tray with contents sealed under a clear film and a sticker."""
+    """Params of a tray with contents sealed under a clear film and a sticker naming `product`
+    (or one name picked from a list)."""
+    if isinstance(product, list):
+        product = pick(rng, product)
     sx, sy, depth = tray["size"]
     lo, hi = group_extent(pieces) if pieces else (np.zeros(3), np.zeros(3))
     top = max(depth, float(hi[2])) + 0.002
     film = film_params(rng, (0.03, 0.12), top=top, dome=max(0.0, top - depth))
-    label = sticker(rng, product, main)
+    label = sticker(rng, product)
     at = [r5(rng.uniform(-0.3, 0.3) * sx), r5(rng.uniform(-0.3, 0.2) * sy)]
     return item_params(
         [sx, sy, top],
@@ -920,8 +922,7 @@ def beef(rng: np.random.Generator) -> dict:
         rng,
         tray,
         pieces,
-        pick(rng, ["BEEF STEAK", "SIRLOIN", "RUMP STEAK", "BEEF", "DICED BEEF"]),
-        None,
+        ["BEEF STEAK", "SIRLOIN", "RUMP STEAK", "BEEF", "DICED BEEF"],
         cut=cut,
         meat=colors,
     )
@@ -951,8 +952,7 @@ def ground_beef(rng: np.random.Generator) -> dict:
         rng,
         tray,
         [mound],
-        pick(rng, ["MINCED BEEF", "BEEF MINCE", "GROUND BEEF", "LEAN MINCE"]),
-        None,
+        ["MINCED BEEF", "BEEF MINCE", "GROUND BEEF", "LEAN MINCE"],
         meat=colors,
         fat_specks=r5(rng.uniform(0.1, 0.5)),
     )
@@ -988,8 +988,7 @@ def chicken(rng: np.random.Generator) -> dict:
         rng,
         tray,
         pieces,
-        pick(rng, ["WHOLE CHICKEN", "FREE RANGE", "CHICKEN", "CORN FED"]),
-        None,
+        ["WHOLE CHICKEN", "FREE RANGE", "CHICKEN", "CORN FED"],
         meat=colors,
         bag=in_bag,
     )
@@ -1030,8 +1029,7 @@ def chicken_breast(rng: np.random.Generator) -> dict:
         rng,
         tray,
         pieces,
-        pick(rng, ["CHICKEN BREAST", "BREAST FILLETS", "MINI FILLETS", "CHICKEN"]),
-        None,
+        ["CHICKEN BREAST", "BREAST FILLETS", "MINI FILLETS", "CHICKEN"],
         meat=colors,
     )
 
@@ -1096,7 +1094,7 @@ def ham(rng: np.random.Generator) -> dict:
             r5(rng.uniform(-0.004, 0.004)),
             r5(0.004 + q["size"][2] / 2 + 0.002 * k),
         ]
-    return _film_pack(rng, tray, pieces, product, None, style=style, meat=colors)
+    return _film_pack(rng, tray, pieces, product, style=style, meat=colors)
 
 
 def shrimp(rng: np.random.Generator) -> dict:
@@ -1128,8 +1126,7 @@ def shrimp(rng: np.random.Generator) -> dict:
         rng,
         tray,
         pieces,
-        pick(rng, ["PRAWNS", "SHRIMP", "KING PRAWNS", "COOKED PRAWNS"]),
-        None,
+        ["PRAWNS", "SHRIMP", "KING PRAWNS", "COOKED PRAWNS"],
         cooked=cooked,
         meat=colors,
     )
@@ -1691,7 +1688,7 @@ def corn(rng: np.random.Generator) -> dict:
     for q in pieces:
         q["rot"][2] = 0.0
     pieces = _spread(rng, pieces, tray, margin=0.004)
-    return _film_pack(rng, tray, pieces, "SWEET CORN", None, style=style, kernel=kernel)
+    return _film_pack(rng, tray, pieces, "SWEET CORN", style=style, kernel=kernel)
 
 
 # --------------------------------------------------------------------------------------------
