@@ -40,6 +40,48 @@ from .params import (
     tomato,
 )
 
+# (product name, main colour of its pack) per class, for the labels (milk bottles: the fat
+# grade and the cap colour that goes with it)
+PRODUCTS: dict[str, list[tuple[str, Color]]] = {
+    "heavy_cream": [
+        ("CREAM", [0.2, 0.45, 0.25]), ("WHIPPING CREAM", [0.15, 0.3, 0.65]),
+        ("DOUBLE CREAM", [0.75, 0.6, 0.2]), ("COOKING CREAM", [0.8, 0.25, 0.15]),
+        ("HEAVY CREAM", [0.2, 0.5, 0.35]), ("CREME", [0.55, 0.3, 0.6]),
+    ],
+    "milk_bottle": [
+        ("WHOLE", [0.1, 0.3, 0.8]), ("SEMI-SKIMMED", [0.15, 0.6, 0.25]),
+        ("SKIMMED", [0.85, 0.15, 0.15]), ("1%", [0.95, 0.6, 0.1]), ("ORGANIC", [0.3, 0.55, 0.2]),
+    ],
+    "goat_cheese": [
+        ("CHEVRE", [0.2, 0.55, 0.25]), ("GOAT CHEESE", [0.15, 0.35, 0.6]),
+        ("CHEVRE FRAIS", [0.55, 0.7, 0.2]), ("GOAT LOG", [0.6, 0.2, 0.15]),
+    ],
+    "butter_tub": [
+        ("SPREAD", [0.85, 0.1, 0.08]), ("BUTTERY", [0.95, 0.75, 0.15]),
+        ("MARGARINE", [0.15, 0.45, 0.2]), ("LIGHT", [0.2, 0.45, 0.8]),
+        ("SPREADABLE", [0.9, 0.85, 0.7]), ("OLIVE SPREAD", [0.4, 0.5, 0.15]),
+    ],
+    "corn": [
+        ("SWEET CORN", [0.15, 0.45, 0.2]), ("CORN", [0.9, 0.7, 0.1]),
+        ("GOLDEN CORN", [0.1, 0.25, 0.6]), ("MAIS", [0.75, 0.2, 0.1]),
+    ],
+    "flour": [
+        ("PLAIN FLOUR", [0.2, 0.35, 0.7]), ("SELF RAISING", [0.8, 0.2, 0.15]),
+        ("WHEAT FLOUR", [0.85, 0.65, 0.2]), ("BREAD FLOUR", [0.3, 0.5, 0.25]),
+        ("FARINE", [0.6, 0.3, 0.5]),
+    ],
+    "sugar": [
+        ("WHITE SUGAR", [0.15, 0.3, 0.7]), ("GRANULATED", [0.85, 0.15, 0.2]),
+        ("CANE SUGAR", [0.6, 0.4, 0.2]), ("CASTER SUGAR", [0.3, 0.6, 0.8]),
+        ("SUCRE", [0.9, 0.6, 0.1]),
+    ],
+    "chocolate": [
+        ("MILK CHOCOLATE", [0.35, 0.55, 0.85]), ("DARK 70%", [0.15, 0.1, 0.08]),
+        ("HAZELNUT", [0.5, 0.3, 0.15]), ("WHITE", [0.9, 0.88, 0.8]), ("ALMOND", [0.2, 0.45, 0.3]),
+        ("CARAMEL", [0.85, 0.55, 0.15]), ("CHOCOLAT", [0.6, 0.1, 0.25]),
+    ],
+}  # fmt: skip
+
 # --------------------------------------------------------------------------------------------
 # Pieces and groups
 
@@ -1291,17 +1333,7 @@ def _brick(rng: np.random.Generator, volume_l: float, product: str, main: Color,
 
 def heavy_cream(rng: np.random.Generator) -> dict:
     """Cream in a small carton (brick, with or without a cap, or a small gable top) or a pot."""
-    product, main = pick(
-        rng,
-        [
-            ("CREAM", [0.2, 0.45, 0.25]),
-            ("WHIPPING CREAM", [0.15, 0.3, 0.65]),
-            ("DOUBLE CREAM", [0.75, 0.6, 0.2]),
-            ("COOKING CREAM", [0.8, 0.25, 0.15]),
-            ("HEAVY CREAM", [0.2, 0.5, 0.35]),
-            ("CREME", [0.55, 0.3, 0.6]),
-        ],
-    )
+    product, main = pick(rng, PRODUCTS["heavy_cream"])
     style = pick(rng, ["brick", "gable", "pot"], [7, 2, 1.5])
     if style == "pot":
         d = rng.uniform(0.075, 0.095)
@@ -1350,16 +1382,7 @@ def heavy_cream(rng: np.random.Generator) -> dict:
 def milk_bottle(rng: np.random.Generator) -> dict:
     """Milk in an HDPE jug with a handle, an opaque PET bottle or a glass bottle."""
     style = pick(rng, ["jug", "pet", "glass"], [5, 3, 2])
-    fat, cap_col = pick(
-        rng,
-        [
-            ("WHOLE", [0.1, 0.3, 0.8]),
-            ("SEMI-SKIMMED", [0.15, 0.6, 0.25]),
-            ("SKIMMED", [0.85, 0.15, 0.15]),
-            ("1%", [0.95, 0.6, 0.1]),
-            ("ORGANIC", [0.3, 0.55, 0.2]),
-        ],
-    )
+    fat, cap_col = pick(rng, PRODUCTS["milk_bottle"])
     product = pick(rng, [f"{fat} MILK", "FRESH MILK", f"{fat}", "FARM MILK"])
     if style == "jug":
         volume = pick(rng, [1.0, 2.0, 2.0, 3.0])
@@ -1471,15 +1494,7 @@ def cheese_pack(rng: np.random.Generator) -> dict:
 def goat_cheese(rng: np.random.Generator) -> dict:
     """Goat cheese: a small printed tub, a log with a white rind, or a small round."""
     style = pick(rng, ["tub", "log", "round"], [5.5, 3, 1.5])
-    product, main = pick(
-        rng,
-        [
-            ("CHEVRE", [0.2, 0.55, 0.25]),
-            ("GOAT CHEESE", [0.15, 0.35, 0.6]),
-            ("CHEVRE FRAIS", [0.55, 0.7, 0.2]),
-            ("GOAT LOG", [0.6, 0.2, 0.15]),
-        ],
-    )
+    product, main = pick(rng, PRODUCTS["goat_cheese"])
     if style == "tub":
         sx, sy = rng.uniform(0.08, 0.11), rng.uniform(0.07, 0.09)
         square = rng.random() < 0.7
@@ -1521,17 +1536,7 @@ def goat_cheese(rng: np.random.Generator) -> dict:
 
 def butter_tub(rng: np.random.Generator) -> dict:
     """Spread or butter in a rectangular plastic tub with a printed lid."""
-    product, main = pick(
-        rng,
-        [
-            ("SPREAD", [0.85, 0.1, 0.08]),
-            ("BUTTERY", [0.95, 0.75, 0.15]),
-            ("MARGARINE", [0.15, 0.45, 0.2]),
-            ("LIGHT", [0.2, 0.45, 0.8]),
-            ("SPREADABLE", [0.9, 0.85, 0.7]),
-            ("OLIVE SPREAD", [0.4, 0.5, 0.15]),
-        ],
-    )
+    product, main = pick(rng, PRODUCTS["butter_tub"])
     big = rng.random() < 0.5
     sx, sy = (
         (rng.uniform(0.14, 0.16), rng.uniform(0.1, 0.115))
@@ -1650,15 +1655,7 @@ def corn(rng: np.random.Generator) -> dict:
     if style in ("tin", "open_tin"):
         d, h = pick(rng, [(0.074, 0.095), (0.083, 0.105), (0.065, 0.077), (0.099, 0.118)])
         d, h = d * rng.uniform(0.99, 1.01), h * rng.uniform(0.99, 1.01)
-        product, main = pick(
-            rng,
-            [
-                ("SWEET CORN", [0.15, 0.45, 0.2]),
-                ("CORN", [0.9, 0.7, 0.1]),
-                ("GOLDEN CORN", [0.1, 0.25, 0.6]),
-                ("MAIS", [0.75, 0.2, 0.1]),
-            ],
-        )
+        product, main = pick(rng, PRODUCTS["corn"])
         return item_params(
             [d, d, h],
             "circle",
@@ -1815,16 +1812,7 @@ def flour(rng: np.random.Generator) -> dict:
     """Flour in a paper bag or a storage jar."""
     if rng.random() < 0.35:
         return _storage_jar(rng, "FLOUR", [0.96, 0.95, 0.92])
-    product, main = pick(
-        rng,
-        [
-            ("PLAIN FLOUR", [0.2, 0.35, 0.7]),
-            ("SELF RAISING", [0.8, 0.2, 0.15]),
-            ("WHEAT FLOUR", [0.85, 0.65, 0.2]),
-            ("BREAD FLOUR", [0.3, 0.5, 0.25]),
-            ("FARINE", [0.6, 0.3, 0.5]),
-        ],
-    )
+    product, main = pick(rng, PRODUCTS["flour"])
     return _paper_bag(
         rng,
         pick(rng, [(0.11, 0.075, 0.18), (0.13, 0.08, 0.22)]),
@@ -1839,16 +1827,7 @@ def sugar(rng: np.random.Generator) -> dict:
     style = pick(rng, ["bag", "jar", "cubes"], [4.5, 4, 1.5])
     if style == "jar":
         return _storage_jar(rng, "SUGAR", pick(rng, [[0.97, 0.97, 0.96], [0.8, 0.6, 0.38]], [4, 1]))
-    product, main = pick(
-        rng,
-        [
-            ("WHITE SUGAR", [0.15, 0.3, 0.7]),
-            ("GRANULATED", [0.85, 0.15, 0.2]),
-            ("CANE SUGAR", [0.6, 0.4, 0.2]),
-            ("CASTER SUGAR", [0.3, 0.6, 0.8]),
-            ("SUCRE", [0.9, 0.6, 0.1]),
-        ],
-    )
+    product, main = pick(rng, PRODUCTS["sugar"])
     if style == "cubes":
         sx, sy, sz = rng.uniform(0.11, 0.14), rng.uniform(0.06, 0.075), rng.uniform(0.1, 0.13)
         return item_params(
@@ -1867,18 +1846,7 @@ def sugar(rng: np.random.Generator) -> dict:
 
 def chocolate(rng: np.random.Generator) -> dict:
     """A chocolate bar in a printed paper or foil wrapper, lying flat (built like butter)."""
-    product, main = pick(
-        rng,
-        [
-            ("MILK CHOCOLATE", [0.35, 0.55, 0.85]),
-            ("DARK 70%", [0.15, 0.1, 0.08]),
-            ("HAZELNUT", [0.5, 0.3, 0.15]),
-            ("WHITE", [0.9, 0.88, 0.8]),
-            ("ALMOND", [0.2, 0.45, 0.3]),
-            ("CARAMEL", [0.85, 0.55, 0.15]),
-            ("CHOCOLAT", [0.6, 0.1, 0.25]),
-        ],
-    )
+    product, main = pick(rng, PRODUCTS["chocolate"])
     big = rng.random() < 0.3
     dims = np.array([0.2, 0.1, 0.014] if big else [0.16, 0.078, 0.011])
     sx, sy, sz = dims * rng.uniform(0.94, 1.06, 3)
