@@ -29,9 +29,13 @@ from .params import (
     Color,
     apple,
     banana,
+    carton_label,
+    drawn,
     egg,
+    flat_pack_label,
     item_params,
     jitter,
+    lid_label,
     make_label,
     pick,
     r5,
@@ -240,13 +244,13 @@ def sticker(rng: np.random.Generator, product: str, main: Color | None = None) -
     )
 
 
+def header_label(rng: np.random.Generator, product: str, main: Color | None = None) -> dict:
+    """The printed header of a clear bag (one panel)."""
+    return make_label(rng, "carton_wrap", product, main, panels=[1, 0, 0, 0])
+
+
 FILM_TINT = [0.96, 0.97, 0.98]  # clear wrapping film
 BAG_TINT = [0.95, 0.97, 0.97]  # clear plastic bags
-
-
-def drawn(rng: np.random.Generator, value: float | tuple[float, float]) -> float:
-    """`value` itself, or a uniform draw from it (rounded) when it is a (low, high) range."""
-    return r5(rng.uniform(*value)) if isinstance(value, tuple) else value
 
 
 def film_params(
@@ -410,7 +414,7 @@ def _bag_film(rng: np.random.Generator, params: dict, product: str) -> dict:
         "seal": r5(seal),
         "tint": jitter(rng, BAG_TINT, 0.02),
         "header": r5(rng.uniform(0.15, 0.3)),
-        "label": make_label(rng, "carton_wrap", product, None, panels=[1, 0, 0, 0]),
+        "label": header_label(rng, product),
     }
 
 
@@ -1111,9 +1115,7 @@ def ham(rng: np.random.Generator) -> dict:
             pieces=pieces,
             meat=colors,
             card=r5(card),
-            label=make_label(
-                rng, "butter_wrap", product, None, panels=[sx, h, sx, h], top_fraction=0.92
-            ),
+            label=flat_pack_label(rng, product, None, sx, sy, h, top_fraction=0.92),
             sticker=sticker(rng, product),
             sticker_box=[r5(sx * 0.25), r5(-sy * 0.2), r5(sx * 0.3), r5(sy * 0.3)],
         )
@@ -1227,14 +1229,7 @@ def eggs(rng: np.random.Generator) -> dict:
     product = pick(
         rng, ["FREE RANGE EGGS", "ORGANIC EGGS", "FRESH EGGS", "BARN EGGS", "LARGE EGGS"]
     )
-    label = make_label(
-        rng,
-        "butter_wrap",
-        product,
-        None,
-        panels=[sx, carton["lid_height"], sx, carton["lid_height"]],
-        top_fraction=0.85,
-    )
+    label = flat_pack_label(rng, product, None, sx, sy, carton["lid_height"], top_fraction=0.85)
     if style == "closed":
         h = base_h + carton["lid_height"] + (0.001 if kind == "plastic" else 0.0)
         return item_params(
@@ -1320,14 +1315,7 @@ def _brick(rng: np.random.Generator, volume_l: float, product: str, main: Color,
         top=top,
         carton_color=rgb(0.93, 0.92, 0.88),
         roughness=r5(rng.uniform(0.3, 0.5)),
-        label=make_label(
-            rng,
-            "carton_wrap",
-            product,
-            jitter(rng, main, 0.08),
-            panels=[w, d, w, d],
-            fill=r5(rng.uniform(0.8, 0.95)),
-        ),
+        label=carton_label(rng, product, main, w, d, fill=(0.8, 0.95)),
     )
 
 
@@ -1346,9 +1334,7 @@ def heavy_cream(rng: np.random.Generator) -> dict:
             rim=r5(rng.uniform(0.002, 0.004)),
             cup_color=jitter(rng, [0.95, 0.95, 0.93], 0.03),
             label=make_label(rng, "cup_wrap", product, jitter(rng, main, 0.06)),
-            lid_label=make_label(
-                rng, "yogurt_lid", product, jitter(rng, main, 0.06), foil=bool(rng.random() < 0.4)
-            ),
+            lid_label=lid_label(rng, product, main, foil_p=0.4),
         )
     if style == "gable":
         w = rng.uniform(0.054, 0.058)
@@ -1365,14 +1351,7 @@ def heavy_cream(rng: np.random.Generator) -> dict:
             },
             carton_color=rgb(0.93, 0.92, 0.88),
             roughness=r5(rng.uniform(0.3, 0.5)),
-            label=make_label(
-                rng,
-                "carton_wrap",
-                product,
-                jitter(rng, main, 0.08),
-                panels=[w, w, w, w],
-                fill=r5(rng.uniform(0.6, 0.8)),
-            ),
+            label=carton_label(rng, product, main, w, w, fill=(0.6, 0.8)),
         )
     out = _brick(rng, pick(rng, [0.2, 0.25, 0.25, 0.5]), product, main, bool(rng.random() < 0.6))
     out["style"] = style
@@ -1454,9 +1433,7 @@ def cheese_pack(rng: np.random.Generator) -> dict:
             pieces=pieces,
             card=r5(rng.uniform(0.2, 0.35)),
             film=film_params(rng, 0.05, top=h, dome=0.0),
-            label=make_label(
-                rng, "butter_wrap", product, None, panels=[sx, h, sx, h], top_fraction=0.92
-            ),
+            label=flat_pack_label(rng, product, None, sx, sy, h, top_fraction=0.92),
         )
     shape = pick(rng, ["wedge", "block"], [6, 4])
     if shape == "wedge":
@@ -1510,10 +1487,8 @@ def goat_cheese(rng: np.random.Generator) -> dict:
             taper=r5(rng.uniform(0.86, 0.94)),
             tub_color=jitter(rng, [0.95, 0.95, 0.93], 0.03),
             lid_height=r5(rng.uniform(0.008, 0.012)),
-            label=make_label(
-                rng, "carton_wrap", product, jitter(rng, main, 0.06), panels=[sx, sy, sx, sy]
-            ),
-            lid_label=make_label(rng, "yogurt_lid", product, jitter(rng, main, 0.06), foil=False),
+            label=carton_label(rng, product, main, sx, sy, vary=0.06),
+            lid_label=lid_label(rng, product, main),
         )
     if style == "log":
         length, d = rng.uniform(0.1, 0.16), rng.uniform(0.04, 0.055)
@@ -1552,10 +1527,8 @@ def butter_tub(rng: np.random.Generator) -> dict:
         taper=r5(rng.uniform(0.86, 0.93)),
         tub_color=tub,
         lid_height=r5(rng.uniform(0.01, 0.015)),
-        label=make_label(
-            rng, "carton_wrap", product, jitter(rng, main, 0.06), panels=[sx, sy, sx, sy]
-        ),
-        lid_label=make_label(rng, "yogurt_lid", product, jitter(rng, main, 0.06), foil=False),
+        label=carton_label(rng, product, main, sx, sy, vary=0.06),
+        lid_label=lid_label(rng, product, main),
         printed_sides=bool(rng.random() < 0.6),
     )
 
@@ -1573,7 +1546,7 @@ def _pillow_bag(
         film=film_params(rng, (0.05, 0.15), BAG_TINT),
         seal=r5(rng.uniform(0.01, 0.018)),
         header=r5(rng.uniform(0.18, 0.32)),
-        label=make_label(rng, "carton_wrap", product, main, panels=[1, 0, 0, 0]),
+        label=header_label(rng, product, main),
     )
 
 
@@ -1797,14 +1770,7 @@ def _paper_bag(rng: np.random.Generator, dims, product: str, main: Color, paper:
         bulge=r5(bulge),
         paper=jitter(rng, paper, 0.03),
         open=is_open,
-        label=make_label(
-            rng,
-            "carton_wrap",
-            product,
-            jitter(rng, main, 0.08),
-            panels=[sx, sy, sx, sy],
-            fill=r5(1 - fold),
-        ),
+        label=carton_label(rng, product, main, sx, sy, fill=r5(1 - fold)),
     )
 
 
@@ -1835,9 +1801,7 @@ def sugar(rng: np.random.Generator) -> dict:
             stackable=True,
             style=style,
             bevel=r5(rng.uniform(0.001, 0.002)),
-            label=make_label(
-                rng, "carton_wrap", product, jitter(rng, main, 0.08), panels=[sx, sy, sx, sy]
-            ),
+            label=carton_label(rng, product, main, sx, sy),
         )
     return _paper_bag(
         rng, pick(rng, [(0.1, 0.065, 0.16), (0.12, 0.07, 0.19)]), product, main, [0.96, 0.96, 0.95]
@@ -1855,12 +1819,5 @@ def chocolate(rng: np.random.Generator) -> dict:
         stackable=True,
         foil=bool(rng.random() < 0.2),
         bevel=r5(rng.uniform(0.001, 0.002)),
-        label=make_label(
-            rng,
-            "butter_wrap",
-            product,
-            jitter(rng, main, 0.06),
-            panels=[sx, sz, sx, sz],
-            top_fraction=r5(sy / (sy + sz)),
-        ),
+        label=flat_pack_label(rng, product, main, sx, sy, sz),
     )

@@ -138,6 +138,52 @@ def make_label(
     return label
 
 
+def drawn(rng: np.random.Generator, value: float | tuple[float, float]) -> float:
+    """`value` itself, or a uniform draw from it (rounded) when it is a (low, high) range."""
+    return r5(rng.uniform(*value)) if isinstance(value, tuple) else value
+
+
+def carton_label(
+    rng: np.random.Generator,
+    product: str,
+    main: Color,
+    w: float,
+    d: float,
+    vary: float = 0.08,
+    fill: float | tuple[float, float] | None = None,
+) -> dict:
+    """The label printed round a box of footprint w x d (a carton, a tub, a paper bag): its
+    four sides are the panels; `fill` (fixed or a range to draw from) is the printed height
+    fraction; the colour is a variant of `main` (by up to `vary`)."""
+    main = jitter(rng, main, vary)
+    extra = {} if fill is None else {"fill": drawn(rng, fill)}
+    return make_label(rng, "carton_wrap", product, main, panels=[w, d, w, d], **extra)
+
+
+def lid_label(rng: np.random.Generator, product: str, main: Color, foil_p: float = 0.0) -> dict:
+    """The printed lid of a cup or a tub (foil with probability `foil_p`)."""
+    main = jitter(rng, main, 0.06)
+    return make_label(rng, "yogurt_lid", product, main, foil=bool(foil_p and rng.random() < foil_p))
+
+
+def flat_pack_label(
+    rng: np.random.Generator,
+    product: str,
+    main: Color | None,
+    sx: float,
+    sy: float,
+    sz: float,
+    top_fraction: float | None = None,
+) -> dict:
+    """The wrapper of a flat pack lying down (butter, chocolate, sliced ham or cheese, an egg
+    box lid): the top, then the four sides sx, sz, sx, sz as panels; the top takes
+    `top_fraction` of the texture (default: its share sy / (sy + sz))."""
+    if main is not None:
+        main = jitter(rng, main, 0.06)
+    top = r5(sy / (sy + sz)) if top_fraction is None else top_fraction
+    return make_label(rng, "butter_wrap", product, main, panels=[sx, sz, sx, sz], top_fraction=top)
+
+
 def item_params(size, footprint: str = "box", stackable: bool = False, **fields) -> dict:
     """The params dict of one item: its bounding box `size` (rounded), its footprint (``box`` or
     ``circle``), whether others may stand on it, then its own `fields` in the order given."""
@@ -191,8 +237,7 @@ def _carton(rng: np.random.Generator, products: list[tuple[str, Color]], kind: s
         top=top,
         carton_color=carton,
         roughness=r5(rng.uniform(0.3, 0.55)),
-        label=make_label(rng, "carton_wrap", product, jitter(rng, main, 0.08),
-                         panels=[w, d, w, d], fill=r5(rng.uniform(0.55, 0.85))),
+        label=carton_label(rng, product, main, w, d, fill=(0.55, 0.85)),
     )  # fmt: skip
 
 
@@ -287,9 +332,9 @@ def glass_bottle(rng: np.random.Generator) -> dict:
         fill=r5(rng.uniform(0.6, 0.85) if rng.random() < 0.85 else rng.uniform(0.0, 0.4)),
         band=[r5(band_lo), r5(band_lo + rng.uniform(0.18, 0.3))],
         label=make_label(rng, "bottle_band", pick(rng, {
-         "wine": ["RED WINE", "WHITE WINE", "ROSE", "RESERVA", "CUVEE"],
-         "soda": ["COLA", "LEMONADE", "GINGER ALE", "TONIC"],
-     }.get(style, ["LAGER", "PILSNER", "PALE ALE", "WHEAT BEER", "STOUT"]))),
+            "wine": ["RED WINE", "WHITE WINE", "ROSE", "RESERVA", "CUVEE"],
+            "soda": ["COLA", "LEMONADE", "GINGER ALE", "TONIC"],
+        }.get(style, ["LAGER", "PILSNER", "PALE ALE", "WHEAT BEER", "STOUT"]))),
     )  # fmt: skip
 
 
@@ -369,8 +414,7 @@ def yogurt_cup(rng: np.random.Generator) -> dict:
         rim=r5(rng.uniform(0.002, 0.004)),
         cup_color=jitter(rng, pick(rng, [[0.95, 0.95, 0.93], color, [0.95, 0.95, 0.93]]), 0.04),
         label=make_label(rng, "cup_wrap", flavour, jitter(rng, color, 0.06)),
-        lid_label=make_label(rng, "yogurt_lid", flavour, jitter(rng, color, 0.06),
-                             foil=bool(rng.random() < 0.5)),
+        lid_label=lid_label(rng, flavour, color, foil_p=0.5),
     )  # fmt: skip
 
 
@@ -389,8 +433,7 @@ def butter_pack(rng: np.random.Generator) -> dict:
         stackable=True,
         foil=bool(rng.random() < 0.55),
         bevel=r5(rng.uniform(0.002, 0.004)),
-        label=make_label(rng, "butter_wrap", product, jitter(rng, main, 0.06),
-                         panels=[sx, sz, sx, sz], top_fraction=r5(sy / (sy + sz))),
+        label=flat_pack_label(rng, product, main, sx, sy, sz),
     )  # fmt: skip
 
 
