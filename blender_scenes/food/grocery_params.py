@@ -125,6 +125,16 @@ def piece(
     }
 
 
+def tilted(rng: np.random.Generator, tilt: float) -> tuple[float, float, float]:
+    """A rotation: leaning by up to `tilt` degrees about X and Y, any turn about Z."""
+    return (rng.uniform(-tilt, tilt), rng.uniform(-tilt, tilt), rng.uniform(-180, 180))
+
+
+def rolled(rng: np.random.Generator) -> tuple[float, float, float]:
+    """A rotation of a piece lying on its side (long axis X): any roll about X, any turn."""
+    return (rng.uniform(-180, 180), 0, rng.uniform(-180, 180))
+
+
 def part(
     kind: str, size, rot=(0.0, 0.0, 0.0), shape: str = "ellipsoid", mat: int = 0, **extra
 ) -> dict:
@@ -276,13 +286,16 @@ TUB_TAPER = 0.06  # tubs and punnets: inward lean of the walls per unit of heigh
 
 def _container(
     rng: np.random.Generator,
-    kinds: list[str],
-    weights: list[float],
-    inner: tuple[float, float],
-    height: float,
+    weights: dict[str, float],
+    inner: tuple[tuple[float, float], tuple[float, float]] | None = None,
+    height: tuple[float, float] | None = None,
 ) -> dict:
-    """A clear tub, a net bag or nothing around a group of produce."""
-    kind = pick(rng, kinds, weights)
+    """A clear tub, a net bag or nothing around a group of produce: a kind picked by `weights`
+    (``loose``, ``tub``, ``net``); a tub's inner width and depth and its height are drawn from
+    the (low, high) ranges `inner` and `height` (a net hugs the group: no sizes needed)."""
+    inner = (0, 0) if inner is None else (rng.uniform(*inner[0]), rng.uniform(*inner[1]))
+    height = 0 if height is None else rng.uniform(*height)
+    kind = pick(rng, list(weights), list(weights.values()))
     if kind == "loose":
         return dict(_LOOSE)
     if kind == "net":
@@ -441,9 +454,8 @@ def potato(rng: np.random.Generator) -> dict:
         )
 
     n = int(rng.integers(2, 9))
-    tub = (rng.uniform(0.15, 0.2), rng.uniform(0.11, 0.14))
     container = _container(
-        rng, ["loose", "tub", "net"], [0.35, 0.4, 0.25], tub, rng.uniform(0.05, 0.07)
+        rng, {"loose": 0.35, "tub": 0.4, "net": 0.25}, ((0.15, 0.2), (0.11, 0.14)), (0.05, 0.07)
     )
     pieces, boxes = _produce_group(rng, n, make, int(rng.integers(1, 3)), container)
     return _finish_produce(
@@ -477,11 +489,7 @@ def sweet_potato(rng: np.random.Generator) -> dict:
 
     n = int(rng.integers(1, 5))
     container = _container(
-        rng,
-        ["loose", "tub"],
-        [0.8, 0.2],
-        (rng.uniform(0.2, 0.24), rng.uniform(0.13, 0.16)),
-        rng.uniform(0.05, 0.07),
+        rng, {"loose": 0.8, "tub": 0.2}, ((0.2, 0.24), (0.13, 0.16)), (0.05, 0.07)
     )
     pieces, boxes = _produce_group(rng, n, make, 1, container, along="y")
     return _finish_produce(pieces, boxes, container, colors=colors, dirt=r5(rng.uniform(0.1, 0.6)))
@@ -501,7 +509,7 @@ def onion(rng: np.random.Generator) -> dict:
         return part(
             "onion",
             (d, d, h),
-            (r.uniform(-15, 15), r.uniform(-15, 15), r.uniform(-180, 180)),
+            tilted(r, 15),
             mat=k % 3,
             neck=r5(r.uniform(0.06, 0.16)),
             seed=int(r.integers(0, 2**31 - 1)),
@@ -509,11 +517,7 @@ def onion(rng: np.random.Generator) -> dict:
 
     n = int(rng.integers(2, 7))
     container = _container(
-        rng,
-        ["loose", "tub", "net"],
-        [0.3, 0.4, 0.3],
-        (rng.uniform(0.15, 0.2), rng.uniform(0.11, 0.14)),
-        rng.uniform(0.05, 0.07),
+        rng, {"loose": 0.3, "tub": 0.4, "net": 0.3}, ((0.15, 0.2), (0.11, 0.14)), (0.05, 0.07)
     )
     pieces, boxes = _produce_group(rng, n, make, int(rng.integers(1, 3)), container)
     return _finish_produce(
@@ -532,14 +536,14 @@ def lime(rng: np.random.Generator) -> dict:
         return part(
             "lime",
             (length, d, d),
-            (r.uniform(-180, 180), 0, r.uniform(-180, 180)),
+            rolled(r),
             mat=k % 3,
             tip=r5(r.uniform(0.02, 0.06)),
             asymmetry=r5(r.uniform(-0.05, 0.05)),
         )
 
     n = int(rng.integers(1, 7))
-    container = _container(rng, ["loose", "net"], [0.8, 0.2], (0, 0), 0)
+    container = _container(rng, {"loose": 0.8, "net": 0.2})
     pieces, boxes = _produce_group(rng, n, make, int(rng.integers(1, 3)), container)
     return _finish_produce(
         pieces,
@@ -600,7 +604,7 @@ def mushrooms(rng: np.random.Generator) -> dict:
         return part(
             "mushroom",
             (d, d, h),
-            (r.uniform(-18, 18), r.uniform(-18, 18), r.uniform(-180, 180)),
+            tilted(r, 18),
             mat=k % 3,
             cap=r5(r.uniform(0.45, 0.6)),
             stem=r5(r.uniform(0.3, 0.45)),
@@ -636,18 +640,14 @@ def apple_group(rng: np.random.Generator) -> dict:
         return part(
             "apple",
             (d, d, h),
-            (r.uniform(-10, 10), r.uniform(-10, 10), r.uniform(-180, 180)),
+            tilted(r, 10),
             mat=k % 3,
             **piece_fields(p),
         )
 
     n = int(rng.integers(2, 5))
     container = _container(
-        rng,
-        ["loose", "tub"],
-        [0.8, 0.2],
-        (rng.uniform(0.16, 0.2), rng.uniform(0.09, 0.11)),
-        rng.uniform(0.03, 0.045),
+        rng, {"loose": 0.8, "tub": 0.2}, ((0.16, 0.2), (0.09, 0.11)), (0.03, 0.045)
     )
     pieces, boxes = _produce_group(rng, n, make, int(rng.integers(1, 3)), container)
     return _finish_produce(pieces, boxes, container)
@@ -674,7 +674,7 @@ def tomato_vine(rng: np.random.Generator) -> dict:
         return part(
             "tomato",
             (d * s, d * s, h * s),
-            (r.uniform(-8, 8), r.uniform(-8, 8), r.uniform(-180, 180)),
+            tilted(r, 8),
             mat=k % 3,
             **piece_fields(p),
         )
@@ -1192,7 +1192,7 @@ def eggs(rng: np.random.Generator) -> dict:
             return part(
                 "egg",
                 (sx, sy, sz),
-                (r.uniform(-180, 180), 0, r.uniform(-180, 180)),
+                rolled(r),
                 mat=k % 3,
                 **piece_fields(p),
             )
