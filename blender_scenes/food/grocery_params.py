@@ -281,6 +281,13 @@ def film_params(
 # Produce (loose groups, tubs, nets and bags)
 
 _LOOSE = {"kind": "loose"}
+NET_COLORS = [
+    [0.9, 0.3, 0.1],
+    [0.95, 0.75, 0.1],
+    [0.85, 0.1, 0.1],
+    [0.2, 0.55, 0.2],
+    [0.9, 0.9, 0.85],
+]
 TUB_TAPER = 0.06  # tubs and punnets: inward lean of the walls per unit of height
 
 
@@ -303,20 +310,7 @@ def _container(
             "kind": "net",
             "inner": [r5(inner[0]), r5(inner[1])],
             "height": r5(height),
-            "color": jitter(
-                rng,
-                pick(
-                    rng,
-                    [
-                        [0.9, 0.3, 0.1],
-                        [0.95, 0.75, 0.1],
-                        [0.85, 0.1, 0.1],
-                        [0.2, 0.55, 0.2],
-                        [0.9, 0.9, 0.85],
-                    ],
-                ),
-                0.05,
-            ),
+            "color": jitter(rng, pick(rng, NET_COLORS), 0.05),
             "mesh": r5(rng.uniform(120, 220)),
         }
     return {
@@ -899,6 +893,36 @@ def _spread(
     return pieces
 
 
+def _slice_stack(
+    rng: np.random.Generator,
+    kind: str,
+    n: int,
+    size: tuple[float, float, float],
+    shift: tuple[float, float],
+    turn: float,
+    **extra,
+) -> list[dict]:
+    """`n` slices of box `size` stacked on a 2 mm card, each shifted by up to `shift` (x, y) and
+    turned by up to `turn` degrees."""
+    th = size[2]
+    return [
+        piece(
+            kind,
+            (
+                rng.uniform(-shift[0], shift[0]),
+                rng.uniform(-shift[1], shift[1]),
+                0.002 + (k + 0.5) * th,
+            ),
+            size,
+            (0, 0, rng.uniform(-turn, turn)),
+            "box",
+            0,
+            **extra,
+        )
+        for k in range(n)
+    ]
+
+
 def _meat_color(rng: np.random.Generator, base: Color, fat: Color) -> dict:
     """Lean and fat colours of a cut."""
     return {"lean": jitter(rng, base, 0.06), "fat": jitter(rng, fat, 0.04)}
@@ -1092,18 +1116,9 @@ def ham(rng: np.random.Generator) -> dict:
         sx, sy = rng.uniform(0.17, 0.22), rng.uniform(0.11, 0.15)
         n = int(rng.integers(4, 9))
         th = rng.uniform(0.0015, 0.0025)
-        pieces = [
-            piece(
-                "slice",
-                (rng.uniform(-0.006, 0.006), rng.uniform(-0.004, 0.004), 0.002 + (k + 0.5) * th),
-                (sx * 0.8, sy * 0.85, th),
-                (0, 0, rng.uniform(-4, 4)),
-                "box",
-                0,
-                round=round_slices,
-            )
-            for k in range(n)
-        ]
+        pieces = _slice_stack(
+            rng, "slice", n, (sx * 0.8, sy * 0.85, th), (0.006, 0.004), 4, round=round_slices
+        )
         h = 0.002 + n * th + 0.004
         card = rng.uniform(0.25, 0.4)
         return item_params(
@@ -1206,16 +1221,8 @@ def eggs(rng: np.random.Generator) -> dict:
     sx, sy = cols * pitch + 0.01, rows * pitch + 0.01
     base_h = rng.uniform(0.032, 0.042)
     kind = pick(rng, ["pulp", "pulp", "plastic", "foam"])
-    pulp = pick(
-        rng,
-        [
-            [0.72, 0.7, 0.66],
-            [0.75, 0.66, 0.52],
-            [0.62, 0.66, 0.72],
-            [0.78, 0.64, 0.62],
-            [0.62, 0.7, 0.6],
-        ],
-    )
+    pulp = pick(rng, [[0.72, 0.7, 0.66], [0.75, 0.66, 0.52], [0.62, 0.66, 0.72],
+                      [0.78, 0.64, 0.62], [0.62, 0.7, 0.6]])  # fmt: skip
     color = {"pulp": pulp, "plastic": [0.93, 0.95, 0.95], "foam": [0.95, 0.93, 0.88]}[kind]
     carton = {
         "rows": rows,
@@ -1414,17 +1421,7 @@ def cheese_pack(rng: np.random.Generator) -> dict:
         sx, sy = rng.uniform(0.12, 0.16), rng.uniform(0.1, 0.13)
         n, th = int(rng.integers(6, 12)), rng.uniform(0.0015, 0.0025)
         h = 0.002 + n * th + 0.004
-        pieces = [
-            piece(
-                "cheese_slice",
-                (rng.uniform(-0.002, 0.002), rng.uniform(-0.002, 0.002), 0.002 + (k + 0.5) * th),
-                (sx * 0.82, sy * 0.82, th),
-                (0, 0, rng.uniform(-2, 2)),
-                "box",
-                0,
-            )
-            for k in range(n)
-        ]
+        pieces = _slice_stack(rng, "cheese_slice", n, (sx * 0.82, sy * 0.82, th), (0.002, 0.002), 2)
         return item_params(
             [sx, sy, h],
             stackable=True,
