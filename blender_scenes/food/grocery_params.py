@@ -32,6 +32,7 @@ from .params import (
     carton_label,
     drawn,
     egg,
+    flat_pack,
     flat_pack_label,
     item_params,
     jitter,
@@ -1811,10 +1812,4 @@ def chocolate(rng: np.random.Generator) -> dict:
     big = rng.random() < 0.3
     dims = np.array([0.2, 0.1, 0.014] if big else [0.16, 0.078, 0.011])
     sx, sy, sz = dims * rng.uniform(0.94, 1.06, 3)
-    return item_params(
-        [sx, sy, sz],
-        stackable=True,
-        foil=bool(rng.random() < 0.2),
-        bevel=r5(rng.uniform(0.001, 0.002)),
-        label=flat_pack_label(rng, product, main, sx, sy, sz),
-    )
+    return flat_pack(rng, (sx, sy, sz), product, main, foil_p=0.2, bevel=(0.001, 0.002))

@@ -184,6 +184,26 @@ def flat_pack_label(
     return make_label(rng, "butter_wrap", product, main, panels=[sx, sz, sx, sz], top_fraction=top)
 
 
+def flat_pack(
+    rng: np.random.Generator,
+    size: tuple[float, float, float],
+    product: str,
+    main: Color,
+    foil_p: float,
+    bevel: tuple[float, float],
+) -> dict:
+    """A wrapped block lying flat (butter, a chocolate bar): paper or, with probability
+    `foil_p`, foil, its edges rounded by a bevel drawn from the range `bevel`."""
+    sx, sy, sz = size
+    return item_params(
+        size,
+        stackable=True,
+        foil=bool(rng.random() < foil_p),
+        bevel=r5(rng.uniform(*bevel)),
+        label=flat_pack_label(rng, product, main, sx, sy, sz),
+    )
+
+
 def item_params(size, footprint: str = "box", stackable: bool = False, **fields) -> dict:
     """The params dict of one item: its bounding box `size` (rounded), its footprint (``box`` or
     ``circle``), whether others may stand on it, then its own `fields` in the order given."""
@@ -428,13 +448,7 @@ def butter_pack(rng: np.random.Generator) -> dict:
         ("UNSALTED", [0.15, 0.55, 0.2]), ("IRISH BUTTER", [0.85, 0.7, 0.25]),
         ("MARGARINE", [0.9, 0.2, 0.15]), ("ORGANIC", [0.3, 0.6, 0.2]),
     ])  # fmt: skip
-    return item_params(
-        [sx, sy, sz],
-        stackable=True,
-        foil=bool(rng.random() < 0.55),
-        bevel=r5(rng.uniform(0.002, 0.004)),
-        label=flat_pack_label(rng, product, main, sx, sy, sz),
-    )  # fmt: skip
+    return flat_pack(rng, (sx, sy, sz), product, main, foil_p=0.55, bevel=(0.002, 0.004))
 
 
 # --------------------------------------------------------------------------------------------
