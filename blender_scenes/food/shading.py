@@ -156,6 +156,15 @@ def skin(
     return mat, bsdf, nt, cr
 
 
+def overlay(nt: bpy.types.NodeTree, bsdf, cr, mask, stops: list, color: list[float]) -> None:
+    """Paint `color` over the colour ramp `cr` where the texture `mask` passes the ramp `stops`
+    (streaks, speckles, fat veins), into the BSDF's base colour."""
+    fac = ramp(nt, stops)
+    nt.links.new(mask.outputs["Fac"], fac.inputs["Fac"])
+    col = mix_rgb(nt, fac.outputs["Color"], cr.outputs["Color"], color)
+    nt.links.new(col, bsdf.inputs["Base Color"])
+
+
 def shade(color: list[float], k: float) -> list[float]:
     """`color` scaled by k (clipped)."""
     return [min(1.0, max(0.0, c * k)) for c in color[:3]]
@@ -248,13 +257,8 @@ def speckled(
     """Mottled colour with small specks of another colour (seeds, fat, dirt, eyes)."""  # fmt: skip
     mat, bsdf, nt, cr = skin(name, base, scale * 0.2, roughness)
     sp = noise(nt, scale, detail=1.0)
-    fac = ramp(
-        nt, [(0.0, [0, 0, 0]), (0.72 - 0.15 * amount, [0, 0, 0]), (0.76 - 0.15 * amount, [1, 1, 1])]
-    )
-    nt.links.new(sp.outputs["Fac"], fac.inputs["Fac"])
-    nt.links.new(
-        mix_rgb(nt, fac.outputs["Color"], cr.outputs["Color"], speck), bsdf.inputs["Base Color"]
-    )
+    stops = [(0.0, [0, 0, 0]), (0.72 - 0.15 * amount, [0, 0, 0]), (0.76 - 0.15 * amount, [1, 1, 1])]
+    overlay(nt, bsdf, cr, sp, stops, speck)
     set_inputs(bsdf, **extra)
     return mat
 
