@@ -149,6 +149,12 @@ def piece_fields(params: dict) -> dict:
     return {k: v for k, v in params.items() if k not in ("size", "footprint", "stackable")}
 
 
+def item_part(kind: str, item: dict, rot, mat: int, size=None) -> dict:
+    """An unplaced piece made from a whole item's params (an apple, an egg): its own fields and
+    its size (or `size`)."""
+    return part(kind, item["size"] if size is None else size, rot, mat=mat, **piece_fields(item))
+
+
 def piece_points(q: dict) -> np.ndarray:
     """Points on the surface (or corners) of a placed piece, for bounding boxes."""
     half = np.asarray(q["size"], float) / 2
@@ -630,15 +636,8 @@ def apple_group(rng: np.random.Generator) -> dict:
     kinds = [apple(rng) for _ in range(3)]
 
     def make(r: np.random.Generator, k: int) -> dict:
-        p = kinds[k % 3]
-        d, _, h = p["size"]
-        return part(
-            "apple",
-            (d, d, h),
-            tilted(r, 10),
-            mat=k % 3,
-            **piece_fields(p),
-        )
+        d, _, h = kinds[k % 3]["size"]
+        return item_part("apple", kinds[k % 3], tilted(r, 10), k % 3, size=(d, d, h))
 
     n = int(rng.integers(2, 5))
     container = _container(
@@ -989,14 +988,8 @@ def beef(rng: np.random.Generator) -> dict:
             ],
             tray,
         )
-    return _film_pack(
-        rng,
-        tray,
-        pieces,
-        ["BEEF STEAK", "SIRLOIN", "RUMP STEAK", "BEEF", "DICED BEEF"],
-        cut=cut,
-        meat=colors,
-    )
+    names = ["BEEF STEAK", "SIRLOIN", "RUMP STEAK", "BEEF", "DICED BEEF"]
+    return _film_pack(rng, tray, pieces, names, cut=cut, meat=colors)
 
 
 def ground_beef(rng: np.random.Generator) -> dict:
@@ -1019,14 +1012,8 @@ def ground_beef(rng: np.random.Generator) -> dict:
         strands=bool(rng.random() < 0.5),
         lumps=r5(rng.uniform(0.15, 0.4)),
     )
-    return _film_pack(
-        rng,
-        tray,
-        [mound],
-        ["MINCED BEEF", "BEEF MINCE", "GROUND BEEF", "LEAN MINCE"],
-        meat=colors,
-        fat_specks=r5(rng.uniform(0.1, 0.5)),
-    )
+    names = ["MINCED BEEF", "BEEF MINCE", "GROUND BEEF", "LEAN MINCE"]
+    return _film_pack(rng, tray, [mound], names, meat=colors, fat_specks=r5(rng.uniform(0.1, 0.5)))
 
 
 def chicken(rng: np.random.Generator) -> dict:
@@ -1055,14 +1042,8 @@ def chicken(rng: np.random.Generator) -> dict:
         legs=r5(rng.uniform(0.25, 0.4)),
     )
     pieces = _spread(rng, [body], tray, margin=0.0)
-    out = _film_pack(
-        rng,
-        tray,
-        pieces,
-        ["WHOLE CHICKEN", "FREE RANGE", "CHICKEN", "CORN FED"],
-        meat=colors,
-        bag=in_bag,
-    )
+    names = ["WHOLE CHICKEN", "FREE RANGE", "CHICKEN", "CORN FED"]
+    out = _film_pack(rng, tray, pieces, names, meat=colors, bag=in_bag)
     if in_bag:  # no tray: the film is a bag around the bird
         out["tray"] = None
         out["size"] = [r5(length + 0.012), r5(width + 0.012), r5(height + 0.006)]
@@ -1096,13 +1077,8 @@ def chicken_breast(rng: np.random.Generator) -> dict:
             )
         )
     pieces = _spread(rng, pieces, tray)
-    return _film_pack(
-        rng,
-        tray,
-        pieces,
-        ["CHICKEN BREAST", "BREAST FILLETS", "MINI FILLETS", "CHICKEN"],
-        meat=colors,
-    )
+    names = ["CHICKEN BREAST", "BREAST FILLETS", "MINI FILLETS", "CHICKEN"]
+    return _film_pack(rng, tray, pieces, names, meat=colors)
 
 
 def ham(rng: np.random.Generator) -> dict:
@@ -1182,14 +1158,8 @@ def shrimp(rng: np.random.Generator) -> dict:
                 curl=r5(rng.uniform(0.8, 1.3)),
             )
         )
-    return _film_pack(
-        rng,
-        tray,
-        pieces,
-        ["PRAWNS", "SHRIMP", "KING PRAWNS", "COOKED PRAWNS"],
-        cooked=cooked,
-        meat=colors,
-    )
+    names = ["PRAWNS", "SHRIMP", "KING PRAWNS", "COOKED PRAWNS"]
+    return _film_pack(rng, tray, pieces, names, cooked=cooked, meat=colors)
 
 
 # --------------------------------------------------------------------------------------------
@@ -1203,15 +1173,7 @@ def eggs(rng: np.random.Generator) -> dict:
     if style == "loose":
 
         def make(r: np.random.Generator, k: int) -> dict:
-            p = shells[k % 3]
-            sx, sy, sz = p["size"]
-            return part(
-                "egg",
-                (sx, sy, sz),
-                rolled(r),
-                mat=k % 3,
-                **piece_fields(p),
-            )
+            return item_part("egg", shells[k % 3], rolled(r), k % 3)
 
         pieces, boxes = _produce_group(
             rng, int(rng.integers(2, 7)), make, int(rng.integers(1, 3)), _LOOSE
