@@ -16,6 +16,13 @@ steaks under film in a tray. Their parts are ``pieces``: dicts with
 
 The group's ``size`` is the bounding box of its pieces and container, so the built mesh fills
 it without stretching.
+
+A sampler reads as the list of what is special about its class; the common parts come from
+helpers: `item_params` (the size/footprint/stackable head of every params dict), `part` and
+`item_part` (unplaced pieces), `film_params` (clear film), the label helpers (`sticker`,
+`header_label`, and `carton_label`, `lid_label`, `flat_pack_label` in `params`), `_tray` and
+`_film_pack` (filmed trays), `_container` and `_punnet` (produce containers) and the
+`PRODUCTS` table of product names and pack colours.
 """
 
 from __future__ import annotations
@@ -247,6 +254,11 @@ def clamp_xy(x: float, y: float, half_w: float, half_d: float, inner: tuple[floa
     """Keep a footprint of half sizes (half_w, half_d) inside an inner area centred on 0."""
     hx, hy = max(inner[0] / 2 - half_w, 0.0), max(inner[1] / 2 - half_d, 0.0)
     return min(max(x, -hx), hx), min(max(y, -hy), hy)
+
+
+# --------------------------------------------------------------------------------------------
+# Packaging parts many classes share (with `params`: item_params, carton_label, lid_label,
+# flat_pack_label, flat_pack); trays and film packs are under "Meat"
 
 
 def sticker(rng: np.random.Generator, product: str, main: Color | None = None) -> dict:
