@@ -1310,7 +1310,7 @@ def heavy_cream(rng: np.random.Generator) -> dict:
         return item_params(
             [d, d, rng.uniform(0.05, 0.07)],
             "circle",
-            True,
+            stackable=True,
             style=style,
             taper=r5(rng.uniform(0.78, 0.9)),
             rim=r5(rng.uniform(0.002, 0.004)),
@@ -1453,7 +1453,7 @@ def goat_cheese(rng: np.random.Generator) -> dict:
         return item_params(
             [sx, sy, h],
             "box" if square else "circle",
-            True,
+            stackable=True,
             style=style,
             square=bool(square),
             taper=r5(rng.uniform(0.86, 0.94)),
@@ -1604,7 +1604,7 @@ def corn(rng: np.random.Generator) -> dict:
         return item_params(
             [d, d, h],
             "circle",
-            style == "tin",
+            stackable=style == "tin",
             style=style,
             metal_color=jitter(rng, [0.78, 0.78, 0.8], 0.03),
             ribs=int(rng.integers(2, 6)),
@@ -1707,7 +1707,7 @@ def _storage_jar(rng: np.random.Generator, contents: str, color: Color) -> dict:
     return item_params(
         [d, d, h],
         "circle",
-        True,
+        stackable=True,
         style="jar",
         contents=contents,
         contents_color=jitter(rng, color, 0.02),

@@ -373,7 +373,7 @@ def can(rng: np.random.Generator) -> dict:
     return item_params(
         [d, d, h],
         "circle",
-        True,
+        stackable=True,
         can_type=kind,
         metal_color=jitter(rng, pick(rng, [[0.8, 0.8, 0.82], [0.75, 0.75, 0.78],
                                            [0.8, 0.7, 0.45]], [5, 3, 1]), 0.03),
@@ -398,7 +398,7 @@ def jar(rng: np.random.Generator) -> dict:
     return item_params(
         [d, d, h],
         "circle",
-        True,
+        stackable=True,
         contents=contents,
         contents_color=jitter(rng, color, 0.06),
         chunky=bool(contents == "PICKLES" or rng.random() < 0.2),
@@ -429,7 +429,7 @@ def yogurt_cup(rng: np.random.Generator) -> dict:
     return item_params(
         [d_top, d_top, h],
         "circle",
-        True,
+        stackable=True,
         taper=r5(rng.uniform(0.72, 0.9)),  # bottom diameter / top diameter
         rim=r5(rng.uniform(0.002, 0.004)),
         cup_color=jitter(rng, pick(rng, [[0.95, 0.95, 0.93], color, [0.95, 0.95, 0.93]]), 0.04),
