@@ -7,11 +7,15 @@ person sees it through the glass.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from .blender import bpy
 from .description import SurfaceMaterial
 
 
-def principled(name: str, color: list[float], roughness: float, metallic: float = 0.0) -> bpy.types.Material:
+def principled(
+    name: str, color: list[float], roughness: float, metallic: float = 0.0
+) -> bpy.types.Material:
     """A Principled BSDF material with base colour, roughness and metalness."""
     mat = bpy.data.materials.new(name)
     bsdf = mat.node_tree.nodes["Principled BSDF"]
@@ -43,24 +47,45 @@ def wall_material(spec: SurfaceMaterial, name: str = "fridge_walls") -> bpy.type
     return mat
 
 
-def see_through(name: str, tint: list[float], transparency: float, roughness: float) -> bpy.types.Material:
-    """Thin glass or clear plastic: a tinted Transparent BSDF mixed with a glossy layer."""
+def see_through(
+    name: str,
+    tint: list[float],
+    transparency: float,
+    roughness: float,
+    *,
+    clear_color: tuple[float, float, float, float] | None = None,
+    tint_reflections: bool = True,
+    blend: float = 0.25,
+    blend_from: Callable[[bpy.types.NodeTree], bpy.types.NodeSocket] | None = None,
+    weight: str = "Fresnel",
+) -> bpy.types.Material:
+    """Thin glass, clear plastic or film: a tinted Transparent BSDF mixed with a glossy layer.
+
+    The glossy share is `1 - transparency`, raised towards grazing angles by a Layer Weight node
+    (its `blend`, or the socket `blend_from(node_tree)` makes, e.g. a noise for film wrinkles;
+    `weight`: the output used, ``Fresnel`` or ``Facing``). `clear_color` is the transparent
+    part's RGBA (default: `tint` as given); `tint_reflections` tints the glossy layer too.
+    """
     mat = bpy.data.materials.new(name)
-    nodes, links = mat.node_tree.nodes, mat.node_tree.links
+    nt = mat.node_tree
+    nodes, links = nt.nodes, nt.links
     nodes.remove(nodes["Principled BSDF"])
     out = nodes["Material Output"]
     clear = nodes.new("ShaderNodeBsdfTransparent")
-    clear.inputs["Color"].default_value = (*tint[:3], 1.0)
+    clear.inputs["Color"].default_value = clear_color or (*tint[:3], 1.0)
     gloss = nodes.new("ShaderNodeBsdfGlossy")
     gloss.inputs["Roughness"].default_value = roughness
-    gloss.inputs["Color"].default_value = (*tint[:3], 1.0)
+    if tint_reflections:
+        gloss.inputs["Color"].default_value = (*tint[:3], 1.0)
     fresnel = nodes.new("ShaderNodeLayerWeight")
-    fresnel.inputs["Blend"].default_value = 0.25
+    fresnel.inputs["Blend"].default_value = blend
+    if blend_from is not None:
+        links.new(blend_from(nt), fresnel.inputs["Blend"])
     mix_fac = nodes.new("ShaderNodeMath")
     mix_fac.operation = "MULTIPLY_ADD"
     mix_fac.inputs[1].default_value = 1.0 - transparency
     mix_fac.inputs[2].default_value = 1.0 - transparency
-    links.new(fresnel.outputs["Fresnel"], mix_fac.inputs[0])
+    links.new(fresnel.outputs[weight], mix_fac.inputs[0])
     mix = nodes.new("ShaderNodeMixShader")
     links.new(mix_fac.outputs[0], mix.inputs["Factor"])
     links.new(clear.outputs[0], mix.inputs[1])

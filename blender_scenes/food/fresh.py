@@ -28,6 +28,7 @@ from .shading import (
     mix_rgb,
     new_material,
     noise,
+    overlay,
     principled,
     ramp,
     set_inputs,
@@ -98,10 +99,8 @@ def apple_material(name: str, p: dict) -> bpy.types.Material:
                          pores=900.0, pore_strength=0.05)  # fmt: skip
     if p["streaks"]:
         streak = noise(nt, 1.0, detail=4.0, stretch=(90.0, 90.0, 8.0))
-        fac = ramp(nt, [(0.45, [0, 0, 0]), (0.6, [0.6, 0.6, 0.6])])
-        nt.links.new(streak.outputs["Fac"], fac.inputs["Fac"])
-        col = mix_rgb(nt, fac.outputs["Color"], cr.outputs["Color"], shade(blush, 0.8))
-        nt.links.new(col, bsdf.inputs["Base Color"])
+        stops = [(0.45, [0, 0, 0]), (0.6, [0.6, 0.6, 0.6])]
+        overlay(nt, bsdf, cr, streak, stops, shade(blush, 0.8))
     return mat
 
 
@@ -163,12 +162,8 @@ def egg_material(name: str, p: dict) -> bpy.types.Material:
     )
     if p["speckles"] > 0.05:
         sp = noise(nt, 600.0, detail=1.0)
-        fac = ramp(
-            nt, [(0.0, [0, 0, 0]), (0.72 - 0.08 * p["speckles"], [0, 0, 0]), (0.8, [1, 1, 1])]
-        )
-        nt.links.new(sp.outputs["Fac"], fac.inputs["Fac"])
-        col = mix_rgb(nt, fac.outputs["Color"], cr.outputs["Color"], shade(c, 0.6))
-        nt.links.new(col, bsdf.inputs["Base Color"])
+        stops = [(0.0, [0, 0, 0]), (0.72 - 0.08 * p["speckles"], [0, 0, 0]), (0.8, [1, 1, 1])]
+        overlay(nt, bsdf, cr, sp, stops, shade(c, 0.6))
     return mat
 
 

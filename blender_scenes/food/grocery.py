@@ -25,6 +25,7 @@ from .mesh import (
     band_mats,
     box_shell,
     insert_rows,
+    labelled_lathe,
     lathe,
     moved,
     open_box,
@@ -414,12 +415,11 @@ def corn(b: MeshBuilder, p: dict) -> None:
         "label",
         lambda n: printed(n, p["label"], label_size(TAU * r, hi - lo), 0.4, Coat_Weight=0.2),
     )
-    mats = band_mats(prof, lo, hi, paper, metal)
     top_mat = metal
     if style == "open_tin":
         top_mat = b.slot("kernels", lambda n: kernel_material(n, p["kernel"]))
-    b.grid(lathe(prof, 32), mats, wrap_uvs(prof, 32, lo, hi), caps=((0, 0, 0.002), (0, 0, h - 0.004)),
-           cap_mats=(metal, top_mat), cap_uv=lambda q: q[:, :2] * 40)  # fmt: skip
+    labelled_lathe(b, prof, 32, lo, hi, paper, metal, ((0, 0, 0.002), (0, 0, h - 0.004)),
+                   cap_mats=(metal, top_mat), cap_uv=lambda q: q[:, :2] * 40)  # fmt: skip
 
 
 def bread(b: MeshBuilder, p: dict) -> None:
@@ -561,16 +561,10 @@ def storage_jar(b: MeshBuilder, p: dict) -> None:
     lo, hi = (f * z_sh for f in p["band"])
     prof = insert_rows(prof, [lo, hi])
     glass_mat = b.slot("glass", lambda n: film(n, [0.94, 0.97, 0.96], 0.03, 0.88))
-    mats = band_mats(prof, lo, hi, glass_mat, glass_mat)
+    paper = glass_mat
     if p["has_label"]:
         paper = b.slot("label", lambda n: printed(n, p["label"], label_size(TAU * r, hi - lo), 0.6))
-        mats = band_mats(prof, lo, hi, paper, glass_mat)
-    b.grid(
-        lathe(prof, n_seg),
-        mats,
-        wrap_uvs(prof, n_seg, lo, hi),
-        caps=((0, 0, 0.003), (0, 0, body_top)),
-    )
+    labelled_lathe(b, prof, n_seg, lo, hi, paper, glass_mat, ((0, 0, 0.003), (0, 0, body_top)))
     c = p["contents_color"]
     powder = b.slot(
         "powder", lambda n: mottled(n, [(0.3, shade(c, 0.93)), (0.7, c)], 200.0, 0.9, 800.0, 0.1)

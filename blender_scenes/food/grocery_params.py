@@ -16,6 +16,13 @@ steaks under film in a tray. Their parts are ``pieces``: dicts with
 
 The group's ``size`` is the bounding box of its pieces and container, so the built mesh fills
 it without stretching.
+
+A sampler reads as the list of what is special about its class; the common parts come from
+helpers: `item_params` (the size/footprint/stackable head of every params dict), `part` and
+`item_part` (unplaced pieces), `film_params` (clear film), the label helpers (`sticker`,
+`header_label`, and `carton_label`, `lid_label`, `flat_pack_label` in `params`), `_tray` and
+`_film_pack` (filmed trays), `_container` and `_punnet` (produce containers) and the
+`PRODUCTS` table of product names and pack colours.
 """
 
 from __future__ import annotations
@@ -29,14 +36,63 @@ from .params import (
     Color,
     apple,
     banana,
+    carton_label,
+    drawn,
     egg,
+    flat_pack,
+    flat_pack_label,
+    item_params,
     jitter,
+    lid_label,
     make_label,
     pick,
     r5,
     rgb,
+    shades,
     tomato,
 )
+
+# (product name, main colour of its pack) per class, for the labels (milk bottles: the fat
+# grade and the cap colour that goes with it)
+PRODUCTS: dict[str, list[tuple[str, Color]]] = {
+    "heavy_cream": [
+        ("CREAM", [0.2, 0.45, 0.25]), ("WHIPPING CREAM", [0.15, 0.3, 0.65]),
+        ("DOUBLE CREAM", [0.75, 0.6, 0.2]), ("COOKING CREAM", [0.8, 0.25, 0.15]),
+        ("HEAVY CREAM", [0.2, 0.5, 0.35]), ("CREME", [0.55, 0.3, 0.6]),
+    ],
+    "milk_bottle": [
+        ("WHOLE", [0.1, 0.3, 0.8]), ("SEMI-SKIMMED", [0.15, 0.6, 0.25]),
+        ("SKIMMED", [0.85, 0.15, 0.15]), ("1%", [0.95, 0.6, 0.1]), ("ORGANIC", [0.3, 0.55, 0.2]),
+    ],
+    "goat_cheese": [
+        ("CHEVRE", [0.2, 0.55, 0.25]), ("GOAT CHEESE", [0.15, 0.35, 0.6]),
+        ("CHEVRE FRAIS", [0.55, 0.7, 0.2]), ("GOAT LOG", [0.6, 0.2, 0.15]),
+    ],
+    "butter_tub": [
+        ("SPREAD", [0.85, 0.1, 0.08]), ("BUTTERY", [0.95, 0.75, 0.15]),
+        ("MARGARINE", [0.15, 0.45, 0.2]), ("LIGHT", [0.2, 0.45, 0.8]),
+        ("SPREADABLE", [0.9, 0.85, 0.7]), ("OLIVE SPREAD", [0.4, 0.5, 0.15]),
+    ],
+    "corn": [
+        ("SWEET CORN", [0.15, 0.45, 0.2]), ("CORN", [0.9, 0.7, 0.1]),
+        ("GOLDEN CORN", [0.1, 0.25, 0.6]), ("MAIS", [0.75, 0.2, 0.1]),
+    ],
+    "flour": [
+        ("PLAIN FLOUR", [0.2, 0.35, 0.7]), ("SELF RAISING", [0.8, 0.2, 0.15]),
+        ("WHEAT FLOUR", [0.85, 0.65, 0.2]), ("BREAD FLOUR", [0.3, 0.5, 0.25]),
+        ("FARINE", [0.6, 0.3, 0.5]),
+    ],
+    "sugar": [
+        ("WHITE SUGAR", [0.15, 0.3, 0.7]), ("GRANULATED", [0.85, 0.15, 0.2]),
+        ("CANE SUGAR", [0.6, 0.4, 0.2]), ("CASTER SUGAR", [0.3, 0.6, 0.8]),
+        ("SUCRE", [0.9, 0.6, 0.1]),
+    ],
+    "chocolate": [
+        ("MILK CHOCOLATE", [0.35, 0.55, 0.85]), ("DARK 70%", [0.15, 0.1, 0.08]),
+        ("HAZELNUT", [0.5, 0.3, 0.15]), ("WHITE", [0.9, 0.88, 0.8]), ("ALMOND", [0.2, 0.45, 0.3]),
+        ("CARAMEL", [0.85, 0.55, 0.15]), ("CHOCOLAT", [0.6, 0.1, 0.25]),
+    ],
+}  # fmt: skip
 
 # --------------------------------------------------------------------------------------------
 # Pieces and groups
@@ -75,6 +131,35 @@ def piece(
         "mat": int(mat),
         **extra,
     }
+
+
+def tilted(rng: np.random.Generator, tilt: float) -> tuple[float, float, float]:
+    """A rotation: leaning by up to `tilt` degrees about X and Y, any turn about Z."""
+    return (rng.uniform(-tilt, tilt), rng.uniform(-tilt, tilt), rng.uniform(-180, 180))
+
+
+def rolled(rng: np.random.Generator) -> tuple[float, float, float]:
+    """A rotation of a piece lying on its side (long axis X): any roll about X, any turn."""
+    return (rng.uniform(-180, 180), 0, rng.uniform(-180, 180))
+
+
+def part(
+    kind: str, size, rot=(0.0, 0.0, 0.0), shape: str = "ellipsoid", mat: int = 0, **extra
+) -> dict:
+    """A piece not placed yet (centred on the origin): a layout (`_produce_group`, `_spread`)
+    gives it its ``at``."""
+    return piece(kind, (0, 0, 0), size, rot, shape, mat, **extra)
+
+
+def piece_fields(params: dict) -> dict:
+    """A whole item's params (an apple, an egg) less its box: the fields its piece carries."""
+    return {k: v for k, v in params.items() if k not in ("size", "footprint", "stackable")}
+
+
+def item_part(kind: str, item: dict, rot, mat: int, size=None) -> dict:
+    """An unplaced piece made from a whole item's params (an apple, an egg): its own fields and
+    its size (or `size`)."""
+    return part(kind, item["size"] if size is None else size, rot, mat=mat, **piece_fields(item))
 
 
 def piece_points(q: dict) -> np.ndarray:
@@ -171,6 +256,11 @@ def clamp_xy(x: float, y: float, half_w: float, half_d: float, inner: tuple[floa
     return min(max(x, -hx), hx), min(max(y, -hy), hy)
 
 
+# --------------------------------------------------------------------------------------------
+# Packaging parts many classes share (with `params`: item_params, carton_label, lid_label,
+# flat_pack_label, flat_pack); trays and film packs are under "Meat"
+
+
 def sticker(rng: np.random.Generator, product: str, main: Color | None = None) -> dict:
     """A price/weight sticker (label kind ``sticker``)."""
     return make_label(
@@ -183,22 +273,55 @@ def sticker(rng: np.random.Generator, product: str, main: Color | None = None) -
     )
 
 
+def header_label(rng: np.random.Generator, product: str, main: Color | None = None) -> dict:
+    """The printed header of a clear bag (one panel)."""
+    return make_label(rng, "carton_wrap", product, main, panels=[1, 0, 0, 0])
+
+
+FILM_TINT = [0.96, 0.97, 0.98]  # clear wrapping film
+BAG_TINT = [0.95, 0.97, 0.97]  # clear plastic bags
+
+
+def film_params(
+    rng: np.random.Generator,
+    roughness: float | tuple[float, float],
+    tint: Color = FILM_TINT,
+    **shape: float,
+) -> dict:
+    """Clear film over an item: its `shape` fields (``top``, ``dome``; rounded), a jittered
+    tint, then its roughness (fixed, or a (low, high) range to draw from)."""
+    film = {key: r5(v) for key, v in shape.items()}
+    film["tint"] = jitter(rng, tint, 0.02)
+    film["roughness"] = drawn(rng, roughness)
+    return film
+
+
 # --------------------------------------------------------------------------------------------
 # Produce (loose groups, tubs, nets and bags)
 
 _LOOSE = {"kind": "loose"}
+NET_COLORS = [
+    [0.9, 0.3, 0.1],
+    [0.95, 0.75, 0.1],
+    [0.85, 0.1, 0.1],
+    [0.2, 0.55, 0.2],
+    [0.9, 0.9, 0.85],
+]
 TUB_TAPER = 0.06  # tubs and punnets: inward lean of the walls per unit of height
 
 
 def _container(
     rng: np.random.Generator,
-    kinds: list[str],
-    weights: list[float],
-    inner: tuple[float, float],
-    height: float,
+    weights: dict[str, float],
+    inner: tuple[tuple[float, float], tuple[float, float]] | None = None,
+    height: tuple[float, float] | None = None,
 ) -> dict:
-    """A clear tub, a net bag or nothing around a group of produce."""
-    kind = pick(rng, kinds, weights)
+    """A clear tub, a net bag or nothing around a group of produce: a kind picked by `weights`
+    (``loose``, ``tub``, ``net``); a tub's inner width and depth and its height are drawn from
+    the (low, high) ranges `inner` and `height` (a net hugs the group: no sizes needed)."""
+    inner = (0, 0) if inner is None else (rng.uniform(*inner[0]), rng.uniform(*inner[1]))
+    height = 0 if height is None else rng.uniform(*height)
+    kind = pick(rng, list(weights), list(weights.values()))
     if kind == "loose":
         return dict(_LOOSE)
     if kind == "net":
@@ -206,20 +329,7 @@ def _container(
             "kind": "net",
             "inner": [r5(inner[0]), r5(inner[1])],
             "height": r5(height),
-            "color": jitter(
-                rng,
-                pick(
-                    rng,
-                    [
-                        [0.9, 0.3, 0.1],
-                        [0.95, 0.75, 0.1],
-                        [0.85, 0.1, 0.1],
-                        [0.2, 0.55, 0.2],
-                        [0.9, 0.9, 0.85],
-                    ],
-                ),
-                0.05,
-            ),
+            "color": jitter(rng, pick(rng, NET_COLORS), 0.05),
             "mesh": r5(rng.uniform(120, 220)),
         }
     return {
@@ -279,14 +389,12 @@ def _finish_produce(pieces: list[dict], boxes: list[tuple], container: dict, **e
     if container["kind"] == "net":
         pad = 0.004
         size = [r5(size[0] + 2 * pad), r5(size[1] + 2 * pad), r5(size[2] + pad)]
-    return {
-        "size": size,
-        "footprint": "box",
-        "stackable": False,
-        "container": container,
-        "pieces": pieces,
+    return item_params(
+        size,
+        container=container,
+        pieces=pieces,
         **extra,
-    }
+    )
 
 
 def carrot(rng: np.random.Generator) -> dict:
@@ -301,13 +409,12 @@ def carrot(rng: np.random.Generator) -> dict:
     def make(r: np.random.Generator, k: int) -> dict:
         length, d = r.uniform(0.13, 0.21), r.uniform(0.024, 0.038)
         flip = 180.0 if r.random() < 0.2 else 0.0
-        return piece(
+        return part(
             "carrot",
-            (0, 0, 0),
             (length, d, d),
             (r.uniform(-180, 180), 0, flip + r.uniform(-6, 6)),
-            "cone",
-            k % 2,
+            shape="cone",
+            mat=k % 2,
             bend=r5(r.uniform(-0.15, 0.15)),
             top=tops,
         )
@@ -331,9 +438,9 @@ def _bag_film(rng: np.random.Generator, params: dict, product: str) -> dict:
     return {
         "pad": r5(pad),
         "seal": r5(seal),
-        "tint": jitter(rng, [0.95, 0.97, 0.97], 0.02),
+        "tint": jitter(rng, BAG_TINT, 0.02),
         "header": r5(rng.uniform(0.15, 0.3)),
-        "label": make_label(rng, "carton_wrap", product, None, panels=[1, 0, 0, 0]),
+        "label": header_label(rng, product),
     }
 
 
@@ -343,28 +450,25 @@ def potato(rng: np.random.Generator) -> dict:
     base = {"yellow": [0.78, 0.62, 0.38], "red": [0.6, 0.25, 0.2], "russet": [0.55, 0.4, 0.26]}[
         variety
     ]
-    colors = [jitter(rng, base, 0.06) for _ in range(3)]
+    colors = shades(rng, base, 0.06, 3)
     big = rng.uniform(0.06, 0.09)
 
     def make(r: np.random.Generator, k: int) -> dict:
         length = big * r.uniform(0.75, 1.1)
         w = length * r.uniform(0.72, 0.9)
         h = w * r.uniform(0.7, 0.85)
-        return piece(
+        return part(
             "potato",
-            (0, 0, 0),
             (length, w, h),
             (0, 0, r.uniform(-180, 180)),
-            "ellipsoid",
-            k % 3,
+            mat=k % 3,
             seed=int(r.integers(0, 2**31 - 1)),
             bumps=r5(r.uniform(0.04, 0.1)),
         )
 
     n = int(rng.integers(2, 9))
-    tub = (rng.uniform(0.15, 0.2), rng.uniform(0.11, 0.14))
     container = _container(
-        rng, ["loose", "tub", "net"], [0.35, 0.4, 0.25], tub, rng.uniform(0.05, 0.07)
+        rng, {"loose": 0.35, "tub": 0.4, "net": 0.25}, ((0.15, 0.2), (0.11, 0.14)), (0.05, 0.07)
     )
     pieces, boxes = _produce_group(rng, n, make, int(rng.integers(1, 3)), container)
     return _finish_produce(
@@ -381,18 +485,16 @@ def potato(rng: np.random.Generator) -> dict:
 def sweet_potato(rng: np.random.Generator) -> dict:
     """Sweet potatoes: long, tapered, red-brown or orange-brown; loose or in a tub."""
     base = pick(rng, [[0.62, 0.3, 0.2], [0.7, 0.4, 0.25], [0.5, 0.25, 0.22], [0.75, 0.5, 0.3]])
-    colors = [jitter(rng, base, 0.06) for _ in range(2)]
+    colors = shades(rng, base, 0.06, 2)
 
     def make(r: np.random.Generator, k: int) -> dict:
         length = r.uniform(0.12, 0.22)
         w = length * r.uniform(0.32, 0.48)
-        return piece(
+        return part(
             "sweet_potato",
-            (0, 0, 0),
             (length, w, w * r.uniform(0.8, 0.95)),
             (0, 0, r.uniform(-20, 20) + (180 if r.random() < 0.5 else 0)),
-            "ellipsoid",
-            k % 2,
+            mat=k % 2,
             seed=int(r.integers(0, 2**31 - 1)),
             bend=r5(r.uniform(-0.12, 0.12)),
             taper=r5(r.uniform(0.1, 0.35)),
@@ -400,11 +502,7 @@ def sweet_potato(rng: np.random.Generator) -> dict:
 
     n = int(rng.integers(1, 5))
     container = _container(
-        rng,
-        ["loose", "tub"],
-        [0.8, 0.2],
-        (rng.uniform(0.2, 0.24), rng.uniform(0.13, 0.16)),
-        rng.uniform(0.05, 0.07),
+        rng, {"loose": 0.8, "tub": 0.2}, ((0.2, 0.24), (0.13, 0.16)), (0.05, 0.07)
     )
     pieces, boxes = _produce_group(rng, n, make, 1, container, along="y")
     return _finish_produce(pieces, boxes, container, colors=colors, dirt=r5(rng.uniform(0.1, 0.6)))
@@ -416,29 +514,23 @@ def onion(rng: np.random.Generator) -> dict:
     base = {"golden": [0.78, 0.5, 0.22], "red": [0.45, 0.12, 0.2], "white": [0.92, 0.88, 0.78]}[
         kind
     ]
-    colors = [jitter(rng, base, 0.06) for _ in range(3)]
+    colors = shades(rng, base, 0.06, 3)
 
     def make(r: np.random.Generator, k: int) -> dict:
         d = r.uniform(0.055, 0.085)
         h = d * r.uniform(0.85, 1.05)
-        return piece(
+        return part(
             "onion",
-            (0, 0, 0),
             (d, d, h),
-            (r.uniform(-15, 15), r.uniform(-15, 15), r.uniform(-180, 180)),
-            "ellipsoid",
-            k % 3,
+            tilted(r, 15),
+            mat=k % 3,
             neck=r5(r.uniform(0.06, 0.16)),
             seed=int(r.integers(0, 2**31 - 1)),
         )
 
     n = int(rng.integers(2, 7))
     container = _container(
-        rng,
-        ["loose", "tub", "net"],
-        [0.3, 0.4, 0.3],
-        (rng.uniform(0.15, 0.2), rng.uniform(0.11, 0.14)),
-        rng.uniform(0.05, 0.07),
+        rng, {"loose": 0.3, "tub": 0.4, "net": 0.3}, ((0.15, 0.2), (0.11, 0.14)), (0.05, 0.07)
     )
     pieces, boxes = _produce_group(rng, n, make, int(rng.integers(1, 3)), container)
     return _finish_produce(
@@ -449,24 +541,22 @@ def onion(rng: np.random.Generator) -> dict:
 def lime(rng: np.random.Generator) -> dict:
     """Limes: a few lying together, loose or in a net."""
     tone = pick(rng, [[0.2, 0.42, 0.05], [0.28, 0.5, 0.08], [0.35, 0.55, 0.1], [0.16, 0.34, 0.04]])
-    colors = [jitter(rng, tone, 0.05) for _ in range(3)]
+    colors = shades(rng, tone, 0.05, 3)
 
     def make(r: np.random.Generator, k: int) -> dict:
         length = r.uniform(0.052, 0.066)
         d = length * r.uniform(0.84, 0.94)
-        return piece(
+        return part(
             "lime",
-            (0, 0, 0),
             (length, d, d),
-            (r.uniform(-180, 180), 0, r.uniform(-180, 180)),
-            "ellipsoid",
-            k % 3,
+            rolled(r),
+            mat=k % 3,
             tip=r5(r.uniform(0.02, 0.06)),
             asymmetry=r5(r.uniform(-0.05, 0.05)),
         )
 
     n = int(rng.integers(1, 7))
-    container = _container(rng, ["loose", "net"], [0.8, 0.2], (0, 0), 0)
+    container = _container(rng, {"loose": 0.8, "net": 0.2})
     pieces, boxes = _produce_group(rng, n, make, int(rng.integers(1, 3)), container)
     return _finish_produce(
         pieces,
@@ -519,18 +609,16 @@ def mushrooms(rng: np.random.Generator) -> dict:
     """White or chestnut mushrooms in a punnet (sometimes loose)."""
     brown = rng.random() < 0.35
     cap = [0.55, 0.4, 0.28] if brown else [0.93, 0.9, 0.84]
-    colors = [jitter(rng, cap, 0.04) for _ in range(3)]
+    colors = shades(rng, cap, 0.04, 3)
 
     def make(r: np.random.Generator, k: int) -> dict:
         d = r.uniform(0.03, 0.055)
         h = d * r.uniform(0.7, 0.95)
-        return piece(
+        return part(
             "mushroom",
-            (0, 0, 0),
             (d, d, h),
-            (r.uniform(-18, 18), r.uniform(-18, 18), r.uniform(-180, 180)),
-            "ellipsoid",
-            k % 3,
+            tilted(r, 18),
+            mat=k % 3,
             cap=r5(r.uniform(0.45, 0.6)),
             stem=r5(r.uniform(0.3, 0.45)),
         )
@@ -560,25 +648,12 @@ def apple_group(rng: np.random.Generator) -> dict:
     kinds = [apple(rng) for _ in range(3)]
 
     def make(r: np.random.Generator, k: int) -> dict:
-        p = dict(kinds[k % 3])
-        d, _, h = p.pop("size")
-        return piece(
-            "apple",
-            (0, 0, 0),
-            (d, d, h),
-            (r.uniform(-10, 10), r.uniform(-10, 10), r.uniform(-180, 180)),
-            "ellipsoid",
-            k % 3,
-            **{k2: v for k2, v in p.items() if k2 not in ("footprint", "stackable")},
-        )
+        d, _, h = kinds[k % 3]["size"]
+        return item_part("apple", kinds[k % 3], tilted(r, 10), k % 3, size=(d, d, h))
 
     n = int(rng.integers(2, 5))
     container = _container(
-        rng,
-        ["loose", "tub"],
-        [0.8, 0.2],
-        (rng.uniform(0.16, 0.2), rng.uniform(0.09, 0.11)),
-        rng.uniform(0.03, 0.045),
+        rng, {"loose": 0.8, "tub": 0.2}, ((0.16, 0.2), (0.09, 0.11)), (0.03, 0.045)
     )
     pieces, boxes = _produce_group(rng, n, make, int(rng.integers(1, 3)), container)
     return _finish_produce(pieces, boxes, container)
@@ -602,14 +677,12 @@ def tomato_vine(rng: np.random.Generator) -> dict:
         )
         p["body_height"] = r5(p["body_height"] * s)
         p["calyx_radius"] = r5(p["calyx_radius"] * s)
-        return piece(
+        return part(
             "tomato",
-            (0, 0, 0),
             (d * s, d * s, h * s),
-            (r.uniform(-8, 8), r.uniform(-8, 8), r.uniform(-180, 180)),
-            "ellipsoid",
-            k % 3,
-            **{k2: v for k2, v in p.items() if k2 not in ("footprint", "stackable")},
+            tilted(r, 8),
+            mat=k % 3,
+            **piece_fields(p),
         )
 
     if style == "cherry":
@@ -659,7 +732,7 @@ def banana_bunch(rng: np.random.Generator) -> dict:
                 (0, 0, yaw),
                 "ellipsoid",
                 0,
-                **{k2: v for k2, v in p.items() if k2 not in ("footprint", "stackable")},
+                **piece_fields(p),
             )
         )
     r = first["thickness"] * 0.45
@@ -719,13 +792,8 @@ def blueberries(rng: np.random.Generator) -> dict:
 
     def make(r: np.random.Generator, k: int) -> dict:
         d = r.uniform(0.011, 0.016)
-        return piece(
-            "berry",
-            (0, 0, 0),
-            (d, d, d * 0.85),
-            (r.uniform(-30, 30), r.uniform(-30, 30), 0),
-            "ellipsoid",
-            k % 3,
+        return part(
+            "berry", (d, d, d * 0.85), (r.uniform(-30, 30), r.uniform(-30, 30), 0), mat=k % 3
         )
 
     n = int(rng.integers(40, 60))
@@ -756,15 +824,7 @@ def strawberries(rng: np.random.Generator) -> dict:
             if lying
             else (r.uniform(-20, 20), r.uniform(-20, 20), 0)
         )
-        return piece(
-            "strawberry",
-            (0, 0, 0),
-            (d, d, length),
-            rot,
-            "ellipsoid",
-            k % 3,
-            calyx=r5(r.uniform(0.6, 1.0)),
-        )
+        return part("strawberry", (d, d, length), rot, mat=k % 3, calyx=r5(r.uniform(0.6, 1.0)))
 
     inner = (rng.uniform(0.15, 0.18), rng.uniform(0.1, 0.12))
     n = int(rng.integers(8, 15))
@@ -800,33 +860,29 @@ def _film_pack(
     rng: np.random.Generator,
     tray: dict,
     pieces: list[dict],
-    product: str,
-    main: Color | None,
+    product: str | list[str],
     **extra,
 ) -> dict:
-    """Params of a tray with contents sealed under a clear film and a sticker."""
+    """Params of a tray with contents sealed under a clear film and a sticker naming `product`
+    (or one name picked from a list)."""
+    if isinstance(product, list):
+        product = pick(rng, product)
     sx, sy, depth = tray["size"]
     lo, hi = group_extent(pieces) if pieces else (np.zeros(3), np.zeros(3))
     top = max(depth, float(hi[2])) + 0.002
-    film = {
-        "top": r5(top),
-        "dome": r5(max(0.0, top - depth)),
-        "tint": jitter(rng, [0.96, 0.97, 0.98], 0.02),
-        "roughness": r5(rng.uniform(0.03, 0.12)),
-    }
-    label = sticker(rng, product, main)
+    film = film_params(rng, (0.03, 0.12), top=top, dome=max(0.0, top - depth))
+    label = sticker(rng, product)
     at = [r5(rng.uniform(-0.3, 0.3) * sx), r5(rng.uniform(-0.3, 0.2) * sy)]
-    return {
-        "size": [r5(sx), r5(sy), r5(top)],
-        "footprint": "box",
-        "stackable": True,
-        "tray": tray,
-        "film": film,
-        "pieces": pieces,
-        "sticker": label,
-        "sticker_box": [*at, r5(rng.uniform(0.3, 0.45) * sx), r5(rng.uniform(0.25, 0.4) * sy)],
+    return item_params(
+        [sx, sy, top],
+        stackable=True,
+        tray=tray,
+        film=film,
+        pieces=pieces,
+        sticker=label,
+        sticker_box=[*at, r5(rng.uniform(0.3, 0.45) * sx), r5(rng.uniform(0.25, 0.4) * sy)],
         **extra,
-    }
+    )
 
 
 def _spread(
@@ -847,6 +903,36 @@ def _spread(
         x, y = clamp_xy(x, y - ymid, w / 2, d / 2, inner)
         q["at"] = [r5(x), r5(y), r5(0.004 + q["size"][2] / 2 + q["at"][2])]
     return pieces
+
+
+def _slice_stack(
+    rng: np.random.Generator,
+    kind: str,
+    n: int,
+    size: tuple[float, float, float],
+    shift: tuple[float, float],
+    turn: float,
+    **extra,
+) -> list[dict]:
+    """`n` slices of box `size` stacked on a 2 mm card, each shifted by up to `shift` (x, y) and
+    turned by up to `turn` degrees."""
+    th = size[2]
+    return [
+        piece(
+            kind,
+            (
+                rng.uniform(-shift[0], shift[0]),
+                rng.uniform(-shift[1], shift[1]),
+                0.002 + (k + 0.5) * th,
+            ),
+            size,
+            (0, 0, rng.uniform(-turn, turn)),
+            "box",
+            0,
+            **extra,
+        )
+        for k in range(n)
+    ]
 
 
 def _meat_color(rng: np.random.Generator, base: Color, fat: Color) -> dict:
@@ -870,13 +956,11 @@ def beef(rng: np.random.Generator) -> dict:
         for _ in range(n):
             w = (sx - 0.03) / n * rng.uniform(0.85, 1.0) if n > 1 else sx * rng.uniform(0.6, 0.8)
             pieces.append(
-                piece(
+                part(
                     "steak",
-                    (0, 0, 0),
                     (w if n > 1 else w, sy * rng.uniform(0.6, 0.78), rng.uniform(0.015, 0.028)),
                     (0, 0, rng.uniform(-10, 10) + (90 if n > 1 and w < 0.08 else 0)),
-                    "box",
-                    0,
+                    shape="box",
                     seed=int(rng.integers(0, 2**31 - 1)),
                     fat_rim=r5(rng.uniform(0.0, 0.6)),
                     marbling=r5(rng.uniform(0.2, 0.8)),
@@ -906,28 +990,18 @@ def beef(rng: np.random.Generator) -> dict:
         pieces = _spread(
             rng,
             [
-                piece(
+                part(
                     "joint",
-                    (0, 0, 0),
                     (length, d, d * rng.uniform(0.7, 0.85)),
                     (0, 0, rng.uniform(-10, 10)),
-                    "ellipsoid",
-                    0,
                     seed=int(rng.integers(0, 2**31 - 1)),
                     string=bool(rng.random() < 0.6),
                 )
             ],
             tray,
         )
-    return _film_pack(
-        rng,
-        tray,
-        pieces,
-        pick(rng, ["BEEF STEAK", "SIRLOIN", "RUMP STEAK", "BEEF", "DICED BEEF"]),
-        None,
-        cut=cut,
-        meat=colors,
-    )
+    names = ["BEEF STEAK", "SIRLOIN", "RUMP STEAK", "BEEF", "DICED BEEF"]
+    return _film_pack(rng, tray, pieces, names, cut=cut, meat=colors)
 
 
 def ground_beef(rng: np.random.Generator) -> dict:
@@ -950,15 +1024,8 @@ def ground_beef(rng: np.random.Generator) -> dict:
         strands=bool(rng.random() < 0.5),
         lumps=r5(rng.uniform(0.15, 0.4)),
     )
-    return _film_pack(
-        rng,
-        tray,
-        [mound],
-        pick(rng, ["MINCED BEEF", "BEEF MINCE", "GROUND BEEF", "LEAN MINCE"]),
-        None,
-        meat=colors,
-        fat_specks=r5(rng.uniform(0.1, 0.5)),
-    )
+    names = ["MINCED BEEF", "BEEF MINCE", "GROUND BEEF", "LEAN MINCE"]
+    return _film_pack(rng, tray, [mound], names, meat=colors, fat_specks=r5(rng.uniform(0.1, 0.5)))
 
 
 def chicken(rng: np.random.Generator) -> dict:
@@ -978,26 +1045,17 @@ def chicken(rng: np.random.Generator) -> dict:
         width + rng.uniform(0.02, 0.035),
         rng.uniform(0.025, 0.04),
     )
-    body = piece(
+    body = part(
         "chicken",
-        (0, 0, 0),
         (length, width, height),
         (0, 0, 180 if rng.random() < 0.5 else 0),
-        "box",
-        0,
+        shape="box",
         seed=int(rng.integers(0, 2**31 - 1)),
         legs=r5(rng.uniform(0.25, 0.4)),
     )
     pieces = _spread(rng, [body], tray, margin=0.0)
-    out = _film_pack(
-        rng,
-        tray,
-        pieces,
-        pick(rng, ["WHOLE CHICKEN", "FREE RANGE", "CHICKEN", "CORN FED"]),
-        None,
-        meat=colors,
-        bag=in_bag,
-    )
+    names = ["WHOLE CHICKEN", "FREE RANGE", "CHICKEN", "CORN FED"]
+    out = _film_pack(rng, tray, pieces, names, meat=colors, bag=in_bag)
     if in_bag:  # no tray: the film is a bag around the bird
         out["tray"] = None
         out["size"] = [r5(length + 0.012), r5(width + 0.012), r5(height + 0.006)]
@@ -1022,26 +1080,17 @@ def chicken_breast(rng: np.random.Generator) -> dict:
         )
         w = length * (rng.uniform(0.25, 0.32) if mini else rng.uniform(0.42, 0.55))
         pieces.append(
-            piece(
+            part(
                 "breast",
-                (0, 0, 0),
                 (length, w, w * rng.uniform(0.35, 0.5)),
                 (0, 0, 90 + rng.uniform(-12, 12) + (180 if rng.random() < 0.5 else 0)),
-                "ellipsoid",
-                0,
                 point=r5(rng.uniform(0.35, 0.6)),
                 seed=int(rng.integers(0, 2**31 - 1)),
             )
         )
     pieces = _spread(rng, pieces, tray)
-    return _film_pack(
-        rng,
-        tray,
-        pieces,
-        pick(rng, ["CHICKEN BREAST", "BREAST FILLETS", "MINI FILLETS", "CHICKEN"]),
-        None,
-        meat=colors,
-    )
+    names = ["CHICKEN BREAST", "BREAST FILLETS", "MINI FILLETS", "CHICKEN"]
+    return _film_pack(rng, tray, pieces, names, meat=colors)
 
 
 def ham(rng: np.random.Generator) -> dict:
@@ -1056,52 +1105,33 @@ def ham(rng: np.random.Generator) -> dict:
         sx, sy = rng.uniform(0.17, 0.22), rng.uniform(0.11, 0.15)
         n = int(rng.integers(4, 9))
         th = rng.uniform(0.0015, 0.0025)
-        pieces = [
-            piece(
-                "slice",
-                (rng.uniform(-0.006, 0.006), rng.uniform(-0.004, 0.004), 0.002 + (k + 0.5) * th),
-                (sx * 0.8, sy * 0.85, th),
-                (0, 0, rng.uniform(-4, 4)),
-                "box",
-                0,
-                round=round_slices,
-            )
-            for k in range(n)
-        ]
+        pieces = _slice_stack(
+            rng, "slice", n, (sx * 0.8, sy * 0.85, th), (0.006, 0.004), 4, round=round_slices
+        )
         h = 0.002 + n * th + 0.004
         card = rng.uniform(0.25, 0.4)
-        return {
-            "size": [r5(sx), r5(sy), r5(h)],
-            "footprint": "box",
-            "stackable": True,
-            "style": style,
-            "tray": None,
-            "film": {
-                "top": r5(h),
-                "dome": 0.0,
-                "tint": jitter(rng, [0.96, 0.97, 0.98], 0.02),
-                "roughness": r5(rng.uniform(0.03, 0.1)),
-            },
-            "pieces": pieces,
-            "meat": colors,
-            "card": r5(card),
-            "label": make_label(
-                rng, "butter_wrap", product, None, panels=[sx, h, sx, h], top_fraction=0.92
-            ),
-            "sticker": sticker(rng, product),
-            "sticker_box": [r5(sx * 0.25), r5(-sy * 0.2), r5(sx * 0.3), r5(sy * 0.3)],
-        }
+        return item_params(
+            [sx, sy, h],
+            stackable=True,
+            style=style,
+            tray=None,
+            film=film_params(rng, (0.03, 0.1), top=h, dome=0.0),
+            pieces=pieces,
+            meat=colors,
+            card=r5(card),
+            label=flat_pack_label(rng, product, None, sx, sy, h, top_fraction=0.92),
+            sticker=sticker(rng, product),
+            sticker_box=[r5(sx * 0.25), r5(-sy * 0.2), r5(sx * 0.3), r5(sy * 0.3)],
+        )
     sx, sy = rng.uniform(0.18, 0.22), rng.uniform(0.12, 0.15)
     tray = _tray(rng, sx, sy, rng.uniform(0.015, 0.025), clear_p=0.3)
     n = int(rng.integers(3, 7))
     pieces = [
-        piece(
+        part(
             "fold",
-            (0, 0, 0),
             (sx * 0.22, sy * 0.75, rng.uniform(0.01, 0.018)),
             (0, rng.uniform(-15, -5), 0),
-            "box",
-            0,
+            shape="box",
             round=round_slices,
         )
         for _ in range(n)
@@ -1112,7 +1142,7 @@ def ham(rng: np.random.Generator) -> dict:
             r5(rng.uniform(-0.004, 0.004)),
             r5(0.004 + q["size"][2] / 2 + 0.002 * k),
         ]
-    return _film_pack(rng, tray, pieces, product, None, style=style, meat=colors)
+    return _film_pack(rng, tray, pieces, product, style=style, meat=colors)
 
 
 def shrimp(rng: np.random.Generator) -> dict:
@@ -1140,15 +1170,8 @@ def shrimp(rng: np.random.Generator) -> dict:
                 curl=r5(rng.uniform(0.8, 1.3)),
             )
         )
-    return _film_pack(
-        rng,
-        tray,
-        pieces,
-        pick(rng, ["PRAWNS", "SHRIMP", "KING PRAWNS", "COOKED PRAWNS"]),
-        None,
-        cooked=cooked,
-        meat=colors,
-    )
+    names = ["PRAWNS", "SHRIMP", "KING PRAWNS", "COOKED PRAWNS"]
+    return _film_pack(rng, tray, pieces, names, cooked=cooked, meat=colors)
 
 
 # --------------------------------------------------------------------------------------------
@@ -1162,17 +1185,7 @@ def eggs(rng: np.random.Generator) -> dict:
     if style == "loose":
 
         def make(r: np.random.Generator, k: int) -> dict:
-            p = dict(shells[k % 3])
-            sx, sy, sz = p.pop("size")
-            return piece(
-                "egg",
-                (0, 0, 0),
-                (sx, sy, sz),
-                (r.uniform(-180, 180), 0, r.uniform(-180, 180)),
-                "ellipsoid",
-                k % 3,
-                **{k2: v for k2, v in p.items() if k2 not in ("footprint", "stackable")},
-            )
+            return item_part("egg", shells[k % 3], rolled(r), k % 3)
 
         pieces, boxes = _produce_group(
             rng, int(rng.integers(2, 7)), make, int(rng.integers(1, 3)), _LOOSE
@@ -1183,16 +1196,8 @@ def eggs(rng: np.random.Generator) -> dict:
     sx, sy = cols * pitch + 0.01, rows * pitch + 0.01
     base_h = rng.uniform(0.032, 0.042)
     kind = pick(rng, ["pulp", "pulp", "plastic", "foam"])
-    pulp = pick(
-        rng,
-        [
-            [0.72, 0.7, 0.66],
-            [0.75, 0.66, 0.52],
-            [0.62, 0.66, 0.72],
-            [0.78, 0.64, 0.62],
-            [0.62, 0.7, 0.6],
-        ],
-    )
+    pulp = pick(rng, [[0.72, 0.7, 0.66], [0.75, 0.66, 0.52], [0.62, 0.66, 0.72],
+                      [0.78, 0.64, 0.62], [0.62, 0.7, 0.6]])  # fmt: skip
     color = {"pulp": pulp, "plastic": [0.93, 0.95, 0.95], "foam": [0.95, 0.93, 0.88]}[kind]
     carton = {
         "rows": rows,
@@ -1206,33 +1211,25 @@ def eggs(rng: np.random.Generator) -> dict:
     product = pick(
         rng, ["FREE RANGE EGGS", "ORGANIC EGGS", "FRESH EGGS", "BARN EGGS", "LARGE EGGS"]
     )
-    label = make_label(
-        rng,
-        "butter_wrap",
-        product,
-        None,
-        panels=[sx, carton["lid_height"], sx, carton["lid_height"]],
-        top_fraction=0.85,
-    )
+    label = flat_pack_label(rng, product, None, sx, sy, carton["lid_height"], top_fraction=0.85)
     if style == "closed":
         h = base_h + carton["lid_height"] + (0.001 if kind == "plastic" else 0.0)
-        return {
-            "size": [r5(sx), r5(sy), r5(h)],
-            "footprint": "box",
-            "stackable": True,
-            "style": style,
-            "carton": carton,
-            "pieces": [],
-            "label": label,
-        }
+        return item_params(
+            [sx, sy, h],
+            stackable=True,
+            style=style,
+            carton=carton,
+            pieces=[],
+            label=label,
+        )
     pieces = []
     slots = [(i, j) for j in range(rows) for i in range(cols)]
     missing = int(rng.integers(0, max(1, len(slots) // 2)))
     keep = sorted(int(k) for k in rng.permutation(len(slots))[: len(slots) - missing])
     for m, k in enumerate(keep):
         i, j = slots[k]
-        p = dict(shells[m % 3])
-        length, w, _ = p.pop("size")
+        p = shells[m % 3]
+        length, w, _ = p["size"]
         x, y = -sx / 2 + 0.005 + (i + 0.5) * pitch, -sy / 2 + 0.005 + (j + 0.5) * pitch
         pieces.append(
             piece(
@@ -1242,7 +1239,7 @@ def eggs(rng: np.random.Generator) -> dict:
                 (rng.uniform(-180, 180), -90, rng.uniform(-180, 180)),
                 "ellipsoid",
                 m % 3,
-                **{k2: v for k2, v in p.items() if k2 not in ("footprint", "stackable")},
+                **piece_fields(p),
             )
         )
     lid_open = rng.uniform(95, 125)
@@ -1258,15 +1255,13 @@ def eggs(rng: np.random.Generator) -> dict:
         (lid.min(axis=0), lid.max(axis=0)),
     ]
     lo, hi = group_extent(pieces, boxes)
-    return {
-        "size": [r5(v) for v in hi - lo],
-        "footprint": "box",
-        "stackable": False,
-        "style": style,
-        "carton": carton,
-        "pieces": pieces,
-        "label": label,
-    }
+    return item_params(
+        hi - lo,
+        style=style,
+        carton=carton,
+        pieces=pieces,
+        label=label,
+    )
 
 
 def _brick(rng: np.random.Generator, volume_l: float, product: str, main: Color, cap: bool) -> dict:
@@ -1295,80 +1290,51 @@ def _brick(rng: np.random.Generator, volume_l: float, product: str, main: Color,
             "cap_color": [0.85, 0.85, 0.87],
         }
         sz = body + 0.0012
-    return {
-        "size": [r5(w), r5(d), r5(sz)],
-        "footprint": "box",
-        "stackable": not cap,
-        "volume_l": volume_l,
-        "top": top,
-        "carton_color": rgb(0.93, 0.92, 0.88),
-        "roughness": r5(rng.uniform(0.3, 0.5)),
-        "label": make_label(
-            rng,
-            "carton_wrap",
-            product,
-            jitter(rng, main, 0.08),
-            panels=[w, d, w, d],
-            fill=r5(rng.uniform(0.8, 0.95)),
-        ),
-    }
+    return item_params(
+        [w, d, sz],
+        stackable=not cap,
+        volume_l=volume_l,
+        top=top,
+        carton_color=rgb(0.93, 0.92, 0.88),
+        roughness=r5(rng.uniform(0.3, 0.5)),
+        label=carton_label(rng, product, main, w, d, fill=(0.8, 0.95)),
+    )
 
 
 def heavy_cream(rng: np.random.Generator) -> dict:
     """Cream in a small carton (brick, with or without a cap, or a small gable top) or a pot."""
-    product, main = pick(
-        rng,
-        [
-            ("CREAM", [0.2, 0.45, 0.25]),
-            ("WHIPPING CREAM", [0.15, 0.3, 0.65]),
-            ("DOUBLE CREAM", [0.75, 0.6, 0.2]),
-            ("COOKING CREAM", [0.8, 0.25, 0.15]),
-            ("HEAVY CREAM", [0.2, 0.5, 0.35]),
-            ("CREME", [0.55, 0.3, 0.6]),
-        ],
-    )
+    product, main = pick(rng, PRODUCTS["heavy_cream"])
     style = pick(rng, ["brick", "gable", "pot"], [7, 2, 1.5])
     if style == "pot":
         d = rng.uniform(0.075, 0.095)
-        return {
-            "size": [r5(d), r5(d), r5(rng.uniform(0.05, 0.07))],
-            "footprint": "circle",
-            "stackable": True,
-            "style": style,
-            "taper": r5(rng.uniform(0.78, 0.9)),
-            "rim": r5(rng.uniform(0.002, 0.004)),
-            "cup_color": jitter(rng, [0.95, 0.95, 0.93], 0.03),
-            "label": make_label(rng, "cup_wrap", product, jitter(rng, main, 0.06)),
-            "lid_label": make_label(
-                rng, "yogurt_lid", product, jitter(rng, main, 0.06), foil=bool(rng.random() < 0.4)
-            ),
-        }
+        return item_params(
+            [d, d, rng.uniform(0.05, 0.07)],
+            "circle",
+            stackable=True,
+            style=style,
+            taper=r5(rng.uniform(0.78, 0.9)),
+            rim=r5(rng.uniform(0.002, 0.004)),
+            cup_color=jitter(rng, [0.95, 0.95, 0.93], 0.03),
+            label=make_label(rng, "cup_wrap", product, jitter(rng, main, 0.06)),
+            lid_label=lid_label(rng, product, main, foil_p=0.4),
+        )
     if style == "gable":
         w = rng.uniform(0.054, 0.058)
         body = pick(rng, [0.25, 0.5]) / 1000 / (w * w) * rng.uniform(0.98, 1.04)
         gable_h, fin = w * rng.uniform(0.36, 0.44), rng.uniform(0.006, 0.009)
-        return {
-            "size": [r5(w), r5(w), r5(body + gable_h + fin)],
-            "footprint": "box",
-            "stackable": False,
-            "style": style,
-            "top": {
+        return item_params(
+            [w, w, body + gable_h + fin],
+            style=style,
+            top={
                 "type": "gable",
                 "body_height": r5(body),
                 "gable_height": r5(gable_h),
                 "fin": r5(fin),
             },
-            "carton_color": rgb(0.93, 0.92, 0.88),
-            "roughness": r5(rng.uniform(0.3, 0.5)),
-            "label": make_label(
-                rng,
-                "carton_wrap",
-                product,
-                jitter(rng, main, 0.08),
-                panels=[w, w, w, w],
-                fill=r5(rng.uniform(0.6, 0.8)),
-            ),
-        }
+            carton_color=rgb(0.93, 0.92, 0.88),
+            roughness=r5(rng.uniform(0.3, 0.5)),
+            label=carton_label(rng, product, main, w, w, fill=(0.6, 0.8)),
+        )
     out = _brick(rng, pick(rng, [0.2, 0.25, 0.25, 0.5]), product, main, bool(rng.random() < 0.6))
     out["style"] = style
     return out
@@ -1377,16 +1343,7 @@ def heavy_cream(rng: np.random.Generator) -> dict:
 def milk_bottle(rng: np.random.Generator) -> dict:
     """Milk in an HDPE jug with a handle, an opaque PET bottle or a glass bottle."""
     style = pick(rng, ["jug", "pet", "glass"], [5, 3, 2])
-    fat, cap_col = pick(
-        rng,
-        [
-            ("WHOLE", [0.1, 0.3, 0.8]),
-            ("SEMI-SKIMMED", [0.15, 0.6, 0.25]),
-            ("SKIMMED", [0.85, 0.15, 0.15]),
-            ("1%", [0.95, 0.6, 0.1]),
-            ("ORGANIC", [0.3, 0.55, 0.2]),
-        ],
-    )
+    fat, cap_col = pick(rng, PRODUCTS["milk_bottle"])
     product = pick(rng, [f"{fat} MILK", "FRESH MILK", f"{fat}", "FARM MILK"])
     if style == "jug":
         volume = pick(rng, [1.0, 2.0, 2.0, 3.0])
@@ -1404,22 +1361,21 @@ def milk_bottle(rng: np.random.Generator) -> dict:
         h = {0.5: 0.18, 1.0: 0.225}[volume] * rng.uniform(0.97, 1.03)
         squareness = 2.0
     band_lo = rng.uniform(0.2, 0.32)
-    return {
-        "size": [r5(d), r5(d), r5(h)],
-        "footprint": "box" if style == "jug" else "circle",
-        "stackable": False,
-        "style": style,
-        "volume_l": volume,
-        "squareness": r5(squareness),
-        "shoulder": r5(rng.uniform(0.58, 0.7)),
-        "neck_ratio": r5(rng.uniform(0.28, 0.36) if style == "jug" else rng.uniform(0.45, 0.6)),
-        "handle": bool(style == "jug" and volume >= 2.0 or (style == "jug" and rng.random() < 0.5)),
-        "body_color": jitter(rng, [0.95, 0.95, 0.93], 0.02),
-        "cap_color": jitter(rng, cap_col, 0.05),
-        "fill": r5(rng.uniform(0.5, 0.95)),
-        "band": [r5(band_lo), r5(band_lo + rng.uniform(0.25, 0.4))],
-        "label": make_label(rng, "bottle_band", product, jitter(rng, cap_col, 0.1)),
-    }
+    return item_params(
+        [d, d, h],
+        "box" if style == "jug" else "circle",
+        style=style,
+        volume_l=volume,
+        squareness=r5(squareness),
+        shoulder=r5(rng.uniform(0.58, 0.7)),
+        neck_ratio=r5(rng.uniform(0.28, 0.36) if style == "jug" else rng.uniform(0.45, 0.6)),
+        handle=bool(style == "jug" and volume >= 2.0 or (style == "jug" and rng.random() < 0.5)),
+        body_color=jitter(rng, [0.95, 0.95, 0.93], 0.02),
+        cap_color=jitter(rng, cap_col, 0.05),
+        fill=r5(rng.uniform(0.5, 0.95)),
+        band=[r5(band_lo), r5(band_lo + rng.uniform(0.25, 0.4))],
+        label=make_label(rng, "bottle_band", product, jitter(rng, cap_col, 0.1)),
+    )
 
 
 def cheese_pack(rng: np.random.Generator) -> dict:
@@ -1440,35 +1396,17 @@ def cheese_pack(rng: np.random.Generator) -> dict:
         sx, sy = rng.uniform(0.12, 0.16), rng.uniform(0.1, 0.13)
         n, th = int(rng.integers(6, 12)), rng.uniform(0.0015, 0.0025)
         h = 0.002 + n * th + 0.004
-        pieces = [
-            piece(
-                "cheese_slice",
-                (rng.uniform(-0.002, 0.002), rng.uniform(-0.002, 0.002), 0.002 + (k + 0.5) * th),
-                (sx * 0.82, sy * 0.82, th),
-                (0, 0, rng.uniform(-2, 2)),
-                "box",
-                0,
-            )
-            for k in range(n)
-        ]
-        return {
-            "size": [r5(sx), r5(sy), r5(h)],
-            "footprint": "box",
-            "stackable": True,
-            "style": style,
-            "color": jitter(rng, color, 0.04),
-            "pieces": pieces,
-            "card": r5(rng.uniform(0.2, 0.35)),
-            "film": {
-                "top": r5(h),
-                "dome": 0.0,
-                "tint": jitter(rng, [0.96, 0.97, 0.98], 0.02),
-                "roughness": 0.05,
-            },
-            "label": make_label(
-                rng, "butter_wrap", product, None, panels=[sx, h, sx, h], top_fraction=0.92
-            ),
-        }
+        pieces = _slice_stack(rng, "cheese_slice", n, (sx * 0.82, sy * 0.82, th), (0.002, 0.002), 2)
+        return item_params(
+            [sx, sy, h],
+            stackable=True,
+            style=style,
+            color=jitter(rng, color, 0.04),
+            pieces=pieces,
+            card=r5(rng.uniform(0.2, 0.35)),
+            film=film_params(rng, 0.05, top=h, dome=0.0),
+            label=flat_pack_label(rng, product, None, sx, sy, h, top_fraction=0.92),
+        )
     shape = pick(rng, ["wedge", "block"], [6, 4])
     if shape == "wedge":
         sx, sy, sz = rng.uniform(0.1, 0.16), rng.uniform(0.06, 0.09), rng.uniform(0.045, 0.075)
@@ -1478,101 +1416,74 @@ def cheese_pack(rng: np.random.Generator) -> dict:
         rng, [None, [0.08, 0.08, 0.08], [0.8, 0.08, 0.06], [0.85, 0.6, 0.2]], [3, 4, 1.5, 1.5]
     )
     pad = 0.0015
-    return {
-        "size": [r5(sx + 2 * pad), r5(sy + 2 * pad), r5(sz + pad)],
-        "footprint": "box",
-        "stackable": shape == "block",
-        "style": style,
-        "shape": shape,
-        "kind": kind,
-        "color": jitter(rng, color, 0.04),
-        "rind_color": None if rind is None else jitter(rng, rind, 0.04),
-        "holes": kind == "emmental",
-        "pad": pad,
-        "paper_color": jitter(
+    return item_params(
+        [sx + 2 * pad, sy + 2 * pad, sz + pad],
+        stackable=shape == "block",
+        style=style,
+        shape=shape,
+        kind=kind,
+        color=jitter(rng, color, 0.04),
+        rind_color=None if rind is None else jitter(rng, rind, 0.04),
+        holes=kind == "emmental",
+        pad=pad,
+        paper_color=jitter(
             rng, pick(rng, [[0.92, 0.88, 0.78], [0.85, 0.8, 0.7], [0.8, 0.15, 0.12]]), 0.04
         ),
-        "film": {
-            "tint": jitter(rng, [0.96, 0.97, 0.98], 0.02),
-            "roughness": r5(rng.uniform(0.03, 0.12)),
-        },
-        "sticker": sticker(rng, product),
-        "sticker_box": [
+        film=film_params(rng, (0.03, 0.12)),
+        sticker=sticker(rng, product),
+        sticker_box=[
             r5(rng.uniform(-0.15, 0.15) * sx),
             r5(-0.1 * sy),
             r5(sx * 0.45),
             r5(sy * 0.55),
         ],
-    }
+    )
 
 
 def goat_cheese(rng: np.random.Generator) -> dict:
     """Goat cheese: a small printed tub, a log with a white rind, or a small round."""
     style = pick(rng, ["tub", "log", "round"], [5.5, 3, 1.5])
-    product, main = pick(
-        rng,
-        [
-            ("CHEVRE", [0.2, 0.55, 0.25]),
-            ("GOAT CHEESE", [0.15, 0.35, 0.6]),
-            ("CHEVRE FRAIS", [0.55, 0.7, 0.2]),
-            ("GOAT LOG", [0.6, 0.2, 0.15]),
-        ],
-    )
+    product, main = pick(rng, PRODUCTS["goat_cheese"])
     if style == "tub":
         sx, sy = rng.uniform(0.08, 0.11), rng.uniform(0.07, 0.09)
         square = rng.random() < 0.7
         if not square:
             sy = sx
         h = rng.uniform(0.04, 0.06)
-        return {
-            "size": [r5(sx), r5(sy), r5(h)],
-            "footprint": "box" if square else "circle",
-            "stackable": True,
-            "style": style,
-            "square": bool(square),
-            "taper": r5(rng.uniform(0.86, 0.94)),
-            "tub_color": jitter(rng, [0.95, 0.95, 0.93], 0.03),
-            "lid_height": r5(rng.uniform(0.008, 0.012)),
-            "label": make_label(
-                rng, "carton_wrap", product, jitter(rng, main, 0.06), panels=[sx, sy, sx, sy]
-            ),
-            "lid_label": make_label(
-                rng, "yogurt_lid", product, jitter(rng, main, 0.06), foil=False
-            ),
-        }
+        return item_params(
+            [sx, sy, h],
+            "box" if square else "circle",
+            stackable=True,
+            style=style,
+            square=bool(square),
+            taper=r5(rng.uniform(0.86, 0.94)),
+            tub_color=jitter(rng, [0.95, 0.95, 0.93], 0.03),
+            lid_height=r5(rng.uniform(0.008, 0.012)),
+            label=carton_label(rng, product, main, sx, sy, vary=0.06),
+            lid_label=lid_label(rng, product, main),
+        )
     if style == "log":
         length, d = rng.uniform(0.1, 0.16), rng.uniform(0.04, 0.055)
         size = [length, d, d]
     else:
         d = rng.uniform(0.05, 0.07)
         size = [d, d, d * rng.uniform(0.45, 0.65)]
-    return {
-        "size": [r5(v) for v in size],
-        "footprint": "box" if style == "log" else "circle",
-        "stackable": False,
-        "style": style,
-        "rind": jitter(rng, [0.95, 0.94, 0.9], 0.03),
-        "ash": bool(rng.random() < 0.2),
-        "wrap": pick(rng, ["film", "bare", "band"], [4, 2, 3]),
-        "label": make_label(rng, "bottle_band", product, jitter(rng, main, 0.06)),
-        "band": [0.3, 0.7],
-        "film": {"tint": jitter(rng, [0.96, 0.97, 0.98], 0.02), "roughness": 0.06},
-    }
+    return item_params(
+        size,
+        "box" if style == "log" else "circle",
+        style=style,
+        rind=jitter(rng, [0.95, 0.94, 0.9], 0.03),
+        ash=bool(rng.random() < 0.2),
+        wrap=pick(rng, ["film", "bare", "band"], [4, 2, 3]),
+        label=make_label(rng, "bottle_band", product, jitter(rng, main, 0.06)),
+        band=[0.3, 0.7],
+        film=film_params(rng, 0.06),
+    )
 
 
 def butter_tub(rng: np.random.Generator) -> dict:
     """Spread or butter in a rectangular plastic tub with a printed lid."""
-    product, main = pick(
-        rng,
-        [
-            ("SPREAD", [0.85, 0.1, 0.08]),
-            ("BUTTERY", [0.95, 0.75, 0.15]),
-            ("MARGARINE", [0.15, 0.45, 0.2]),
-            ("LIGHT", [0.2, 0.45, 0.8]),
-            ("SPREADABLE", [0.9, 0.85, 0.7]),
-            ("OLIVE SPREAD", [0.4, 0.5, 0.15]),
-        ],
-    )
+    product, main = pick(rng, PRODUCTS["butter_tub"])
     big = rng.random() < 0.5
     sx, sy = (
         (rng.uniform(0.14, 0.16), rng.uniform(0.1, 0.115))
@@ -1581,20 +1492,17 @@ def butter_tub(rng: np.random.Generator) -> dict:
     )
     h = rng.uniform(0.055, 0.07) if big else rng.uniform(0.045, 0.055)
     tub = jitter(rng, main if rng.random() < 0.6 else [0.95, 0.95, 0.93], 0.05)
-    return {
-        "size": [r5(sx), r5(sy), r5(h)],
-        "footprint": "box",
-        "stackable": True,
-        "square": True,
-        "taper": r5(rng.uniform(0.86, 0.93)),
-        "tub_color": tub,
-        "lid_height": r5(rng.uniform(0.01, 0.015)),
-        "label": make_label(
-            rng, "carton_wrap", product, jitter(rng, main, 0.06), panels=[sx, sy, sx, sy]
-        ),
-        "lid_label": make_label(rng, "yogurt_lid", product, jitter(rng, main, 0.06), foil=False),
-        "printed_sides": bool(rng.random() < 0.6),
-    }
+    return item_params(
+        [sx, sy, h],
+        stackable=True,
+        square=True,
+        taper=r5(rng.uniform(0.86, 0.93)),
+        tub_color=tub,
+        lid_height=r5(rng.uniform(0.01, 0.015)),
+        label=carton_label(rng, product, main, sx, sy, vary=0.06),
+        lid_label=lid_label(rng, product, main),
+        printed_sides=bool(rng.random() < 0.6),
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -1605,18 +1513,13 @@ def _pillow_bag(
     rng: np.random.Generator, sx: float, sy: float, sz: float, product: str, main: Color | None
 ) -> dict:
     """A sealed clear bag lying flat, with a printed header at one seal."""
-    return {
-        "size": [r5(sx), r5(sy), r5(sz)],
-        "footprint": "box",
-        "stackable": False,
-        "film": {
-            "tint": jitter(rng, [0.95, 0.97, 0.97], 0.02),
-            "roughness": r5(rng.uniform(0.05, 0.15)),
-        },
-        "seal": r5(rng.uniform(0.01, 0.018)),
-        "header": r5(rng.uniform(0.18, 0.32)),
-        "label": make_label(rng, "carton_wrap", product, main, panels=[1, 0, 0, 0]),
-    }
+    return item_params(
+        [sx, sy, sz],
+        film=film_params(rng, (0.05, 0.15), BAG_TINT),
+        seal=r5(rng.uniform(0.01, 0.018)),
+        header=r5(rng.uniform(0.18, 0.32)),
+        label=header_label(rng, product, main),
+    )
 
 
 def spinach(rng: np.random.Generator) -> dict:
@@ -1669,14 +1572,12 @@ def green_beans(rng: np.random.Generator) -> dict:
             )
         )
     size = settle_group(pieces)
-    out = {
-        "size": size,
-        "footprint": "box",
-        "stackable": False,
-        "pieces": pieces,
-        "colors": [color, jitter(rng, color, 0.06)],
-        "container": dict(_LOOSE),
-    }
+    out = item_params(
+        size,
+        pieces=pieces,
+        colors=[color, jitter(rng, color, 0.06)],
+        container=dict(_LOOSE),
+    )
     if bagged:
         bag = _pillow_bag(
             rng,
@@ -1699,37 +1600,26 @@ def corn(rng: np.random.Generator) -> dict:
     if style in ("tin", "open_tin"):
         d, h = pick(rng, [(0.074, 0.095), (0.083, 0.105), (0.065, 0.077), (0.099, 0.118)])
         d, h = d * rng.uniform(0.99, 1.01), h * rng.uniform(0.99, 1.01)
-        product, main = pick(
-            rng,
-            [
-                ("SWEET CORN", [0.15, 0.45, 0.2]),
-                ("CORN", [0.9, 0.7, 0.1]),
-                ("GOLDEN CORN", [0.1, 0.25, 0.6]),
-                ("MAIS", [0.75, 0.2, 0.1]),
-            ],
+        product, main = pick(rng, PRODUCTS["corn"])
+        return item_params(
+            [d, d, h],
+            "circle",
+            stackable=style == "tin",
+            style=style,
+            metal_color=jitter(rng, [0.78, 0.78, 0.8], 0.03),
+            ribs=int(rng.integers(2, 6)),
+            kernel=kernel,
+            label=make_label(rng, "can_wrap", product, jitter(rng, main, 0.08)),
         )
-        return {
-            "size": [r5(d), r5(d), r5(h)],
-            "footprint": "circle",
-            "stackable": style == "tin",
-            "style": style,
-            "metal_color": jitter(rng, [0.78, 0.78, 0.8], 0.03),
-            "ribs": int(rng.integers(2, 6)),
-            "kernel": kernel,
-            "label": make_label(rng, "can_wrap", product, jitter(rng, main, 0.08)),
-        }
     n = int(rng.integers(1, 4)) if style == "cobs" else 2
     pieces = []
     for _ in range(n):
         length, dd = rng.uniform(0.14, 0.2), rng.uniform(0.04, 0.05)
         pieces.append(
-            piece(
+            part(
                 "cob",
-                (0, 0, 0),
                 (length, dd, dd),
                 (rng.uniform(-180, 180), 0, rng.uniform(-10, 10)),
-                "ellipsoid",
-                0,
                 husk=bool(style == "cobs" and rng.random() < 0.3),
             )
         )
@@ -1740,7 +1630,7 @@ def corn(rng: np.random.Generator) -> dict:
     for q in pieces:
         q["rot"][2] = 0.0
     pieces = _spread(rng, pieces, tray, margin=0.004)
-    return _film_pack(rng, tray, pieces, "SWEET CORN", None, style=style, kernel=kernel)
+    return _film_pack(rng, tray, pieces, "SWEET CORN", style=style, kernel=kernel)
 
 
 # --------------------------------------------------------------------------------------------
@@ -1764,13 +1654,10 @@ def bread(rng: np.random.Generator) -> dict:
 
         def make(r: np.random.Generator, k: int) -> dict:
             d = r.uniform(0.07, 0.095)
-            return piece(
+            return part(
                 "roll",
-                (0, 0, 0),
                 (d * r.uniform(1.0, 1.3), d, d * r.uniform(0.5, 0.65)),
                 (0, 0, r.uniform(-180, 180)),
-                "ellipsoid",
-                0,
                 score=bool(r.random() < 0.5),
             )
 
@@ -1783,36 +1670,32 @@ def bread(rng: np.random.Generator) -> dict:
         length, w, h = rng.uniform(0.2, 0.28), rng.uniform(0.1, 0.12), rng.uniform(0.1, 0.13)
         tail = rng.uniform(0.03, 0.06)
         product = pick(rng, ["WHITE BREAD", "WHOLEMEAL", "SANDWICH LOAF", "MULTIGRAIN", "TOAST"])
-        return {
-            "size": [r5(length + tail + 0.01), r5(w + 0.01), r5(h + 0.006)],
-            "footprint": "box",
-            "stackable": False,
-            "style": style,
-            "loaf": [r5(length), r5(w), r5(h)],
-            "tail": r5(tail),
-            "dome": r5(rng.uniform(0.1, 0.3)),
-            "slice": r5(rng.uniform(0.011, 0.015)),
-            "colors": colors,
-            "seeds": bool(product == "MULTIGRAIN" or rng.random() < 0.2),
-            "bag_tint": jitter(rng, [0.95, 0.97, 0.97], 0.02),
-            "clip": jitter(
+        return item_params(
+            [length + tail + 0.01, w + 0.01, h + 0.006],
+            style=style,
+            loaf=[r5(length), r5(w), r5(h)],
+            tail=r5(tail),
+            dome=r5(rng.uniform(0.1, 0.3)),
+            slice=r5(rng.uniform(0.011, 0.015)),
+            colors=colors,
+            seeds=bool(product == "MULTIGRAIN" or rng.random() < 0.2),
+            bag_tint=jitter(rng, [0.95, 0.97, 0.97], 0.02),
+            clip=jitter(
                 rng,
                 pick(rng, [[0.9, 0.2, 0.1], [0.1, 0.4, 0.8], [0.95, 0.8, 0.1], [0.2, 0.6, 0.2]]),
                 0.05,
             ),
-            "label": make_label(rng, "bottle_band", product, None),
-        }
+            label=make_label(rng, "bottle_band", product, None),
+        )
     length = rng.uniform(0.2, 0.32)
     w = rng.uniform(0.1, 0.14)
-    return {
-        "size": [r5(length), r5(w), r5(w * rng.uniform(0.55, 0.75))],
-        "footprint": "box",
-        "stackable": False,
-        "style": style,
-        "colors": colors,
-        "scores": int(rng.integers(0, 5)),
-        "flour": r5(rng.uniform(0.0, 0.6)),
-    }
+    return item_params(
+        [length, w, w * rng.uniform(0.55, 0.75)],
+        style=style,
+        colors=colors,
+        scores=int(rng.integers(0, 5)),
+        flour=r5(rng.uniform(0.0, 0.6)),
+    )
 
 
 def _storage_jar(rng: np.random.Generator, contents: str, color: Color) -> dict:
@@ -1821,27 +1704,27 @@ def _storage_jar(rng: np.random.Generator, contents: str, color: Color) -> dict:
     d = rng.uniform(0.09, 0.12)
     h = d * rng.uniform(1.1, 1.6)
     clip = bool(rng.random() < 0.6)
-    return {
-        "size": [r5(d), r5(d), r5(h)],
-        "footprint": "circle",
-        "stackable": True,
-        "style": "jar",
-        "contents": contents,
-        "contents_color": jitter(rng, color, 0.02),
-        "fill": r5(rng.uniform(0.3, 0.85)),
-        "lid": "clip" if clip else "screw",
-        "lid_height": r5(rng.uniform(0.014, 0.02) if clip else rng.uniform(0.015, 0.022)),
-        "shoulder": r5(rng.uniform(0.04, 0.1)),
-        "lid_color": jitter(
+    return item_params(
+        [d, d, h],
+        "circle",
+        stackable=True,
+        style="jar",
+        contents=contents,
+        contents_color=jitter(rng, color, 0.02),
+        fill=r5(rng.uniform(0.3, 0.85)),
+        lid="clip" if clip else "screw",
+        lid_height=r5(rng.uniform(0.014, 0.02) if clip else rng.uniform(0.015, 0.022)),
+        shoulder=r5(rng.uniform(0.04, 0.1)),
+        lid_color=jitter(
             rng,
             pick(rng, [[0.85, 0.85, 0.87], [0.95, 0.95, 0.93], [0.2, 0.2, 0.22], [0.6, 0.35, 0.2]]),
             0.04,
         ),
-        "seal_color": jitter(rng, [0.95, 0.45, 0.12], 0.05),
-        "has_label": bool(rng.random() < 0.3),
-        "band": [0.3, 0.6],
-        "label": make_label(rng, "jar_band", contents),
-    }
+        seal_color=jitter(rng, [0.95, 0.45, 0.12], 0.05),
+        has_label=bool(rng.random() < 0.3),
+        band=[0.3, 0.6],
+        label=make_label(rng, "jar_band", contents),
+    )
 
 
 def _paper_bag(rng: np.random.Generator, dims, product: str, main: Color, paper: Color) -> dict:
@@ -1851,41 +1734,23 @@ def _paper_bag(rng: np.random.Generator, dims, product: str, main: Color, paper:
     bulge = rng.uniform(0.03, 0.08)
     is_open = bool(rng.random() < 0.3)  # rolled down and open: the powder shows
     top = sz * (1 - fold) + 0.003 if is_open else sz
-    return {
-        "size": [r5(sx * (1 + bulge)), r5(sy * (1 + bulge)), r5(top)],
-        "footprint": "box",
-        "stackable": False,
-        "style": "bag",
-        "base": [r5(sx), r5(sy), r5(sz)],
-        "fold": r5(fold),
-        "bulge": r5(bulge),
-        "paper": jitter(rng, paper, 0.03),
-        "open": is_open,
-        "label": make_label(
-            rng,
-            "carton_wrap",
-            product,
-            jitter(rng, main, 0.08),
-            panels=[sx, sy, sx, sy],
-            fill=r5(1 - fold),
-        ),
-    }
+    return item_params(
+        [sx * (1 + bulge), sy * (1 + bulge), top],
+        style="bag",
+        base=[r5(sx), r5(sy), r5(sz)],
+        fold=r5(fold),
+        bulge=r5(bulge),
+        paper=jitter(rng, paper, 0.03),
+        open=is_open,
+        label=carton_label(rng, product, main, sx, sy, fill=r5(1 - fold)),
+    )
 
 
 def flour(rng: np.random.Generator) -> dict:
     """Flour in a paper bag or a storage jar."""
     if rng.random() < 0.35:
         return _storage_jar(rng, "FLOUR", [0.96, 0.95, 0.92])
-    product, main = pick(
-        rng,
-        [
-            ("PLAIN FLOUR", [0.2, 0.35, 0.7]),
-            ("SELF RAISING", [0.8, 0.2, 0.15]),
-            ("WHEAT FLOUR", [0.85, 0.65, 0.2]),
-            ("BREAD FLOUR", [0.3, 0.5, 0.25]),
-            ("FARINE", [0.6, 0.3, 0.5]),
-        ],
-    )
+    product, main = pick(rng, PRODUCTS["flour"])
     return _paper_bag(
         rng,
         pick(rng, [(0.11, 0.075, 0.18), (0.13, 0.08, 0.22)]),
@@ -1900,28 +1765,16 @@ def sugar(rng: np.random.Generator) -> dict:
     style = pick(rng, ["bag", "jar", "cubes"], [4.5, 4, 1.5])
     if style == "jar":
         return _storage_jar(rng, "SUGAR", pick(rng, [[0.97, 0.97, 0.96], [0.8, 0.6, 0.38]], [4, 1]))
-    product, main = pick(
-        rng,
-        [
-            ("WHITE SUGAR", [0.15, 0.3, 0.7]),
-            ("GRANULATED", [0.85, 0.15, 0.2]),
-            ("CANE SUGAR", [0.6, 0.4, 0.2]),
-            ("CASTER SUGAR", [0.3, 0.6, 0.8]),
-            ("SUCRE", [0.9, 0.6, 0.1]),
-        ],
-    )
+    product, main = pick(rng, PRODUCTS["sugar"])
     if style == "cubes":
         sx, sy, sz = rng.uniform(0.11, 0.14), rng.uniform(0.06, 0.075), rng.uniform(0.1, 0.13)
-        return {
-            "size": [r5(sx), r5(sy), r5(sz)],
-            "footprint": "box",
-            "stackable": True,
-            "style": style,
-            "bevel": r5(rng.uniform(0.001, 0.002)),
-            "label": make_label(
-                rng, "carton_wrap", product, jitter(rng, main, 0.08), panels=[sx, sy, sx, sy]
-            ),
-        }
+        return item_params(
+            [sx, sy, sz],
+            stackable=True,
+            style=style,
+            bevel=r5(rng.uniform(0.001, 0.002)),
+            label=carton_label(rng, product, main, sx, sy),
+        )
     return _paper_bag(
         rng, pick(rng, [(0.1, 0.065, 0.16), (0.12, 0.07, 0.19)]), product, main, [0.96, 0.96, 0.95]
     )
@@ -1929,33 +1782,8 @@ def sugar(rng: np.random.Generator) -> dict:
 
 def chocolate(rng: np.random.Generator) -> dict:
     """A chocolate bar in a printed paper or foil wrapper, lying flat (built like butter)."""
-    product, main = pick(
-        rng,
-        [
-            ("MILK CHOCOLATE", [0.35, 0.55, 0.85]),
-            ("DARK 70%", [0.15, 0.1, 0.08]),
-            ("HAZELNUT", [0.5, 0.3, 0.15]),
-            ("WHITE", [0.9, 0.88, 0.8]),
-            ("ALMOND", [0.2, 0.45, 0.3]),
-            ("CARAMEL", [0.85, 0.55, 0.15]),
-            ("CHOCOLAT", [0.6, 0.1, 0.25]),
-        ],
-    )
+    product, main = pick(rng, PRODUCTS["chocolate"])
     big = rng.random() < 0.3
     dims = np.array([0.2, 0.1, 0.014] if big else [0.16, 0.078, 0.011])
     sx, sy, sz = dims * rng.uniform(0.94, 1.06, 3)
-    return {
-        "size": [r5(sx), r5(sy), r5(sz)],
-        "footprint": "box",
-        "stackable": True,
-        "foil": bool(rng.random() < 0.2),
-        "bevel": r5(rng.uniform(0.001, 0.002)),
-        "label": make_label(
-            rng,
-            "butter_wrap",
-            product,
-            jitter(rng, main, 0.06),
-            panels=[sx, sz, sx, sz],
-            top_fraction=r5(sy / (sy + sz)),
-        ),
-    }
+    return flat_pack(rng, (sx, sy, sz), product, main, foil_p=0.2, bevel=(0.001, 0.002))

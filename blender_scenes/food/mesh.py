@@ -150,6 +150,29 @@ def band_mats(profile: Array, z_lo: float, z_hi: float, inside: int, outside: in
     return [inside if z_lo <= m <= z_hi else outside for m in mid]
 
 
+def labelled_lathe(
+    b: MeshBuilder,
+    prof: Array,
+    n_seg: int,
+    lo: float,
+    hi: float,
+    label: int,
+    body: int,
+    caps: tuple,
+    **grid_kw,
+) -> None:
+    """A body of revolution (profile `prof` turned in `n_seg` steps) wearing material `label`
+    between heights lo and hi, with UVs wrapped round it there, and `body` elsewhere;
+    `grid_kw` (cap_mats, cap_uv) go to `MeshBuilder.grid`."""
+    b.grid(
+        lathe(prof, n_seg),
+        band_mats(prof, lo, hi, label, body),
+        wrap_uvs(prof, n_seg, lo, hi),
+        caps=caps,
+        **grid_kw,
+    )
+
+
 def rect_ring(sx: float, sy: float, chamfer: float = 0.0) -> Array:
     """Rectangle (optionally chamfered) outline from the front-left corner, counter-clockwise."""
     x, y, c = sx / 2, sy / 2, chamfer

@@ -18,6 +18,7 @@ from .mesh import (
     band_mats,
     box_shell,
     insert_rows,
+    labelled_lathe,
     lathe,
     perimeter_u,
     prism,
@@ -77,14 +78,8 @@ def can(b: MeshBuilder, p: dict) -> None:
     prof = np.array([(r * 0.8, 0.0), (r * 0.9, 0.002), (r * 0.985, 0.006), (r, lo),
                      (r, (lo + hi) / 2), (r, hi), (r * 0.93, h - 0.008), (r * 0.86, h - 0.003),
                      (r * 0.87, h), (r * 0.84, h - 0.001), (r * 0.82, h - 0.003)])  # fmt: skip
-    mats = band_mats(prof, lo, hi, body, metal)
-    b.grid(
-        lathe(prof, 32),
-        mats,
-        wrap_uvs(prof, 32, lo, hi),
-        caps=((0, 0, 0.004), (0, 0, h - 0.003)),
-        cap_mats=(metal, metal),
-    )
+    caps = ((0, 0, 0.004), (0, 0, h - 0.003))
+    labelled_lathe(b, prof, 32, lo, hi, body, metal, caps, cap_mats=(metal, metal))
 
 
 def bottle_profile(r: float, h: float, shoulder: float, neck: float, style: str) -> Array:
@@ -134,14 +129,8 @@ def glass_bottle(b: MeshBuilder, p: dict) -> None:
     prof = insert_rows(prof, [lo, hi])
     size = (512, int(np.clip(512 * (hi - lo) / (TAU * r), 64, 512)))
     paper = b.slot("label", lambda n: printed(n, p["label"], size, 0.55))
-    mats = band_mats(prof, lo, hi, paper, glass_mat)
-    b.grid(
-        lathe(prof, n_seg),
-        mats,
-        wrap_uvs(prof, n_seg, lo, hi),
-        caps=((0, 0, 0.004), (0, 0, h)),
-        cap_mats=(glass_mat, glass_mat),
-    )
+    caps = ((0, 0, 0.004), (0, 0, h))
+    labelled_lathe(b, prof, n_seg, lo, hi, paper, glass_mat, caps, cap_mats=(glass_mat, glass_mat))
     liquid = b.slot("liquid", lambda n: glass(n, p["liquid_color"], 1.33, 0.0))
     add_liquid(b, prof, p["fill"] * h * 0.72, 0.0025, liquid, n_seg)
     cap = b.slot("cap", lambda n: principled(n, p["cap_color"], 0.3, Metallic=0.8))
@@ -200,18 +189,12 @@ def jar(b: MeshBuilder, p: dict) -> None:
     lo, hi = (f * z_sh for f in p["band"])
     prof = insert_rows(prof, [lo, hi])
     glass_mat = b.slot("glass", lambda n: glass(n, [0.95, 0.97, 0.96], 1.5, 0.03))
-    mats = band_mats(prof, lo, hi, glass_mat, glass_mat)
+    paper = glass_mat
     if p["has_label"]:
         size = (512, int(np.clip(512 * (hi - lo) / (TAU * r), 64, 512)))
         paper = b.slot("label", lambda n: printed(n, p["label"], size, 0.6))
-        mats = band_mats(prof, lo, hi, paper, glass_mat)
-    b.grid(
-        lathe(prof, n_seg),
-        mats,
-        wrap_uvs(prof, n_seg, lo, hi),
-        caps=((0, 0, 0.003), (0, 0, h - lid_h * 0.5)),
-        cap_mats=(glass_mat, glass_mat),
-    )
+    caps = ((0, 0, 0.003), (0, 0, h - lid_h * 0.5))
+    labelled_lathe(b, prof, n_seg, lo, hi, paper, glass_mat, caps, cap_mats=(glass_mat, glass_mat))
     food = b.slot("contents", lambda n: contents_material(n, p))
     add_liquid(b, prof, max(p["fill"] * z_sh, 0.01), 0.002, food, n_seg)
     lid = b.slot("lid", lambda n: lid_material(n, p))

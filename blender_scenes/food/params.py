@@ -138,6 +138,83 @@ def make_label(
     return label
 
 
+def drawn(rng: np.random.Generator, value: float | tuple[float, float]) -> float:
+    """`value` itself, or a uniform draw from it (rounded) when it is a (low, high) range."""
+    return r5(rng.uniform(*value)) if isinstance(value, tuple) else value
+
+
+def carton_label(
+    rng: np.random.Generator,
+    product: str,
+    main: Color,
+    w: float,
+    d: float,
+    vary: float = 0.08,
+    fill: float | tuple[float, float] | None = None,
+) -> dict:
+    """The label printed round a box of footprint w x d (a carton, a tub, a paper bag): its
+    four sides are the panels; `fill` (fixed or a range to draw from) is the printed height
+    fraction; the colour is a variant of `main` (by up to `vary`)."""
+    main = jitter(rng, main, vary)
+    extra = {} if fill is None else {"fill": drawn(rng, fill)}
+    return make_label(rng, "carton_wrap", product, main, panels=[w, d, w, d], **extra)
+
+
+def lid_label(rng: np.random.Generator, product: str, main: Color, foil_p: float = 0.0) -> dict:
+    """The printed lid of a cup or a tub (foil with probability `foil_p`)."""
+    main = jitter(rng, main, 0.06)
+    return make_label(rng, "yogurt_lid", product, main, foil=bool(foil_p and rng.random() < foil_p))
+
+
+def flat_pack_label(
+    rng: np.random.Generator,
+    product: str,
+    main: Color | None,
+    sx: float,
+    sy: float,
+    sz: float,
+    top_fraction: float | None = None,
+) -> dict:
+    """The wrapper of a flat pack lying down (butter, chocolate, sliced ham or cheese, an egg
+    box lid): the top, then the four sides sx, sz, sx, sz as panels; the top takes
+    `top_fraction` of the texture (default: its share sy / (sy + sz))."""
+    if main is not None:
+        main = jitter(rng, main, 0.06)
+    top = r5(sy / (sy + sz)) if top_fraction is None else top_fraction
+    return make_label(rng, "butter_wrap", product, main, panels=[sx, sz, sx, sz], top_fraction=top)
+
+
+def flat_pack(
+    rng: np.random.Generator,
+    size: tuple[float, float, float],
+    product: str,
+    main: Color,
+    foil_p: float,
+    bevel: tuple[float, float],
+) -> dict:
+    """A wrapped block lying flat (butter, a chocolate bar): paper or, with probability
+    `foil_p`, foil, its edges rounded by a bevel drawn from the range `bevel`."""
+    sx, sy, sz = size
+    return item_params(
+        size,
+        stackable=True,
+        foil=bool(rng.random() < foil_p),
+        bevel=r5(rng.uniform(*bevel)),
+        label=flat_pack_label(rng, product, main, sx, sy, sz),
+    )
+
+
+def item_params(size, footprint: str = "box", stackable: bool = False, **fields) -> dict:
+    """The params dict of one item: its bounding box `size` (rounded), its footprint (``box`` or
+    ``circle``), whether others may stand on it, then its own `fields` in the order given."""
+    return {"size": [r5(v) for v in size], "footprint": footprint, "stackable": stackable, **fields}
+
+
+def shades(rng: np.random.Generator, base: Color, amount: float, n: int) -> list[Color]:
+    """`n` jittered variants of one colour (the material variants of a group's pieces)."""
+    return [jitter(rng, base, amount) for _ in range(n)]
+
+
 # --------------------------------------------------------------------------------------------
 # Packaged items
 
@@ -174,17 +251,14 @@ def _carton(rng: np.random.Generator, products: list[tuple[str, Color]], kind: s
                                                 [0.95, 0.75, 0.1], [0.2, 0.6, 0.2], main])),
         }  # fmt: skip
     carton = rgb(0.93, 0.92, 0.88) if rng.random() < 0.7 else jitter(rng, main, 0.1)
-    return {
-        "size": [r5(w), r5(d), r5(sz)],
-        "footprint": "box",
-        "stackable": False,
-        "volume_l": volume,
-        "top": top,
-        "carton_color": carton,
-        "roughness": r5(rng.uniform(0.3, 0.55)),
-        "label": make_label(rng, "carton_wrap", product, jitter(rng, main, 0.08),
-                            panels=[w, d, w, d], fill=r5(rng.uniform(0.55, 0.85))),
-    }  # fmt: skip
+    return item_params(
+        [w, d, sz],
+        volume_l=volume,
+        top=top,
+        carton_color=carton,
+        roughness=r5(rng.uniform(0.3, 0.55)),
+        label=carton_label(rng, product, main, w, d, fill=(0.55, 0.85)),
+    )  # fmt: skip
 
 
 def milk_carton(rng: np.random.Generator) -> dict:
@@ -219,24 +293,23 @@ def water_bottle(rng: np.random.Generator) -> dict:
         0.96, 1.04
     )
     band_lo = rng.uniform(0.28, 0.42)
-    return {
-        "size": [r5(d), r5(d), r5(h)],
-        "footprint": "circle",
-        "stackable": False,
-        "volume_l": volume,
-        "shoulder": r5(rng.uniform(0.62, 0.72)),  # where the shoulder starts, fraction of height
-        "neck_ratio": r5(rng.uniform(0.36, 0.44)),  # neck diameter / body diameter
-        "ribs": int(rng.integers(0, 4)),
-        "waist": r5(rng.uniform(0.0, 0.06)),
-        "cap_color": jitter(rng, pick(rng, [[0.1, 0.35, 0.85], [0.9, 0.9, 0.92], [0.1, 0.6, 0.3],
-                                            [0.85, 0.15, 0.2], [0.2, 0.7, 0.9], [0.95, 0.6, 0.1]])),
-        "tint": jitter(rng, pick(rng, [[0.92, 0.97, 1.0], [0.85, 0.95, 1.0], [0.9, 1.0, 0.95]]), 0.02),
-        "fill": r5(rng.uniform(0.55, 0.92) if rng.random() < 0.9 else rng.uniform(0.1, 0.5)),
-        "band": [r5(band_lo), r5(band_lo + rng.uniform(0.14, 0.24))],
-        "label": make_label(rng, "bottle_band", pick(rng, ["NATURAL MINERAL WATER", "SPRING WATER",
-                            "STILL WATER", "SPARKLING", "PURE WATER"]),
-                            pick(rng, [[0.1, 0.4, 0.85], [0.2, 0.7, 0.9], [0.1, 0.55, 0.35], None])),
-    }  # fmt: skip
+    return item_params(
+        [d, d, h],
+        "circle",
+        volume_l=volume,
+        shoulder=r5(rng.uniform(0.62, 0.72)),  # where the shoulder starts, fraction of height
+        neck_ratio=r5(rng.uniform(0.36, 0.44)),  # neck diameter / body diameter
+        ribs=int(rng.integers(0, 4)),
+        waist=r5(rng.uniform(0.0, 0.06)),
+        cap_color=jitter(rng, pick(rng, [[0.1, 0.35, 0.85], [0.9, 0.9, 0.92], [0.1, 0.6, 0.3],
+                                         [0.85, 0.15, 0.2], [0.2, 0.7, 0.9], [0.95, 0.6, 0.1]])),
+        tint=jitter(rng, pick(rng, [[0.92, 0.97, 1.0], [0.85, 0.95, 1.0], [0.9, 1.0, 0.95]]), 0.02),
+        fill=r5(rng.uniform(0.55, 0.92) if rng.random() < 0.9 else rng.uniform(0.1, 0.5)),
+        band=[r5(band_lo), r5(band_lo + rng.uniform(0.14, 0.24))],
+        label=make_label(rng, "bottle_band", pick(rng, ["NATURAL MINERAL WATER", "SPRING WATER",
+                         "STILL WATER", "SPARKLING", "PURE WATER"]),
+                         pick(rng, [[0.1, 0.4, 0.85], [0.2, 0.7, 0.9], [0.1, 0.55, 0.35], None])),
+    )  # fmt: skip
 
 
 def glass_bottle(rng: np.random.Generator) -> dict:
@@ -264,26 +337,25 @@ def glass_bottle(rng: np.random.Generator) -> dict:
         neck, cap = rng.uniform(0.4, 0.45), "crown"
         liquid = pick(rng, [[0.85, 0.55, 0.1], [0.45, 0.2, 0.05], [0.95, 0.8, 0.3]])
     band_lo = rng.uniform(0.12, 0.25)
-    return {
-        "size": [r5(d), r5(d), r5(h)],
-        "footprint": "circle",
-        "stackable": False,
-        "style": style,
-        "shoulder": r5(shoulder),
-        "neck_ratio": r5(neck),
-        "glass": glass,
-        "glass_color": jitter(rng, glass_colors[glass], 0.04),
-        "cap": cap,
-        "cap_color": jitter(rng, pick(rng, [[0.8, 0.7, 0.3], [0.7, 0.05, 0.1], [0.1, 0.1, 0.1],
-                                            [0.75, 0.75, 0.78], [0.1, 0.3, 0.6]])),
-        "liquid_color": jitter(rng, liquid, 0.05),
-        "fill": r5(rng.uniform(0.6, 0.85) if rng.random() < 0.85 else rng.uniform(0.0, 0.4)),
-        "band": [r5(band_lo), r5(band_lo + rng.uniform(0.18, 0.3))],
-        "label": make_label(rng, "bottle_band", pick(rng, {
+    return item_params(
+        [d, d, h],
+        "circle",
+        style=style,
+        shoulder=r5(shoulder),
+        neck_ratio=r5(neck),
+        glass=glass,
+        glass_color=jitter(rng, glass_colors[glass], 0.04),
+        cap=cap,
+        cap_color=jitter(rng, pick(rng, [[0.8, 0.7, 0.3], [0.7, 0.05, 0.1], [0.1, 0.1, 0.1],
+                                         [0.75, 0.75, 0.78], [0.1, 0.3, 0.6]])),
+        liquid_color=jitter(rng, liquid, 0.05),
+        fill=r5(rng.uniform(0.6, 0.85) if rng.random() < 0.85 else rng.uniform(0.0, 0.4)),
+        band=[r5(band_lo), r5(band_lo + rng.uniform(0.18, 0.3))],
+        label=make_label(rng, "bottle_band", pick(rng, {
             "wine": ["RED WINE", "WHITE WINE", "ROSE", "RESERVA", "CUVEE"],
             "soda": ["COLA", "LEMONADE", "GINGER ALE", "TONIC"],
         }.get(style, ["LAGER", "PILSNER", "PALE ALE", "WHEAT BEER", "STOUT"]))),
-    }  # fmt: skip
+    )  # fmt: skip
 
 
 def can(rng: np.random.Generator) -> dict:
@@ -298,17 +370,17 @@ def can(rng: np.random.Generator) -> dict:
         ("ORANGE", [0.98, 0.5, 0.05]), ("ENERGY", [0.2, 0.3, 0.9]), ("LAGER", [0.15, 0.45, 0.2]),
         ("TONIC", [0.85, 0.88, 0.9]), ("ICED TEA", [0.6, 0.35, 0.1]), ("SODA", [0.1, 0.65, 0.8]),
     ])  # fmt: skip
-    return {
-        "size": [r5(d), r5(d), r5(h)],
-        "footprint": "circle",
-        "stackable": True,
-        "can_type": kind,
-        "metal_color": jitter(rng, pick(rng, [[0.8, 0.8, 0.82], [0.75, 0.75, 0.78],
-                                              [0.8, 0.7, 0.45]], [5, 3, 1]), 0.03),
-        "metal_roughness": r5(rng.uniform(0.15, 0.35)),
-        "print_metallic": r5(rng.uniform(0.3, 0.8)),
-        "label": make_label(rng, "can_wrap", product, jitter(rng, main, 0.08)),
-    }  # fmt: skip
+    return item_params(
+        [d, d, h],
+        "circle",
+        stackable=True,
+        can_type=kind,
+        metal_color=jitter(rng, pick(rng, [[0.8, 0.8, 0.82], [0.75, 0.75, 0.78],
+                                           [0.8, 0.7, 0.45]], [5, 3, 1]), 0.03),
+        metal_roughness=r5(rng.uniform(0.15, 0.35)),
+        print_metallic=r5(rng.uniform(0.3, 0.8)),
+        label=make_label(rng, "can_wrap", product, jitter(rng, main, 0.08)),
+    )  # fmt: skip
 
 
 def jar(rng: np.random.Generator) -> dict:
@@ -323,25 +395,25 @@ def jar(rng: np.random.Generator) -> dict:
     d = rng.uniform(0.06, 0.095)
     h = d * rng.uniform(0.95, 1.7)
     lid_h = rng.uniform(0.012, 0.02)
-    return {
-        "size": [r5(d), r5(d), r5(h)],
-        "footprint": "circle",
-        "stackable": True,
-        "contents": contents,
-        "contents_color": jitter(rng, color, 0.06),
-        "chunky": bool(contents == "PICKLES" or rng.random() < 0.2),
-        "fill": r5(rng.uniform(0.6, 0.92)),
-        "lid_height": r5(lid_h),
-        "lid_ratio": r5(rng.uniform(0.82, 0.92)),  # lid diameter / jar diameter
-        "shoulder": r5(rng.uniform(0.06, 0.14)),  # rounded shoulder height / total height
-        "lid_color": jitter(rng, pick(rng, [[0.8, 0.8, 0.82], [0.8, 0.65, 0.2], [0.7, 0.05, 0.05],
-                                            [0.1, 0.3, 0.1], [0.05, 0.05, 0.05], [0.9, 0.9, 0.85],
-                                            [0.1, 0.2, 0.6]]), 0.05),
-        "lid_pattern": pick(rng, ["plain", "plain", "gingham", "dots"]),
-        "has_label": bool(rng.random() < 0.85),
-        "band": [r5(rng.uniform(0.15, 0.3)), r5(rng.uniform(0.55, 0.75))],
-        "label": make_label(rng, "jar_band", contents),
-    }  # fmt: skip
+    return item_params(
+        [d, d, h],
+        "circle",
+        stackable=True,
+        contents=contents,
+        contents_color=jitter(rng, color, 0.06),
+        chunky=bool(contents == "PICKLES" or rng.random() < 0.2),
+        fill=r5(rng.uniform(0.6, 0.92)),
+        lid_height=r5(lid_h),
+        lid_ratio=r5(rng.uniform(0.82, 0.92)),  # lid diameter / jar diameter
+        shoulder=r5(rng.uniform(0.06, 0.14)),  # rounded shoulder height / total height
+        lid_color=jitter(rng, pick(rng, [[0.8, 0.8, 0.82], [0.8, 0.65, 0.2], [0.7, 0.05, 0.05],
+                                         [0.1, 0.3, 0.1], [0.05, 0.05, 0.05], [0.9, 0.9, 0.85],
+                                         [0.1, 0.2, 0.6]]), 0.05),
+        lid_pattern=pick(rng, ["plain", "plain", "gingham", "dots"]),
+        has_label=bool(rng.random() < 0.85),
+        band=[r5(rng.uniform(0.15, 0.3)), r5(rng.uniform(0.55, 0.75))],
+        label=make_label(rng, "jar_band", contents),
+    )  # fmt: skip
 
 
 def yogurt_cup(rng: np.random.Generator) -> dict:
@@ -354,17 +426,16 @@ def yogurt_cup(rng: np.random.Generator) -> dict:
     ])  # fmt: skip
     d_top = rng.uniform(0.06, 0.095)
     h = rng.uniform(0.055, 0.1) if d_top > 0.075 else rng.uniform(0.06, 0.085)
-    return {
-        "size": [r5(d_top), r5(d_top), r5(h)],
-        "footprint": "circle",
-        "stackable": True,
-        "taper": r5(rng.uniform(0.72, 0.9)),  # bottom diameter / top diameter
-        "rim": r5(rng.uniform(0.002, 0.004)),
-        "cup_color": jitter(rng, pick(rng, [[0.95, 0.95, 0.93], color, [0.95, 0.95, 0.93]]), 0.04),
-        "label": make_label(rng, "cup_wrap", flavour, jitter(rng, color, 0.06)),
-        "lid_label": make_label(rng, "yogurt_lid", flavour, jitter(rng, color, 0.06),
-                                foil=bool(rng.random() < 0.5)),
-    }  # fmt: skip
+    return item_params(
+        [d_top, d_top, h],
+        "circle",
+        stackable=True,
+        taper=r5(rng.uniform(0.72, 0.9)),  # bottom diameter / top diameter
+        rim=r5(rng.uniform(0.002, 0.004)),
+        cup_color=jitter(rng, pick(rng, [[0.95, 0.95, 0.93], color, [0.95, 0.95, 0.93]]), 0.04),
+        label=make_label(rng, "cup_wrap", flavour, jitter(rng, color, 0.06)),
+        lid_label=lid_label(rng, flavour, color, foil_p=0.5),
+    )  # fmt: skip
 
 
 def butter_pack(rng: np.random.Generator) -> dict:
@@ -377,15 +448,7 @@ def butter_pack(rng: np.random.Generator) -> dict:
         ("UNSALTED", [0.15, 0.55, 0.2]), ("IRISH BUTTER", [0.85, 0.7, 0.25]),
         ("MARGARINE", [0.9, 0.2, 0.15]), ("ORGANIC", [0.3, 0.6, 0.2]),
     ])  # fmt: skip
-    return {
-        "size": [r5(sx), r5(sy), r5(sz)],
-        "footprint": "box",
-        "stackable": True,
-        "foil": bool(rng.random() < 0.55),
-        "bevel": r5(rng.uniform(0.002, 0.004)),
-        "label": make_label(rng, "butter_wrap", product, jitter(rng, main, 0.06),
-                            panels=[sx, sz, sx, sz], top_fraction=r5(sy / (sy + sz))),
-    }  # fmt: skip
+    return flat_pack(rng, (sx, sy, sz), product, main, foil_p=0.55, bevel=(0.002, 0.004))
 
 
 # --------------------------------------------------------------------------------------------
@@ -397,14 +460,12 @@ def egg(rng: np.random.Generator) -> dict:
     length = rng.uniform(0.054, 0.063)
     width = length * rng.uniform(0.74, 0.8)
     color = pick(rng, [[0.97, 0.96, 0.92], [0.78, 0.55, 0.36], [0.86, 0.7, 0.52]], [3, 4, 2])
-    return {
-        "size": [r5(length), r5(width), r5(width)],
-        "footprint": "box",
-        "stackable": False,
-        "pointiness": r5(rng.uniform(0.12, 0.24)),
-        "shell_color": jitter(rng, color, 0.05),
-        "speckles": r5(rng.uniform(0.0, 0.6)),
-    }
+    return item_params(
+        [length, width, width],
+        pointiness=r5(rng.uniform(0.12, 0.24)),
+        shell_color=jitter(rng, color, 0.05),
+        speckles=r5(rng.uniform(0.0, 0.6)),
+    )
 
 
 def apple(rng: np.random.Generator) -> dict:
@@ -419,25 +480,24 @@ def apple(rng: np.random.Generator) -> dict:
     d = rng.uniform(0.068, 0.09)
     h_body = d * rng.uniform(0.8, 0.95)
     stem = rng.uniform(0.006, 0.014) if rng.random() < 0.85 else 0.0
-    return {
-        "size": [r5(d), r5(d), r5(h_body + stem * 0.6)],
-        "footprint": "circle",
-        "stackable": False,
-        "variety": variety,
-        "body_height": r5(h_body),
-        "stem_length": r5(stem),
-        "stem_tilt": r5(rng.uniform(-0.5, 0.5)),
-        "lopsided": r5(rng.uniform(0.0, 0.08)),
-        "lopsided_angle": r5(rng.uniform(0, 2 * np.pi)),
-        "lobes": r5(rng.uniform(0.0, 0.035)),
-        "taper": r5(rng.uniform(0.0, 0.2)),
-        "dimple": r5(rng.uniform(0.1, 0.2)),
-        "color": jitter(rng, base, 0.08),
-        "blush_color": jitter(rng, blush, 0.08),
-        "blush": r5(rng.uniform(0.2, 0.8)),
-        "streaks": bool(rng.random() < 0.5),
-        "roughness": r5(rng.uniform(0.25, 0.45)),
-    }
+    return item_params(
+        [d, d, h_body + stem * 0.6],
+        "circle",
+        variety=variety,
+        body_height=r5(h_body),
+        stem_length=r5(stem),
+        stem_tilt=r5(rng.uniform(-0.5, 0.5)),
+        lopsided=r5(rng.uniform(0.0, 0.08)),
+        lopsided_angle=r5(rng.uniform(0, 2 * np.pi)),
+        lobes=r5(rng.uniform(0.0, 0.035)),
+        taper=r5(rng.uniform(0.0, 0.2)),
+        dimple=r5(rng.uniform(0.1, 0.2)),
+        color=jitter(rng, base, 0.08),
+        blush_color=jitter(rng, blush, 0.08),
+        blush=r5(rng.uniform(0.2, 0.8)),
+        streaks=bool(rng.random() < 0.5),
+        roughness=r5(rng.uniform(0.25, 0.45)),
+    )
 
 
 def orange(rng: np.random.Generator) -> dict:
@@ -445,18 +505,17 @@ def orange(rng: np.random.Generator) -> dict:
     mandarin = rng.random() < 0.3
     d = rng.uniform(0.055, 0.068) if mandarin else rng.uniform(0.07, 0.09)
     h = d * (rng.uniform(0.75, 0.85) if mandarin else rng.uniform(0.9, 0.98))
-    return {
-        "size": [r5(d), r5(d), r5(h)],
-        "footprint": "circle",
-        "stackable": False,
-        "mandarin": bool(mandarin),
-        "color": jitter(rng, pick(rng, [[0.95, 0.45, 0.03], [0.98, 0.55, 0.05],
-                                        [0.95, 0.38, 0.02], [0.92, 0.55, 0.1]]), 0.05),
-        "green_patch": r5(rng.uniform(0.0, 0.3)),
-        "lumpy": r5(rng.uniform(0.005, 0.02)),
-        "pore_scale": r5(rng.uniform(500, 800)),
-        "roughness": r5(rng.uniform(0.35, 0.55)),
-    }  # fmt: skip
+    return item_params(
+        [d, d, h],
+        "circle",
+        mandarin=bool(mandarin),
+        color=jitter(rng, pick(rng, [[0.95, 0.45, 0.03], [0.98, 0.55, 0.05],
+                                     [0.95, 0.38, 0.02], [0.92, 0.55, 0.1]]), 0.05),
+        green_patch=r5(rng.uniform(0.0, 0.3)),
+        lumpy=r5(rng.uniform(0.005, 0.02)),
+        pore_scale=r5(rng.uniform(500, 800)),
+        roughness=r5(rng.uniform(0.35, 0.55)),
+    )  # fmt: skip
 
 
 def lemon(rng: np.random.Generator) -> dict:
@@ -464,18 +523,16 @@ def lemon(rng: np.random.Generator) -> dict:
     lime = rng.random() < 0.25
     length = rng.uniform(0.055, 0.068) if lime else rng.uniform(0.07, 0.09)
     d = length * (rng.uniform(0.82, 0.92) if lime else rng.uniform(0.68, 0.78))
-    return {
-        "size": [r5(length), r5(d), r5(d)],
-        "footprint": "box",
-        "stackable": False,
-        "lime": bool(lime),
-        "tip": r5(rng.uniform(0.08, 0.16) if not lime else rng.uniform(0.02, 0.05)),
-        "asymmetry": r5(rng.uniform(-0.06, 0.06)),
-        "color": jitter(rng, [0.25, 0.5, 0.06] if lime else pick(rng, [[0.98, 0.84, 0.04],
-                        [1.0, 0.88, 0.12], [0.92, 0.8, 0.08]]), 0.04),
-        "pore_scale": r5(rng.uniform(500, 800)),
-        "roughness": r5(rng.uniform(0.35, 0.5)),
-    }  # fmt: skip
+    return item_params(
+        [length, d, d],
+        lime=bool(lime),
+        tip=r5(rng.uniform(0.08, 0.16) if not lime else rng.uniform(0.02, 0.05)),
+        asymmetry=r5(rng.uniform(-0.06, 0.06)),
+        color=jitter(rng, [0.25, 0.5, 0.06] if lime else pick(rng, [[0.98, 0.84, 0.04],
+                     [1.0, 0.88, 0.12], [0.92, 0.8, 0.08]]), 0.04),
+        pore_scale=r5(rng.uniform(500, 800)),
+        roughness=r5(rng.uniform(0.35, 0.5)),
+    )  # fmt: skip
 
 
 def tomato(rng: np.random.Generator) -> dict:
@@ -485,19 +542,18 @@ def tomato(rng: np.random.Generator) -> dict:
     d = rng.uniform(0.05, 0.085)
     h = d * rng.uniform(0.72, 0.88)
     calyx = d * rng.uniform(0.12, 0.2)
-    return {
-        "size": [r5(d), r5(d), r5(h + calyx * 0.15)],
-        "footprint": "circle",
-        "stackable": False,
-        "ripeness": ripeness,
-        "body_height": r5(h),
-        "lobes": int(rng.integers(4, 7)),
-        "lobe_depth": r5(rng.uniform(0.01, 0.05)),
-        "calyx_radius": r5(calyx),
-        "color": jitter(rng, color[ripeness], 0.06),
-        "shoulder_color": jitter(rng, [0.45, 0.55, 0.1] if ripeness != "ripe" else color["ripe"]),
-        "roughness": r5(rng.uniform(0.12, 0.25)),
-    }
+    return item_params(
+        [d, d, h + calyx * 0.15],
+        "circle",
+        ripeness=ripeness,
+        body_height=r5(h),
+        lobes=int(rng.integers(4, 7)),
+        lobe_depth=r5(rng.uniform(0.01, 0.05)),
+        calyx_radius=r5(calyx),
+        color=jitter(rng, color[ripeness], 0.06),
+        shoulder_color=jitter(rng, [0.45, 0.55, 0.1] if ripeness != "ripe" else color["ripe"]),
+        roughness=r5(rng.uniform(0.12, 0.25)),
+    )
 
 
 def banana(rng: np.random.Generator) -> dict:
@@ -513,18 +569,16 @@ def banana(rng: np.random.Generator) -> dict:
     radius = length / bend
     chord = 2 * radius * np.sin(bend / 2)
     sagitta = radius * (1 - np.cos(bend / 2))
-    return {
-        "size": [r5(chord + thick * 0.2), r5(sagitta + thick), r5(thick)],
-        "footprint": "box",
-        "stackable": False,
-        "ripeness": ripeness,
-        "length": r5(length),
-        "bend": r5(bend),
-        "thickness": r5(thick),
-        "color": jitter(rng, color, 0.05),
-        "spots": r5({"green": 0.0, "yellow": 0.05, "ripe": 0.25, "spotty": 0.6}[ripeness]),
-        "roughness": r5(rng.uniform(0.4, 0.6)),
-    }
+    return item_params(
+        [chord + thick * 0.2, sagitta + thick, thick],
+        ripeness=ripeness,
+        length=r5(length),
+        bend=r5(bend),
+        thickness=r5(thick),
+        color=jitter(rng, color, 0.05),
+        spots=r5({"green": 0.0, "yellow": 0.05, "ripe": 0.25, "spotty": 0.6}[ripeness]),
+        roughness=r5(rng.uniform(0.4, 0.6)),
+    )
 
 
 def cheese_block(rng: np.random.Generator) -> dict:
@@ -540,19 +594,18 @@ def cheese_block(rng: np.random.Generator) -> dict:
     else:
         sx, sy, sz = rng.uniform(0.09, 0.14), rng.uniform(0.06, 0.09), rng.uniform(0.04, 0.07)
     rind = pick(rng, [None, [0.8, 0.05, 0.05], [0.85, 0.6, 0.2], [0.1, 0.1, 0.1]], [4, 1, 2, 1])
-    return {
-        "size": [r5(sx), r5(sy), r5(sz)],
-        "footprint": "box",
-        "stackable": shape == "block",
-        "shape": shape,
-        "kind": kind,
-        "color": jitter(rng, color, 0.04),
-        "holes": bool(kind == "swiss" or (kind == "gouda" and rng.random() < 0.3)),
-        "rind_color": None if rind is None else jitter(rng, rind, 0.05),
-        "wrapped": bool(rng.random() < 0.35),
-        "bevel": r5(rng.uniform(0.001, 0.003)),
-        "roughness": r5(rng.uniform(0.35, 0.6)),
-    }  # fmt: skip
+    return item_params(
+        [sx, sy, sz],
+        stackable=shape == "block",
+        shape=shape,
+        kind=kind,
+        color=jitter(rng, color, 0.04),
+        holes=bool(kind == "swiss" or (kind == "gouda" and rng.random() < 0.3)),
+        rind_color=None if rind is None else jitter(rng, rind, 0.05),
+        wrapped=bool(rng.random() < 0.35),
+        bevel=r5(rng.uniform(0.001, 0.003)),
+        roughness=r5(rng.uniform(0.35, 0.6)),
+    )  # fmt: skip
 
 
 def sample_food_params(cls: str, rng: np.random.Generator) -> dict:

@@ -37,6 +37,7 @@ from .shading import (
     mottled,
     new_material,
     noise,
+    overlay,
     principled,
     ramp,
     set_inputs,
@@ -200,13 +201,8 @@ def marbled(name: str, lean: list[float], fat: list[float], amount: float) -> bp
     """Raw meat: mottled lean with thin fat veins, moist (a little coat)."""
     mat, bsdf, nt, cr = skin(name, [(0.3, shade(lean, 0.75)), (0.7, lean)], 25.0, 0.4, 400.0, 0.08)
     veins = noise(nt, 6.0, detail=6.0, stretch=(3.0, 1.0, 1.0))
-    fac = ramp(
-        nt, [(0.0, [0, 0, 0]), (0.69 - 0.06 * amount, [0, 0, 0]), (0.72 - 0.06 * amount, [1, 1, 1])]
-    )
-    nt.links.new(veins.outputs["Fac"], fac.inputs["Fac"])
-    nt.links.new(
-        mix_rgb(nt, fac.outputs["Color"], cr.outputs["Color"], fat), bsdf.inputs["Base Color"]
-    )
+    stops = [(0.0, [0, 0, 0]), (0.69 - 0.06 * amount, [0, 0, 0]), (0.72 - 0.06 * amount, [1, 1, 1])]
+    overlay(nt, bsdf, cr, veins, stops, fat)
     set_inputs(bsdf, Coat_Weight=0.3, Coat_Roughness=0.2)
     return mat
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..blender import bpy
+from ..materials import see_through
 from .label_art import draw_label
 
 # --------------------------------------------------------------------------------------------
@@ -155,6 +156,15 @@ def skin(
     return mat, bsdf, nt, cr
 
 
+def overlay(nt: bpy.types.NodeTree, bsdf, cr, mask, stops: list, color: list[float]) -> None:
+    """Paint `color` over the colour ramp `cr` where the texture `mask` passes the ramp `stops`
+    (streaks, speckles, fat veins), into the BSDF's base colour."""
+    fac = ramp(nt, stops)
+    nt.links.new(mask.outputs["Fac"], fac.inputs["Fac"])
+    col = mix_rgb(nt, fac.outputs["Color"], cr.outputs["Color"], color)
+    nt.links.new(col, bsdf.inputs["Base Color"])
+
+
 def shade(color: list[float], k: float) -> list[float]:
     """`color` scaled by k (clipped)."""
     return [min(1.0, max(0.0, c * k)) for c in color[:3]]
@@ -172,32 +182,19 @@ def mix(a: list[float], b: list[float], t: float) -> list[float]:
 def film(
     name: str, tint: list[float], roughness: float = 0.08, transparency: float = 0.9
 ) -> bpy.types.Material:
-    """Clear plastic film or thin clear plastic: transparent with a glossy, Fresnel-weighted layer."""
-    mat = bpy.data.materials.new(name)
-    nt = mat.node_tree
-    nodes, links = nt.nodes, nt.links
-    nodes.remove(nodes["Principled BSDF"])
-    out = nodes["Material Output"]
-    clear = nodes.new("ShaderNodeBsdfTransparent")
-    clear.inputs["Color"].default_value = linear(tint)
-    gloss = nodes.new("ShaderNodeBsdfGlossy")
-    gloss.inputs["Roughness"].default_value = roughness
-    fresnel = nodes.new("ShaderNodeLayerWeight")
-    fresnel.inputs["Blend"].default_value = 0.3
-    wrinkle = noise(nt, 40.0, detail=2.0)
-    nt.links.new(wrinkle.outputs["Fac"], fresnel.inputs["Blend"])
-    fac = nodes.new("ShaderNodeMath")
-    fac.operation = "MULTIPLY_ADD"
-    fac.inputs[1].default_value = 1.0 - transparency
-    fac.inputs[2].default_value = 1.0 - transparency
-    links.new(fresnel.outputs["Facing"], fac.inputs[0])
-    mix = nodes.new("ShaderNodeMixShader")
-    links.new(fac.outputs[0], mix.inputs["Factor"])
-    links.new(clear.outputs[0], mix.inputs[1])
-    links.new(gloss.outputs[0], mix.inputs[2])
-    links.new(mix.outputs[0], out.inputs["Surface"])
-    mat.diffuse_color = (*tint[:3], 1.0 - transparency)
-    return mat
+    """Clear plastic film or thin clear plastic: transparent with a glossy, Fresnel-weighted layer
+    (white reflections, the weight wrinkled by a noise)."""
+    return see_through(
+        name,
+        tint,
+        transparency,
+        roughness,
+        clear_color=linear(tint),
+        tint_reflections=False,
+        blend=0.3,
+        blend_from=lambda nt: noise(nt, 40.0, detail=2.0).outputs["Fac"],
+        weight="Facing",
+    )
 
 
 def net_material(name: str, color: list[float], scale: float) -> bpy.types.Material:
@@ -260,13 +257,8 @@ def speckled(
     """Mottled colour with small specks of another colour (seeds, fat, dirt, eyes)."""  # fmt: skip
     mat, bsdf, nt, cr = skin(name, base, scale * 0.2, roughness)
     sp = noise(nt, scale, detail=1.0)
-    fac = ramp(
-        nt, [(0.0, [0, 0, 0]), (0.72 - 0.15 * amount, [0, 0, 0]), (0.76 - 0.15 * amount, [1, 1, 1])]
-    )
-    nt.links.new(sp.outputs["Fac"], fac.inputs["Fac"])
-    nt.links.new(
-        mix_rgb(nt, fac.outputs["Color"], cr.outputs["Color"], speck), bsdf.inputs["Base Color"]
-    )
+    stops = [(0.0, [0, 0, 0]), (0.72 - 0.15 * amount, [0, 0, 0]), (0.76 - 0.15 * amount, [1, 1, 1])]
+    overlay(nt, bsdf, cr, sp, stops, speck)
     set_inputs(bsdf, **extra)
     return mat
 
