@@ -1,29 +1,7 @@
-"""Shared test helpers."""
-
-import sys
-from pathlib import Path
+"""Fixtures for every test package. Helpers live in testutils.py (and gan_testutils.py,
+render_testutils.py); tests import those, never this file."""
 
 import pytest
-from hydra import compose, initialize_config_dir
-from omegaconf import OmegaConf
-
-ROOT = Path(__file__).resolve().parent.parent
-SHARED = ROOT.parent / "shared" / "data"
-
-
-def render_config(out_dir: Path, *overrides: str):
-    """A validated render config for out_dir with Hydra-style overrides."""
-    from blender_scenes.config import validate
-    from gan.cli import CONFIG_DIR
-
-    with initialize_config_dir(config_dir=CONFIG_DIR, version_base="1.3"):
-        cfg = compose(config_name="render", overrides=[f"out_dir={out_dir}", *overrides])
-    return validate(OmegaConf.to_container(cfg, resolve=True))
-
-
-def cli(name: str) -> str:
-    """Path of a console script installed next to this Python."""
-    return str(Path(sys.executable).with_name(name))
 
 
 @pytest.fixture

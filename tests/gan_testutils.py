@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 import torch
 from PIL import Image
+from testutils import compose  # noqa: F401  (the one compose helper, re-exported)
 
 REPO = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -75,19 +76,6 @@ def make_photo_folder(root: Path, count: int = 5, seed: int = 1) -> Path:
         img = noise_image(rng, *sizes[i % len(sizes)], (40, 10, -30))
         img.save(root / f"photo{i}{suffixes[i % len(suffixes)]}")
     return root
-
-
-def compose(overrides: list[str], config_name: str = "train") -> dict:
-    """Resolved config dict via Hydra's compose API (no `hydra` section)."""
-    from hydra import compose as hydra_compose
-    from hydra import initialize_config_dir
-    from omegaconf import OmegaConf
-
-    from gan.cli import CONFIG_DIR
-
-    with initialize_config_dir(config_dir=CONFIG_DIR, version_base="1.3"):
-        cfg = hydra_compose(config_name=config_name, overrides=overrides)
-        return OmegaConf.to_container(cfg, resolve=True)
 
 
 @contextmanager

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, render_config
+from testutils import ROOT, render_config
 
 from fridge_batch import layout
 

@@ -35,6 +35,6 @@ Adding a class:
    `pieces` for a group) listed under the class's name in `build.BUILDERS`.
 
 Optionally map it to a real class in ``configs/class_maps/aicook.yaml`` and give it an
-``aicook`` weight in `classes`. ``tests/test_grocery.py`` checks that table, samplers and
+``aicook`` weight in `classes`. ``tests/blender_scenes/test_grocery.py`` checks that table, samplers and
 builders agree and that every class builds a closed mesh of its size.
 """

@@ -4,7 +4,7 @@ Each row of `CLASS_TABLE` says everything the samplers and the physics need to k
 class; the mesh builder is listed in `build.BUILDERS` (Blender side) under the same name. Adding
 a class is one row here, one parameter function (`params` / `grocery_params`) and one builder
 (in `packaged`, `fresh`, `packs` or `grocery`, listed in `build.BUILDERS`);
-`tests/test_grocery.py` checks that the three agree.
+`tests/blender_scenes/test_grocery.py` checks that the three agree.
 
 Class sets (`classes=<set>` in the render config):
 

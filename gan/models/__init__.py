@@ -18,7 +18,7 @@ Adding a model `foo`:
      kept across steps goes into `extra_state` so resume is exact).
   2. Register it below in MODELS: `"foo": FooModel`.
   3. configs/model/foo.yaml: `name: foo` plus every dataclass field with the same defaults.
-  4. Add "foo" to the parametrized `test_resume_is_exact` in tests/test_gan_train.py.
+  4. Add "foo" to the parametrized `test_resume_is_exact` in tests/gan/test_gan_train.py.
 """
 
 from __future__ import annotations

@@ -240,7 +240,7 @@ def test_sigterm_to_process_group_with_workers_saves(domains, tmp_path):
             f"data.target_dir={domains[1]}", f"hydra.run.dir={run_dir}", "data.num_workers=2",
             "trainer.max_steps=100000", "trainer.eval_every=100000",
             "trainer.checkpoint_every=2", "metrics.eval_images=4"]  # fmt: skip
-    env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONPATH": str(Path(__file__).parents[1])}
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONPATH": str(Path(__file__).parents[2])}
     proc = subprocess.Popen(args, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                             text=True, env=env, start_new_session=True)  # fmt: skip
     try:

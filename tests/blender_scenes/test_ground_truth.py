@@ -11,9 +11,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import render_config
 from PIL import Image
 from test_occlusion import occlusion_scene, params
+from testutils import render_config
 
 from blender_scenes import ground_truth as gt
 from blender_scenes.description import (

@@ -44,7 +44,7 @@ SIZE = 96
 CLASS_MAP = {"red_disc": "apple", "green_bar": "lime", "blue_box": "milk"}
 REAL_NAMES = ["apple", "other", "lime", "milk"]
 SETTINGS = UsefulnessSettings(crop_size=32, steps=40, batch_size=16, width=8, min_visible_pixels=20)
-AICOOK = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "aicook_fridge"
+AICOOK = Path(__file__).resolve().parents[3] / "shared" / "data" / "aicook_fridge"
 
 
 def draw_object(draw: ImageDraw.ImageDraw, cls: str, box: tuple, rng, shift: int) -> None:

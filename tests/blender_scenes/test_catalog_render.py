@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import SHARED, cli
 from pycocotools.coco import COCO
 from test_catalog import CATALOG, export_all, reset
+from testutils import SHARED, cli
 
 SMALL = ["resolution=[128,96]", "render.samples=4", "render.denoise=false", "workers=0",
          "objects.total=[30,40]", "camera.modes={front: 1}", "placement=rows"]

@@ -6,10 +6,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import cli
 from PIL import Image
 from pycocotools import mask as mask_utils
 from pycocotools.coco import COCO
+from testutils import cli
 
 ACCEPT = ["count=8", "seed=3", "resolution=[160,120]", "render.samples=16"]
 

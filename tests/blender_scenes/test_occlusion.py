@@ -4,7 +4,7 @@ import json
 
 import numpy as np
 import pytest
-from conftest import render_config
+from testutils import render_config
 
 from blender_scenes.description import (
     CameraSpec,

@@ -5,15 +5,13 @@ import sys
 from pathlib import Path
 
 import pytest
+from gan_testutils import make_photo_folder, run_cli
 from PIL import Image
+from testutils import cli, compose
 
 from pipeline import cli as demo
 from pipeline.report import Method, findings, smear_reason, table, winners
 from pipeline.stages import deep_merge, digest, stage_dir
-
-sys.path.insert(0, str(Path(__file__).parent))
-from conftest import cli  # noqa: E402
-from gan_testutils import compose, make_photo_folder, run_cli  # noqa: E402
 
 TINY = [
     "demo_profile=fast",

@@ -6,7 +6,7 @@ from dataclasses import replace
 
 import numpy as np
 import pytest
-from conftest import render_config
+from testutils import render_config
 
 from blender_scenes.description import SceneDescription
 from blender_scenes.sampling import sample_scene

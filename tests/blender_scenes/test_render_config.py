@@ -12,7 +12,7 @@ from omegaconf import OmegaConf
 from blender_scenes.config import ConfigError, validate
 from gan.cli import CONFIG_DIR
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 CONFIGS = CONFIG_DIR
 
 

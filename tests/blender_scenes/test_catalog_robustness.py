@@ -9,9 +9,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 import yaml
-from conftest import render_config
 from PIL import Image
 from render_testutils import TINY, assert_one_line_error, export_primitives, run_cli, tree
+from testutils import render_config
 
 from blender_scenes import cli
 from blender_scenes.assets.catalog import (

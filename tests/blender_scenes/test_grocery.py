@@ -22,7 +22,7 @@ from blender_scenes.food.params import FOOD_CLASSES, sample_food_params
 from blender_scenes.sampling import SamplerConfig, class_traits, sample_scene
 from gan.cli import config_dir
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 AICOOK = ("apple", "banana", "beef", "blueberries", "bread", "butter", "carrot", "cheese", "chicken",
           "chicken_breast", "chocolate", "corn", "eggs", "flour", "goat_cheese", "green_beans",
           "ground_beef", "ham", "heavy_cream", "lime", "milk", "mushrooms", "onion", "potato",
@@ -112,7 +112,7 @@ def test_bad_class_map_file(tmp_path):
 
 def test_render_config_class_sets(tmp_path):
     """classes=aicook selects the set with its weights; null stays the default fifteen."""
-    from conftest import render_config
+    from testutils import render_config
 
     from blender_scenes.config import ConfigError
 

@@ -24,7 +24,7 @@ import bmesh  # noqa: E402
 
 from blender_scenes.assets import importers  # noqa: E402
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 MESHES = ROOT.parent / "shared" / "data" / "meshes"
 CYL = (0.06, 0.06, 0.10)  # diameter, diameter, height in the files' units
 BOX = (0.08, 0.05, 0.12)

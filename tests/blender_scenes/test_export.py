@@ -16,9 +16,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 import yaml
-from conftest import ROOT, cli
 from PIL import Image
 from render_testutils import assert_one_line_error, tree
+from testutils import ROOT, cli
 
 from blender_scenes import card
 from blender_scenes.contours import mask_polygon, outlines, polygon_to_mask, signed_area

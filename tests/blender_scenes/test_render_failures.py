@@ -11,8 +11,8 @@ from pathlib import Path
 
 import PIL.Image
 import pytest
-from conftest import render_config
 from render_testutils import TINY, assert_one_line_error
+from testutils import render_config
 
 from blender_scenes import cli, files, writer
 from blender_scenes.files import OutputError

@@ -3,8 +3,8 @@
 import json
 
 import numpy as np
-from conftest import render_config
 from PIL import Image
+from testutils import render_config
 
 from blender_scenes.photo_style import (
     camera_linear,
