@@ -133,18 +133,36 @@ def fit_cell(img: Image.Image, cell: int) -> Image.Image:
     return img.resize((cell, max(1, round(h * cell / w))), Image.Resampling.LANCZOS)
 
 
+def wrap_title(title: str, width: int, draw: ImageDraw.ImageDraw, font) -> list[str]:
+    """`title` in lines no wider than `width` px (words kept whole; a word that is too long
+    alone is cut with an ellipsis), so column titles never run into each other."""
+    lines: list[str] = []
+    for word in title.split():
+        if lines and draw.textlength(f"{lines[-1]} {word}", font=font) <= width:
+            lines[-1] = f"{lines[-1]} {word}"
+            continue
+        while draw.textlength(word, font=font) > width and len(word) > 1:
+            word = word[:-2] + "…"
+        lines.append(word)
+    return lines or [""]
+
+
 def make_panel(methods: list[Method], names: list[str], out: Path, cell: int = 256) -> Path:
     """A grid: one row per held-out image, one column per method, titles on top (PNG)."""
     font = ImageFont.load_default(size=16)
     first = fit_cell(load_rgb(list_images(methods[0].images)[0]), cell)
-    head, pad = 26, 4
+    pad = 4
+    measure = ImageDraw.Draw(Image.new("RGB", (1, 1)))
+    titles = [wrap_title(m.title, cell - 4, measure, font) for m in methods]
+    head = 6 + 20 * max(len(t) for t in titles)
     width = len(methods) * (cell + pad) + pad
     height = head + len(names) * (first.height + pad) + pad
     panel = Image.new("RGB", (width, height), (255, 255, 255))
     draw = ImageDraw.Draw(panel)
     for col, method in enumerate(methods):
         x = pad + col * (cell + pad)
-        draw.text((x + 2, 4), method.title, fill=(0, 0, 0), font=font)
+        for i, line in enumerate(titles[col]):
+            draw.text((x + 2, 4 + 20 * i), line, fill=(0, 0, 0), font=font)
         folder = list_images(method.images)[0].parent
         for row, name in enumerate(names):
             img = fit_cell(load_rgb(folder / name), cell)

@@ -186,3 +186,18 @@ def test_demo_with_real_photo_folder_has_no_ground_truth(demo_run, tmp_path):
     assert "useful_acc" not in report["rows"]["cut"]  # unlabelled photos: nothing to test on
     with Image.open(out / "panel.png") as panel:
         assert panel.width == 3 * (64 + 4) + 4
+
+
+def test_panel_titles_wrap_inside_their_column():
+    """Long method titles wrap (or are cut) to the tile width instead of running into the
+    next column."""
+    from PIL import ImageDraw, ImageFont
+
+    from pipeline.report import wrap_title
+
+    draw, font = ImageDraw.Draw(Image.new("RGB", (1, 1))), ImageFont.load_default(size=16)
+    lines = wrap_title("residual CUT + colour head + content term, no colour jitter", 252, draw, font)
+    assert len(lines) == 2 and " ".join(lines).startswith("residual CUT + colour head")
+    assert all(draw.textlength(line, font=font) <= 252 for line in lines)
+    (cut,) = wrap_title("x" * 80, 100, draw, font)
+    assert cut.endswith("…") and draw.textlength(cut, font=font) <= 100
