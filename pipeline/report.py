@@ -66,8 +66,16 @@ def smear_reason(row: dict, render: dict) -> str | None:
     return None
 
 
+def _goodness(value: float, higher: bool | None) -> float:
+    """Larger is better: the value, its negative, or (higher=None) closeness to 1."""
+    if higher is None:
+        return -abs(value - 1.0)
+    return value if higher else -value
+
+
 def winners(methods: list[Method], rows: dict[str, dict]) -> dict[str, str | None]:
-    """Per measure, the key of the best translated method that is not a smear (or None)."""
+    """Per measure, the key of the best translated method that is not a smear and does better
+    than the untranslated renders (None when no method does: no win is claimed)."""
     render = rows["render"]
     candidates = [m for m in methods if m.key not in ("render", "truth")]
     fair = [m for m in candidates if smear_reason(rows[m.key], render) is None]
@@ -76,12 +84,10 @@ def winners(methods: list[Method], rows: dict[str, dict]) -> dict[str, str | Non
         scored = [m for m in fair if rows[m.key].get(key) is not None]
         if not scored:
             continue
-        if higher is None:  # closest to 1
-            best = min(scored, key=lambda m: abs(rows[m.key][key] - 1.0))
-        else:
-            sign = 1 if higher else -1
-            best = max(scored, key=lambda m: sign * rows[m.key][key])
-        out[key] = best.key
+        best = max(scored, key=lambda m, k=key, h=higher: _goodness(rows[m.key][k], h))
+        base = render.get(key)
+        beats = base is None or _goodness(rows[best.key][key], higher) > _goodness(base, higher)
+        out[key] = best.key if beats else None
     return out
 
 
@@ -122,6 +128,8 @@ def findings(methods: list[Method], rows: dict[str, dict]) -> list[str]:
     for key, winner in winners(methods, rows).items():
         if key in names and winner is not None:
             out.append(f"Best on {names[key]}: {titles[winner]}.")
+        elif key in names:
+            out.append(f"No translation beat the untranslated renders on {names[key]}.")
     if rows.get("render", {}).get("useful_chance") is not None:
         out.append(f"Crop accuracy chance level: {rows['render']['useful_chance']:.3f}.")
     return out

@@ -91,6 +91,11 @@ def test_table_and_findings_never_crown_a_smear():
     lines = findings(methods, rows)
     assert any("smear" in line and "SMEAR" in line for line in lines)
     assert "Best on realism at training scale: sharp." in lines
+    # a measure on which no translation beats the renders claims no winner
+    assert winners(methods, rows)["content_miou"] is None  # 0.45 < the renders' 0.5
+    assert "No translation beat the untranslated renders on content kept." in lines
+    worse = {**rows, "sharp": {**rows["sharp"], "swd_native": 210.0}}
+    assert winners(methods, worse)["swd_native"] is None
 
 
 @pytest.mark.parametrize(
