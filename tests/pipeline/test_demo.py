@@ -150,9 +150,16 @@ def test_demo_end_to_end_writes_report_panel_and_labeled_translations(demo_run):
     md = (out / "report.md").read_text()
     assert "| CUT + content term |" in md and "| CycleGAN |" in md and "panel.png" in md
     assert "tensorboard --logdir outputs" in proc.stdout and "| images |" in proc.stdout
-    with Image.open(out / "panel.png") as panel:  # 4 columns of 64 px, 2 rows
+    from PIL import ImageDraw, ImageFont
+
+    from pipeline.report import wrap_title
+
+    draw, font = ImageDraw.Draw(Image.new("RGB", (1, 1))), ImageFont.load_default(size=16)
+    titles = ["render (untranslated)", "CUT + content term", "CycleGAN", "ground truth (photo style)"]
+    head = 6 + 20 * max(len(wrap_title(t, 60, draw, font)) for t in titles)
+    with Image.open(out / "panel.png") as panel:  # 4 columns of 64 px, 2 rows, wrapped titles
         assert panel.width == 4 * (64 + 4) + 4
-        assert panel.height == 26 + 2 * (64 + 4) + 4
+        assert panel.height == head + 2 * (64 + 4) + 4
     for key in ("cut", "cyclegan"):
         translated = Path(report["methods"][key]["images"])
         coco = json.loads((translated / "annotations.json").read_text())
