@@ -84,8 +84,10 @@ def batches(n: int, batch: int, size: int, seed: int = 0) -> list[dict[str, torc
     ]
 
 
-def gan_loss(pred: torch.Tensor, real: bool, mode: str) -> torch.Tensor:
-    """BCE (vanilla) or MSE (lsgan) against a constant label."""
+def gan_loss(pred: torch.Tensor | list[torch.Tensor], real: bool, mode: str) -> torch.Tensor:
+    """BCE (vanilla) or MSE (lsgan) against a constant label (mean over a multi-scale D's maps)."""
+    if isinstance(pred, list):
+        return torch.stack([gan_loss(p, real, mode) for p in pred]).mean()
     label = torch.full_like(pred, 1.0 if real else 0.0)
     if mode == "lsgan":
         return F.mse_loss(pred, label)
