@@ -15,7 +15,6 @@ from gan_testutils import (
     make_photo_folder,
     make_render_batch,
     run_cli,
-    single_thread,
 )
 
 from gan import augment as aug
@@ -25,11 +24,7 @@ from gan.models import Runtime, create_model, model_class, rebuild_generator
 from gan.models.base import ema_decay_at
 from gan.trainer import run_training
 
-
-@pytest.fixture(autouse=True, scope="module")
-def _one_torch_thread():
-    with single_thread():
-        yield
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 def gen(seed: int = 0) -> torch.Generator:

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
-from gan_testutils import TINY, compose, make_photo_folder, make_render_batch, single_thread
+from gan_testutils import TINY, compose, make_photo_folder, make_render_batch
 from PIL import Image, ImageDraw, ImageFilter
 from torch.utils.data import DataLoader
 
@@ -46,10 +46,7 @@ SHAPE_CLASSES = ("box", "disc", "bar")
 SHAPE_COLOURS = {"box": (200, 60, 50), "disc": (60, 90, 210), "bar": (70, 180, 70)}
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _one_torch_thread():
-    with single_thread():
-        yield
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 def make_shapes_batch(root: Path, count: int = 8, size: int = 48, seed: int = 0) -> Path:

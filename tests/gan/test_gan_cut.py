@@ -15,7 +15,6 @@ from gan_testutils import (
     make_photo_folder,
     make_render_batch,
     run_cli,
-    single_thread,
 )
 
 from gan import checkpoint as ckpt
@@ -36,10 +35,7 @@ from gan.translate import TranslateConfig, translate_batch
 TINY_LAYERS = "model.nce_layers=[0,1,4,7,10]"
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _one_torch_thread():
-    with single_thread():
-        yield
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 @pytest.fixture(scope="module")

@@ -6,7 +6,7 @@ import logging
 
 import pytest
 import torch
-from gan_testutils import make_photo_folder, single_thread
+from gan_testutils import make_photo_folder
 
 from gan import losses, metrics
 from gan.networks import (
@@ -19,11 +19,7 @@ from gan.networks import (
 )
 from gan.translate import translate_tensor
 
-
-@pytest.fixture(autouse=True, scope="module")
-def _one_torch_thread():
-    with single_thread():
-        yield
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 @pytest.mark.parametrize("upsample", ["deconv", "resize"])

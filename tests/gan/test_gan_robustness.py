@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
-from gan_testutils import BIN, TINY, compose, make_photo_folder, make_render_batch, single_thread
+from gan_testutils import BIN, TINY, compose, make_photo_folder, make_render_batch
 from PIL import Image
 from render_testutils import assert_one_line_error
 
@@ -28,11 +28,7 @@ from gan.io import OutputError
 from gan.metrics import laplacian_pyramid
 from gan.trainer import NonFiniteState, Trainer, run_training
 
-
-@pytest.fixture(autouse=True, scope="module")
-def _one_torch_thread():
-    with single_thread():
-        yield
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 @pytest.fixture(scope="module")

@@ -20,7 +20,6 @@ from gan_testutils import (
     make_photo_folder,
     make_render_batch,
     run_cli,
-    single_thread,
 )
 from PIL import Image
 
@@ -31,11 +30,7 @@ from gan.models import model_class, rebuild_generator
 from gan.train import prevalidate
 from gan.trainer import NonFiniteLoss, Trainer, run_training
 
-
-@pytest.fixture(autouse=True, scope="module")
-def _one_torch_thread():
-    with single_thread():
-        yield
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 @pytest.fixture(scope="module")

@@ -14,7 +14,6 @@ from gan_testutils import (
     make_photo_folder,
     make_render_batch,
     run_cli,
-    single_thread,
 )
 from PIL import Image
 
@@ -23,11 +22,7 @@ from gan.data import DataError
 from gan.trainer import run_training
 from gan.translate import TranslateConfig, translate_batch
 
-
-@pytest.fixture(autouse=True, scope="module")
-def _one_torch_thread():
-    with single_thread():
-        yield
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 @pytest.fixture(scope="module")
