@@ -198,6 +198,18 @@ def plan_geometry(
     return Geometry(resize, box, flip)
 
 
+def frame_box(size: tuple[int, int], geom: Geometry) -> torch.Tensor:
+    """Where the transformed image lies in its frame: (x0, y0, x1, y1) in [0, 1] frame units,
+    float32 (4,). A whole image is (0, 0, 1, 1); a mirrored one has x0 > x1. A resize keeps
+    frame units, a crop selects part of the frame."""
+    w, h = geom.resize or size
+    x0, y0, x1, y1 = (0, 0, w, h) if geom.box is None else geom.box
+    box = [x0 / w, y0 / h, x1 / w, y1 / h]
+    if geom.flip:
+        box[0], box[2] = box[2], box[0]
+    return torch.tensor(box, dtype=torch.float32)
+
+
 def apply_geometry(img: Image.Image, geom: Geometry, resample: int) -> Image.Image:
     """Apply a planned resize (with `resample`), crop and flip to a PIL image."""
     if geom.resize is not None:
@@ -223,18 +235,6 @@ def transform_image(
 ) -> torch.Tensor:
     """Resize/crop/flip an image per config; rng=None means deterministic center crop, no flip."""
     return pil_to_tensor(apply_geometry(img, plan_geometry(img.size, cfg, rng), Image.BICUBIC))
-
-
-def transform_pair(
-    img: Image.Image, mask: np.ndarray, cfg: TransformConfig, rng: np.random.Generator | None
-) -> tuple[torch.Tensor, torch.Tensor]:
-    """An image and its instance mask through the same resize/crop/flip (same rng draws as
-    `transform_image`, so the image tensor is identical); the mask is resized nearest and
-    returned as int64 (S, S)."""
-    geom = plan_geometry(img.size, cfg, rng)
-    image = pil_to_tensor(apply_geometry(img, geom, Image.BICUBIC))
-    m = apply_geometry(mask_to_image(mask, img.size), geom, Image.NEAREST)
-    return image, torch.from_numpy(np.asarray(m, dtype=np.int64).copy())
 
 
 MASK_SUFFIXES = (".png", ".tif", ".tiff")
@@ -324,6 +324,15 @@ class ImageFolder:
         """Load file `index`; on a late read error warn once and fall back to the next file."""
         return self._load(index, cfg, rng, with_mask=False)[0]
 
+    def load_item(
+        self, index: int, cfg: TransformConfig, rng: np.random.Generator | None, with_mask: bool
+    ) -> tuple[torch.Tensor, torch.Tensor | None, torch.Tensor]:
+        """(image, mask or None, `frame_box`) of file `index`: the image equals what `load`
+        returns for the same rng state."""
+        if with_mask and self.mask_files is None:
+            raise DataError(f"{self.name}: folder has no instance masks")
+        return self._load(index, cfg, rng, with_mask)
+
     def load_with_mask(
         self, index: int, cfg: TransformConfig, rng: np.random.Generator | None
     ) -> tuple[torch.Tensor, torch.Tensor]:
@@ -333,23 +342,28 @@ class ImageFolder:
         """
         if self.mask_files is None:
             raise DataError(f"{self.name}: folder has no instance masks")
-        image, mask = self._load(index, cfg, rng, with_mask=True)
+        image, mask, _ = self._load(index, cfg, rng, with_mask=True)
         assert mask is not None
         return image, mask
 
     def _load(
         self, index: int, cfg: TransformConfig, rng: np.random.Generator | None, with_mask: bool
-    ) -> tuple[torch.Tensor, torch.Tensor | None]:
-        """Image (and mask) of file `index`, falling back to the next readable file."""
+    ) -> tuple[torch.Tensor, torch.Tensor | None, torch.Tensor]:
+        """Image (and mask) of file `index` and its frame box, falling back to the next
+        readable file."""
         for attempt in range(len(self.files)):
             pos = (index + attempt) % len(self.files)
             file = self.files[pos]
             try:
                 img = load_rgb(file)
+                geom = plan_geometry(img.size, cfg, rng)
+                frame = frame_box(img.size, geom)
+                image = pil_to_tensor(apply_geometry(img, geom, Image.BICUBIC))
                 if not with_mask:
-                    return transform_image(img, cfg, rng), None
+                    return image, None, frame
                 mask = load_instance_mask(self.mask_files[pos])  # type: ignore[index]
-                return transform_pair(img, mask, cfg, rng)
+                m = apply_geometry(mask_to_image(mask, img.size), geom, Image.NEAREST)
+                return image, torch.from_numpy(np.asarray(m, dtype=np.int64).copy()), frame
             except DataError as exc:
                 if file not in self.skipped:
                     log.warning("skipping corrupt %s image: %s", self.name, exc)
@@ -387,18 +401,26 @@ class RandomPairDataset(Dataset):
         return [self.target_index(i, epoch) for i in range(len(self))]
 
     def __getitem__(self, index: int) -> dict[str, torch.Tensor | int]:
-        """Source (and its `source_mask` for a render batch with masks), target, indices."""
+        """Source (and its `source_mask` for a render batch with masks), target, their
+        `frame_box`es ("source_frame", "target_frame"), indices."""
         rng = sample_rng(self.seed, self.epoch, index, 1)
-        item: dict[str, torch.Tensor | int] = {}
-        if self.source.has_masks:
-            item["source"], item["source_mask"] = self.source.load_with_mask(
-                self.source_index(index), self.cfg, rng
-            )
-        else:
-            item["source"] = self.source.load(self.source_index(index), self.cfg, rng)
+        src, mask, src_frame = self.source.load_item(
+            self.source_index(index), self.cfg, rng, self.source.has_masks
+        )
+        item: dict[str, torch.Tensor | int] = {"source": src, "source_frame": src_frame}
+        if mask is not None:
+            item["source_mask"] = mask
         t_idx = self.target_index(index)
-        tgt = self.target.load(t_idx, self.cfg, sample_rng(self.seed, self.epoch, index, 2))
-        return {**item, "target": tgt, "index": index, "target_index": t_idx}
+        tgt, _, tgt_frame = self.target.load_item(
+            t_idx, self.cfg, sample_rng(self.seed, self.epoch, index, 2), False
+        )
+        return {
+            **item,
+            "target": tgt,
+            "target_frame": tgt_frame,
+            "index": index,
+            "target_index": t_idx,
+        }
 
 
 class UnpairedDataset(RandomPairDataset):
@@ -446,6 +468,12 @@ def eval_batch(folder: ImageFolder, cfg: TransformConfig, count: int) -> torch.T
     """First `count` images of a folder, center-cropped, stacked as (N, 3, S, S)."""
     n = min(count, len(folder))
     return torch.stack([folder.load(i, cfg, None) for i in range(n)])
+
+
+def eval_frames(folder: ImageFolder, cfg: TransformConfig, count: int) -> torch.Tensor:
+    """`frame_box` of every `eval_batch` image (N, 4): where its center crop lies."""
+    n = min(count, len(folder))
+    return torch.stack([folder.load_item(i, cfg, None, False)[2] for i in range(n)])
 
 
 def eval_mask_batch(folder: ImageFolder, cfg: TransformConfig, count: int) -> torch.Tensor | None:

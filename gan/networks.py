@@ -32,6 +32,12 @@ class GeneratorSpec:
     # input before the local correction. White balance, exposure and contrast then need no
     # per-pixel learning, and the conv net is left the local, spatial part of the look.
     color_head: bool = False
+    # residual resnet only, > 0: a smooth gain and offset over the whole frame, learned on an
+    # n x n grid of frame positions (zero-initialised: the identity). Training crops carry their
+    # place in the frame (`frame` boxes), so the field learns what depends on where a pixel sits
+    # in the picture: a fixed camera's vignetting and light fall-off, the dark surroundings of a
+    # photographed fridge. Full frames are translated with the box (0, 0, 1, 1).
+    frame_field: int = 0
 
     def to_dict(self) -> dict:
         """Plain dict for serialisation."""
@@ -81,6 +87,12 @@ def up_block(in_ch: int, out_ch: int, mode: str, bias: bool) -> nn.Module:
     raise ValueError(f"unknown upsample {mode!r} (deconv|resize)")
 
 
+#: The frame field is stored divided by this, so that Adam's per-step change of about one
+#: learning rate moves the field this many times faster: a fixed camera's fall-off to dark
+#: corners needs gains far beyond the 0.2-0.4 that 1000-2000 steps of lr 2e-4 would allow.
+FIELD_RATE = 8.0
+
+
 class UnetGenerator(nn.Module):
     """U-Net: num_downs stride-2 encoder convs, mirrored decoder, skip connections by concat."""
 
@@ -112,8 +124,11 @@ class UnetGenerator(nn.Module):
                     layers.append(nn.Dropout(0.5))
             self.ups.append(nn.Sequential(*layers))
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        """Translate a batch (N, C, H, W); H and W must be multiples of 2**num_downs."""
+    def forward(self, x: torch.Tensor, frame: torch.Tensor | None = None) -> torch.Tensor:
+        """Translate a batch (N, C, H, W); H and W must be multiples of 2**num_downs.
+
+        `frame` (the images' boxes in their frames) is accepted for a common call signature
+        and not used."""
         skips = []
         for down in self.downs:
             x = down(x)
@@ -184,19 +199,26 @@ class ResnetGenerator(nn.Module):
         self.bottleneck = 9 + spec.n_blocks
         c = spec.out_channels
         self.color = nn.Linear(ngf * 4, c * c + c) if spec.color_head else None
+        n = spec.frame_field
+        self.field = nn.Parameter(torch.zeros(1, 2 * c, n, n)) if n else None
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        """Translate a batch (N, C, H, W); H and W must be multiples of 4."""
+    def forward(self, x: torch.Tensor, frame: torch.Tensor | None = None) -> torch.Tensor:
+        """Translate a batch (N, C, H, W); H and W must be multiples of 4.
+
+        `frame`: (N, 4) boxes (x0, y0, x1, y1) of the images in their full frames, in [0, 1]
+        frame units (x0 > x1 for a mirrored crop); None = each image is a whole frame. Only a
+        generator with a frame field (`frame_field` > 0) uses it.
+        """
         if not self.spec.residual:
             return self.model(x)
         if self.color is None:
-            return self.add_residual(x, self.model[:-1](x))
+            return self.add_residual(self.apply_field(x, frame), self.model[:-1](x))
         h, pooled = x, None
         for i, layer in enumerate(self.model[:-1]):
             if i == self.bottleneck:
                 pooled = h.mean(dim=(2, 3))
             h = layer(h)
-        return self.add_residual(self.recolor(x, pooled), h)
+        return self.add_residual(self.apply_field(self.recolor(x, pooled), frame), h)
 
     def recolor(self, x: torch.Tensor, pooled: torch.Tensor) -> torch.Tensor:
         """x + A x + b per image, in fp32, with (A, b) predicted from the pooled bottleneck."""
@@ -205,6 +227,30 @@ class ResnetGenerator(nn.Module):
         mat, off = p[:, : c * c].view(-1, c, c), p[:, c * c :].view(-1, c, 1, 1)
         x = x.float()
         return x + torch.einsum("nij,njhw->nihw", mat, x) + off
+
+    def apply_field(self, x: torch.Tensor, frame: torch.Tensor | None) -> torch.Tensor:
+        """The frame field on x in [-1, 1], fp32: in [0, 1] intensity, v * exp(gain) + offset,
+        with (gain, offset) read bilinearly from the field at every pixel's frame position."""
+        if self.field is None:
+            return x
+        n, c, h, w = x.shape
+        if frame is None:
+            frame = x.new_tensor([0.0, 0.0, 1.0, 1.0]).expand(n, 4)
+        frame = frame.float().to(x.device)
+        steps_x = (torch.arange(w, device=x.device, dtype=torch.float32) + 0.5) / w
+        steps_y = (torch.arange(h, device=x.device, dtype=torch.float32) + 0.5) / h
+        u = frame[:, 0:1] + (frame[:, 2:3] - frame[:, 0:1]) * steps_x  # (N, W) in frame units
+        v = frame[:, 1:2] + (frame[:, 3:4] - frame[:, 1:2]) * steps_y  # (N, H)
+        grid = torch.stack([u[:, None, :].expand(n, h, w), v[:, :, None].expand(n, h, w)], dim=-1)
+        field = F.grid_sample(
+            (self.field.float() * FIELD_RATE).expand(n, -1, -1, -1),
+            grid * 2 - 1,
+            mode="bilinear",
+            padding_mode="border",
+            align_corners=False,
+        )
+        gain, offset = field[:, :c], field[:, c:]
+        return ((x.float() + 1) * 0.5 * torch.exp(gain) + offset) * 2 - 1
 
     @staticmethod
     def add_residual(x: torch.Tensor, correction: torch.Tensor) -> torch.Tensor:
@@ -218,6 +264,8 @@ class ResnetGenerator(nn.Module):
         nn.init.zeros_(conv.weight)
         if conv.bias is not None:
             nn.init.zeros_(conv.bias)
+        if self.field is not None:
+            nn.init.zeros_(self.field)
         if self.color is not None:
             nn.init.zeros_(self.color.weight)
             nn.init.zeros_(self.color.bias)
@@ -233,13 +281,17 @@ class ResnetGenerator(nn.Module):
         return self._run(x, layer_ids, encode_only=True)[1]
 
     def forward_with_taps(
-        self, x: torch.Tensor, layer_ids: Sequence[int]
+        self, x: torch.Tensor, layer_ids: Sequence[int], frame: torch.Tensor | None = None
     ) -> tuple[torch.Tensor, list[torch.Tensor]]:
-        """`forward(x)` and the `encode(x, layer_ids)` activations from the same pass."""
-        return self._run(x, layer_ids, encode_only=False)
+        """`forward(x, frame)` and the `encode(x, layer_ids)` activations from the same pass."""
+        return self._run(x, layer_ids, encode_only=False, frame=frame)
 
     def _run(
-        self, x: torch.Tensor, layer_ids: Sequence[int], encode_only: bool
+        self,
+        x: torch.Tensor,
+        layer_ids: Sequence[int],
+        encode_only: bool,
+        frame: torch.Tensor | None = None,
     ) -> tuple[torch.Tensor, list[torch.Tensor]]:
         taps = len(resnet_tap_channels(self.spec))
         bad = [i for i in layer_ids if not 0 <= i < taps]
@@ -256,7 +308,10 @@ class ResnetGenerator(nn.Module):
                 break
             if i == self.bottleneck and self.color is not None:
                 source = self.recolor(source, x.mean(dim=(2, 3)))
-            x = self.add_residual(source, x) if i == final and self.spec.residual else layer(x)
+            if i == final and self.spec.residual:
+                x = self.add_residual(self.apply_field(source, frame), x)
+            else:
+                x = layer(x)
         return x, [feats[i] for i in layer_ids]
 
 
@@ -407,6 +462,8 @@ def build_generator(spec: GeneratorSpec) -> nn.Module:
         raise ValueError("a residual generator needs arch=resnet and as many outputs as inputs")
     if spec.color_head and not spec.residual:
         raise ValueError("a colour head needs a residual generator (residual=true)")
+    if spec.frame_field and not spec.residual:
+        raise ValueError("a frame field needs a residual generator (residual=true)")
     if spec.arch == "unet":
         return UnetGenerator(spec)
     if spec.arch == "resnet":

@@ -34,6 +34,7 @@ from gan.data import (
     UnpairedDataset,
     check_uniform_sizes,
     eval_batch,
+    eval_frames,
     eval_mask_batch,
 )
 from gan.devices import select_device
@@ -292,6 +293,7 @@ class Trainer:
         self.drop_last = self.sampler.per_rank >= bs
         n_eval = self.cfg.metrics.eval_images
         self.eval_source = eval_batch(self.source, self.tf, n_eval)
+        self.eval_source_frames = eval_frames(self.source, self.tf, n_eval)
         self.eval_source_masks = eval_mask_batch(self.source, self.tf, n_eval)
         self.eval_target = eval_batch(self.target, self.tf, n_eval)
         self.content_wanted = self._content_wanted()
@@ -452,7 +454,9 @@ class Trainer:
             m.swd_min_size,
         )
         fake = self.model.translate(
-            self.eval_source, batch_size=max(1, self.cfg.trainer.batch_size)
+            self.eval_source,
+            batch_size=max(1, self.cfg.trainer.batch_size),
+            frame=self.eval_source_frames,
         )
         out = {"swd": swd(fake, self.eval_target, settings, self.cfg.seed).mean}
         if not self.untranslated:
@@ -486,8 +490,8 @@ class Trainer:
     def log_images(self, logger: RunLogger) -> None:
         """Source / translated / (reconstructed) / target grids."""
         n = self.cfg.trainer.grid_images
-        src = self.eval_source[:n]
-        grids = {"source": src, **self.model.visuals(src), "target": self.eval_target[:n]}
+        src, frame = self.eval_source[:n], self.eval_source_frames[:n]
+        grids = {"source": src, **self.model.visuals(src, frame), "target": self.eval_target[:n]}
         logger.images(grids, self.progress.step)
 
     # ----------------------------------------------------------------- main loop

@@ -93,8 +93,11 @@ def translate_tensor(
     h, w = x.shape[-2:]
     device = next(net.parameters()).device
     padded = pad_to_multiple(x.to(device), size_multiple(spec))
+    # Each image is a whole frame; the padding lies past its right and bottom edges.
+    ph, pw = padded.shape[-2:]
+    frame = torch.tensor([[0.0, 0.0, pw / w, ph / h]], device=device).expand(len(x), 4)
     with torch.autocast(device.type, dtype=torch.bfloat16, enabled=bf16):
-        out = net(padded)
+        out = net(padded, frame=frame)
     return out[..., :h, :w].float().cpu()
 
 

@@ -36,6 +36,7 @@ class GeneratorConfig:
     upsample: str = "deconv"
     residual: bool = False
     color_head: bool = False
+    frame_field: int = 0
 
     def spec(self) -> GeneratorSpec:
         """Generator spec for 3-channel images."""
@@ -49,6 +50,7 @@ class GeneratorConfig:
             upsample=self.upsample,
             residual=self.residual,
             color_head=self.color_head,
+            frame_field=self.frame_field,
         )
 
     def validate(self, prefix: str) -> None:
@@ -61,6 +63,9 @@ class GeneratorConfig:
             raise ConfigError(f"{prefix}.residual: needs {prefix}.arch=resnet, got {self.arch!r}")
         if self.color_head and not self.residual:
             raise ConfigError(f"{prefix}.color_head: needs {prefix}.residual=true")
+        require_positive(f"{prefix}.frame_field", self.frame_field, allow_zero=True)
+        if self.frame_field and not self.residual:
+            raise ConfigError(f"{prefix}.frame_field: needs {prefix}.residual=true")
         require_positive(f"{prefix}.n_blocks", self.n_blocks, allow_zero=True)
         if self.num_downs < 2:
             raise ConfigError(f"{prefix}.num_downs: must be >= 2, got {self.num_downs}")
@@ -285,6 +290,15 @@ class TranslationModel:
         """
         raise NotImplementedError
 
+    def frames(self, batch: dict[str, torch.Tensor], key: str) -> torch.Tensor | None:
+        """The batch's `key` frame boxes ("source_frame" / "target_frame", see
+        `gan.data.frame_box`) on the device when the generator has a frame field, else None
+        (None means whole frames, and a generator without a field ignores frames)."""
+        frame = batch.get(key)
+        if frame is None or not self.cfg.generator.frame_field:
+            return None
+        return frame.to(self.rt.device)
+
     def content_loss(
         self, batch: dict[str, torch.Tensor], source: torch.Tensor, translated: torch.Tensor
     ) -> torch.Tensor | None:
@@ -356,22 +370,30 @@ class TranslationModel:
         return self.cfg.generator.spec()
 
     @torch.no_grad()
-    def translate(self, x: torch.Tensor, batch_size: int = 8) -> torch.Tensor:
-        """Source-to-target translation in eval mode, in chunks; returns fp32 on CPU."""
+    def translate(
+        self, x: torch.Tensor, batch_size: int = 8, frame: torch.Tensor | None = None
+    ) -> torch.Tensor:
+        """Source-to-target translation in eval mode, in chunks; returns fp32 on CPU.
+
+        `frame`: the images' (N, 4) frame boxes (`gan.data.frame_box`); None = whole frames."""
         net = self.eval_generator()
         was_training = net.training
         net.eval()
+        frames = self.frames({"frame": frame}, "frame") if frame is not None else None
         out = []
-        for chunk in x.split(batch_size):
+        for i, chunk in enumerate(x.split(batch_size)):
+            box = None if frames is None else frames[i * batch_size : (i + 1) * batch_size]
             with self.autocast():
-                out.append(net(self.prepare(chunk)).float().cpu())
+                out.append(net(self.prepare(chunk), frame=box).float().cpu())
         net.train(was_training)
         return torch.cat(out)
 
     @torch.no_grad()
-    def visuals(self, source: torch.Tensor) -> dict[str, torch.Tensor]:
-        """Images for TensorBoard grids given a source batch (eval mode)."""
-        return {"translated": self.translate(source)}
+    def visuals(
+        self, source: torch.Tensor, frame: torch.Tensor | None = None
+    ) -> dict[str, torch.Tensor]:
+        """Images for TensorBoard grids given a source batch and its frame boxes (eval mode)."""
+        return {"translated": self.translate(source, frame=frame)}
 
     def extra_state(self) -> dict:
         """State beyond nets/optimisers: here the augmentation RNG; subclasses add theirs

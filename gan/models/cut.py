@@ -133,16 +133,21 @@ class CUTModel(TranslationModel):
         use_idt = use_nce and cfg.nce_idt
         flipped = cfg.flip_equivariance and bool(torch.rand((), generator=self.rng) < 0.5)
         real = torch.cat([real_a, real_b]) if use_idt else real_a
+        frame = self.frames(batch, "source_frame")
+        if frame is not None and use_idt:
+            frame = torch.cat([frame, self.frames(batch, "target_frame")])
         if flipped:
             real = real.flip(3)
+            if frame is not None:
+                frame = frame[:, [2, 1, 0, 3]]  # the mirrored images' boxes
         # With a flip the keys must come from the unflipped images: encoded in nce_loss.
         reuse = use_nce and self.reuse_keys and not flipped
         with self.autocast():
             if reuse:
-                out, taps = self.raw["G"].forward_with_taps(real, cfg.nce_layers)
+                out, taps = self.raw["G"].forward_with_taps(real, cfg.nce_layers, frame)
                 taps = [t.detach() for t in taps]
             else:
-                out, taps = G(real), None
+                out, taps = G(real, frame=frame), None
         sizes = [real_a.shape[0], real_b.shape[0]]
         fake, idt = out.split(sizes) if use_idt else (out, None)
         keys_a = keys_b = None

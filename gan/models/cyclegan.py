@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 import torch
 
-from gan.config import require_positive
+from gan.config import ConfigError, require_positive
 from gan.losses import discriminator_loss, generator_loss, l1
 from gan.models.base import (
     DiscriminatorConfig,
@@ -32,6 +32,15 @@ class CycleGANConfig(ModelConfig):
     lambda_cycle: float = 10.0
     lambda_identity: float = 0.5
     pool_size: int = 50
+
+    def validate(self) -> None:
+        """Shared checks; the frame field is not wired into the two-generator cycle."""
+        super().validate()
+        if self.generator.frame_field:
+            raise ConfigError(
+                "model.generator.frame_field: model=cyclegan does not support it "
+                "(use model=cut|fastcut|pix2pix, or frame_field=0)"
+            )
 
 
 class ImagePool:
@@ -187,8 +196,10 @@ class CycleGANModel(TranslationModel):
         return {k: v.detach() for k, v in losses.items()}
 
     @torch.no_grad()
-    def visuals(self, source: torch.Tensor) -> dict[str, torch.Tensor]:
-        """Translated and reconstructed (G_B(G_A(source))) images."""
+    def visuals(
+        self, source: torch.Tensor, frame: torch.Tensor | None = None
+    ) -> dict[str, torch.Tensor]:
+        """Translated and reconstructed (G_B(G_A(source))) images (no frame field here)."""
         fake = self.translate(source)
         net = self.raw["G_B"]
         was_training = net.training

@@ -55,7 +55,7 @@ class Pix2PixModel(TranslationModel):
         cfg, G, D = self.cfg, self.nets["G"], self.nets["D"]
         src, tgt = self.prepare(batch["source"]), self.prepare(batch["target"])
         with self.autocast():
-            fake = G(src)
+            fake = G(src, frame=self.frames(batch, "source_frame"))
 
         set_requires_grad([self.raw["D"]], True)
         opt_d = self.optimizers["D"]

@@ -1,0 +1,180 @@
+"""The frame field: a generator's smooth gain/offset over frame positions, trained on crops that
+carry their place in the frame (`gan.data.frame_box`) and applied to whole frames."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+from gan_testutils import BIN, TINY, compose, make_photo_folder, make_render_batch, run_cli
+from PIL import Image
+
+from gan import checkpoint as ckpt
+from gan.config import ConfigError
+from gan.data import Geometry, ImageFolder, RandomPairDataset, TransformConfig, frame_box
+from gan.models import Runtime, create_model, model_class
+from gan.networks import GeneratorSpec, build_generator, init_weights
+from gan.translate import TranslateConfig, translate_batch
+
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
+
+TINY_LAYERS = "model.nce_layers=[0,1,4,7,10]"
+
+
+def field_net(n: int = 3) -> torch.nn.Module:
+    spec = GeneratorSpec(
+        arch="resnet", ngf=8, n_blocks=1, norm="instance", dropout=False, residual=True,
+        frame_field=n,
+    )  # fmt: skip
+    return init_weights(build_generator(spec), "xavier", 0.02)
+
+
+def test_frame_box_of_resize_crop_and_flip():
+    assert frame_box((640, 480), Geometry(None, None, False)).tolist() == [0, 0, 1, 1]
+    box = frame_box((512, 512), Geometry(None, (128, 256, 256, 384), False))
+    assert box.tolist() == [0.25, 0.5, 0.5, 0.75]
+    flipped = frame_box((512, 512), Geometry(None, (128, 256, 256, 384), True))
+    assert flipped.tolist() == [0.5, 0.5, 0.25, 0.75]
+    # a resize keeps frame units: the crop box is in resized pixels
+    resized = frame_box((100, 50), Geometry((200, 100), (50, 0, 150, 100), False))
+    assert resized.tolist() == [0.25, 0.0, 0.75, 1.0]
+
+
+def test_dataset_items_carry_the_frames_of_their_crops(tmp_path):
+    """Each item's frame boxes describe the crop it holds: cutting the same box out of the
+    whole image (and mirroring when x0 > x1) gives the item's pixels."""
+    rng = np.random.default_rng(0)
+    folder = tmp_path / "imgs"
+    folder.mkdir()
+    for i in range(2):
+        arr = rng.integers(0, 256, (48, 64, 3), dtype=np.uint8)
+        Image.fromarray(arr).save(folder / f"{i}.png")
+    images = ImageFolder(folder, "source")
+    cfg = TransformConfig(image_size=16, preprocess="crop", flip=True)
+    ds = RandomPairDataset(images, images, cfg, seed=3)
+    seen_flip = set()
+    for epoch in range(4):
+        ds.set_epoch(epoch)
+        for k in range(len(ds)):
+            item = ds[k]
+            x0, y0, x1, y1 = item["source_frame"].tolist()
+            whole = np.asarray(Image.open(images.files[ds.source_index(k)]).convert("RGB"))
+            left, right = sorted((x0, x1))
+            crop = whole[round(y0 * 48) : round(y1 * 48), round(left * 64) : round(right * 64)]
+            if x0 > x1:
+                crop = crop[:, ::-1]
+            seen_flip.add(x0 > x1)
+            got = ((item["source"] + 1) * 127.5).round().permute(1, 2, 0).numpy()
+            assert np.array_equal(got.astype(np.uint8), crop)
+            assert item["target_frame"].shape == (4,)
+    assert seen_flip == {True, False}
+
+
+def test_field_starts_as_identity_and_a_crop_translates_like_its_place_in_the_frame():
+    """Zero-initialised: the identity. With a trained field (the conv path zeroed), translating
+    a crop with its frame box gives exactly that crop of the whole frame's translation, also
+    mirrored; without the box the crop would be treated as a whole frame."""
+    net = field_net()
+    x = torch.rand(1, 3, 32, 48) * 1.6 - 0.8
+    assert torch.allclose(net(x), x, atol=1e-5)
+    with torch.no_grad():
+        net.field.copy_(torch.randn_like(net.field) * 0.1)
+    whole = net(x)
+    assert not torch.allclose(whole, x, atol=1e-3)
+    crop = x[..., 8:24, 12:36]
+    box = torch.tensor([[12 / 48, 8 / 32, 36 / 48, 24 / 32]])
+    assert torch.allclose(net(crop, frame=box), whole[..., 8:24, 12:36], atol=1e-5)
+    mirrored = net(crop.flip(3), frame=box[:, [2, 1, 0, 3]])
+    assert torch.allclose(mirrored.flip(3), whole[..., 8:24, 12:36], atol=1e-5)
+    assert not torch.allclose(net(crop), whole[..., 8:24, 12:36], atol=1e-3)
+    out, _ = net.forward_with_taps(crop, [0, 4], box)
+    assert torch.allclose(out, net(crop, frame=box), atol=1e-6)
+
+
+def test_field_learns_a_vignette_from_crops():
+    """Fitting crops (with their boxes) of a vignetted target teaches the field the vignette:
+    the whole frame, never seen whole, comes out darker at the corners than at the centre."""
+    net = field_net(4)
+    h = w = 64
+    yy, xx = torch.meshgrid(torch.linspace(-1, 1, h), torch.linspace(-1, 1, w), indexing="ij")
+    vignette = torch.exp(-0.8 * (xx**2 + yy**2))
+    gen = torch.Generator().manual_seed(0)
+    opt = torch.optim.Adam([net.field], lr=2e-2)
+    for _ in range(150):
+        x = torch.rand(4, 3, h, w, generator=gen) * 1.4 - 0.7
+        target = ((x + 1) / 2 * vignette) * 2 - 1
+        tops = torch.randint(0, h - 24 + 1, (4,), generator=gen).tolist()
+        lefts = torch.randint(0, w - 24 + 1, (4,), generator=gen).tolist()
+        crops = torch.stack(
+            [x[i, :, t : t + 24, s : s + 24] for i, (t, s) in enumerate(zip(tops, lefts))]
+        )
+        wants = torch.stack(
+            [target[i, :, t : t + 24, s : s + 24] for i, (t, s) in enumerate(zip(tops, lefts))]
+        )
+        boxes = torch.tensor(
+            [[s / w, t / h, (s + 24) / w, (t + 24) / h] for t, s in zip(tops, lefts)]
+        )
+        opt.zero_grad()
+        (net(crops, frame=boxes) - wants).abs().mean().backward()
+        opt.step()
+    flat = torch.full((1, 3, h, w), 0.6)
+    out = (net(flat) + 1) / 2
+    ratio = out[0, 0] / 0.8
+    assert ratio[28:36, 28:36].mean() > 0.9  # centre kept
+    # corners darkened (a 4x4 grid reaches its outer cell centres at 1/8 and 7/8 of the frame)
+    assert ratio[:6, :6].mean() < 0.75 and ratio[-6:, -6:].mean() < 0.75
+
+
+def test_frame_field_needs_a_residual_generator_and_no_cycle():
+    with pytest.raises(ConfigError, match="model.generator.frame_field: needs"):
+        model_class("cut").parse_config({"generator": {"arch": "resnet", "frame_field": 4}})
+    with pytest.raises(ConfigError, match="model.generator.frame_field: must be >= 0"):
+        model_class("cut").parse_config({"generator": {"frame_field": -1}})
+    with pytest.raises(ConfigError, match="model=cyclegan does not support"):
+        model_class("cyclegan").parse_config(
+            {"generator": {"arch": "resnet", "residual": True, "frame_field": 4}}
+        )
+    with pytest.raises(ValueError, match="frame field needs a residual"):
+        build_generator(GeneratorSpec(arch="resnet", ngf=8, n_blocks=1, frame_field=2))
+
+
+@pytest.mark.parametrize("name", ["cut", "pix2pix"])
+def test_training_steps_move_the_field_with_the_batch_frames(name):
+    raw = (
+        compose([*TINY, f"model={name}", TINY_LAYERS])["model"]
+        if name == "cut"
+        else compose([*TINY, f"model={name}"])["model"]
+    )
+    raw["generator"].update(arch="resnet", residual=True, frame_field=3, n_blocks=2)
+    torch.manual_seed(0)
+    model = create_model(raw, Runtime(device=torch.device("cpu"), max_steps=10), seed=0)
+    gen = torch.Generator().manual_seed(0)
+    batch = {k: torch.rand(2, 3, 32, 32, generator=gen) * 2 - 1 for k in ("source", "target")}
+    batch["source_frame"] = torch.tensor([[0.0, 0.0, 0.5, 0.5], [1.0, 0.5, 0.5, 1.0]])
+    batch["target_frame"] = torch.tensor([[0.5, 0.0, 1.0, 0.5], [0.0, 0.5, 0.5, 1.0]])
+    for _ in range(2):
+        losses = model.train_step(batch)
+        assert all(torch.isfinite(v) for v in losses.values())
+    assert model.raw["G"].field.abs().sum() > 0
+
+
+def test_cli_trains_exports_and_translates_whole_frames(tmp_path):
+    """A CUT run with a frame field trains on crops, its export rebuilds the field, and
+    fridge-translate applies it to whole frames (identical with the checkpoint or export)."""
+    src = make_render_batch(tmp_path / "renders", count=3, size=(48, 48))
+    photos = make_photo_folder(tmp_path / "photos", count=3)
+    run = tmp_path / "run"
+    args = [str(BIN / "fridge-train"), *TINY, "model=cut", TINY_LAYERS]
+    args += [f"data.source_dir={src}", f"data.target_dir={photos}", "data.preprocess=crop"]
+    args += ["model.generator.residual=true", "model.generator.frame_field=3"]
+    args += ["trainer.max_steps=3", f"hydra.run.dir={run}"]
+    proc = run_cli(args, cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    payload = ckpt.load(run / "checkpoints" / "last.pt")
+    assert payload["model"]["nets"]["G"]["field"].abs().sum() > 0
+    outs = []
+    for name in ("last.pt", "generator.safetensors"):
+        cfg = TranslateConfig(str(run / "checkpoints" / name), str(src), str(tmp_path / name))
+        out = translate_batch(cfg)
+        outs.append([np.asarray(Image.open(p)) for p in sorted((out / "images").iterdir())])
+    assert all(np.array_equal(a, b) for a, b in zip(*outs, strict=True))
