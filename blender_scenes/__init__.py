@@ -13,12 +13,15 @@ One batch, in the order things happen
     worker       one image: sample, build, settle, render, label, write (`render_description`)
     sampling     scene description from (seed, image index): fridge, camera, lights, items (pure)
     placement    items in rows on shelves, drawers and door bins without overlaps (pure)
+    geometry     the fridge from its spec: named boxes (seen and / or colliding), door hinge and
+                 the support surfaces items stand on; fridge, physics and sampling all read it (pure)
     description  the JSON-serialisable scene description dataclasses (pure)
     scene        build a description in Blender (fridge, food, catalog models), clear it again
-    fridge       the fridge interior; materials: its plastic, steel and glass
+    fridge       meshes the fridge's `geometry` boxes; materials: its plastic, steel and glass
     food/        the procedural food classes: class table, parameters, mesh builders (see there)
     assets/      user model catalogs: YAML validation (pure) and Blender importers (see there)
-    physics      ``placement=physics``: rigid-body settling of the sampled items
+    physics      ``placement=physics``: rigid-body settling of the sampled items (the fridge's
+                 colliders are `geometry`'s colliding boxes)
     render       Cycles settings and the render call: RGB, instance ids, depth, normals passes
     silhouette   unoccluded projected area per object; raster: pixel-centre rasteriser (pure)
     annotate     dataset labels from the id mask: boxes, occlusion, COCO records (pure)
@@ -31,6 +34,10 @@ One batch, in the order things happen
     blender      the one ``import bpy, bmesh``, with a one-line reason when the wheel is missing
 
 Where to add things
+    A fridge part: its boxes in `geometry` (a function per member, listed in `geometry.boxes`;
+    a `Part` for each new object and its material key in `fridge.part_material`; a collider
+    box covering what is seen); `fridge` and `physics` pick it up, `tests/blender_scenes/
+    test_geometry.py` checks that they agree.
     A food class: one row in `food.classes.CLASS_TABLE`, one parameter function (in
     `food.grocery_params`), one builder (in `food.packaged`, `food.fresh`, `food.packs` or
     `food.grocery`) listed under the class's name in `food.build.BUILDERS` (details in

@@ -33,6 +33,7 @@ from .description import (
 )
 from .food.classes import CLASS_SETS, sample_params
 from .food.params import r5
+from .geometry import WALL_THICKNESS
 
 log = logging.getLogger(__name__)
 
@@ -47,8 +48,8 @@ def item_params(cls: str, seed: int, k: int) -> dict:
 def box_fridge(width: float, depth: float, height: float) -> FridgeSpec:
     """A plain white fridge box without shelves, drawers or door (items stand on its floor)."""
     walls = SurfaceMaterial("plastic", [0.78, 0.78, 0.79], 0.35)
-    return FridgeSpec(width=r5(width), depth=r5(depth), height=r5(height), wall_thickness=0.04, walls=walls,
-                      shelves=[], drawers=[], drawer_cover_z=0.0, door=None)  # fmt: skip
+    return FridgeSpec(width=r5(width), depth=r5(depth), height=r5(height), wall_thickness=WALL_THICKNESS,
+                      walls=walls, shelves=[], drawers=[], drawer_cover_z=0.0, door=None)  # fmt: skip
 
 
 def studio_lights(fridge: FridgeSpec, fill_at: list[float]) -> list[LightSpec]:

@@ -18,17 +18,17 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .blender import Matrix, Vector, bmesh, bpy
+from .blender import Matrix, bmesh, bpy
 from .config import PlacementSettings
 from .description import FridgeSpec, ObjectSpec, SceneDescription
 from .food.classes import CLASS_TABLE
 from .food.params import r5
-from .fridge import cabinet_boxes, door_matrix
+from .fridge import box_matrix, door_matrix
+from .geometry import DOOR, FRIDGE, Box, fridge_geometry
 from .scene import apply_pose, mesh_overlaps
 
 log = logging.getLogger(__name__)
 
-Box = tuple[tuple[float, float, float], tuple[float, float, float]]
 COLLIDERS = "physics_colliders"
 # Friction and rolling per class from the class table (catalog-only classes: 0.6, not rolling).
 FRICTION = {c: t.friction for c, t in CLASS_TABLE.items()}
@@ -45,58 +45,11 @@ class SettleResult:
     removed: list[str] = field(default_factory=list)  # "cls (reason)"
 
 
-def shelf_boxes(f: FridgeSpec) -> list[Box]:
-    """Shelves (at least 12 mm thick, grown downwards) and their front trims (a small lip)."""
-    x, d = f.width / 2, f.depth
-    out = []
-    for s in f.shelves:
-        y0 = d - s.depth
-        out.append(((-x, y0, s.z - max(s.thickness, 0.012)), (x, d, s.z)))
-        trim_h = 0.022 if s.glass else 0.026
-        out.append(((-x, y0 - 0.006, s.z - trim_h + 0.004), (x, y0 + 0.004, s.z + 0.004)))
-    return out
-
-
-def drawer_boxes(f: FridgeSpec) -> list[Box]:
-    """Crisper drawers: floor, sides, back and front, walls thickened outwards."""
-    out = []
-    for dr in f.drawers:
-        y0, y1 = f.depth - dr.depth, f.depth - 0.004
-        h = dr.height
-        out += [
-            ((dr.x0, y0, -0.02), (dr.x1, y1, 0.012)),
-            ((dr.x0 - 0.004, y0, 0.0), (dr.x0 + 0.006, y1, h)),
-            ((dr.x1 - 0.006, y0, 0.0), (dr.x1 + 0.004, y1, h)),
-            ((dr.x0, y1 - 0.006, 0.0), (dr.x1, y1 + 0.01, h)),
-            ((dr.x0, y0 - 0.015, 0.0), (dr.x1, y0 + 0.006, h * 0.92)),
-        ]
-    return out
-
-
-def door_boxes(f: FridgeSpec) -> list[Box]:
-    """Door liner and bins in the door frame (see fridge.door_matrix): bottoms, ends, fronts."""
-    if f.door is None:
-        return []
-    door = f.door
-    out: list[Box] = [((-door.width, -door.thickness, -0.08), (0.0, 0.015, f.height + 0.06))]
-    for z in door.bin_z:
-        x0, x1 = -door.width + 0.03, -0.03
-        out += [
-            ((x0, 0.0, z - 0.012), (x1, door.bin_depth, z + 0.006)),
-            ((x0 - 0.01, 0.0, z), (x0 + 0.006, door.bin_depth + 0.01, z + door.bin_height)),
-            ((-0.036, 0.0, z), (-0.02, door.bin_depth + 0.01, z + door.bin_height)),
-            ((x0, door.bin_depth - 0.004, z), (x1, door.bin_depth + 0.012, z + door.bin_height)),
-        ]
-    return out
-
-
-def box_object(name: str, lo: tuple[float, float, float], hi: tuple[float, float, float],
-               mesh: bpy.types.Mesh, coll: bpy.types.Collection, matrix: Matrix | None = None) -> bpy.types.Object:
-    """A unit-cube object scaled and placed to cover the box (lo, hi), optionally transformed."""
+def box_object(name: str, box: Box, mesh: bpy.types.Mesh, coll: bpy.types.Collection,
+               matrix: Matrix | None = None) -> bpy.types.Object:
+    """A unit-cube object scaled and placed to cover `box`, optionally transformed (door space)."""
     ob = bpy.data.objects.new(name, mesh)
-    centre = Vector([(a + b) / 2 for a, b in zip(lo, hi, strict=True)])
-    size = [max(b - a, 1e-4) for a, b in zip(lo, hi, strict=True)]
-    m = Matrix.Translation(centre) @ Matrix.Diagonal((*size, 1.0))
+    m = box_matrix(box)
     ob.matrix_world = m if matrix is None else matrix @ m
     ob.hide_render = True
     coll.objects.link(ob)
@@ -104,17 +57,19 @@ def box_object(name: str, lo: tuple[float, float, float], hi: tuple[float, float
 
 
 def build_colliders(f: FridgeSpec, coll: bpy.types.Collection) -> list[bpy.types.Object]:
-    """Invisible box colliders for every fridge part items can touch."""
+    """Invisible box colliders: the colliding boxes of `geometry` (fridge frame, then door)."""
     me = bpy.data.meshes.new("collider_cube")
     bm = bmesh.new()
     bmesh.ops.create_cube(bm, size=1.0)
     bm.to_mesh(me)
     bm.free()
-    obs = [box_object(f"collider.{k}", lo, hi, me, coll)
-           for k, (lo, hi) in enumerate(cabinet_boxes(f) + shelf_boxes(f) + drawer_boxes(f))]
-    if f.door is not None:
+    colliders = fridge_geometry(f).colliders
+    inside = [b for b in colliders if b.frame == FRIDGE]
+    door = [b for b in colliders if b.frame == DOOR]
+    obs = [box_object(f"collider.{k}", b, me, coll) for k, b in enumerate(inside)]
+    if door:
         m = door_matrix(f)
-        obs += [box_object(f"collider.door.{k}", lo, hi, me, coll, m) for k, (lo, hi) in enumerate(door_boxes(f))]
+        obs += [box_object(f"collider.door.{k}", b, me, coll, m) for k, b in enumerate(door)]
     return obs
 
 
@@ -213,15 +168,7 @@ def world_bounds(ob: bpy.types.Object, to_local: Matrix | None = None) -> tuple[
 
 def support_z(desc: SceneDescription, support: str) -> float:
     """Height of the top of a support surface (shelf, drawer floor, door bin bottom)."""
-    f = desc.fridge
-    kind, k = support.split(":")
-    k = int(k)
-    if kind == "drawer":
-        return 0.012
-    if kind == "door":
-        return f.door.bin_z[k] + 0.006
-    tops = [s.z for s in f.shelves] if f.drawers else [0.0] + [s.z for s in f.shelves]
-    return tops[k]
+    return fridge_geometry(desc.fridge).surface(support).origin[2]
 
 
 def leave_reason(desc: SceneDescription, spec: ObjectSpec, ob: bpy.types.Object, tol: float = 0.01) -> str | None:
@@ -232,14 +179,14 @@ def leave_reason(desc: SceneDescription, spec: ObjectSpec, ob: bpy.types.Object,
         return "lost by the solver"
     if lo[2] < support_z(desc, spec.support) - tol:
         return f"fell below {spec.support}"
+    geo = fridge_geometry(f)
+    space = geo.interior
     if spec.support.startswith("door"):
-        llo, lhi = world_bounds(ob, door_matrix(f).inverted())
-        door = f.door
-        inside = (llo[0] >= -door.width - tol and lhi[0] <= tol and llo[1] >= -tol
-                  and lhi[1] <= door.bin_depth + 0.015 + tol and lhi[2] <= f.height + tol)
-    else:
-        inside = (lo[0] >= -f.width / 2 - tol and hi[0] <= f.width / 2 + tol and lo[1] >= -tol
-                  and hi[1] <= f.depth + tol and hi[2] <= f.height + tol)
+        lo, hi = world_bounds(ob, door_matrix(f).inverted())
+        space = geo.door_space
+    (x0, y0, _), (x1, y1, z1) = space  # the floor side is the support check above
+    inside = (lo[0] >= x0 - tol and hi[0] <= x1 + tol and lo[1] >= y0 - tol
+              and hi[1] <= y1 + tol and hi[2] <= z1 + tol)
     return None if inside else "left the fridge"
 
 

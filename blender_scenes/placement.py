@@ -14,20 +14,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .geometry import Surface
+
 MIN_GAP = 0.003  # round items are not perfectly round (lobes): never closer than this at the start
-
-
-@dataclass(frozen=True)
-class Surface:
-    """A rectangle items can stand on, in its own frame (local +y points to the back)."""
-
-    name: str
-    origin: tuple[float, float, float]  # world position of the local frame's origin
-    yaw_deg: float  # rotation of the local frame about world +Z
-    x_range: tuple[float, float]
-    y_range: tuple[float, float]  # front edge, back edge
-    clearance: float  # free height above the surface
-    kind: str  # "shelf" | "drawer" | "door"
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import logging
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -33,11 +33,11 @@ from .description import (
 )
 from .food.classes import CLASS_TABLE, ClassTraits
 from .food.params import FOOD_CLASSES, r5, sample_food_params
+from .geometry import WALL_THICKNESS, Surface, support_surfaces
 from .placement import (
     MIN_GAP,
     Item,
     Placed,
-    Surface,
     box_corners,
     euler_matrix,
     half_extents,
@@ -170,7 +170,7 @@ def sample_fridge(rng: np.random.Generator, cfg: SamplerConfig) -> FridgeSpec:
         width=r5(width),
         depth=r5(depth),
         height=r5(height),
-        wall_thickness=0.04,
+        wall_thickness=WALL_THICKNESS,
         walls=sample_walls(rng),
         shelves=shelves,
         drawers=drawers,
@@ -282,43 +282,6 @@ def sample_camera(rng: np.random.Generator, cfg: SamplerConfig, fridge: FridgeSp
         roll_deg=r5(rng.uniform(-3, 3)),
         fov_deg=r5(fov),
     )
-
-
-def support_surfaces(fridge: FridgeSpec) -> list[Surface]:
-    """Every surface items can stand on, with the free height above it."""
-    w, d, h = fridge.width, fridge.depth, fridge.height
-    surfaces: list[Surface] = []
-    for k, dr in enumerate(fridge.drawers):
-        surfaces.append(
-            Surface(
-                f"drawer:{k}", (0.0, 0.0, 0.012), 0.0, (dr.x0 + 0.012, dr.x1 - 0.012),
-                (d - dr.depth + 0.02, d - 0.02), fridge.drawer_cover_z - 0.03, "drawer",
-            )
-        )
-    tops = [s.z for s in fridge.shelves]
-    bottoms = [s.z - s.thickness for s in fridge.shelves[1:]] + [h - 0.03]
-    if not fridge.drawers:
-        tops.insert(0, 0.0)
-        bottoms.insert(0, fridge.shelves[0].z - fridge.shelves[0].thickness if fridge.shelves else h)
-    depths = [s.depth for s in fridge.shelves]
-    if not fridge.drawers:
-        depths.insert(0, d)
-    for k, (z, top, sd) in enumerate(zip(tops, bottoms, depths, strict=True)):
-        surfaces.append(
-            Surface(f"shelf:{k}", (0.0, 0.0, z), 0.0, (-w / 2 + 0.012, w / 2 - 0.012),
-                    (d - sd + 0.015, d - 0.015), top - z - 0.01, "shelf")
-        )
-    if fridge.door:
-        door = fridge.door
-        hinge = (w / 2 + fridge.wall_thickness, -0.005)
-        zs = door.bin_z + [h]
-        for k, (z, znext) in enumerate(zip(zs[:-1], zs[1:], strict=True)):
-            surfaces.append(  # y from 0.017: clear of the door liner (15 mm thick)
-                Surface(f"door:{k}", (hinge[0], hinge[1], z + 0.006), door.angle_deg,
-                        (-door.width + 0.05, -0.05), (0.017, door.bin_depth - 0.006),
-                        znext - z - 0.02, "door")
-            )
-    return surfaces
 
 
 def class_traits(cls: str) -> ClassTraits:
@@ -583,8 +546,7 @@ def pile(rng: np.random.Generator, surface: Surface, left: list[Posed], placed: 
     layer = max(floor[p.item_index].item.size[2] + floor[p.item_index].drop for p in placed) + 0.005
     room = surface.clearance - layer
     fit = [it for it in left if it.item.size[2] + it.drop <= room]
-    upper = Surface(surface.name, surface.origin, surface.yaw_deg, surface.x_range, surface.y_range,
-                    room, surface.kind)
+    upper = replace(surface, clearance=room)
     return [posed_spec(upper, fit[p.item_index], p.x, p.y, layer + fit[p.item_index].drop, "pile")
             for p in pack_rows(upper, [it.item for it in fit], rng, gap_scale(cfg))]
 
