@@ -93,6 +93,21 @@ def up_block(in_ch: int, out_ch: int, mode: str, bias: bool) -> nn.Module:
 FIELD_RATE = 8.0
 
 
+def frame_grid(
+    frame: torch.Tensor | None, n: int, h: int, w: int, device: torch.device
+) -> torch.Tensor:
+    """Every pixel's position in its frame, (N, H, W, 2) as (x, y) in [0, 1] frame units, for
+    images whose frame boxes are `frame` (N, 4) (x0, y0, x1, y1); None = whole frames."""
+    if frame is None:
+        frame = torch.tensor([0.0, 0.0, 1.0, 1.0], device=device).expand(n, 4)
+    frame = frame.float().to(device)
+    steps_x = (torch.arange(w, device=device, dtype=torch.float32) + 0.5) / w
+    steps_y = (torch.arange(h, device=device, dtype=torch.float32) + 0.5) / h
+    u = frame[:, 0:1] + (frame[:, 2:3] - frame[:, 0:1]) * steps_x  # (N, W)
+    v = frame[:, 1:2] + (frame[:, 3:4] - frame[:, 1:2]) * steps_y  # (N, H)
+    return torch.stack([u[:, None, :].expand(n, h, w), v[:, :, None].expand(n, h, w)], dim=-1)
+
+
 class UnetGenerator(nn.Module):
     """U-Net: num_downs stride-2 encoder convs, mirrored decoder, skip connections by concat."""
 
@@ -234,17 +249,9 @@ class ResnetGenerator(nn.Module):
         if self.field is None:
             return x
         n, c, h, w = x.shape
-        if frame is None:
-            frame = x.new_tensor([0.0, 0.0, 1.0, 1.0]).expand(n, 4)
-        frame = frame.float().to(x.device)
-        steps_x = (torch.arange(w, device=x.device, dtype=torch.float32) + 0.5) / w
-        steps_y = (torch.arange(h, device=x.device, dtype=torch.float32) + 0.5) / h
-        u = frame[:, 0:1] + (frame[:, 2:3] - frame[:, 0:1]) * steps_x  # (N, W) in frame units
-        v = frame[:, 1:2] + (frame[:, 3:4] - frame[:, 1:2]) * steps_y  # (N, H)
-        grid = torch.stack([u[:, None, :].expand(n, h, w), v[:, :, None].expand(n, h, w)], dim=-1)
         field = F.grid_sample(
             (self.field.float() * FIELD_RATE).expand(n, -1, -1, -1),
-            grid * 2 - 1,
+            frame_grid(frame, n, h, w, x.device) * 2 - 1,
             mode="bilinear",
             padding_mode="border",
             align_corners=False,

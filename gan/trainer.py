@@ -120,13 +120,14 @@ def check_image_size(cfg: TrainConfig) -> None:
             f"(required by {spec.arch} generator with num_downs={spec.num_downs})"
         )
     d = mcfg.discriminator
+    dspec = d.spec(6)  # the widest input: pix2pix's (source, image) pair
     batch = min(cfg.trainer.batch_size, 2)
     nets = (
         (f"the {spec.arch} generator", lambda: build_generator(spec), 3),
         (
             f"the {d.arch} discriminator (n_layers={d.n_layers})",
-            lambda: build_discriminator(d.spec(6)),
-            6,
+            lambda: build_discriminator(dspec),
+            dspec.in_channels,
         ),
     )
     for what, build, channels in nets:

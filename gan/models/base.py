@@ -17,7 +17,13 @@ from torch.nn.parallel import DistributedDataParallel
 from gan.augment import DiffAugment, parse_policy
 from gan.config import ConfigError, from_mapping, require_choice, require_positive
 from gan.losses import GAN_MODES
-from gan.networks import DiscriminatorSpec, GeneratorSpec, build_generator, init_weights
+from gan.networks import (
+    DiscriminatorSpec,
+    GeneratorSpec,
+    build_generator,
+    frame_grid,
+    init_weights,
+)
 from gan.preserve import masked_structure_loss
 
 log = logging.getLogger(__name__)
@@ -80,11 +86,14 @@ class DiscriminatorConfig:
     n_layers: int = 3
     norm: str = "batch"
     num_scales: int = 1
+    frame_coords: bool = False
 
     def spec(self, in_channels: int) -> DiscriminatorSpec:
-        """Discriminator spec for `in_channels` inputs."""
+        """Discriminator spec for `in_channels` image channels (plus the two frame-coordinate
+        channels when `frame_coords`)."""
+        extra = FRAME_COORD_CHANNELS if self.frame_coords else 0
         return DiscriminatorSpec(
-            self.arch, in_channels, self.ndf, self.n_layers, self.norm, self.num_scales
+            self.arch, in_channels + extra, self.ndf, self.n_layers, self.norm, self.num_scales
         )
 
     def validate(self, prefix: str) -> None:
@@ -94,6 +103,12 @@ class DiscriminatorConfig:
         require_positive(f"{prefix}.ndf", self.ndf)
         require_positive(f"{prefix}.n_layers", self.n_layers)
         require_positive(f"{prefix}.num_scales", self.num_scales)
+        if self.frame_coords and self.arch != "patch":
+            raise ConfigError(f"{prefix}.frame_coords: needs {prefix}.arch=patch")
+
+
+#: Channels a `frame_coords` discriminator gets in front of the image: x and y frame position.
+FRAME_COORD_CHANNELS = 2
 
 
 def resnet_generator() -> GeneratorConfig:
@@ -292,12 +307,26 @@ class TranslationModel:
 
     def frames(self, batch: dict[str, torch.Tensor], key: str) -> torch.Tensor | None:
         """The batch's `key` frame boxes ("source_frame" / "target_frame", see
-        `gan.data.frame_box`) on the device when the generator has a frame field, else None
-        (None means whole frames, and a generator without a field ignores frames)."""
+        `gan.data.frame_box`) on the device when the generator has a frame field or the
+        discriminator sees frame coordinates, else None (None means whole frames, and a
+        generator without a field ignores frames)."""
         frame = batch.get(key)
-        if frame is None or not self.cfg.generator.frame_field:
+        wanted = self.cfg.generator.frame_field or self.cfg.discriminator.frame_coords
+        if frame is None or not wanted:
             return None
         return frame.to(self.rt.device)
+
+    def d_input(self, image: torch.Tensor, frame: torch.Tensor | None) -> torch.Tensor:
+        """What the discriminator sees of `image`: with `discriminator.frame_coords`, two
+        channels of every pixel's frame position in [-1, 1] in front of it (`frame`: the
+        images' boxes, None = whole frames), so it can judge the look of a place in the
+        picture; then the augmentation (colour ops on the image channels only)."""
+        if not self.cfg.discriminator.frame_coords:
+            return self.augment(image)
+        n, _, h, w = image.shape
+        coords = frame_grid(frame, n, h, w, image.device).permute(0, 3, 1, 2) * 2 - 1
+        x = torch.cat([coords.to(image.dtype), image], 1)
+        return self.augment(x, color_start=FRAME_COORD_CHANNELS)
 
     def content_loss(
         self, batch: dict[str, torch.Tensor], source: torch.Tensor, translated: torch.Tensor

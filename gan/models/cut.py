@@ -155,12 +155,14 @@ class CUTModel(TranslationModel):
             keys_a = [t[: sizes[0]] for t in taps]
             keys_b = [t[sizes[0] :] for t in taps] if use_idt else None
 
+        fake_frame = None if frame is None else frame[: sizes[0]]
+        real_frame = self.frames(batch, "target_frame")
         set_requires_grad([self.raw["D"]], True)
         opt_d = self.optimizers["D"]
         opt_d.zero_grad(set_to_none=True)
         with self.autocast():
-            pred_fake = D(self.augment(fake.detach()))
-            pred_real = D(self.augment(real_b))
+            pred_fake = D(self.d_input(fake.detach(), fake_frame))
+            pred_real = D(self.d_input(real_b, real_frame))
         d_real, d_fake = discriminator_loss(cfg.gan_mode, pred_real, pred_fake)
         loss_d = 0.5 * (d_real + d_fake)
         loss_d.backward()
@@ -171,7 +173,7 @@ class CUTModel(TranslationModel):
         opt_g.zero_grad(set_to_none=True)
         opt_f.zero_grad(set_to_none=True)
         with self.autocast():
-            pred = self.raw["D"](self.augment(fake))
+            pred = self.raw["D"](self.d_input(fake, fake_frame))
         losses = {"G_GAN": generator_loss(cfg.gan_mode, pred) * cfg.lambda_GAN}
         loss_g = losses["G_GAN"]
         content = self.content_loss(

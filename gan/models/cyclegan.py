@@ -41,6 +41,11 @@ class CycleGANConfig(ModelConfig):
                 "model.generator.frame_field: model=cyclegan does not support it "
                 "(use model=cut|fastcut|pix2pix, or frame_field=0)"
             )
+        if self.discriminator.frame_coords:
+            raise ConfigError(
+                "model.discriminator.frame_coords: model=cyclegan does not support it "
+                "(use model=cut|fastcut)"
+            )
 
 
 class ImagePool:

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import torch
 
-from gan.config import require_positive
+from gan.config import ConfigError, require_positive
 from gan.losses import discriminator_loss, generator_loss, l1
 from gan.models.base import (
     ModelConfig,
@@ -22,6 +22,15 @@ class Pix2PixConfig(ModelConfig):
     """`model.*` for pix2pix (configs/model/pix2pix.yaml mirrors these fields)."""
 
     lambda_L1: float = 100.0  # noqa: N815 - reference name, also the config key
+
+    def validate(self) -> None:
+        """Shared checks; D's frame coordinates are not wired into the conditional pair."""
+        super().validate()
+        if self.discriminator.frame_coords:
+            raise ConfigError(
+                "model.discriminator.frame_coords: model=pix2pix does not support it "
+                "(use model=cut|fastcut)"
+            )
 
 
 class Pix2PixModel(TranslationModel):
