@@ -110,7 +110,7 @@ def check_image_size(cfg: TrainConfig) -> None:
     of the configured size and batch, so any size their layers reject (a 1 px map under
     instance norm, a receptive field larger than the image) is one ConfigError."""
     mcfg = model_class(cfg.model.get("name")).parse_config(cfg.model)
-    spec = mcfg.generator.spec()
+    spec = mcfg.generator
     mult = size_multiple(spec)
     size = cfg.data.image_size
     if size % mult:
@@ -124,7 +124,7 @@ def check_image_size(cfg: TrainConfig) -> None:
         (f"the {spec.arch} generator", lambda: build_generator(spec), 3),
         (
             f"the {d.arch} discriminator (n_layers={d.n_layers})",
-            lambda: build_discriminator(d.spec(6)),
+            lambda: build_discriminator(d, 6),
             6,
         ),
     )
