@@ -572,30 +572,18 @@ def write_report(report: dict[str, Any], out_dir: str | Path) -> Path:
     return gio.write_text(Path(out_dir).expanduser() / REPORT_NAME, text)
 
 
-EXIT_OUTPUT = 1  # the report could not be written (disk full, ...)
-
-
-def fail(message: str, code: int = cli.EXIT_CONFIG) -> None:
-    """Print a one-line error and exit non-zero."""
-    cli.fail(PROG, message, code)
-
-
 @hydra.main(version_base="1.3", config_path=CONFIG_DIR, config_name="eval")
 def hydra_main(cfg: DictConfig) -> None:
     """Hydra task for `fridge-eval`."""
     from hydra.core.hydra_config import HydraConfig
 
     raw = cli.resolve_or_fail(PROG, cfg)
-    try:
+    with cli.one_line_errors(PROG, (ConfigError, DataError)):
         config = parse_eval_config(raw)
         out_dir = config.out_dir or HydraConfig.get().runtime.output_dir
         gio.check_output_dir("out_dir", out_dir)  # before any measurement
         report = evaluate(config)
         path = write_report(report, out_dir)
-    except (ConfigError, DataError) as exc:
-        fail(str(exc))
-    except gio.OutputError as exc:
-        fail(str(exc), EXIT_OUTPUT)
     print(format_table(report))
     log.info("report written to %s", path)
 
@@ -606,14 +594,12 @@ def prevalidate(args: list[str]) -> None:
     raw = compose_from_cli(PROG, "eval", args)
     if raw is None:
         return
-    try:
+    with cli.one_line_errors(PROG, (ConfigError, DataError)):
         config = parse_eval_config(raw)
         if config.out_dir is not None:
             gio.check_output_dir("out_dir", config.out_dir)
         check_inputs(config)
         usefulness_plan(config)
-    except (ConfigError, DataError) as exc:
-        fail(str(exc))
 
 
 def main() -> None:

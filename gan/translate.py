@@ -325,24 +325,15 @@ def translate_batch(cfg: TranslateConfig | Mapping[str, Any]) -> Path:
     return out
 
 
-EXIT_OUTPUT = 1  # an output could not be written (disk full, ...)
-
-
-def fail(message: str, code: int = cli.EXIT_CONFIG) -> None:
-    """Print a one-line error and exit non-zero."""
-    cli.fail(PROG, message, code)
+INPUT_ERRORS = (ConfigError, DataError, ckpt.CheckpointError)
 
 
 @hydra.main(version_base="1.3", config_path=CONFIG_DIR, config_name="translate")
 def hydra_main(cfg: DictConfig) -> None:
     """Hydra task for `fridge-translate`."""
     raw = cli.resolve_or_fail(PROG, cfg)
-    try:
+    with cli.one_line_errors(PROG, INPUT_ERRORS, "; nothing written to out_dir"):
         translate_batch(parse_translate_config(raw))
-    except (ConfigError, DataError, ckpt.CheckpointError) as exc:
-        fail(str(exc))
-    except gio.OutputError as exc:
-        fail(f"{exc}; nothing written to out_dir", EXIT_OUTPUT)
 
 
 def prevalidate(args: list[str]) -> None:
@@ -351,13 +342,11 @@ def prevalidate(args: list[str]) -> None:
     raw = compose_from_cli(PROG, "translate", args)
     if raw is None:
         return
-    try:
+    with cli.one_line_errors(PROG, INPUT_ERRORS):
         cfg = parse_translate_config(raw)
         if not Path(cfg.checkpoint).expanduser().is_file():
             raise ckpt.CheckpointError(f"checkpoint: {cfg.checkpoint} is not a file")
         check_translate(cfg)
-    except (ConfigError, DataError, ckpt.CheckpointError) as exc:
-        fail(str(exc))
 
 
 def main() -> None:

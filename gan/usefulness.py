@@ -41,6 +41,7 @@ from tqdm import tqdm
 from fridge_batch import layout
 from gan.config import ConfigError, require_positive
 from gan.data import IMAGE_SUFFIXES, DataError, load_rgb
+from gan.schedules import WarmupCosine
 
 log = logging.getLogger(__name__)
 
@@ -533,14 +534,7 @@ def train_classifier(
         gen = torch.Generator().manual_seed(seed)
         model = build_classifier(len(train.classes), s.width)
         opt = torch.optim.AdamW(model.parameters(), lr=s.lr, weight_decay=s.weight_decay)
-        warmup = max(1, s.steps // 20)
-
-        def lr_factor(step: int) -> float:
-            if step < warmup:
-                return (step + 1) / warmup
-            return 0.5 * (1 + math.cos(math.pi * (step - warmup) / max(1, s.steps - warmup)))
-
-        sched = torch.optim.lr_scheduler.LambdaLR(opt, lr_factor)
+        sched = torch.optim.lr_scheduler.LambdaLR(opt, WarmupCosine(s.steps))
         model.train()
         steps = tqdm(
             range(s.steps), desc=f"classifier seed {seed}", unit="step", dynamic_ncols=True,

@@ -25,6 +25,7 @@ from gan.config import (
 from gan.losses import GAN_MODES
 from gan.networks import DiscriminatorSpec, GeneratorSpec, build_generator, init_weights
 from gan.preserve import masked_structure_loss
+from gan.schedules import LinearDecay
 
 log = logging.getLogger(__name__)
 
@@ -88,18 +89,6 @@ class Runtime:
     betas: tuple[float, float] = (0.5, 0.999)
     max_steps: int = 1
     lr_constant_fraction: float = 0.5
-
-
-class LinearDecay:
-    """LR factor: 1 for the constant phase, then linear to ~0 at `total` steps."""
-
-    def __init__(self, constant: int, total: int) -> None:
-        self.constant, self.total = constant, total
-
-    def __call__(self, step: int) -> float:
-        """Multiplicative LR factor at `step`."""
-        decay = max(1, self.total - self.constant + 1)
-        return 1.0 - max(0, step - self.constant) / decay
 
 
 def set_requires_grad(nets: Iterable[nn.Module], flag: bool) -> None:
