@@ -273,3 +273,15 @@ def test_generator_exports_of_older_versions_still_load():
     assert GeneratorSpec.from_dict(old) == spec
     with pytest.raises(ValueError, match="only RGB to RGB"):
         GeneratorSpec.from_dict({**old, "in_channels": 4})
+
+
+def test_lr_schedules():
+    """GANs: constant, then linear to ~0; measuring nets: 5 % linear warm-up, then a cosine."""
+    from gan.schedules import LinearDecay, WarmupCosine
+
+    decay = LinearDecay(constant=4, total=8)
+    assert [decay(s) for s in (0, 4, 5, 8)] == pytest.approx([1.0, 1.0, 0.8, 0.2])
+    cosine = WarmupCosine(total=40)  # warm-up: 2 steps
+    assert [cosine(s) for s in (0, 1, 2)] == [0.5, 1.0, 1.0]
+    assert cosine(21) == pytest.approx(0.5) and cosine(40) == pytest.approx(0.0, abs=1e-12)
+    assert WarmupCosine(total=3)(0) == 1.0  # at least one warm-up step
