@@ -74,6 +74,17 @@ def translate_config(checkpoint, input_dir, out_dir, **options):
     return parse_translate_config({**paths, **options})
 
 
+def runtime(*overrides: str):
+    """The CPU `Runtime` of the packaged train.yaml with these Hydra overrides
+    (e.g. "trainer.max_steps=10", "trainer.precision=bf16")."""
+    from gan.config import parse_train_config
+    from gan.distributed import DistInfo
+    from gan.trainer import make_runtime
+
+    cfg = parse_train_config(compose(list(overrides)))
+    return make_runtime(cfg, torch.device("cpu"), DistInfo())
+
+
 def generator_spec(model: str = "pix2pix", **changes):
     """The `model.generator` section of configs/model/<model>.yaml, with `changes` (unchecked,
     so tests can build specs the config checks would reject)."""

@@ -78,17 +78,18 @@ def require_finite_nonnegative(key: str, value: float) -> None:
 
 @dataclass
 class Runtime:
-    """Where and how models run: device, precision, memory format, distribution."""
+    """Where and how models run: device, precision, memory format, distribution, and the
+    optimiser settings of `trainer.*` (built by `gan.trainer.make_runtime` from the config)."""
 
     device: torch.device
-    bf16: bool = False
-    channels_last: bool = False
-    compile: bool = False
-    distributed: bool = False
-    lr: float = 2e-4
-    betas: tuple[float, float] = (0.5, 0.999)
-    max_steps: int = 1
-    lr_constant_fraction: float = 0.5
+    bf16: bool
+    channels_last: bool
+    compile: bool
+    distributed: bool
+    lr: float
+    betas: tuple[float, float]
+    max_steps: int
+    lr_constant_fraction: float
 
 
 def set_requires_grad(nets: Iterable[nn.Module], flag: bool) -> None:

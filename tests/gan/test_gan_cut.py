@@ -16,6 +16,7 @@ from gan_testutils import (
     make_photo_folder,
     make_render_batch,
     run_cli,
+    runtime,
     translate_config,
 )
 
@@ -23,7 +24,7 @@ from gan import checkpoint as ckpt
 from gan.config import ConfigError
 from gan.evaluate import evaluate
 from gan.losses import patch_nce
-from gan.models import Runtime, create_model, model_class
+from gan.models import create_model, model_class
 from gan.networks import (
     PatchSampleMLP,
     build_generator,
@@ -197,7 +198,7 @@ def tiny_model(name: str, bf16: bool = False, **overrides):
     raw = compose([*TINY, f"model={name}", TINY_LAYERS])["model"]
     raw.update(overrides)
     torch.manual_seed(0)
-    rt = Runtime(device=torch.device("cpu"), bf16=bf16, max_steps=10)
+    rt = runtime("trainer.max_steps=10", f"trainer.precision={'bf16' if bf16 else 32}")
     return create_model(raw, rt, seed=0)
 
 
