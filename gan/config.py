@@ -133,11 +133,6 @@ def _coerce(value: Any, typ: Any, key: str, defaults: Any = None) -> Any:
     return value
 
 
-def config_keys(cls: type) -> list[str]:
-    """The config keys of dataclass `cls`: its fields, in order."""
-    return [f.name for f in dataclasses.fields(cls)]
-
-
 def from_mapping(
     cls: type, data: Mapping[str, Any], prefix: str, defaults: Mapping[str, Any] | None = None
 ) -> Any:
@@ -147,7 +142,7 @@ def from_mapping(
     nested sections alike); a key in neither, or still `???`, is a ConfigError.
     """
     hints = typing.get_type_hints(cls)
-    names = config_keys(cls)
+    names = [f.name for f in dataclasses.fields(cls)]
     defaults = defaults or {}
 
     def full(key: str) -> str:
