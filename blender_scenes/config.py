@@ -5,7 +5,7 @@ Every problem is reported as one line naming the key, before anything is written
 One source of values: configs/render.yaml (and its groups under configs/placement/,
 configs/assets/). The records here declare keys and types only, without default values, and
 the readers below hold no fallback values: `validate` first fills the keys a mapping leaves
-out from the packaged YAML (`with_defaults`), so a library caller may pass only what differs
+out from the packaged YAML (`gan.config.with_defaults`), so a library caller may pass only what differs
 and gets the same values as `fridge-render`. A new key goes into render.yaml, a field here and
 a line in its reader.
 """
@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from gan.config import default_config
+from gan.config import default_config, with_defaults
 
 from .assets.catalog import Catalog, CatalogError, load_catalog
 from .food.classes import ALL_CLASSES, CLASS_SETS
@@ -384,23 +384,10 @@ def dataset_from(d: dict[str, Any]) -> DatasetInfo:
     return DatasetInfo(**values)
 
 
-def with_defaults(d: dict[str, Any]) -> dict[str, Any]:
-    """`d` with every key it leaves out taken from the packaged render.yaml; a group (a mapping
-    such as `render`, `placement`, `camera`) is filled key by key, a missing or null group
-    entirely. Values inside a group (e.g. `camera.modes`) are taken whole."""
-    base = default_config("render")
-    out = {**base, **d}
-    for key, value in base.items():
-        given = d.get(key)
-        if isinstance(value, dict) and (given is None or isinstance(given, dict)):
-            out[key] = {**value, **(given or {})}
-    return out
-
-
 def validate(d: dict[str, Any]) -> RenderConfig:
     """Check a plain config mapping (from Hydra; keys it leaves out come from the packaged
     render.yaml) and return the typed config."""
-    d = with_defaults(d)
+    d = with_defaults(d, default_config("render"))
     count = _int(d, "count", "count", lo=1, hi=MAX_COUNT)
     seed = _int(d, "seed", "seed", lo=0)
     res = d.get("resolution")

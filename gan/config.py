@@ -80,6 +80,23 @@ def default_config(config_name: str = "train", overrides: Sequence[str] = ()) ->
     return copy.deepcopy(_packaged(config_name, tuple(overrides)))
 
 
+def with_defaults(data: Mapping[str, Any], defaults: Mapping[str, Any]) -> dict:
+    """`data` with the keys it leaves out taken from `defaults` (a `default_config`), for the
+    configs read key by key rather than by `from_mapping` (fridge-render, fridge-export).
+
+    A section (a mapping in `defaults`, missing, null or a mapping in `data`) is filled key by
+    key; values inside a section (such as `camera.modes`) are taken whole; mandatory values
+    (`???`) are not filled, so the reader reports them as missing.
+    """
+    out = {k: v for k, v in defaults.items() if not (isinstance(v, str) and v == MISSING)}
+    out.update(data)
+    for key, value in defaults.items():
+        given = data.get(key)
+        if isinstance(value, Mapping) and (given is None or isinstance(given, Mapping)):
+            out[key] = {**value, **(given or {})}
+    return out
+
+
 def _coerce(value: Any, typ: Any, key: str, defaults: Any = None) -> Any:
     """Convert a config value to the annotated type or raise ConfigError naming `key`.
 

@@ -15,6 +15,7 @@ import pytest
 from gan_testutils import compose
 
 from blender_scenes import config as render_config
+from blender_scenes.export import ExportConfig
 from blender_scenes.sampling import SamplerConfig
 from gan import config as train_config
 from gan.config import ConfigError, from_mapping
@@ -42,6 +43,7 @@ def config_classes() -> list[type]:
         *(cls.config_cls for cls in MODELS.values()),
         *RENDER_BLOCKS.values(),
         render_config.RenderConfig,
+        ExportConfig,
     ]
     seen: list[type] = []
     while roots:
@@ -148,3 +150,17 @@ def test_mismatch_is_detected():
         steps: int = 7
 
     assert with_defaults(Drifting) == ["Drifting.steps"]
+
+
+def test_key_by_key_readers_fill_sections_from_the_yaml():
+    """fridge-render / fridge-export configs: a section is filled key by key, a value inside
+    it (camera.modes) is taken whole, a mandatory value is left for the reader to report."""
+    from gan.config import with_defaults
+
+    render = compose([], config_name="render")
+    filled = with_defaults({"render": {"samples": 3}, "camera": {"modes": {"front": 1}}}, render)
+    assert filled["render"] == {**render["render"], "samples": 3}
+    assert filled["camera"]["modes"] == {"front": 1} and filled["objects"] == render["objects"]
+    assert "batch" not in with_defaults({}, compose([], config_name="export"))
+    with pytest.raises(render_config.ConfigError, match=r"^render\.samples: must be >= 1"):
+        render_config.validate({"out_dir": "x", "render": {"samples": 0}})
