@@ -40,6 +40,7 @@ from omegaconf import OmegaConf
 from PIL import Image, ImageDraw
 
 from gan.cli import config_dir
+from gan.config import default_config
 from gan.losses import patch_nce
 from gan.models import Runtime, TranslationModel, create_model
 from gan.models.base import set_requires_grad
@@ -68,7 +69,11 @@ def build(
 ):
     """A TranslationModel with deterministic initial weights."""
     torch.manual_seed(seed)
-    rt = Runtime(device=device, bf16=bf16, channels_last=channels_last, max_steps=10**6)
+    trainer = default_config("train", ["trainer.max_steps=1000000"])["trainer"]
+    rt = Runtime(device=device, bf16=bf16, channels_last=channels_last, compile=False,
+                 distributed=False, lr=trainer["lr"], betas=(trainer["beta1"], trainer["beta2"]),
+                 max_steps=trainer["max_steps"],
+                 lr_constant_fraction=trainer["lr_constant_fraction"])  # fmt: skip
     return create_model(model_config(name, size, overrides), rt, seed)
 
 

@@ -8,7 +8,8 @@ Command lines
     gallery      ``python -m blender_scenes.gallery``: contact sheets of classes lined up
 
 One batch, in the order things happen
-    config       the render config validated into typed records, one-line `ConfigError` (pure)
+    config       the render config validated into typed records (types only: values live in
+                 configs/render.yaml), one-line `ConfigError` (pure)
     batch        shard, skip finished images, fan out to worker processes, merge COCO
     worker       one image: sample, build, settle, render, label, write (`render_description`)
     sampling     scene description from (seed, image index): fridge, camera, lights, items (pure)

@@ -41,10 +41,11 @@ def config_record(cfg: Any) -> Any:
 
 
 def dataset_fields(dataset: Any) -> dict[str, str]:
-    """The `dataset` group (a DatasetInfo or a mapping) as a plain dict with every field."""
-    from .config import DatasetInfo
+    """The `dataset` group (a DatasetInfo or a mapping) as a plain dict with every field
+    (the packaged render.yaml's text where it gives none)."""
+    from gan.config import default_config
 
-    base = dataclasses.asdict(DatasetInfo())
+    base = default_config("render")["dataset"]
     given = (
         dataclasses.asdict(dataset) if dataclasses.is_dataclass(dataset) else dict(dataset or {})
     )

@@ -1,14 +1,23 @@
 """Validate the `fridge-render` configuration into typed records. Pure Python, no Blender.
 
 Every problem is reported as one line naming the key, before anything is written.
+
+One source of values: configs/render.yaml (and its groups under configs/placement/,
+configs/assets/). The records here declare keys and types only, without default values, and
+the readers below hold no fallback values: `validate` first fills the keys a mapping leaves
+out from the packaged YAML (`gan.config.with_defaults`), so a library caller may pass only what differs
+and gets the same values as `fridge-render`. A new key goes into render.yaml, a field here and
+a line in its reader.
 """
 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from gan.config import default_config, with_defaults
 
 from .assets.catalog import Catalog, CatalogError, load_catalog
 from .food.classes import ALL_CLASSES, CLASS_SETS
@@ -28,55 +37,55 @@ class ConfigError(ValueError):
 class RenderSettings:
     """Cycles settings."""
 
-    samples: int = 32
-    denoise: bool = True
-    denoise_prefilter: bool = False
-    device: str = "cpu"  # cpu | gpu
-    adaptive: bool = True
-    adaptive_threshold: float = 0.02
-    max_bounces: int = 8
-    diffuse_bounces: int = 3
-    glossy_bounces: int = 4
-    transmission_bounces: int = 8
-    transparent_bounces: int = 8
-    threads: int = 0  # 0 = all cores (divided between workers)
+    samples: int
+    denoise: bool
+    denoise_prefilter: bool
+    device: str  # cpu | gpu
+    adaptive: bool
+    adaptive_threshold: float
+    max_bounces: int
+    diffuse_bounces: int
+    glossy_bounces: int
+    transmission_bounces: int
+    transparent_bounces: int
+    threads: int  # 0 = all cores (divided between workers)
 
 
 @dataclass(frozen=True)
 class PlacementSettings:
     """How items are placed and, for physics, how long the simulation may run."""
 
-    mode: str = "physics"  # rows | physics
-    density: float = 0.65  # 0 sparse .. 1 packed
-    min_occlusion: float = 0.0  # 0 = take the first layout
-    max_tries: int = 4  # layouts tried to reach min_occlusion
-    max_frames: int = 90  # simulation cap (frames at 24 fps)
-    substeps: int = 3  # rigid-body steps per frame
-    solver_iterations: int = 10
-    rest_speed: float = 0.01  # m/s: items slower than this for 3 frames count as resting
+    mode: str  # rows | physics
+    density: float  # 0 sparse .. 1 packed
+    min_occlusion: float  # 0 = take the first layout
+    max_tries: int  # layouts tried to reach min_occlusion
+    max_frames: int  # simulation cap (frames at 24 fps)
+    substeps: int  # rigid-body steps per frame
+    solver_iterations: int
+    rest_speed: float  # m/s: items slower than this for 3 frames count as resting
 
 
 @dataclass(frozen=True)
 class OutputSettings:
     """Optional per-image ground truth besides RGB, instance masks and labels (see README)."""
 
-    depth: bool = True  # depth/NNNNNN.png|.exr: planar depth along the camera's optical axis
-    depth_format: str = "png16"  # png16: uint16 millimetres (0 = no hit) | exr: float32 metres
-    normals: str | None = None  # None | camera (OpenCV camera axes) | world: normals/NNNNNN.png
-    amodal: bool = False  # per-object unoccluded masks as COCO RLE in meta and annotations
+    depth: bool  # depth/NNNNNN.png|.exr: planar depth along the camera's optical axis
+    depth_format: str  # png16: uint16 millimetres (0 = no hit) | exr: float32 metres
+    normals: str | None  # None | camera (OpenCV camera axes) | world: normals/NNNNNN.png
+    amodal: bool  # per-object unoccluded masks as COCO RLE in meta and annotations
 
 
 @dataclass(frozen=True)
 class DatasetInfo:
     """What the dataset card and the COCO `info`/`licenses` say about a batch."""
 
-    name: str = "fridge-synth renders"
-    description: str = "Synthetic fridge scenes rendered with Blender (fridge-render)"
-    version: str = "1.0"
-    contributor: str = ""
-    url: str = ""
-    licence: str = "unspecified"  # the licence under which the rendered images are shared
-    licence_url: str = ""
+    name: str
+    description: str
+    version: str
+    contributor: str
+    url: str
+    licence: str  # the licence under which the rendered images are shared
+    licence_url: str
 
 
 @dataclass(frozen=True)
@@ -93,12 +102,12 @@ class RenderConfig:
     shard_count: int
     save_blend: bool
     render: RenderSettings
-    assets_mode: str = "procedural"
-    style: str = "clean"  # clean | photo (see photo_style.py)
-    sampler: SamplerConfig = field(default_factory=SamplerConfig)
-    placement: PlacementSettings = field(default_factory=PlacementSettings)
-    outputs: OutputSettings = field(default_factory=OutputSettings)
-    dataset: DatasetInfo = field(default_factory=DatasetInfo)
+    assets_mode: str
+    style: str  # clean | photo (see photo_style.py)
+    sampler: SamplerConfig
+    placement: PlacementSettings
+    outputs: OutputSettings
+    dataset: DatasetInfo
 
 
 def _int(d: dict[str, Any], key: str, path: str, lo: int | None = None, hi: int | None = None) -> int:
@@ -162,7 +171,7 @@ def check_classes(names: Any, path: str, known: tuple[str, ...] = FOOD_CLASSES,
 def assets_from(d: dict[str, Any]) -> tuple[str, Catalog | None]:
     """Asset mode and, for catalog/mixed, the loaded catalog."""
     a = _group(d, "assets")
-    mode = a.get("mode", "procedural")
+    mode = a.get("mode")
     if mode not in ASSET_MODES:
         raise ConfigError(f"assets.mode: expected one of {', '.join(ASSET_MODES)}, got {mode!r}")
     if mode == "procedural":
@@ -238,7 +247,7 @@ def placement_from(d: dict[str, Any]) -> PlacementSettings:
     )
 
 
-def sampler_from(d: dict[str, Any], aspect: float, placement: PlacementSettings | None = None) -> SamplerConfig:
+def sampler_from(d: dict[str, Any], aspect: float, placement: PlacementSettings) -> SamplerConfig:
     """Scene randomization knobs."""
     mode, catalog = assets_from(d)
     known = known_classes(mode, catalog)
@@ -269,7 +278,6 @@ def sampler_from(d: dict[str, Any], aspect: float, placement: PlacementSettings 
             raise ConfigError(f"camera.modes.{m}: expected a weight >= 0, got {w!r}")
     if not modes or sum(float(w) for w in modes.values()) <= 0:
         raise ConfigError("camera.modes: give at least one camera mode a positive weight")
-    placement = placement or PlacementSettings(mode="rows")
     return SamplerConfig(
         placement=placement.mode,
         density=placement.density,
@@ -293,21 +301,21 @@ def sampler_from(d: dict[str, Any], aspect: float, placement: PlacementSettings 
 
 def render_settings_from(r: dict[str, Any]) -> RenderSettings:
     """Cycles knobs."""
-    device = r.get("device", "cpu")
+    device = r.get("device")
     if device not in ("cpu", "gpu"):
         raise ConfigError(f"render.device: expected cpu or gpu, got {device!r}")
-    thr = r.get("adaptive_threshold", 0.02)
+    thr = r.get("adaptive_threshold")
     if isinstance(thr, bool) or not isinstance(thr, int | float) or thr < 0:
         raise ConfigError(f"render.adaptive_threshold: expected a number >= 0, got {thr!r}")
     for key in ("denoise", "adaptive", "denoise_prefilter"):
-        if not isinstance(r.get(key, False), bool):
+        if not isinstance(r.get(key), bool):
             raise ConfigError(f"render.{key}: expected true or false, got {r.get(key)!r}")
     return RenderSettings(
         samples=_int(r, "samples", "render.samples", 1, 100000),
-        denoise=r.get("denoise", True),
-        denoise_prefilter=r.get("denoise_prefilter", False),
+        denoise=r["denoise"],
+        denoise_prefilter=r["denoise_prefilter"],
         device=device,
-        adaptive=r.get("adaptive", True),
+        adaptive=r["adaptive"],
         adaptive_threshold=float(thr),
         max_bounces=_int(r, "max_bounces", "render.max_bounces", 0, 1024),
         diffuse_bounces=_int(r, "diffuse_bounces", "render.diffuse_bounces", 0, 1024),
@@ -329,9 +337,9 @@ DEPTH_FORMATS = ("png16", "exr")
 NORMAL_SPACES = ("camera", "world")
 
 
-def _flag(g: dict[str, Any], key: str, path: str, default: bool) -> bool:
+def _flag(g: dict[str, Any], key: str, path: str) -> bool:
     """Read a true/false key."""
-    v = g.get(key, default)
+    v = g.get(key)
     if not isinstance(v, bool):
         raise ConfigError(f"{path}: expected true or false, got {v!r}")
     return v
@@ -343,7 +351,7 @@ def outputs_from(d: dict[str, Any]) -> OutputSettings:
     unknown = sorted(set(g) - {"depth", "depth_format", "normals", "amodal"})
     if unknown:
         raise ConfigError(f"outputs.{unknown[0]}: unknown key (known: depth, depth_format, normals, amodal)")
-    depth_format = g.get("depth_format", "png16")
+    depth_format = g.get("depth_format")
     if depth_format not in DEPTH_FORMATS:
         raise ConfigError(f"outputs.depth_format: expected png16 or exr, got {depth_format!r}")
     normals = g.get("normals")
@@ -352,18 +360,19 @@ def outputs_from(d: dict[str, Any]) -> OutputSettings:
     if normals is not None and normals not in NORMAL_SPACES:
         raise ConfigError(f"outputs.normals: expected false, camera or world, got {normals!r}")
     return OutputSettings(
-        depth=_flag(g, "depth", "outputs.depth", True),
+        depth=_flag(g, "depth", "outputs.depth"),
         depth_format=depth_format,
         normals=normals,
-        amodal=_flag(g, "amodal", "outputs.amodal", False),
+        amodal=_flag(g, "amodal", "outputs.amodal"),
     )
 
 
 def dataset_from(d: dict[str, Any]) -> DatasetInfo:
-    """The `dataset` group: name, licence and credits for the dataset card and COCO info."""
+    """The `dataset` group: name, licence and credits for the dataset card and COCO info.
+    A key set to null keeps the packaged render.yaml's text."""
     g = _group(d, "dataset")
     known = DatasetInfo.__dataclass_fields__
-    values = {}
+    values = {k: str(v) for k, v in default_config("render")["dataset"].items()}
     for key, v in g.items():
         if key not in known:
             raise ConfigError(f"dataset.{key}: unknown key (known: {', '.join(known)})")
@@ -376,7 +385,9 @@ def dataset_from(d: dict[str, Any]) -> DatasetInfo:
 
 
 def validate(d: dict[str, Any]) -> RenderConfig:
-    """Check a plain config mapping (from Hydra) and return the typed config."""
+    """Check a plain config mapping (from Hydra; keys it leaves out come from the packaged
+    render.yaml) and return the typed config."""
+    d = with_defaults(d, default_config("render"))
     count = _int(d, "count", "count", lo=1, hi=MAX_COUNT)
     seed = _int(d, "seed", "seed", lo=0)
     res = d.get("resolution")
@@ -389,7 +400,7 @@ def validate(d: dict[str, Any]) -> RenderConfig:
     shard_index = _int(shard, "index", "shard.index", lo=0)
     if shard_index >= shard_count:
         raise ConfigError(f"shard.index: must be < shard.count ({shard_count}), got {shard_index}")
-    if not isinstance(d.get("save_blend", False), bool):
+    if not isinstance(d.get("save_blend"), bool):
         raise ConfigError(f"save_blend: expected true or false, got {d.get('save_blend')!r}")
     rs = render_settings_from(_group(d, "render"))
     placement = placement_from(d)
@@ -404,12 +415,12 @@ def validate(d: dict[str, Any]) -> RenderConfig:
         worker_max_scenes=_int(d, "worker_max_scenes", "worker_max_scenes", lo=1),
         shard_index=shard_index,
         shard_count=shard_count,
-        save_blend=d.get("save_blend", False),
+        save_blend=d["save_blend"],
         render=rs,
         sampler=sampler,
         placement=placement,
-        assets_mode=_group(d, "assets").get("mode", "procedural"),
-        style=check_style(d.get("style", "clean")),
+        assets_mode=_group(d, "assets")["mode"],
+        style=check_style(d.get("style")),
         outputs=outputs_from(d),
         dataset=dataset_from(d),
     )

@@ -26,7 +26,7 @@ import logging
 import os
 import shutil
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +38,7 @@ from PIL import Image
 
 from fridge_batch import layout
 from gan.cli import CONFIG_DIR, compose_from_cli, fail, resolve_or_fail
+from gan.config import default_config, with_defaults
 
 from .config import ConfigError
 from .contours import mask_polygon
@@ -55,20 +56,20 @@ KEYS = ("batch", "format", "out", "overwrite", "split", "classes", "class_map", 
 
 @dataclass(frozen=True)
 class ExportConfig:
-    """A validated export request."""
+    """A validated export request (types only: the values are in configs/export.yaml)."""
 
     batch: Path
     out: Path
-    format: str = "yolo"
-    overwrite: bool = False
-    val: float = 0.1
-    seed: int = 0
-    classes: tuple[str, ...] | None = None
-    class_map: dict[str, str | None] = field(default_factory=dict)
-    max_occlusion: float = 1.0
-    min_visible_pixels: int = 1
-    polygons: str = "largest"
-    simplify: float = 0.0
+    format: str
+    overwrite: bool
+    val: float
+    seed: int
+    classes: tuple[str, ...] | None
+    class_map: dict[str, str | None]
+    max_occlusion: float
+    min_visible_pixels: int
+    polygons: str
+    simplify: float
 
 
 @dataclass
@@ -112,7 +113,9 @@ def _mapping(v: Any, key: str) -> dict:
 
 
 def validate_export(d: dict[str, Any]) -> ExportConfig:
-    """Check the plain export config (from Hydra); one-line `ConfigError` naming the key."""
+    """Check the plain export config (from Hydra; keys it leaves out come from the packaged
+    export.yaml); one-line `ConfigError` naming the key."""
+    d = with_defaults(d, default_config("export"))
     unknown = sorted(set(d) - set(KEYS))
     if unknown:
         raise ConfigError(f"{unknown[0]}: unknown config key")
@@ -124,7 +127,7 @@ def validate_export(d: dict[str, Any]) -> ExportConfig:
         raise ConfigError(f"batch: expected the render batch folder, got {batch!r}")
     if not isinstance(out, str) or not out:
         raise ConfigError(f"out: expected the dataset folder to write, got {out!r}")
-    if not isinstance(d.get("overwrite", False), bool):
+    if not isinstance(d.get("overwrite"), bool):
         raise ConfigError(f"overwrite: expected true or false, got {d.get('overwrite')!r}")
     split = _mapping(d.get("split"), "split")
     filt = _mapping(d.get("filter"), "filter")
@@ -148,23 +151,23 @@ def validate_export(d: dict[str, Any]) -> ExportConfig:
     for k, v in class_map.items():
         if v is not None and (not isinstance(v, str) or not v.strip()):
             raise ConfigError(f"class_map.{k}: expected a class name or null (drop), got {v!r}")
-    polygons = d.get("polygons", "largest")
+    polygons = d.get("polygons")
     if polygons not in POLYGON_MODES:
         raise ConfigError(f"polygons: expected largest or all, got {polygons!r}")
-    simplify = d.get("simplify", 0.0)
+    simplify = d.get("simplify")
     if isinstance(simplify, bool) or not isinstance(simplify, int | float) or simplify < 0:
         raise ConfigError(f"simplify: expected a tolerance >= 0 (pixels), got {simplify!r}")
     cfg = ExportConfig(
         batch=Path(batch).expanduser(),
         out=Path(out).expanduser(),
         format=fmt,
-        overwrite=d.get("overwrite", False),
-        val=_number(split.get("val", 0.1), "split.val", 0.0, 1.0, hi_open=True),
-        seed=_int(split.get("seed", 0), "split.seed"),
+        overwrite=d["overwrite"],
+        val=_number(split.get("val"), "split.val", 0.0, 1.0, hi_open=True),
+        seed=_int(split.get("seed"), "split.seed"),
         classes=classes,
         class_map={str(k): v for k, v in class_map.items()},
-        max_occlusion=_number(filt.get("max_occlusion", 1.0), "filter.max_occlusion", 0.0, 1.0),
-        min_visible_pixels=_int(filt.get("min_visible_pixels", 1), "filter.min_visible_pixels", 1),
+        max_occlusion=_number(filt.get("max_occlusion"), "filter.max_occlusion", 0.0, 1.0),
+        min_visible_pixels=_int(filt.get("min_visible_pixels"), "filter.min_visible_pixels", 1),
         polygons=polygons,
         simplify=float(simplify),
     )

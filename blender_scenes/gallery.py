@@ -122,13 +122,14 @@ def render_descriptions(
 ) -> None:
     """Render described scenes as a labelled batch in out_dir (images/, masks/, meta/, COCO)."""  # fmt: skip
     from . import writer
-    from .config import PlacementSettings, RenderConfig, RenderSettings
+    from .config import validate
     from .worker import render_description
 
-    cfg = RenderConfig(out_dir=Path(out_dir), count=len(descs), seed=0, resolution=tuple(resolution), workers=0,
-                       worker_max_scenes=1000, shard_index=0, shard_count=1, save_blend=False,
-                       render=RenderSettings(samples=samples, denoise=samples >= 8),
-                       placement=PlacementSettings(mode="rows"))  # fmt: skip
+    width, height = resolution
+    cfg = validate({"out_dir": str(out_dir), "count": len(descs), "seed": 0,
+                    "resolution": [width, height], "workers": 0, "worker_max_scenes": 1000,
+                    "render": {"samples": samples, "denoise": samples >= 8},
+                    "placement": {"mode": "rows"}})  # fmt: skip
     writer.prepare(cfg.out_dir)
     for desc in descs:
         render_description(cfg, desc)

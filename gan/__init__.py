@@ -6,13 +6,15 @@ Map:
   trainer.py     the loop: data, steps, EMA, evaluation, TensorBoard, checkpoints, stop signals,
                  exact resumption
   distributed.py torchrun/DDP helpers; devices.py `select_device` (auto | cpu | cuda)
-  config.py      typed config of data/trainer/metrics; one-line `ConfigError`s naming the key
+  config.py      typed config of data/trainer/metrics (types only: values come from the YAML,
+                 `default_config`); one-line `ConfigError`s naming the key
   data.py        image folders and render batches, native-scale crops, pairing, masks
   networks.py    generators (U-Net, ResNet, residual + colour head), discriminators (PatchGAN,
                  multi-scale), PatchNCE projection head, weight init
   models/        pix2pix, cyclegan, cut/fastcut (models/__init__.py: how to add one)
   losses.py      GAN losses, L1, PatchNCE; preserve.py the mask-aware content term;
                  augment.py DiffAugment
+  schedules.py   LR factors: linear decay (the GANs), warm-up cosine (the measuring nets)
   checkpoint.py  atomic checkpoints (weights_only loading), RNG state, generator.safetensors
   translate.py   `fridge-translate`: a batch or a folder in, translated images (labels kept) out
   evaluate.py    `fridge-eval`; metrics.py SWD, detail, FID/KID, PSNR/SSIM, label fidelity;
@@ -24,7 +26,9 @@ Where a new thing goes:
   - a model: models/ (recipe in models/__init__.py) and configs/model/<name>.yaml;
   - a metric: metrics.py (a function on tensors or arrays), wired into `evaluate.py` for
     `fridge-eval` and into `Trainer.evaluate` for TensorBoard (`metrics/<name>`);
-  - a network option: networks.py `GeneratorSpec`/`DiscriminatorSpec` (stored in checkpoints)
-    plus the matching field in models/base.py and every configs/model/*.yaml;
+  - a network option: a field of networks.py `GeneratorSpec`/`DiscriminatorSpec` (they are
+    the `model.generator`/`model.discriminator` config sections; the generator's is stored in
+    checkpoints) plus its value in every configs/model/*.yaml; a new generator field also
+    goes into `GeneratorSpec.ADDED_LATER` (what older exports without it were);
   - an output of translation: translate.py (write into the temp folder; it is renamed last).
 """

@@ -13,8 +13,10 @@ reads them (the apps, the demo pipeline, class maps, tests, benchmarks) goes thr
 
 from __future__ import annotations
 
+import contextlib
 import re
 import sys
+from collections.abc import Iterator
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -46,7 +48,8 @@ def config_dir() -> Path:
 
 
 CONFIG_DIR = str(config_dir())
-EXIT_CONFIG = 2
+EXIT_CONFIG = 2  # a bad command line, config value or input: nothing was done
+EXIT_OUTPUT = 1  # an output could not be written (disk full, ...)
 # Hydra flags after which Hydra only prints something (help, config, plugins) or composes a
 # config elsewhere: such command lines are left to Hydra (compose_from_cli returns None).
 _HANDS_OFF = ("help", "hydra_help", "info", "shell_completion", "experimental_rerun",
@@ -59,6 +62,23 @@ def fail(prog: str, message: str, code: int = EXIT_CONFIG) -> None:
     sys.stderr.write(f"{prog}: error: {line}\n")
     sys.stderr.flush()
     raise SystemExit(code)
+
+
+@contextlib.contextmanager
+def one_line_errors(
+    prog: str, input_errors: tuple[type[Exception], ...], output_note: str = ""
+) -> Iterator[None]:
+    """Exit with one line for the errors a command expects: `input_errors` (a bad config
+    value or input) with EXIT_CONFIG, `gan.io.OutputError` (a write failed) with EXIT_OUTPUT
+    and `output_note` appended (e.g. "; nothing written to out_dir")."""
+    from gan.io import OutputError
+
+    try:
+        yield
+    except input_errors as exc:
+        fail(prog, str(exc))
+    except OutputError as exc:
+        fail(prog, f"{exc}{output_note}", EXIT_OUTPUT)
 
 
 def resolve_or_fail(prog: str, cfg: Any) -> dict:

@@ -1,13 +1,34 @@
-"""Typed training configuration: dataclasses built from the Hydra config, one-line errors."""
+"""Typed configuration: dataclasses built from the Hydra config, one-line errors.
+
+One source of values: the YAML files under configs/ (shipped as `fridge_configs`). The config
+dataclasses here and in gan/models, gan/evaluate, gan/translate and gan/usefulness declare
+keys, types and checks only, never a value. They are always built from a mapping by
+`from_mapping`, which takes every key the mapping leaves out from the packaged YAML
+(`default_config`), so the console scripts, the demo and library callers get the same values.
+Plain dataclasses filled from the YAML were chosen over Hydra structured configs: the YAML
+stays the one readable, commented place users edit (including the per-model differences in
+configs/model/), the checks stay ordinary Python with one-line `ConfigError`s, and nothing
+about how the CLIs compose configs changes.
+
+A library caller builds a config from the packaged YAML with Hydra-style overrides::
+
+    raw = default_config("train", ["model=cut", "data.source_dir=renders"])
+    cfg = parse_train_config(raw)
+
+or passes only what differs to a parser (`evaluate({"a_dir": ..., "b_dir": ...})`,
+`TranslationModel.parse_config({"lambda_content": 1.0})`): the rest comes from the YAML.
+"""
 
 from __future__ import annotations
 
+import copy
 import dataclasses
+import functools
 import math
 import types
 import typing
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 
@@ -29,8 +50,59 @@ def require_seed(key: str, value: Any) -> None:
         raise ConfigError(f"{key}: a seed must be an integer in [0, {SEED_MAX}], got {value!r}")
 
 
-def _coerce(value: Any, typ: Any, key: str) -> Any:
-    """Convert a config value to the annotated type or raise ConfigError naming `key`."""
+MISSING = "???"  # Hydra's mark of a mandatory value (e.g. fridge-eval's a_dir)
+
+
+@functools.cache
+def _packaged(config_name: str, overrides: tuple[str, ...]) -> dict:
+    """`default_config` without the copy (composed once per process and arguments)."""
+    from hydra import compose, initialize_config_dir
+    from hydra.core.global_hydra import GlobalHydra
+    from omegaconf import OmegaConf
+
+    from gan.cli import CONFIG_DIR
+
+    if GlobalHydra.instance().is_initialized():  # inside a running app: its search path has them
+        cfg = compose(config_name=config_name, overrides=list(overrides))
+    else:
+        with initialize_config_dir(config_dir=CONFIG_DIR, version_base="1.3"):
+            cfg = compose(config_name=config_name, overrides=list(overrides))
+    return OmegaConf.to_container(cfg, resolve=True)
+
+
+def default_config(config_name: str = "train", overrides: Sequence[str] = ()) -> dict:
+    """The packaged YAML `configs/<config_name>.yaml` composed by Hydra, as a plain dict.
+
+    `overrides` are Hydra command-line overrides (`["model=cut", "trainer.max_steps=10"]`).
+    Interpolations are resolved; mandatory values nobody gave stay `"???"` (the parsers report
+    them as missing). Without `hydra`. Each call returns a fresh copy.
+    """
+    return copy.deepcopy(_packaged(config_name, tuple(overrides)))
+
+
+def with_defaults(data: Mapping[str, Any], defaults: Mapping[str, Any]) -> dict:
+    """`data` with the keys it leaves out taken from `defaults` (a `default_config`), for the
+    configs read key by key rather than by `from_mapping` (fridge-render, fridge-export).
+
+    A section (a mapping in `defaults`, missing, null or a mapping in `data`) is filled key by
+    key; values inside a section (such as `camera.modes`) are taken whole; mandatory values
+    (`???`) are not filled, so the reader reports them as missing.
+    """
+    out = {k: v for k, v in defaults.items() if not (isinstance(v, str) and v == MISSING)}
+    out.update(data)
+    for key, value in defaults.items():
+        given = data.get(key)
+        if isinstance(value, Mapping) and (given is None or isinstance(given, Mapping)):
+            out[key] = {**value, **(given or {})}
+    return out
+
+
+def _coerce(value: Any, typ: Any, key: str, defaults: Any = None) -> Any:
+    """Convert a config value to the annotated type or raise ConfigError naming `key`.
+
+    `defaults` is the packaged YAML at `key`: a nested dataclass takes the keys `value` leaves
+    out from it.
+    """
     origin = typing.get_origin(typ)
     if origin in (typing.Union, types.UnionType):
         args = typing.get_args(typ)
@@ -41,7 +113,7 @@ def _coerce(value: Any, typ: Any, key: str) -> Any:
             if arg is type(None):
                 continue
             try:
-                return _coerce(value, arg, key)
+                return _coerce(value, arg, key, defaults)
             except ConfigError as exc:
                 errors.append(str(exc))
         raise ConfigError(errors[0] if errors else f"{key}: invalid value {value!r}")
@@ -74,14 +146,21 @@ def _coerce(value: Any, typ: Any, key: str) -> Any:
     if dataclasses.is_dataclass(typ):
         if not isinstance(value, Mapping):
             raise ConfigError(f"{key}: expected a mapping, got {value!r}")
-        return from_mapping(typ, value, key)
+        return from_mapping(typ, value, key, defaults if isinstance(defaults, Mapping) else None)
     return value
 
 
-def from_mapping(cls: type, data: Mapping[str, Any], prefix: str) -> Any:
-    """Build dataclass `cls` from a mapping; unknown keys and bad types raise ConfigError."""
+def from_mapping(
+    cls: type, data: Mapping[str, Any], prefix: str, defaults: Mapping[str, Any] | None = None
+) -> Any:
+    """Build dataclass `cls` from a mapping; unknown keys and bad types raise ConfigError.
+
+    Keys `data` leaves out are taken from `defaults` (the packaged YAML's section for `cls`,
+    nested sections alike); a key in neither, or still `???`, is a ConfigError.
+    """
     hints = typing.get_type_hints(cls)
     names = [f.name for f in dataclasses.fields(cls)]
+    defaults = defaults or {}
 
     def full(key: str) -> str:
         return f"{prefix}.{key}" if prefix else key
@@ -89,7 +168,12 @@ def from_mapping(cls: type, data: Mapping[str, Any], prefix: str) -> Any:
     for key in data:
         if key not in names:
             raise ConfigError(f"{full(key)}: unknown config key (valid: {', '.join(names)})")
-    kwargs = {k: _coerce(v, hints[k], full(k)) for k, v in data.items()}
+    kwargs = {}
+    for name in names:
+        value = data.get(name, defaults.get(name, MISSING))
+        if isinstance(value, str) and value == MISSING:
+            raise ConfigError(f"{full(name)}: missing value (pass {full(name)}=...)")
+        kwargs[name] = _coerce(value, hints[name], full(name), defaults.get(name))
     return cls(**kwargs)
 
 
@@ -113,13 +197,13 @@ def require_positive(key: str, value: float | int | None, allow_zero: bool = Fal
 class DataConfig:
     """`data.*`: the two image domains and preprocessing."""
 
-    source_dir: str = "datasets/renders/demo"
-    target_dir: str = "datasets/real"
-    image_size: int = 256
-    load_size: int | None = None
-    preprocess: str = "resize_and_crop"
-    flip: bool = True
-    num_workers: int = 2
+    source_dir: str
+    target_dir: str
+    image_size: int
+    load_size: int | None
+    preprocess: str
+    flip: bool
+    num_workers: int
 
     def validate(self) -> None:
         """Check value ranges."""
@@ -137,25 +221,25 @@ class DataConfig:
 class TrainerConfig:
     """`trainer.*`: optimisation length, logging intervals, hardware."""
 
-    max_steps: int = 200000
-    max_epochs: int | None = None
-    batch_size: int = 1
-    lr: float = 2e-4
-    beta1: float = 0.5
-    beta2: float = 0.999
-    lr_constant_fraction: float = 0.5
-    log_every: int = 1
-    eval_every: int = 1000
-    image_every: int = 500
-    checkpoint_every: int = 1000
-    grid_images: int = 4
-    device: str = "auto"
-    precision: str = "32"
-    channels_last: bool | str = "auto"
-    compile: bool = False
-    resume: str = "auto"
-    monitor: str = "swd"
-    deterministic: bool = False
+    max_steps: int
+    max_epochs: int | None
+    batch_size: int
+    lr: float
+    beta1: float
+    beta2: float
+    lr_constant_fraction: float
+    log_every: int
+    eval_every: int
+    image_every: int
+    checkpoint_every: int
+    grid_images: int
+    device: str
+    precision: str
+    channels_last: bool | str
+    compile: bool
+    resume: str
+    monitor: str
+    deterministic: bool
 
     def validate(self) -> None:
         """Check value ranges and choices."""
@@ -189,13 +273,13 @@ class ContentConfig:
     (error without them) | false.
     """
 
-    enabled: bool | str = "auto"
-    steps: int = 500
-    batch_size: int = 8
-    crop_size: int = 160
-    max_images: int = 256
-    seed: int = 0
-    cache_dir: str = "outputs/cache"
+    enabled: bool | str
+    steps: int
+    batch_size: int
+    crop_size: int
+    max_images: int
+    seed: int
+    cache_dir: str
 
     def validate(self, prefix: str) -> None:
         """Check value ranges; `prefix` is the key path of this block (e.g. metrics.content)."""
@@ -217,7 +301,7 @@ class EvalContentConfig(ContentConfig):
     segmenter is trained on (null: a_dir itself, which flatters the scores; said in the
     report)."""
 
-    train_dir: str | None = None
+    train_dir: str | None
 
 
 SWD_MIN_SIZE = 4  # coarsest Laplacian pyramid level (px); below that levels hold no patches
@@ -228,15 +312,15 @@ class MetricsConfig:
     """`metrics.*`: SWD settings, the optional local Inception weights for FID/KID and the
     content score (`metrics.content`)."""
 
-    eval_images: int = 64
-    swd_patches_per_image: int = 128
-    swd_patch_size: int = 7
-    swd_projections: int = 128
-    swd_repeats: int = 4
-    swd_min_size: int = 16
-    inception_weights: str | None = None
-    kid_subset_size: int = 100
-    content: ContentConfig = field(default_factory=ContentConfig)
+    eval_images: int
+    swd_patches_per_image: int
+    swd_patch_size: int
+    swd_projections: int
+    swd_repeats: int
+    swd_min_size: int
+    inception_weights: str | None
+    kid_subset_size: int
+    content: ContentConfig
 
     def validate(self) -> None:
         """Check value ranges."""
@@ -255,20 +339,24 @@ class MetricsConfig:
 class TrainConfig:
     """The whole `fridge-train` config except `model.*`, which the model class parses."""
 
-    seed: int = 0
-    model: dict[str, Any] = field(default_factory=dict)
-    data: DataConfig = field(default_factory=DataConfig)
-    trainer: TrainerConfig = field(default_factory=TrainerConfig)
-    metrics: MetricsConfig = field(default_factory=MetricsConfig)
+    seed: int
+    model: dict[str, Any]
+    data: DataConfig
+    trainer: TrainerConfig
+    metrics: MetricsConfig
 
 
 def parse_train_config(raw: Mapping[str, Any]) -> TrainConfig:
-    """Validate a resolved `fridge-train` config dict (without `hydra`)."""
+    """Validate a resolved `fridge-train` config dict (without `hydra`).
+
+    Keys `raw` leaves out come from the packaged train.yaml; `model` is kept as given (the
+    model class parses it, see `TranslationModel.parse_config`).
+    """
     raw = {k: v for k, v in raw.items() if k != "hydra"}
     model = raw.get("model")
     if not isinstance(model, Mapping):
         raise ConfigError("model: missing model config (model=pix2pix|cyclegan|cut|fastcut)")
-    cfg = from_mapping(TrainConfig, {**raw, "model": {}}, "")
+    cfg = from_mapping(TrainConfig, {**raw, "model": {}}, "", default_config("train"))
     cfg.model = dict(model)
     cfg.data.validate()
     cfg.trainer.validate()

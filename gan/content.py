@@ -51,6 +51,7 @@ from gan.data import (
     resolve_mask_dir,
     semantic_maps,
 )
+from gan.schedules import WarmupCosine
 
 log = logging.getLogger(__name__)
 
@@ -299,14 +300,7 @@ def train_segmenter(
     rng = np.random.default_rng([settings.seed, 0x5E6])
     weights = _class_weights(data).to(device)
     opt = torch.optim.AdamW(net.parameters(), lr=settings.lr, weight_decay=1e-4)
-    warmup = max(1, settings.steps // 20)
-
-    def lr_at(step: int) -> float:
-        if step < warmup:
-            return (step + 1) / warmup
-        return 0.5 * (1 + math.cos(math.pi * (step - warmup) / max(1, settings.steps - warmup)))
-
-    sched = torch.optim.lr_scheduler.LambdaLR(opt, lr_at)
+    sched = torch.optim.lr_scheduler.LambdaLR(opt, WarmupCosine(settings.steps))
     log.info(
         "content segmenter: training %d steps on %d images of %s (%d classes, %d parameters)",
         settings.steps,

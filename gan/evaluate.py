@@ -38,7 +38,7 @@ import json
 import logging
 import math
 import sys
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
@@ -56,6 +56,7 @@ from gan.cli import CONFIG_DIR, compose_from_cli
 from gan.config import (
     ConfigError,
     EvalContentConfig,
+    default_config,
     from_mapping,
     require_choice,
     require_positive,
@@ -110,10 +111,10 @@ MASK_SUFFIXES = (".png", ".tif", ".tiff", ".exr")
 class RealismConfig:
     """`realism.*`: native-scale SWD crops and the detail statistic's scale."""
 
-    crop_size: int = 128  # px of the full-resolution crops (native SWD, native detail)
-    crops_per_image: int = 4
-    detail_scale: int = 1  # detail measured after averaging scale x scale pixel blocks
-    match_scale: bool = True  # native crops: first downscale the larger set to a common size
+    crop_size: int  # px of the full-resolution crops (native SWD, native detail)
+    crops_per_image: int
+    detail_scale: int  # detail measured after averaging scale x scale pixel blocks
+    match_scale: bool  # native crops: first downscale the larger set to a common size
 
     def validate(self) -> None:
         """Check value ranges."""
@@ -126,23 +127,23 @@ class RealismConfig:
 
 @dataclass
 class EvalConfig:
-    """`fridge-eval` options (configs/eval.yaml)."""
+    """`fridge-eval` options: types and checks; the values are in configs/eval.yaml."""
 
     a_dir: str
     b_dir: str
-    out_dir: str | None = None
-    paired: bool | str = "auto"
-    image_size: int = 256
-    limit: int | None = None
-    swd_patches_per_image: int = 128
-    inception_weights: str | None = None
-    kid_subset_size: int = 100
-    edge_dilation: int = 2
-    device: str = "auto"
-    seed: int = 0
-    content: EvalContentConfig = field(default_factory=EvalContentConfig)
-    realism: RealismConfig = field(default_factory=RealismConfig)
-    usefulness: UsefulnessConfig = field(default_factory=UsefulnessConfig)
+    out_dir: str | None
+    paired: bool | str
+    image_size: int
+    limit: int | None
+    swd_patches_per_image: int
+    inception_weights: str | None
+    kid_subset_size: int
+    edge_dilation: int
+    device: str
+    seed: int
+    content: EvalContentConfig
+    realism: RealismConfig
+    usefulness: UsefulnessConfig
 
     def validate(self) -> None:
         """Check choices and ranges."""
@@ -176,9 +177,11 @@ class Inputs:
 
 
 def parse_eval_config(cfg: EvalConfig | dict[str, Any]) -> EvalConfig:
-    """An EvalConfig from a config dict (or as is), validated."""
+    """An EvalConfig from a config dict (or as is), validated. Keys the dict leaves out come
+    from the packaged eval.yaml; a_dir and b_dir have no value there."""
     if not isinstance(cfg, EvalConfig):
-        cfg = from_mapping(EvalConfig, {k: v for k, v in cfg.items() if k != "hydra"}, "")
+        raw = {k: v for k, v in cfg.items() if k != "hydra"}
+        cfg = from_mapping(EvalConfig, raw, "", default_config("eval"))
     cfg.validate()
     return cfg
 
@@ -569,30 +572,18 @@ def write_report(report: dict[str, Any], out_dir: str | Path) -> Path:
     return gio.write_text(Path(out_dir).expanduser() / REPORT_NAME, text)
 
 
-EXIT_OUTPUT = 1  # the report could not be written (disk full, ...)
-
-
-def fail(message: str, code: int = cli.EXIT_CONFIG) -> None:
-    """Print a one-line error and exit non-zero."""
-    cli.fail(PROG, message, code)
-
-
 @hydra.main(version_base="1.3", config_path=CONFIG_DIR, config_name="eval")
 def hydra_main(cfg: DictConfig) -> None:
     """Hydra task for `fridge-eval`."""
     from hydra.core.hydra_config import HydraConfig
 
     raw = cli.resolve_or_fail(PROG, cfg)
-    try:
+    with cli.one_line_errors(PROG, (ConfigError, DataError)):
         config = parse_eval_config(raw)
         out_dir = config.out_dir or HydraConfig.get().runtime.output_dir
         gio.check_output_dir("out_dir", out_dir)  # before any measurement
         report = evaluate(config)
         path = write_report(report, out_dir)
-    except (ConfigError, DataError) as exc:
-        fail(str(exc))
-    except gio.OutputError as exc:
-        fail(str(exc), EXIT_OUTPUT)
     print(format_table(report))
     log.info("report written to %s", path)
 
@@ -603,14 +594,12 @@ def prevalidate(args: list[str]) -> None:
     raw = compose_from_cli(PROG, "eval", args)
     if raw is None:
         return
-    try:
+    with cli.one_line_errors(PROG, (ConfigError, DataError)):
         config = parse_eval_config(raw)
         if config.out_dir is not None:
             gio.check_output_dir("out_dir", config.out_dir)
         check_inputs(config)
         usefulness_plan(config)
-    except (ConfigError, DataError) as exc:
-        fail(str(exc))
 
 
 def main() -> None:

@@ -5,58 +5,131 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, replace
+from typing import Any, ClassVar
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 
+from gan.config import ConfigError, require_choice, require_positive
+
+RGB = 3  # generators translate RGB images into RGB images
+#: Channels a `frame_coords` discriminator gets in front of the image: x and y frame position.
+FRAME_COORD_CHANNELS = 2
+
 
 @dataclass(frozen=True)
 class GeneratorSpec:
-    """Everything needed to rebuild a generator (stored inside checkpoints)."""
+    """A generator's architecture: the `model.generator.*` config section itself, and
+    everything needed to rebuild the network (stored inside checkpoints and exports).
 
-    arch: str = "unet"  # unet | resnet
-    in_channels: int = 3
-    out_channels: int = 3
-    ngf: int = 64
-    norm: str = "batch"  # batch | instance | none
-    dropout: bool = True
-    num_downs: int = 8  # unet depth: image side must be a multiple of 2**num_downs
-    n_blocks: int = 9  # resnet residual blocks (6 or 9 in the reference)
-    upsample: str = "deconv"  # deconv | resize (resize-then-convolve, no checkerboard)
+    No field has a default: the values come from configs/model/<name>.yaml (see gan.config).
+    """
+
+    arch: str  # unet | resnet
+    ngf: int
+    norm: str  # batch | instance | none
+    dropout: bool
+    num_downs: int  # unet depth: image side must be a multiple of 2**num_downs
+    n_blocks: int  # resnet residual blocks (6 or 9 in the reference)
+    upsample: str  # deconv | resize (resize-then-convolve, no checkerboard)
     # resnet only: output = tanh(atanh(input) + net(input)) with the last conv zero-initialised,
     # so the generator starts as the identity and learns a correction (SimGAN's refiner idea)
-    residual: bool = False
+    residual: bool
     # residual resnet only: a per-image global colour transform (3x3 matrix + offset, predicted
     # from the pooled bottleneck features, zero-initialised to the identity) applied to the
     # input before the local correction. White balance, exposure and contrast then need no
     # per-pixel learning, and the conv net is left the local, spatial part of the look.
-    color_head: bool = False
+    color_head: bool
     # residual resnet only, > 0: a smooth gain and offset over the whole frame, learned on an
     # n x n grid of frame positions (zero-initialised: the identity). Training crops carry their
     # place in the frame (`frame` boxes), so the field learns what depends on where a pixel sits
     # in the picture: a fixed camera's vignetting and light fall-off, the dark surroundings of a
     # photographed fridge. Full frames are translated with the box (0, 0, 1, 1).
-    frame_field: int = 0
+    frame_field: int
+
+    # Exports written before these options existed lack them; these values rebuild those nets.
+    ADDED_LATER: ClassVar[dict[str, Any]] = {
+        "residual": False,
+        "color_head": False,
+        "frame_field": 0,
+    }
+
+    @property
+    def in_channels(self) -> int:
+        """Input channels (RGB)."""
+        return RGB
+
+    @property
+    def out_channels(self) -> int:
+        """Output channels (RGB)."""
+        return RGB
 
     def to_dict(self) -> dict:
-        """Plain dict for serialisation."""
-        return asdict(self)
+        """Plain dict for serialisation (with the channel counts, for readers of the export)."""
+        return {**asdict(self), "in_channels": RGB, "out_channels": RGB}
+
+    @classmethod
+    def from_dict(cls, data: dict) -> GeneratorSpec:
+        """The spec of a `to_dict` result, also of exports written by older versions."""
+        data = {**cls.ADDED_LATER, **data}
+        channels = (data.pop("in_channels", RGB), data.pop("out_channels", RGB))
+        if channels != (RGB, RGB):
+            raise ValueError(f"generator channels {channels}: only RGB to RGB is supported")
+        return cls(**data)
+
+    def validate(self, prefix: str) -> None:
+        """Check choices and ranges; ConfigError names the key under `prefix`."""
+        require_choice(f"{prefix}.arch", self.arch, ("unet", "resnet"))
+        require_choice(f"{prefix}.norm", self.norm, ("batch", "instance", "none"))
+        require_choice(f"{prefix}.upsample", self.upsample, ("deconv", "resize"))
+        require_positive(f"{prefix}.ngf", self.ngf)
+        if self.residual and self.arch != "resnet":
+            raise ConfigError(f"{prefix}.residual: needs {prefix}.arch=resnet, got {self.arch!r}")
+        if self.color_head and not self.residual:
+            raise ConfigError(f"{prefix}.color_head: needs {prefix}.residual=true")
+        require_positive(f"{prefix}.frame_field", self.frame_field, allow_zero=True)
+        if self.frame_field and not self.residual:
+            raise ConfigError(f"{prefix}.frame_field: needs {prefix}.residual=true")
+        require_positive(f"{prefix}.n_blocks", self.n_blocks, allow_zero=True)
+        if self.num_downs < 2:
+            raise ConfigError(f"{prefix}.num_downs: must be >= 2, got {self.num_downs}")
 
 
 @dataclass(frozen=True)
 class DiscriminatorSpec:
-    """Discriminator architecture settings."""
+    """A discriminator's architecture: the `model.discriminator.*` config section itself.
 
-    arch: str = "patch"  # patch | pixel
-    in_channels: int = 3
-    ndf: int = 64
-    n_layers: int = 3
-    norm: str = "batch"
+    The input channels are the model's business (3 for an image, 6 for pix2pix's
+    (source, image) pairs) and are passed to `build_discriminator`.
+    """
+
+    arch: str  # patch | pixel
+    ndf: int
+    n_layers: int
+    norm: str
     # > 1: pix2pixHD's multi-scale discriminator, the same network at num_scales input scales
     # (each a 2x average-pool of the last). The coarser ones see whole training crops, so
     # global tone, colour and layout get a signal, not only local texture.
-    num_scales: int = 1
+    num_scales: int
+    # patch only: two channels of every pixel's frame position (x, y in [-1, 1]) in front of
+    # the image, so that D judges the look of each place in the picture (training crops carry
+    # their frame boxes); the frame field of a fixed camera then gets a signal
+    frame_coords: bool
+
+    def input_channels(self, image_channels: int) -> int:
+        """Channels D is built for: the model's image channels plus the frame coordinates."""
+        return image_channels + (FRAME_COORD_CHANNELS if self.frame_coords else 0)
+
+    def validate(self, prefix: str) -> None:
+        """Check choices and ranges; ConfigError names the key under `prefix`."""
+        require_choice(f"{prefix}.arch", self.arch, ("patch", "pixel"))
+        require_choice(f"{prefix}.norm", self.norm, ("batch", "instance", "none"))
+        require_positive(f"{prefix}.ndf", self.ndf)
+        require_positive(f"{prefix}.n_layers", self.n_layers)
+        require_positive(f"{prefix}.num_scales", self.num_scales)
+        if self.frame_coords and self.arch != "patch":
+            raise ConfigError(f"{prefix}.frame_coords: needs {prefix}.arch=patch")
 
 
 def norm_layer(kind: str) -> Callable[[int], nn.Module]:
@@ -373,11 +446,11 @@ class PatchSampleMLP(nn.Module):
 class NLayerDiscriminator(nn.Module):
     """PatchGAN: n_layers stride-2 convs, one real/fake logit per overlapping patch."""
 
-    def __init__(self, spec: DiscriminatorSpec) -> None:
+    def __init__(self, spec: DiscriminatorSpec, in_channels: int) -> None:
         super().__init__()
         ndf, norm, bias = spec.ndf, norm_layer(spec.norm), conv_bias(spec.norm)
         layers: list[nn.Module] = [
-            nn.Conv2d(spec.in_channels, ndf, 4, stride=2, padding=1),
+            nn.Conv2d(in_channels, ndf, 4, stride=2, padding=1),
             nn.LeakyReLU(0.2, True),
         ]
         mult = 1
@@ -403,10 +476,12 @@ class MultiScaleDiscriminator(nn.Module):
     Returns a list of logit maps, finest first; `gan.losses` averages the loss over scales.
     """
 
-    def __init__(self, spec: DiscriminatorSpec) -> None:
+    def __init__(self, spec: DiscriminatorSpec, in_channels: int) -> None:
         super().__init__()
         one = replace(spec, num_scales=1)
-        self.scales = nn.ModuleList(build_discriminator(one) for _ in range(spec.num_scales))
+        self.scales = nn.ModuleList(
+            build_discriminator(one, in_channels) for _ in range(spec.num_scales)
+        )
 
     def forward(self, x: torch.Tensor) -> list[torch.Tensor]:
         """Logits per scale."""
@@ -421,11 +496,11 @@ class MultiScaleDiscriminator(nn.Module):
 class PixelDiscriminator(nn.Module):
     """1x1 PatchGAN (pixelGAN): classifies every pixel independently."""
 
-    def __init__(self, spec: DiscriminatorSpec) -> None:
+    def __init__(self, spec: DiscriminatorSpec, in_channels: int) -> None:
         super().__init__()
         ndf, bias = spec.ndf, conv_bias(spec.norm)
         self.model = nn.Sequential(
-            nn.Conv2d(spec.in_channels, ndf, 1),
+            nn.Conv2d(in_channels, ndf, 1),
             nn.LeakyReLU(0.2, True),
             nn.Conv2d(ndf, ndf * 2, 1, bias=bias),
             norm_layer(spec.norm)(ndf * 2),
@@ -465,8 +540,8 @@ def init_weights(net: nn.Module, kind: str = "normal", gain: float = 0.02) -> nn
 
 def build_generator(spec: GeneratorSpec) -> nn.Module:
     """Construct a generator from its spec."""
-    if spec.residual and (spec.arch != "resnet" or spec.in_channels != spec.out_channels):
-        raise ValueError("a residual generator needs arch=resnet and as many outputs as inputs")
+    if spec.residual and spec.arch != "resnet":
+        raise ValueError("a residual generator needs arch=resnet")
     if spec.color_head and not spec.residual:
         raise ValueError("a colour head needs a residual generator (residual=true)")
     if spec.frame_field and not spec.residual:
@@ -478,14 +553,14 @@ def build_generator(spec: GeneratorSpec) -> nn.Module:
     raise ValueError(f"unknown generator arch {spec.arch!r} (unet|resnet)")
 
 
-def build_discriminator(spec: DiscriminatorSpec) -> nn.Module:
-    """Construct a discriminator from its spec."""
+def build_discriminator(spec: DiscriminatorSpec, in_channels: int) -> nn.Module:
+    """Construct a discriminator from its spec for `in_channels` input channels."""
     if spec.num_scales > 1:
-        return MultiScaleDiscriminator(spec)
+        return MultiScaleDiscriminator(spec, in_channels)
     if spec.arch == "patch":
-        return NLayerDiscriminator(spec)
+        return NLayerDiscriminator(spec, in_channels)
     if spec.arch == "pixel":
-        return PixelDiscriminator(spec)
+        return PixelDiscriminator(spec, in_channels)
     raise ValueError(f"unknown discriminator arch {spec.arch!r} (patch|pixel)")
 
 

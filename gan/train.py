@@ -33,8 +33,7 @@ from gan.trainer import (
 log = logging.getLogger(__name__)
 
 PROG = "fridge-train"
-EXIT_CONFIG, EXIT_NONFINITE = cli.EXIT_CONFIG, 3
-EXIT_OUTPUT = 1  # an output could not be written (disk full, ...)
+EXIT_CONFIG, EXIT_OUTPUT, EXIT_NONFINITE = cli.EXIT_CONFIG, cli.EXIT_OUTPUT, 3
 
 
 def fail(message: str, code: int = EXIT_CONFIG) -> None:

@@ -111,7 +111,7 @@ def check_image_size(cfg: TrainConfig) -> None:
     of the configured size and batch, so any size their layers reject (a 1 px map under
     instance norm, a receptive field larger than the image) is one ConfigError."""
     mcfg = model_class(cfg.model.get("name")).parse_config(cfg.model)
-    spec = mcfg.generator.spec()
+    spec = mcfg.generator
     mult = size_multiple(spec)
     size = cfg.data.image_size
     if size % mult:
@@ -120,14 +120,14 @@ def check_image_size(cfg: TrainConfig) -> None:
             f"(required by {spec.arch} generator with num_downs={spec.num_downs})"
         )
     d = mcfg.discriminator
-    dspec = d.spec(6)  # the widest input: pix2pix's (source, image) pair
+    channels_d = d.input_channels(6)  # the widest input: pix2pix's (source, image) pair
     batch = min(cfg.trainer.batch_size, 2)
     nets = (
         (f"the {spec.arch} generator", lambda: build_generator(spec), 3),
         (
             f"the {d.arch} discriminator (n_layers={d.n_layers})",
-            lambda: build_discriminator(dspec),
-            dspec.in_channels,
+            lambda: build_discriminator(d, channels_d),
+            channels_d,
         ),
     )
     for what, build, channels in nets:

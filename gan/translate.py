@@ -13,8 +13,10 @@ import os
 import shutil
 import sys
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import hydra
 import torch
@@ -28,7 +30,13 @@ from gan import checkpoint as ckpt
 from gan import cli
 from gan import io as gio
 from gan.cli import CONFIG_DIR, compose_from_cli
-from gan.config import ConfigError, from_mapping, require_choice, require_positive
+from gan.config import (
+    ConfigError,
+    default_config,
+    from_mapping,
+    require_choice,
+    require_positive,
+)
 from gan.data import (
     DataError,
     check_headers,
@@ -54,17 +62,18 @@ SAVE_OPTIONS = {
 
 @dataclass
 class TranslateConfig:
-    """`fridge-translate` options (configs/translate.yaml)."""
+    """`fridge-translate` options: types and checks; the values are in configs/translate.yaml
+    (build one with `parse_translate_config`)."""
 
     checkpoint: str  # last.pt / best.pt, or the generator.safetensors export beside them
     input_dir: str
     out_dir: str
-    batch_size: int = 4
-    device: str = "auto"
-    precision: str = "32"
-    overwrite: bool = False
-    direction: str = "AtoB"
-    preview: int = 8
+    batch_size: int
+    device: str
+    precision: str
+    overwrite: bool
+    direction: str
+    preview: int
 
     def validate(self) -> None:
         """Check choices and ranges."""
@@ -73,6 +82,14 @@ class TranslateConfig:
         require_choice("device", self.device, ("auto", "cpu", "cuda"))
         require_choice("precision", self.precision, ("32", "bf16"))
         require_choice("direction", self.direction, ("AtoB", "BtoA"))
+
+
+def parse_translate_config(raw: Mapping[str, Any]) -> TranslateConfig:
+    """A TranslateConfig from a config dict (without `hydra`), keys it leaves out taken from
+    the packaged translate.yaml: `{"checkpoint": ..., "input_dir": ..., "out_dir": ...}` is
+    enough. Values are checked by `check_translate`."""
+    raw = {k: v for k, v in raw.items() if k != "hydra"}
+    return from_mapping(TranslateConfig, raw, "", default_config("translate"))
 
 
 def pad_to_multiple(x: torch.Tensor, multiple: int) -> torch.Tensor:
@@ -251,15 +268,18 @@ def check_translate(cfg: TranslateConfig) -> list[Path]:
     return files
 
 
-def translate_batch(cfg: TranslateConfig) -> Path:
+def translate_batch(cfg: TranslateConfig | Mapping[str, Any]) -> Path:
     """Translate a render batch into a new batch (labels copied, COCO re-pointed), or a plain
     image folder into a plain folder; either gets `translation_preview.png` (input |
-    translation). Nothing is left half-written.
+    translation). Nothing is left half-written. `cfg` is a TranslateConfig or a dict for
+    `parse_translate_config`.
 
     The output is built in a hidden sibling folder `.<out>.<pid>.tmp` (created with the umask's
     permissions) and renamed into place; temp folders of killed runs are removed first. A
     failed write (e.g. a full disk) removes the temp folder and raises `gan.io.OutputError`.
     """
+    if not isinstance(cfg, TranslateConfig):
+        cfg = parse_translate_config(cfg)
     files = check_translate(cfg)
     src, out = Path(cfg.input_dir).expanduser(), Path(cfg.out_dir).expanduser()
     device = select_device(cfg.device)
@@ -308,24 +328,15 @@ def translate_batch(cfg: TranslateConfig) -> Path:
     return out
 
 
-EXIT_OUTPUT = 1  # an output could not be written (disk full, ...)
-
-
-def fail(message: str, code: int = cli.EXIT_CONFIG) -> None:
-    """Print a one-line error and exit non-zero."""
-    cli.fail(PROG, message, code)
+INPUT_ERRORS = (ConfigError, DataError, ckpt.CheckpointError)
 
 
 @hydra.main(version_base="1.3", config_path=CONFIG_DIR, config_name="translate")
 def hydra_main(cfg: DictConfig) -> None:
     """Hydra task for `fridge-translate`."""
     raw = cli.resolve_or_fail(PROG, cfg)
-    try:
-        translate_batch(from_mapping(TranslateConfig, raw, ""))
-    except (ConfigError, DataError, ckpt.CheckpointError) as exc:
-        fail(str(exc))
-    except gio.OutputError as exc:
-        fail(f"{exc}; nothing written to out_dir", EXIT_OUTPUT)
+    with cli.one_line_errors(PROG, INPUT_ERRORS, "; nothing written to out_dir"):
+        translate_batch(parse_translate_config(raw))
 
 
 def prevalidate(args: list[str]) -> None:
@@ -334,13 +345,11 @@ def prevalidate(args: list[str]) -> None:
     raw = compose_from_cli(PROG, "translate", args)
     if raw is None:
         return
-    try:
-        cfg = from_mapping(TranslateConfig, raw, "")
+    with cli.one_line_errors(PROG, INPUT_ERRORS):
+        cfg = parse_translate_config(raw)
         if not Path(cfg.checkpoint).expanduser().is_file():
             raise ckpt.CheckpointError(f"checkpoint: {cfg.checkpoint} is not a file")
         check_translate(cfg)
-    except (ConfigError, DataError, ckpt.CheckpointError) as exc:
-        fail(str(exc))
 
 
 def main() -> None:

@@ -41,6 +41,7 @@ from tqdm import tqdm
 from fridge_batch import layout
 from gan.config import ConfigError, require_positive
 from gan.data import IMAGE_SUFFIXES, DataError, load_rgb
+from gan.schedules import WarmupCosine
 
 log = logging.getLogger(__name__)
 
@@ -533,14 +534,7 @@ def train_classifier(
         gen = torch.Generator().manual_seed(seed)
         model = build_classifier(len(train.classes), s.width)
         opt = torch.optim.AdamW(model.parameters(), lr=s.lr, weight_decay=s.weight_decay)
-        warmup = max(1, s.steps // 20)
-
-        def lr_factor(step: int) -> float:
-            if step < warmup:
-                return (step + 1) / warmup
-            return 0.5 * (1 + math.cos(math.pi * (step - warmup) / max(1, s.steps - warmup)))
-
-        sched = torch.optim.lr_scheduler.LambdaLR(opt, lr_factor)
+        sched = torch.optim.lr_scheduler.LambdaLR(opt, WarmupCosine(s.steps))
         model.train()
         steps = tqdm(
             range(s.steps), desc=f"classifier seed {seed}", unit="step", dynamic_ncols=True,
@@ -722,19 +716,20 @@ class UsefulnessConfig:
     `real_dir` null skips the measure. `inputs` lists which of a_dir / b_dir to score (those
     that are labelled batches); `class_map` null means DEFAULT_CLASS_MAP. The remaining keys
     are the recipe (`UsefulnessSettings`); keep them equal across runs that are compared.
+    Types and checks only: the values are under `usefulness:` in configs/eval.yaml.
     """
 
-    real_dir: str | None = None
-    inputs: list[str] = field(default_factory=lambda: ["a", "b"])
-    class_map: dict[str, str] | None = None
-    seeds: list[int] = field(default_factory=lambda: [0, 1, 2])
-    steps: int = UsefulnessSettings.steps
-    batch_size: int = UsefulnessSettings.batch_size
-    crop_size: int = UsefulnessSettings.crop_size
-    margin: float = UsefulnessSettings.margin
-    min_visible_pixels: int = UsefulnessSettings.min_visible_pixels
-    max_occlusion: float = UsefulnessSettings.max_occlusion
-    max_truncation: float = UsefulnessSettings.max_truncation
+    real_dir: str | None
+    inputs: list[str]
+    class_map: dict[str, str] | None
+    seeds: list[int]
+    steps: int
+    batch_size: int
+    crop_size: int
+    margin: float
+    min_visible_pixels: int
+    max_occlusion: float
+    max_truncation: float
 
     def settings(self) -> UsefulnessSettings:
         """The recipe these keys describe (other recipe values at their defaults)."""

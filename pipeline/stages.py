@@ -24,7 +24,7 @@ from gan.cli import CONFIG_DIR, describe_compose_error
 from gan.config import ConfigError, parse_train_config
 from gan.io import write_json
 from gan.trainer import NonFiniteLoss, check_image_size, run_training
-from gan.translate import TranslateConfig, translate_batch
+from gan.translate import translate_batch
 
 log = logging.getLogger(__name__)
 
@@ -215,9 +215,12 @@ def translate(checkpoint: Path, batch: Path, root: Path, key: str) -> Path:
         log.info("%s: reusing %s", key, out)
         return out
     translate_batch(
-        TranslateConfig(
-            checkpoint=str(checkpoint), input_dir=str(batch), out_dir=str(out), overwrite=True
-        )
+        {
+            "checkpoint": str(checkpoint),
+            "input_dir": str(batch),
+            "out_dir": str(out),
+            "overwrite": True,
+        }
     )
     write_json(out / DONE, settings)
     return out

@@ -66,6 +66,44 @@ def make_render_batch(
     return root
 
 
+def translate_config(checkpoint, input_dir, out_dir, **options):
+    """A `fridge-translate` config: the packaged translate.yaml with these values."""
+    from gan.translate import parse_translate_config
+
+    paths = {"checkpoint": str(checkpoint), "input_dir": str(input_dir), "out_dir": str(out_dir)}
+    return parse_translate_config({**paths, **options})
+
+
+def runtime(*overrides: str):
+    """The CPU `Runtime` of the packaged train.yaml with these Hydra overrides
+    (e.g. "trainer.max_steps=10", "trainer.precision=bf16")."""
+    from gan.config import parse_train_config
+    from gan.distributed import DistInfo
+    from gan.trainer import make_runtime
+
+    cfg = parse_train_config(compose(list(overrides)))
+    return make_runtime(cfg, torch.device("cpu"), DistInfo())
+
+
+def generator_spec(model: str = "pix2pix", **changes):
+    """The `model.generator` section of configs/model/<model>.yaml, with `changes` (unchecked,
+    so tests can build specs the config checks would reject)."""
+    import dataclasses
+
+    from gan.models import model_class
+
+    return dataclasses.replace(model_class(model).parse_config({}).generator, **changes)
+
+
+def discriminator_spec(model: str = "pix2pix", **changes):
+    """The `model.discriminator` section of configs/model/<model>.yaml, with `changes`."""
+    import dataclasses
+
+    from gan.models import model_class
+
+    return dataclasses.replace(model_class(model).parse_config({}).discriminator, **changes)
+
+
 def make_photo_folder(root: Path, count: int = 5, seed: int = 1) -> Path:
     """Target photos of mixed sizes and formats (JPEG, PNG, WebP)."""
     rng = np.random.default_rng(seed)

@@ -11,16 +11,11 @@ SHARED = ROOT.parent / "shared" / "data"
 
 
 def compose(overrides: list[str], config_name: str = "train") -> dict:
-    """Resolved config dict via Hydra's compose API (no `hydra` section)."""
-    from hydra import compose as hydra_compose
-    from hydra import initialize_config_dir
-    from omegaconf import OmegaConf
+    """Resolved config dict of the packaged YAML via Hydra's compose API (no `hydra` section):
+    the library's `gan.config.default_config`, the one place configs are built from."""
+    from gan.config import default_config
 
-    from gan.cli import CONFIG_DIR
-
-    with initialize_config_dir(config_dir=CONFIG_DIR, version_base="1.3"):
-        cfg = hydra_compose(config_name=config_name, overrides=overrides)
-        return OmegaConf.to_container(cfg, resolve=True)
+    return default_config(config_name, overrides)
 
 
 def render_config(out_dir: Path, *overrides: str):

@@ -8,8 +8,8 @@ Map:
   cut.py       CUT and FastCUT (one generator, PatchNCE on its encoder features, no cycle).
 
 Adding a model `foo`:
-  1. gan/models/foo.py: `FooConfig(ModelConfig)`, a dataclass of the model's own keys with
-     defaults, its `validate()` raising a one-line ConfigError naming the key; and
+  1. gan/models/foo.py: `FooConfig(ModelConfig)`, a dataclass of the model's own keys (types
+     only, no default values: those live in the YAML of step 3), its `validate()` raising a one-line ConfigError naming the key; and
      `FooModel(TranslationModel)` with `name = "foo"`, `config_cls = FooConfig`, `pairing`
      ("unpaired" or "random"). In `__init__` build nets with `add_net`, optimisers with
      `add_optimizer`; implement `train_step(batch) -> dict of detached scalar losses` (they
@@ -17,7 +17,8 @@ Adding a model `foo`:
      and override `generator_name` / `visuals` / `extra_state` when needed (anything random
      kept across steps goes into `extra_state` so resume is exact).
   2. Register it below in MODELS: `"foo": FooModel`.
-  3. configs/model/foo.yaml: `name: foo` plus every dataclass field with the same defaults.
+  3. configs/model/foo.yaml: `name: foo` plus a value for every dataclass field (the one place
+     the values live; tests/test_config_defaults.py checks keys and fields match).
   4. Add "foo" to the parametrized `test_resume_is_exact` in tests/gan/test_gan_train.py.
 """
 

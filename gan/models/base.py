@@ -7,7 +7,7 @@ import copy
 import logging
 import math
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import torch
 import torch.distributed as dist
@@ -15,9 +15,16 @@ from torch import nn
 from torch.nn.parallel import DistributedDataParallel
 
 from gan.augment import DiffAugment, parse_policy
-from gan.config import ConfigError, from_mapping, require_choice, require_positive
+from gan.config import (
+    ConfigError,
+    default_config,
+    from_mapping,
+    require_choice,
+    require_positive,
+)
 from gan.losses import GAN_MODES
 from gan.networks import (
+    FRAME_COORD_CHANNELS,
     DiscriminatorSpec,
     GeneratorSpec,
     build_generator,
@@ -25,122 +32,32 @@ from gan.networks import (
     init_weights,
 )
 from gan.preserve import masked_structure_loss
+from gan.schedules import LinearDecay
 
 log = logging.getLogger(__name__)
-
-
-@dataclass
-class GeneratorConfig:
-    """`model.generator.*` (see gan.networks.GeneratorSpec)."""
-
-    arch: str = "unet"
-    ngf: int = 64
-    norm: str = "batch"
-    dropout: bool = True
-    num_downs: int = 8
-    n_blocks: int = 9
-    upsample: str = "deconv"
-    residual: bool = False
-    color_head: bool = False
-    frame_field: int = 0
-
-    def spec(self) -> GeneratorSpec:
-        """Generator spec for 3-channel images."""
-        return GeneratorSpec(
-            arch=self.arch,
-            ngf=self.ngf,
-            norm=self.norm,
-            dropout=self.dropout,
-            num_downs=self.num_downs,
-            n_blocks=self.n_blocks,
-            upsample=self.upsample,
-            residual=self.residual,
-            color_head=self.color_head,
-            frame_field=self.frame_field,
-        )
-
-    def validate(self, prefix: str) -> None:
-        """Check choices."""
-        require_choice(f"{prefix}.arch", self.arch, ("unet", "resnet"))
-        require_choice(f"{prefix}.norm", self.norm, ("batch", "instance", "none"))
-        require_choice(f"{prefix}.upsample", self.upsample, ("deconv", "resize"))
-        require_positive(f"{prefix}.ngf", self.ngf)
-        if self.residual and self.arch != "resnet":
-            raise ConfigError(f"{prefix}.residual: needs {prefix}.arch=resnet, got {self.arch!r}")
-        if self.color_head and not self.residual:
-            raise ConfigError(f"{prefix}.color_head: needs {prefix}.residual=true")
-        require_positive(f"{prefix}.frame_field", self.frame_field, allow_zero=True)
-        if self.frame_field and not self.residual:
-            raise ConfigError(f"{prefix}.frame_field: needs {prefix}.residual=true")
-        require_positive(f"{prefix}.n_blocks", self.n_blocks, allow_zero=True)
-        if self.num_downs < 2:
-            raise ConfigError(f"{prefix}.num_downs: must be >= 2, got {self.num_downs}")
-
-
-@dataclass
-class DiscriminatorConfig:
-    """`model.discriminator.*` (see gan.networks.DiscriminatorSpec)."""
-
-    arch: str = "patch"
-    ndf: int = 64
-    n_layers: int = 3
-    norm: str = "batch"
-    num_scales: int = 1
-    frame_coords: bool = False
-
-    def spec(self, in_channels: int) -> DiscriminatorSpec:
-        """Discriminator spec for `in_channels` image channels (plus the two frame-coordinate
-        channels when `frame_coords`)."""
-        extra = FRAME_COORD_CHANNELS if self.frame_coords else 0
-        return DiscriminatorSpec(
-            self.arch, in_channels + extra, self.ndf, self.n_layers, self.norm, self.num_scales
-        )
-
-    def validate(self, prefix: str) -> None:
-        """Check choices."""
-        require_choice(f"{prefix}.arch", self.arch, ("patch", "pixel"))
-        require_choice(f"{prefix}.norm", self.norm, ("batch", "instance", "none"))
-        require_positive(f"{prefix}.ndf", self.ndf)
-        require_positive(f"{prefix}.n_layers", self.n_layers)
-        require_positive(f"{prefix}.num_scales", self.num_scales)
-        if self.frame_coords and self.arch != "patch":
-            raise ConfigError(f"{prefix}.frame_coords: needs {prefix}.arch=patch")
-
-
-#: Channels a `frame_coords` discriminator gets in front of the image: x and y frame position.
-FRAME_COORD_CHANNELS = 2
-
-
-def resnet_generator() -> GeneratorConfig:
-    """The unpaired models' default generator: ResNet, 9 blocks, instance norm, no dropout."""
-    return GeneratorConfig(arch="resnet", norm="instance", dropout=False, n_blocks=9)
-
-
-def instance_discriminator() -> DiscriminatorConfig:
-    """The unpaired models' default discriminator: PatchGAN with instance norm."""
-    return DiscriminatorConfig(norm="instance")
 
 
 @dataclass
 class ModelConfig:
     """`model.*` keys every model has; each model's config subclasses it and adds its own.
 
-    configs/model/<name>.yaml holds the values a user sees; these defaults mirror them.
+    Types and checks only: the values are in configs/model/<name>.yaml (see gan.config).
+    `generator` and `discriminator` are the network specs themselves.
     """
 
-    generator: GeneratorConfig = field(default_factory=GeneratorConfig)
-    discriminator: DiscriminatorConfig = field(default_factory=DiscriminatorConfig)
-    init_type: str = "normal"
-    init_gain: float = 0.02
-    gan_mode: str = "vanilla"
+    generator: GeneratorSpec
+    discriminator: DiscriminatorSpec
+    init_type: str
+    init_gain: float
+    gan_mode: str
     # Content-preserving term on the renders' instance masks (gan.preserve); 0 = off.
-    lambda_content: float = 0.0
-    content_dilation: int = 2
+    lambda_content: float
+    content_dilation: int
     #: DiffAugment policy for every discriminator input (gan.augment): "" = off, or a comma
     #: list (or Hydra list) of color, translation|translation_reflect, cutout.
-    diffaug: str | list[str] = ""
+    diffaug: str | list[str]
     #: Decay of the EMA copy of the source-to-target generator; 0 = off (e.g. 0.999).
-    ema_decay: float = 0.0
+    ema_decay: float
 
     def validate(self) -> None:
         """Checks shared by all model configs (networks, init, gan_mode, diffaug, ema_decay).
@@ -168,29 +85,18 @@ def require_finite_nonnegative(key: str, value: float) -> None:
 
 @dataclass
 class Runtime:
-    """Where and how models run: device, precision, memory format, distribution."""
+    """Where and how models run: device, precision, memory format, distribution, and the
+    optimiser settings of `trainer.*` (built by `gan.trainer.make_runtime` from the config)."""
 
     device: torch.device
-    bf16: bool = False
-    channels_last: bool = False
-    compile: bool = False
-    distributed: bool = False
-    lr: float = 2e-4
-    betas: tuple[float, float] = (0.5, 0.999)
-    max_steps: int = 1
-    lr_constant_fraction: float = 0.5
-
-
-class LinearDecay:
-    """LR factor: 1 for the constant phase, then linear to ~0 at `total` steps."""
-
-    def __init__(self, constant: int, total: int) -> None:
-        self.constant, self.total = constant, total
-
-    def __call__(self, step: int) -> float:
-        """Multiplicative LR factor at `step`."""
-        decay = max(1, self.total - self.constant + 1)
-        return 1.0 - max(0, step - self.constant) / decay
+    bf16: bool
+    channels_last: bool
+    compile: bool
+    distributed: bool
+    lr: float
+    betas: tuple[float, float]
+    max_steps: int
+    lr_constant_fraction: float
 
 
 def set_requires_grad(nets: Iterable[nn.Module], flag: bool) -> None:
@@ -248,9 +154,11 @@ class TranslationModel:
 
     @classmethod
     def parse_config(cls, raw: dict) -> object:
-        """Typed, validated model config from the `model` mapping."""
+        """Typed, validated model config from the `model` mapping; keys it leaves out come
+        from configs/model/<name>.yaml."""
         data = {k: v for k, v in raw.items() if k != "name"}
-        cfg = from_mapping(cls.config_cls, data, "model")
+        defaults = default_config("train", [f"model={cls.name}"])["model"]
+        cfg = from_mapping(cls.config_cls, data, "model", defaults)
         cfg.validate()
         return cfg
 
@@ -396,7 +304,7 @@ class TranslationModel:
 
     def generator_spec(self) -> GeneratorSpec:
         """Spec of the source-to-target generator."""
-        return self.cfg.generator.spec()
+        return self.cfg.generator
 
     @torch.no_grad()
     def translate(
@@ -491,7 +399,7 @@ class TranslationModel:
 
 def rebuild_generator(export: dict) -> tuple[nn.Module, GeneratorSpec]:
     """Generator from an `export_generator` dict, in eval mode."""
-    spec = GeneratorSpec(**export["spec"])
+    spec = GeneratorSpec.from_dict(export["spec"])
     net = build_generator(spec)
     net.load_state_dict(export["state_dict"])
     return net.eval(), spec

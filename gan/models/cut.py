@@ -15,20 +15,16 @@ Encoder layers (`nce_layers`) are `ResnetGenerator.encode` taps. The reference's
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import torch
 
 from gan.config import ConfigError, require_positive
 from gan.losses import discriminator_loss, generator_loss, patch_nce
 from gan.models.base import (
-    DiscriminatorConfig,
-    GeneratorConfig,
     ModelConfig,
     Runtime,
     TranslationModel,
-    instance_discriminator,
-    resnet_generator,
     set_requires_grad,
 )
 from gan.networks import (
@@ -39,26 +35,18 @@ from gan.networks import (
 )
 
 
-def _nce_layers() -> list[int]:
-    return [0, 1, 4, 7, 14]
-
-
 @dataclass
 class CUTConfig(ModelConfig):
-    """`model.*` for cut (configs/model/cut.yaml mirrors these fields)."""
+    """`model.*` for cut: ModelConfig plus the PatchNCE keys (values: configs/model/cut.yaml)."""
 
-    generator: GeneratorConfig = field(default_factory=resnet_generator)
-    discriminator: DiscriminatorConfig = field(default_factory=instance_discriminator)
-    init_type: str = "xavier"
-    gan_mode: str = "lsgan"
-    lambda_GAN: float = 1.0
-    lambda_NCE: float = 1.0
-    nce_idt: bool = True
-    nce_layers: list[int] = field(default_factory=_nce_layers)
-    nce_T: float = 0.07
-    num_patches: int = 256
-    nce_mlp_dim: int = 256
-    flip_equivariance: bool = False
+    lambda_GAN: float
+    lambda_NCE: float
+    nce_idt: bool
+    nce_layers: list[int]
+    nce_T: float
+    num_patches: int
+    nce_mlp_dim: int
+    flip_equivariance: bool
 
     def validate(self) -> None:
         """Shared checks, a ResNet generator, encoder taps in range, positive weights."""
@@ -74,7 +62,7 @@ class CUTConfig(ModelConfig):
         require_positive("model.num_patches", self.num_patches)
         require_positive("model.nce_mlp_dim", self.nce_mlp_dim)
         layers = self.nce_layers
-        taps = len(resnet_tap_channels(self.generator.spec()))
+        taps = len(resnet_tap_channels(self.generator))
         if (
             not isinstance(layers, list)
             or not layers
@@ -95,11 +83,8 @@ class CUTConfig(ModelConfig):
 
 @dataclass
 class FastCUTConfig(CUTConfig):
-    """`model.*` for fastcut (configs/model/fastcut.yaml): CUT with the FastCUT defaults."""
-
-    lambda_NCE: float = 10.0
-    nce_idt: bool = False
-    flip_equivariance: bool = True
+    """`model.*` for fastcut: CUT's keys; configs/model/fastcut.yaml holds the FastCUT values
+    (lambda_NCE 10, no NCE identity, flip-equivariance)."""
 
 
 class CUTModel(TranslationModel):
@@ -110,10 +95,12 @@ class CUTModel(TranslationModel):
 
     def __init__(self, cfg: CUTConfig, rt: Runtime, seed: int) -> None:
         super().__init__(cfg, rt, seed)
-        spec = cfg.generator.spec()
+        spec = cfg.generator
         channels = resnet_tap_channels(spec)
         self.add_net("G", build_generator(spec))
-        self.add_net("D", build_discriminator(cfg.discriminator.spec(in_channels=3)))
+        self.add_net(
+            "D", build_discriminator(cfg.discriminator, cfg.discriminator.input_channels(3))
+        )
         self.add_net("F", PatchSampleMLP([channels[i] for i in cfg.nce_layers], cfg.nce_mlp_dim))
         self.add_optimizer("G", ["G"])
         self.add_optimizer("F", ["F"])

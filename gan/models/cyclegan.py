@@ -3,20 +3,16 @@
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import torch
 
 from gan.config import ConfigError, require_positive
 from gan.losses import discriminator_loss, generator_loss, l1
 from gan.models.base import (
-    DiscriminatorConfig,
-    GeneratorConfig,
     ModelConfig,
     Runtime,
     TranslationModel,
-    instance_discriminator,
-    resnet_generator,
     set_requires_grad,
 )
 from gan.networks import build_discriminator, build_generator
@@ -24,14 +20,11 @@ from gan.networks import build_discriminator, build_generator
 
 @dataclass
 class CycleGANConfig(ModelConfig):
-    """`model.*` for cyclegan (configs/model/cyclegan.yaml mirrors these fields)."""
+    """`model.*` for cyclegan: ModelConfig plus the cycle keys (configs/model/cyclegan.yaml)."""
 
-    generator: GeneratorConfig = field(default_factory=resnet_generator)
-    discriminator: DiscriminatorConfig = field(default_factory=instance_discriminator)
-    gan_mode: str = "lsgan"
-    lambda_cycle: float = 10.0
-    lambda_identity: float = 0.5
-    pool_size: int = 50
+    lambda_cycle: float
+    lambda_identity: float
+    pool_size: int
 
     def validate(self) -> None:
         """Shared checks; the frame field is not wired into the two-generator cycle."""
@@ -95,11 +88,11 @@ class CycleGANModel(TranslationModel):
         require_positive("model.lambda_cycle", cfg.lambda_cycle, allow_zero=True)
         require_positive("model.lambda_identity", cfg.lambda_identity, allow_zero=True)
         require_positive("model.pool_size", cfg.pool_size, allow_zero=True)
-        spec = cfg.generator.spec()
+        spec = cfg.generator
         for name in ("G_A", "G_B"):
             self.add_net(name, build_generator(spec))
         for name in ("D_A", "D_B"):
-            self.add_net(name, build_discriminator(cfg.discriminator.spec(in_channels=3)))
+            self.add_net(name, build_discriminator(cfg.discriminator, 3))
         self.add_optimizer("G", ["G_A", "G_B"])
         self.add_optimizer("D", ["D_A", "D_B"])
         self.pools = {

@@ -19,9 +19,9 @@ from gan.networks import build_discriminator, build_generator
 
 @dataclass
 class Pix2PixConfig(ModelConfig):
-    """`model.*` for pix2pix (configs/model/pix2pix.yaml mirrors these fields)."""
+    """`model.*` for pix2pix plus lambda_L1 (values: configs/model/pix2pix.yaml)."""
 
-    lambda_L1: float = 100.0  # noqa: N815 - reference name, also the config key
+    lambda_L1: float  # noqa: N815 - reference name, also the config key
 
     def validate(self) -> None:
         """Shared checks; D's frame coordinates are not wired into the conditional pair."""
@@ -50,8 +50,8 @@ class Pix2PixModel(TranslationModel):
     def __init__(self, cfg: Pix2PixConfig, rt: Runtime, seed: int) -> None:
         super().__init__(cfg, rt, seed)
         require_positive("model.lambda_L1", cfg.lambda_L1, allow_zero=True)
-        self.add_net("G", build_generator(cfg.generator.spec()))
-        self.add_net("D", build_discriminator(cfg.discriminator.spec(in_channels=6)))
+        self.add_net("G", build_generator(cfg.generator))
+        self.add_net("D", build_discriminator(cfg.discriminator, 6))
         self.add_optimizer("G", ["G"])
         self.add_optimizer("D", ["D"])
 

@@ -15,12 +15,13 @@ from gan_testutils import (
     make_photo_folder,
     make_render_batch,
     run_cli,
+    runtime,
 )
 
 from gan import augment as aug
 from gan import checkpoint as ckpt
 from gan.config import ConfigError
-from gan.models import Runtime, create_model, model_class, rebuild_generator
+from gan.models import create_model, model_class, rebuild_generator
 from gan.models.base import ema_decay_at
 from gan.trainer import run_training
 
@@ -45,7 +46,7 @@ def tiny_model(name: str, *overrides: str):
     """A tiny (experiment=tiny) model on the CPU, built from the composed config, seed 0."""
     raw = compose(["experiment=tiny", f"model={name}", *overrides])["model"]
     torch.manual_seed(0)  # weight init draws from the global generator
-    return create_model(raw, Runtime(torch.device("cpu"), max_steps=10), seed=0)
+    return create_model(raw, runtime("trainer.max_steps=10"), seed=0)
 
 
 def batch(step: int) -> dict[str, torch.Tensor]:

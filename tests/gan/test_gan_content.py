@@ -15,7 +15,7 @@ from torch.utils.data import DataLoader
 
 from gan import content as content_mod
 from gan import data as data_mod
-from gan.config import ConfigError, ContentConfig, parse_train_config
+from gan.config import ConfigError, ContentConfig, from_mapping, parse_train_config
 from gan.content import (
     Segmenter,
     confusion,
@@ -84,10 +84,9 @@ def make_shapes_batch(root: Path, count: int = 8, size: int = 48, seed: int = 0)
 
 
 def content_cfg(cache_dir: Path, **kw) -> ContentConfig:
-    """A quick content config: few steps on 48 px crops."""
-    return ContentConfig(
-        **{"steps": 120, "batch_size": 6, "crop_size": 48, "cache_dir": str(cache_dir), **kw}
-    )
+    """A quick content config: few steps on 48 px crops (the rest from train.yaml)."""
+    quick = {"steps": 120, "batch_size": 6, "crop_size": 48, "cache_dir": str(cache_dir), **kw}
+    return from_mapping(ContentConfig, quick, "metrics.content", compose([])["metrics"]["content"])
 
 
 @pytest.fixture(scope="module")

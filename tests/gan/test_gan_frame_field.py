@@ -6,15 +6,25 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
-from gan_testutils import BIN, TINY, compose, make_photo_folder, make_render_batch, run_cli
+from gan_testutils import (
+    BIN,
+    TINY,
+    compose,
+    generator_spec,
+    make_photo_folder,
+    make_render_batch,
+    run_cli,
+    runtime,
+    translate_config,
+)
 from PIL import Image
 
 from gan import checkpoint as ckpt
 from gan.config import ConfigError
 from gan.data import Geometry, ImageFolder, RandomPairDataset, TransformConfig, frame_box
-from gan.models import Runtime, create_model, model_class
-from gan.networks import GeneratorSpec, build_generator, init_weights
-from gan.translate import TranslateConfig, translate_batch
+from gan.models import create_model, model_class
+from gan.networks import build_generator, init_weights
+from gan.translate import translate_batch
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
@@ -22,10 +32,9 @@ TINY_LAYERS = "model.nce_layers=[0,1,4,7,10]"
 
 
 def field_net(n: int = 3) -> torch.nn.Module:
-    spec = GeneratorSpec(
-        arch="resnet", ngf=8, n_blocks=1, norm="instance", dropout=False, residual=True,
-        frame_field=n,
-    )  # fmt: skip
+    spec = generator_spec(
+        "cut", ngf=8, n_blocks=1, norm="instance", dropout=False, residual=True, frame_field=n
+    )
     return init_weights(build_generator(spec), "xavier", 0.02)
 
 
@@ -141,7 +150,7 @@ def test_frame_field_needs_a_residual_generator_and_no_cycle():
             {"generator": {"arch": "resnet", "residual": True, "frame_field": 4}}
         )
     with pytest.raises(ValueError, match="frame field needs a residual"):
-        build_generator(GeneratorSpec(arch="resnet", ngf=8, n_blocks=1, frame_field=2))
+        build_generator(generator_spec("cut", ngf=8, n_blocks=1, frame_field=2))
 
 
 @pytest.mark.parametrize("name", ["cut", "pix2pix"])
@@ -153,7 +162,7 @@ def test_training_steps_move_the_field_with_the_batch_frames(name):
     )
     raw["generator"].update(arch="resnet", residual=True, frame_field=3, n_blocks=2)
     torch.manual_seed(0)
-    model = create_model(raw, Runtime(device=torch.device("cpu"), max_steps=10), seed=0)
+    model = create_model(raw, runtime("trainer.max_steps=10"), seed=0)
     gen = torch.Generator().manual_seed(0)
     batch = {k: torch.rand(2, 3, 32, 32, generator=gen) * 2 - 1 for k in ("source", "target")}
     batch["source_frame"] = torch.tensor([[0.0, 0.0, 0.5, 0.5], [1.0, 0.5, 0.5, 1.0]])
@@ -180,7 +189,7 @@ def test_cli_trains_exports_and_translates_whole_frames(tmp_path):
     assert payload["model"]["nets"]["G"]["field"].abs().sum() > 0
     outs = []
     for name in ("last.pt", "generator.safetensors"):
-        cfg = TranslateConfig(str(run / "checkpoints" / name), str(src), str(tmp_path / name))
+        cfg = translate_config(run / "checkpoints" / name, src, tmp_path / name)
         out = translate_batch(cfg)
         outs.append([np.asarray(Image.open(p)) for p in sorted((out / "images").iterdir())])
     assert all(np.array_equal(a, b) for a, b in zip(*outs, strict=True))
@@ -194,7 +203,7 @@ def test_discriminator_frame_coords_see_where_each_pixel_sits():
     raw["generator"].update(residual=True, frame_field=2, n_blocks=2)
     raw["discriminator"].update(frame_coords=True, num_scales=2)
     torch.manual_seed(0)
-    model = create_model(raw, Runtime(device=torch.device("cpu"), max_steps=10), seed=0)
+    model = create_model(raw, runtime("trainer.max_steps=10"), seed=0)
     image = torch.zeros(1, 3, 8, 8)
     seen = model.d_input(image, torch.tensor([[0.75, 0.0, 0.25, 0.5]]))
     assert seen.shape == (1, 5, 8, 8) and torch.equal(seen[:, 2:], image)

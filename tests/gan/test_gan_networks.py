@@ -6,11 +6,10 @@ import logging
 
 import pytest
 import torch
-from gan_testutils import make_photo_folder
+from gan_testutils import discriminator_spec, generator_spec, make_photo_folder
 
 from gan import losses, metrics
 from gan.networks import (
-    DiscriminatorSpec,
     GeneratorSpec,
     build_discriminator,
     build_generator,
@@ -26,10 +25,10 @@ pytestmark = pytest.mark.usefixtures("one_torch_thread")
 @pytest.mark.parametrize(
     "spec",
     [
-        GeneratorSpec(arch="unet", ngf=4, num_downs=5, norm="batch", dropout=True),
-        GeneratorSpec(arch="unet", ngf=4, num_downs=6, norm="instance", dropout=True),
-        GeneratorSpec(arch="resnet", ngf=4, n_blocks=6, norm="instance", dropout=False),
-        GeneratorSpec(arch="resnet", ngf=4, n_blocks=9, norm="batch", dropout=True),
+        generator_spec(arch="unet", ngf=4, num_downs=5, norm="batch", dropout=True),
+        generator_spec(arch="unet", ngf=4, num_downs=6, norm="instance", dropout=True),
+        generator_spec(arch="resnet", ngf=4, n_blocks=6, norm="instance", dropout=False),
+        generator_spec(arch="resnet", ngf=4, n_blocks=9, norm="batch", dropout=True),
     ],
 )
 def test_generators_keep_shape_and_range(spec, upsample):
@@ -44,29 +43,29 @@ def test_generators_keep_shape_and_range(spec, upsample):
 
 
 def test_unet_dropout_layers_follow_reference():
-    deep = build_generator(GeneratorSpec(arch="unet", ngf=2, num_downs=8, dropout=True))
+    deep = build_generator(generator_spec(arch="unet", ngf=2, num_downs=8, dropout=True))
     drops = [m for m in deep.modules() if isinstance(m, torch.nn.Dropout)]
     assert len(drops) == 3  # the three innermost 8*ngf decoder blocks, as in unet_256
-    plain = build_generator(GeneratorSpec(arch="unet", ngf=2, num_downs=8, dropout=False))
+    plain = build_generator(generator_spec(arch="unet", ngf=2, num_downs=8, dropout=False))
     assert not [m for m in plain.modules() if isinstance(m, torch.nn.Dropout)]
 
 
 @pytest.mark.parametrize("n_layers", [1, 3])
 @pytest.mark.parametrize("norm", ["batch", "instance", "none"])
 def test_patch_discriminator(n_layers, norm):
-    d = build_discriminator(DiscriminatorSpec("patch", 6, 8, n_layers, norm))
+    d = build_discriminator(discriminator_spec(ndf=8, n_layers=n_layers, norm=norm), 6)
     out = d(torch.randn(2, 6, 64, 64))
     assert out.shape[:2] == (2, 1) and out.shape[-1] > 1
 
 
 def test_pixel_discriminator_one_logit_per_pixel():
-    d = build_discriminator(DiscriminatorSpec("pixel", 3, 8, 1, "batch"))
+    d = build_discriminator(discriminator_spec(arch="pixel", ndf=8, n_layers=1), 3)
     assert d(torch.randn(2, 3, 16, 20)).shape == (2, 1, 16, 20)
 
 
 @pytest.mark.parametrize("kind", ["normal", "xavier", "kaiming"])
 def test_init_weights(kind):
-    net = build_generator(GeneratorSpec(arch="resnet", ngf=8, n_blocks=1, norm="batch"))
+    net = build_generator(generator_spec(arch="resnet", ngf=8, n_blocks=1, norm="batch"))
     init_weights(net, kind, 0.02)
     conv = net.model[0]
     if kind == "normal":
@@ -76,7 +75,7 @@ def test_init_weights(kind):
 
 def test_unknown_choices_raise():
     with pytest.raises(ValueError, match="unknown generator arch"):
-        build_generator(GeneratorSpec(arch="vit"))
+        build_generator(generator_spec(arch="vit"))
     with pytest.raises(ValueError, match="unknown init"):
         init_weights(torch.nn.Conv2d(1, 1, 1), "uniform")
 
@@ -91,7 +90,7 @@ def test_gan_losses_prefer_correct_logits(mode):
 
 
 def test_translate_any_resolution_pads_and_crops():
-    spec = GeneratorSpec(arch="unet", ngf=4, num_downs=5, norm="instance")
+    spec = generator_spec(arch="unet", ngf=4, num_downs=5, norm="instance")
     net = build_generator(spec).eval()
     assert size_multiple(spec) == 32
     for h, w in [(40, 48), (17, 90), (64, 64)]:
@@ -174,9 +173,8 @@ def test_frechet_distance_of_shifted_gaussians():
 
 def test_residual_generator_starts_as_identity_and_learns():
     from gan.models.base import rebuild_generator
-    from gan.networks import GeneratorSpec, build_generator, init_weights
 
-    spec = GeneratorSpec(
+    spec = generator_spec(
         arch="resnet", ngf=8, n_blocks=1, norm="instance", dropout=False, residual=True
     )
     net = init_weights(build_generator(spec), "normal", 0.02)
@@ -208,9 +206,8 @@ def test_color_head_starts_as_identity_and_learns_a_global_cast():
     """The colour head learns a global colour change (here: a warm cast) in a few steps, and
     the generator with taps, the rebuilt export and the plain forward agree."""
     from gan.models.base import rebuild_generator
-    from gan.networks import GeneratorSpec, build_generator, init_weights
 
-    spec = GeneratorSpec(
+    spec = generator_spec(
         arch="resnet",
         ngf=8,
         n_blocks=1,
@@ -245,14 +242,14 @@ def test_color_head_needs_a_residual_generator():
     with pytest.raises(ConfigError, match="model.generator.color_head: needs"):
         model_class("cut").parse_config({"generator": {"arch": "resnet", "color_head": True}})
     with pytest.raises(ValueError, match="colour head needs a residual"):
-        build_generator(GeneratorSpec(arch="resnet", ngf=8, n_blocks=1, color_head=True))
+        build_generator(generator_spec(arch="resnet", ngf=8, n_blocks=1, color_head=True))
 
 
 def test_multiscale_discriminator_sees_pooled_inputs_and_losses_average_scales():
     """num_scales=3: three PatchGANs on the input at full, 1/2 and 1/4 size (the coarsest
     sees the whole crop); the GAN losses are the mean of the per-scale losses."""
-    spec = DiscriminatorSpec(ndf=8, n_layers=2, norm="instance", num_scales=3)
-    net = init_weights(build_discriminator(spec), "normal", 0.02)
+    spec = discriminator_spec(ndf=8, n_layers=2, norm="instance", num_scales=3)
+    net = init_weights(build_discriminator(spec, 3), "normal", 0.02)
     x = torch.rand(2, 3, 64, 64) * 2 - 1
     out = net(x)
     assert [o.shape[-1] for o in out] == [14, 6, 2]  # finest first
@@ -265,3 +262,26 @@ def test_multiscale_discriminator_sees_pooled_inputs_and_losses_average_scales()
     assert torch.allclose(d_fake, torch.stack([p[1] for p in per_scale]).mean())
     g = losses.generator_loss("hinge", out)
     assert torch.allclose(g, torch.stack([-o.mean() for o in out]).mean())
+
+
+def test_generator_exports_of_older_versions_still_load():
+    """An export written before `residual` and `color_head` existed rebuilds the same spec;
+    exports keep naming the RGB channel counts."""
+    spec = generator_spec(ngf=4, num_downs=5)
+    old = {k: v for k, v in spec.to_dict().items() if k not in ("residual", "color_head")}
+    assert (old["in_channels"], old["out_channels"]) == (3, 3)
+    assert GeneratorSpec.from_dict(old) == spec
+    with pytest.raises(ValueError, match="only RGB to RGB"):
+        GeneratorSpec.from_dict({**old, "in_channels": 4})
+
+
+def test_lr_schedules():
+    """GANs: constant, then linear to ~0; measuring nets: 5 % linear warm-up, then a cosine."""
+    from gan.schedules import LinearDecay, WarmupCosine
+
+    decay = LinearDecay(constant=4, total=8)
+    assert [decay(s) for s in (0, 4, 5, 8)] == pytest.approx([1.0, 1.0, 0.8, 0.2])
+    cosine = WarmupCosine(total=40)  # warm-up: 2 steps
+    assert [cosine(s) for s in (0, 1, 2)] == [0.5, 1.0, 1.0]
+    assert cosine(21) == pytest.approx(0.5) and cosine(40) == pytest.approx(0.0, abs=1e-12)
+    assert WarmupCosine(total=3)(0) == 1.0  # at least one warm-up step

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import torch
 import torch.nn.functional as F
+from gan_testutils import runtime
 
 from gan.preserve import masked_structure_loss
 
@@ -59,13 +60,13 @@ def test_no_objects_gives_zero_with_a_graph():
 
 
 def test_models_add_the_term_only_when_on_and_masked():
-    from gan.models import Runtime, create_model
+    from gan.models import create_model
 
     img, mask = _scene()
     batch = {"source": img, "target": torch.flip(img, dims=(3,)), "source_mask": mask}
     small = {"generator": {"ngf": 8, "n_blocks": 1, "num_downs": 3}, "discriminator": {"ndf": 8}}
     for name in ("cyclegan", "pix2pix"):
-        rt = Runtime(device=torch.device("cpu"), max_steps=2)
+        rt = runtime("trainer.max_steps=2")
         on = create_model({"name": name, **small, "lambda_content": 5.0}, rt, seed=0)
         assert "content" in on.train_step(batch)
         assert "content" not in on.train_step({k: batch[k] for k in ("source", "target")})

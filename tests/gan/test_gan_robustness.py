@@ -15,7 +15,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
-from gan_testutils import BIN, TINY, compose, make_photo_folder, make_render_batch
+from gan_testutils import (
+    BIN,
+    TINY,
+    compose,
+    make_photo_folder,
+    make_render_batch,
+    translate_config,
+)
 from PIL import Image
 from render_testutils import assert_one_line_error
 
@@ -196,7 +203,7 @@ def test_outputs_respect_umask(domains, translator, tmp_path):
     try:
         run = tmp_path / "run"
         run_training(cfg_for(domains, "trainer.max_steps=1"), run)
-        out = translate.translate_batch(translate.TranslateConfig(
+        out = translate.translate_batch(translate_config(
             str(translator), str(domains[0]), str(tmp_path / "translated"), device="cpu"))  # fmt: skip
         report = evaluate.write_report({"metrics": {}}, tmp_path / "eval")
     finally:

@@ -14,13 +14,14 @@ from gan_testutils import (
     make_photo_folder,
     make_render_batch,
     run_cli,
+    translate_config,
 )
 from PIL import Image
 
 from gan.config import ConfigError
 from gan.data import DataError
 from gan.trainer import run_training
-from gan.translate import TranslateConfig, translate_batch
+from gan.translate import translate_batch
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
@@ -96,7 +97,7 @@ def test_translate_cli_writes_drop_in_batch(setup, tmp_path):
 
 def test_translate_cyclegan_uses_source_to_target_generator(setup, tmp_path):
     out = translate_batch(
-        TranslateConfig(str(setup["cyclegan"]), str(setup["batch"]), str(tmp_path / "cyc"))
+        translate_config(str(setup["cyclegan"]), str(setup["batch"]), str(tmp_path / "cyc"))
     )
     check_output_batch(setup["batch"], out)
     assert (
@@ -111,7 +112,7 @@ def test_translate_plain_folder_both_directions_with_preview(setup, tmp_path, mo
     sheet of input | translation rows; BtoA runs CycleGAN's photo-to-render generator."""
     photos = setup["photos"]
     out = translate_batch(
-        TranslateConfig(str(setup[model]), str(photos), str(tmp_path / "out"), direction=direction)
+        translate_config(str(setup[model]), str(photos), str(tmp_path / "out"), direction=direction)
     )
     names = sorted(p.name for p in photos.iterdir() if p.suffix != ".txt")
     assert sorted(p.name for p in out.iterdir()) == sorted([*names, "translation_preview.png"])
@@ -122,7 +123,7 @@ def test_translate_plain_folder_both_directions_with_preview(setup, tmp_path, mo
         # 4 rows of two 256 px tiles with 4 px padding
         assert sheet.size == (2 * 256 + 3 * 4, 4 * 256 + 5 * 4)
     if direction == "BtoA":  # the reverse generator differs from the forward one
-        fwd = translate_batch(TranslateConfig(str(setup[model]), str(photos), str(tmp_path / "f")))
+        fwd = translate_batch(translate_config(str(setup[model]), str(photos), str(tmp_path / "f")))
         a, b = (np.asarray(Image.open(d / names[0])) for d in (out, fwd))
         assert not np.array_equal(a, b)
 
@@ -136,21 +137,23 @@ def test_safetensors_export_translates_like_the_checkpoint(setup, tmp_path):
     assert export.is_file()
     _, info = ckpt.load_generator_export(export)
     assert info == {"model": "cyclegan", "step": 2}
-    a = translate_batch(TranslateConfig(str(setup["cyclegan"]), str(setup["batch"]), str(tmp_path / "a")))
-    b = translate_batch(TranslateConfig(str(export), str(setup["batch"]), str(tmp_path / "b")))
+    a = translate_batch(
+        translate_config(str(setup["cyclegan"]), str(setup["batch"]), str(tmp_path / "a"))
+    )
+    b = translate_batch(translate_config(str(export), str(setup["batch"]), str(tmp_path / "b")))
     for f in sorted((a / "images").iterdir()):
         assert (b / "images" / f.name).read_bytes() == f.read_bytes()
     bogus = tmp_path / "x.safetensors"
     bogus.write_bytes(b"not safetensors")
     with pytest.raises(ckpt.CheckpointError, match="x.safetensors: not a readable generator"):
-        translate_batch(TranslateConfig(str(bogus), str(setup["batch"]), str(tmp_path / "c")))
+        translate_batch(translate_config(str(bogus), str(setup["batch"]), str(tmp_path / "c")))
     with pytest.raises(ConfigError, match="BtoA needs the training checkpoint"):
-        translate_batch(TranslateConfig(str(export), str(setup["photos"]), str(tmp_path / "d"),
+        translate_batch(translate_config(str(export), str(setup["photos"]), str(tmp_path / "d"),
                                         direction="BtoA"))  # fmt: skip
 
 
 def test_translate_btoa_needs_a_reverse_generator(setup, tmp_path):
-    cfg = TranslateConfig(
+    cfg = translate_config(
         str(setup["pix2pix"]), str(setup["photos"]), str(tmp_path / "o"), direction="BtoA"
     )
     with pytest.raises(ConfigError, match="direction: BtoA needs .*cyclegan.*pix2pix"):
@@ -163,14 +166,14 @@ def test_translate_refuses_existing_output_and_bad_input(setup, tmp_path):
     out.mkdir()
     (out / "keep.txt").write_text("mine")
     with pytest.raises(ConfigError, match="already exists"):
-        translate_batch(TranslateConfig(str(setup["pix2pix"]), str(setup["batch"]), str(out)))
+        translate_batch(translate_config(str(setup["pix2pix"]), str(setup["batch"]), str(out)))
     assert (out / "keep.txt").read_text() == "mine"
     translate_batch(
-        TranslateConfig(str(setup["pix2pix"]), str(setup["batch"]), str(out), overwrite=True)
+        translate_config(str(setup["pix2pix"]), str(setup["batch"]), str(out), overwrite=True)
     )
     assert not (out / "keep.txt").exists() and (out / "annotations.json").is_file()
     with pytest.raises(DataError, match="input_dir: .*no PNG/JPEG/WebP images"):
-        translate_batch(TranslateConfig(str(setup["pix2pix"]), str(tmp_path), str(tmp_path / "x")))
+        translate_batch(translate_config(str(setup["pix2pix"]), str(tmp_path), str(tmp_path / "x")))
 
 
 def test_translate_corrupt_input_leaves_nothing(setup, tmp_path):
@@ -178,7 +181,7 @@ def test_translate_corrupt_input_leaves_nothing(setup, tmp_path):
     (bad / "images" / "000001.png").write_bytes(b"broken")
     out = tmp_path / "out"
     with pytest.raises(DataError, match="000001.png"):
-        translate_batch(TranslateConfig(str(setup["pix2pix"]), str(bad), str(out)))
+        translate_batch(translate_config(str(setup["pix2pix"]), str(bad), str(out)))
     assert not out.exists()
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".out")]
 
