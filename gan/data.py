@@ -11,6 +11,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
+import torch.nn.functional as F
 from PIL import Image, ImageOps, UnidentifiedImageError
 from torch.utils.data import Dataset, Sampler
 
@@ -474,6 +475,18 @@ def eval_frames(folder: ImageFolder, cfg: TransformConfig, count: int) -> torch.
     """`frame_box` of every `eval_batch` image (N, 4): where its center crop lies."""
     n = min(count, len(folder))
     return torch.stack([folder.load_item(i, cfg, None, False)[2] for i in range(n)])
+
+
+def frame_means(folder: ImageFolder, cells: int, side: int = 64) -> torch.Tensor:
+    """The folder's mean colour per cell of an n x n grid over the whole frame, (3, n, n) in
+    [0, 1]: every image resized to `side` px squares (its frame units), averaged."""
+    whole_frames = TransformConfig(side, None, "none", False)
+    total = torch.zeros(3, cells, cells, dtype=torch.float64)
+    for i in range(len(folder)):
+        image = folder.load(i, whole_frames, None)[None]
+        small = F.interpolate(image, size=(side, side), mode="area")
+        total += F.adaptive_avg_pool2d((small + 1) / 2, cells)[0].double()
+    return (total / len(folder)).float()
 
 
 def eval_mask_batch(folder: ImageFolder, cfg: TransformConfig, count: int) -> torch.Tensor | None:

@@ -47,12 +47,17 @@ class GeneratorSpec:
     # in the picture: a fixed camera's vignetting and light fall-off, the dark surroundings of a
     # photographed fridge. Full frames are translated with the box (0, 0, 1, 1).
     frame_field: int
+    # how the frame field starts: zero (the identity) | statistics (per cell, the gain that
+    # takes the source images' mean colour at that place of the frame to the target's: a fixed
+    # camera's fall-off and surroundings are there from step 0, the GAN refines them)
+    frame_field_init: str
 
     # Exports written before these options existed lack them; these values rebuild those nets.
     ADDED_LATER: ClassVar[dict[str, Any]] = {
         "residual": False,
         "color_head": False,
         "frame_field": 0,
+        "frame_field_init": "zero",
     }
 
     @property
@@ -91,6 +96,7 @@ class GeneratorSpec:
         require_positive(f"{prefix}.frame_field", self.frame_field, allow_zero=True)
         if self.frame_field and not self.residual:
             raise ConfigError(f"{prefix}.frame_field: needs {prefix}.residual=true")
+        require_choice(f"{prefix}.frame_field_init", self.frame_field_init, FIELD_INITS)
         require_positive(f"{prefix}.n_blocks", self.n_blocks, allow_zero=True)
         if self.num_downs < 2:
             raise ConfigError(f"{prefix}.num_downs: must be >= 2, got {self.num_downs}")
@@ -159,6 +165,9 @@ def up_block(in_ch: int, out_ch: int, mode: str, bias: bool) -> nn.Module:
         )
     raise ValueError(f"unknown upsample {mode!r} (deconv|resize)")
 
+
+#: How a frame field starts (`GeneratorSpec.frame_field_init`).
+FIELD_INITS = ("zero", "statistics")
 
 #: The frame field is stored divided by this, so that Adam's per-step change of about one
 #: learning rate moves the field this many times faster: a fixed camera's fall-off to dark
@@ -331,6 +340,16 @@ class ResnetGenerator(nn.Module):
         )
         gain, offset = field[:, :c], field[:, c:]
         return ((x.float() + 1) * 0.5 * torch.exp(gain) + offset) * 2 - 1
+
+    @torch.no_grad()
+    def init_field(self, source_mean: torch.Tensor, target_mean: torch.Tensor) -> None:
+        """Start the frame field at the gains that take `source_mean` to `target_mean`: the
+        domains' mean colours per frame cell, (C, n, n) in [0, 1] (`gan.data.frame_means`)."""
+        if self.field is None:
+            raise ValueError("this generator has no frame field (frame_field=0)")
+        gain = (target_mean.clamp(min=1e-3) / source_mean.clamp(min=1e-3)).log().clamp(-3, 3)
+        self.field.zero_()
+        self.field[0, : gain.shape[0]] = gain.to(self.field) / FIELD_RATE
 
     @staticmethod
     def add_residual(x: torch.Tensor, correction: torch.Tensor) -> torch.Tensor:

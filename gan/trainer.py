@@ -36,6 +36,7 @@ from gan.data import (
     eval_batch,
     eval_frames,
     eval_mask_batch,
+    frame_means,
 )
 from gan.devices import select_device
 from gan.distributed import DistInfo, broadcast_object, dist_from_env, init_distributed
@@ -259,6 +260,7 @@ class Trainer:
         if info.enabled:
             torch.manual_seed(cfg.seed + 7919 * info.rank)
         self._build_data()
+        self._init_frame_field()
         log.info(
             "%s: rank %d of %d on %s, precision %s, %d source / %d target images",
             self.model.name,
@@ -275,6 +277,24 @@ class Trainer:
         self.inception = None
         self.content: ContentProbe | None = None
         self.untranslated: dict[str, float] = {}
+
+    def _init_frame_field(self) -> None:
+        """`model.generator.frame_field_init=statistics`: the field starts at the per-cell gains
+        between the source's and the target's mean colours (a resumed run loads its own)."""
+        spec = self.model.generator_spec()
+        if not spec.frame_field or spec.frame_field_init != "statistics":
+            return
+        src = frame_means(self.source, spec.frame_field)
+        tgt = frame_means(self.target, spec.frame_field)
+        self.model.init_frame_field(src, tgt)
+        log.info(
+            "frame field initialised from the mean colours of %d source and %d target "
+            "images (gain %.2f..%.2f)",
+            len(self.source),
+            len(self.target),
+            float((tgt / src.clamp(min=1e-3)).min()),
+            float((tgt / src.clamp(min=1e-3)).max()),
+        )
 
     def _build_data(self) -> None:
         """Domains, training dataset/sampler and fixed evaluation batches."""

@@ -224,6 +224,12 @@ class TranslationModel:
             return None
         return frame.to(self.rt.device)
 
+    def init_frame_field(self, source_mean: torch.Tensor, target_mean: torch.Tensor) -> None:
+        """Start the source-to-target generator's frame field (and its EMA copy) at the gains
+        between the domains' mean colours per frame cell (`ResnetGenerator.init_field`)."""
+        self.raw[self.generator_name].init_field(source_mean, target_mean)
+        self.reset_ema()
+
     def d_input(self, image: torch.Tensor, frame: torch.Tensor | None) -> torch.Tensor:
         """What the discriminator sees of `image`: with `discriminator.frame_coords`, two
         channels of every pixel's frame position in [-1, 1] in front of it (`frame`: the

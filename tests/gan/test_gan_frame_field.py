@@ -21,7 +21,14 @@ from PIL import Image
 
 from gan import checkpoint as ckpt
 from gan.config import ConfigError
-from gan.data import Geometry, ImageFolder, RandomPairDataset, TransformConfig, frame_box
+from gan.data import (
+    Geometry,
+    ImageFolder,
+    RandomPairDataset,
+    TransformConfig,
+    frame_box,
+    frame_means,
+)
 from gan.models import create_model, model_class
 from gan.networks import build_generator, init_weights
 from gan.translate import translate_batch
@@ -224,3 +231,29 @@ def test_discriminator_frame_coords_see_where_each_pixel_sits():
     for name in ("pix2pix", "cyclegan"):
         with pytest.raises(ConfigError, match=f"frame_coords: model={name} does not support"):
             model_class(name).parse_config({"discriminator": {"frame_coords": True}})
+
+
+def test_statistics_init_starts_the_field_at_the_domains_mean_colour_ratio(tmp_path):
+    """frame_field_init=statistics: per frame cell, the gain between the folders' mean colours;
+    a source image translated as a whole frame then has the target's mean look per place."""
+    src_dir, tgt_dir = tmp_path / "src", tmp_path / "tgt"
+    src_dir.mkdir()
+    tgt_dir.mkdir()
+    for i in range(3):
+        Image.new("RGB", (80, 60), (128, 128, 128)).save(src_dir / f"{i}.png")
+        dark_left = np.full((30, 40, 3), 128, dtype=np.uint8)
+        dark_left[:, :20] = 26  # the left half of every target frame is dark
+        Image.fromarray(dark_left).save(tgt_dir / f"{i}.png")
+    src_mean = frame_means(ImageFolder(src_dir, "source"), 2)
+    tgt_mean = frame_means(ImageFolder(tgt_dir, "target"), 2)
+    assert torch.allclose(tgt_mean[:, :, 0], torch.full((3, 2), 26 / 255), atol=0.01)
+    assert torch.allclose(tgt_mean[:, :, 1], src_mean[:, :, 1], atol=0.01)
+    net = field_net(2)
+    net.init_field(src_mean, tgt_mean)
+    out = (net(torch.full((1, 3, 32, 32), 128 / 127.5 - 1)) + 1) / 2
+    assert abs(out[0, 0, 16, 2].item() - 26 / 255) < 0.02  # left cell centre column: dark
+    assert abs(out[0, 0, 16, 29].item() - 128 / 255) < 0.02  # right: unchanged
+    with pytest.raises(ConfigError, match="model.generator.frame_field_init"):
+        model_class("cut").parse_config(
+            {"generator": {"residual": True, "frame_field": 2, "frame_field_init": "mean"}}
+        )
