@@ -197,7 +197,8 @@ def look_from(d: dict[str, Any]) -> dict[str, Any]:
         out["light_kelvin"] = _num_range(li["temperature_k"], "lights.temperature_k", 1000, 20000)
     if "power" in li:
         out["light_power"] = _num(li["power"], "lights.power", 0.0, 100.0)
-    ranges = {"front_fov": (10, 120), "builtin_fov": (10, 150), "front_height": (0, 1), "exposure": (-10, 10)}
+    ranges = {"front_fov": (10, 120), "builtin_fov": (10, 150), "front_height": (0, 1),
+        "front_cover": (0.1, 5), "exposure": (-10, 10)}
     for key, (lo, hi) in ranges.items():
         if key in cam:
             out[key] = _num_range(cam[key], f"camera.{key}", lo, hi)

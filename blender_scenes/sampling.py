@@ -97,6 +97,7 @@ class SamplerConfig:
     front_fov: tuple[float, float] = (45.0, 65.0)  # vertical field of view of the front view
     builtin_fov: tuple[float, float] = (85.0, 105.0)  # horizontal field of view of the built-in one
     front_height: tuple[float, float] = (0.42, 0.58)  # front view aim height / fridge height
+    front_cover: tuple[float, float] = (0.6, 0.95)  # front view: share of the opening in view
     pitch_deg: float = 0.0  # extra downward tilt of both camera modes
     exposure: tuple[float, float] = (-0.4, 0.4)  # exposure error in EV
     white_balance_k: tuple[float, float] | None = None  # camera white point range; None: neutral
@@ -286,7 +287,7 @@ def sample_camera(rng: np.random.Generator, cfg: SamplerConfig, fridge: FridgeSp
         # Frame the opening like a photo taken in front of the open door: most of the fridge
         # in view, sometimes cropped, slight pose jitter.
         opening_h = max(h, (w + 2 * fridge.wall_thickness) / cfg.aspect)
-        cover_v = opening_h * rng.uniform(0.6, 0.95)
+        cover_v = opening_h * rng.uniform(*cfg.front_cover)
         vfov = math.radians(rng.uniform(*cfg.front_fov))
         dist = cover_v / 2 / math.tan(vfov / 2)
         cz = h * rng.uniform(*cfg.front_height)
