@@ -116,6 +116,26 @@ def test_default_trial_reproduces_the_render_defaults(tmp_path):
     assert match.usage(cfg).endswith("+render_preset=m/x")
 
 
+@pytest.mark.parametrize(
+    ("override", "key"),
+    [
+        ("params=[camera_modes,bogus]", "params"),
+        ("trials=0", "trials"),
+        ("render.placement=stacked", "render.placement"),
+        ("render.extra=[oops]", "render.extra"),
+        ("timeout_min=-1", "timeout_min"),
+        ("kid_weights=/no/such/inception.pth", "kid_weights"),
+        ("classes=[unicorn]", "classes"),
+    ],
+)
+def test_bad_match_settings_name_the_key(tmp_path, override, key):
+    photos = make_photo_folder(tmp_path / "photos", 2)
+    out = tmp_path / "render_preset" / "x.yaml"
+    raw = compose([f"target_dir={photos}", f"out={out}", override], "match")
+    with pytest.raises(match.ConfigError, match=f"^{key}: "):
+        match.check_config(raw)
+
+
 def test_preset_text_is_a_global_package_config():
     text = match.preset_text({"camera": {"pitch_deg": 3.0}}, ["note"])
     assert text.splitlines()[:2] == ["# @package _global_", "# note"]
