@@ -597,9 +597,13 @@ def run_match(cfg: MatchConfig) -> MatchResult:
     final = cfg.run_dir / "final"
     logs = cfg.run_dir / "logs"
     base = base_overrides(cfg, cfg.final_images, cfg.final_seed)
-    fb = render(final / "default", [*base, *overrides_of(default_values)], logs / "final-default")
-    tag = f"matched-{digest(values)}"  # a later, better trial renders a new folder
-    fm = render(final / tag, [*base, *overrides_of(values)], logs / f"final-{tag}")
+    # folders named after their settings: a better trial or other final settings render anew
+    batches = []
+    for name, vals in (("default", default_values), ("matched", values)):
+        overrides = [*base, *overrides_of(vals)]
+        tag = f"{name}-{digest(overrides)}"
+        batches.append(render(final / tag, overrides, logs / f"final-{tag}"))
+    fb, fm = batches
     before, after = scorer(fb), scorer(fm)
     reduction = 100.0 * (1.0 - after["swd"] / before["swd"]) if before["swd"] > 0 else 0.0
     with SummaryWriter(str(cfg.run_dir / "tb")) as writer:
@@ -607,7 +611,8 @@ def run_match(cfg: MatchConfig) -> MatchResult:
             writer.add_scalar(f"final/{key}_default", before[key], len(trials))
             writer.add_scalar(f"final/{key}_matched", after[key], len(trials))
     header = [
-        f"fridge-match: the render distribution closest to {cfg.target_dir} (trial {best.number}",
+        f"fridge-match: the render distribution closest to the photos in "
+        f"{Path(*cfg.target_dir.parts[-3:])} (trial {best.number}",
         f"of {len(trials)}); SWD at {cfg.image_size} px on {cfg.final_images} new scenes: "
         f"{after['swd']:.2f} (defaults {before['swd']:.2f}, {reduction:.0f} % lower).",
         f"Searched with placement={cfg.placement}; use: {usage(cfg)}",
