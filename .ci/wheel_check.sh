@@ -131,6 +131,17 @@ run fridge-export "batch=$RUN/renders" format=coco "out=$RUN/export" \
     "hydra.run.dir=$RUN/hydra/export"
 expect "an exported dataset" -n "$(ls -A "$RUN/export")"
 
+step "fridge-match: a one-trial search, and fridge-render with the preset it wrote"
+run fridge-match "target_dir=$RUN/target" trials=1 "out=$RUN/cfg/render_preset/matched/tiny.yaml" \
+    "run_dir=$RUN/match" image_size=32 render.images=2 render.samples=1 final.images=2 \
+    panel_cell=32 "params=[exposure,light_temperature]" "hydra.run.dir=$RUN/hydra/match"
+expect "a preset" -f "$RUN/cfg/render_preset/matched/tiny.yaml"
+expect "a panel" -f "$RUN/match/panel.png"
+run fridge-render --config-dir "$RUN/cfg" +render_preset=matched/tiny "out_dir=$RUN/matched" \
+    count=1 "resolution=[32,32]" render.samples=1 placement=rows preview=false \
+    "hydra.run.dir=$RUN/hydra/matched"
+expect "1 image rendered with the preset" "$(ls "$RUN/matched/images" | wc -l)" -eq 1
+
 step "fridge-demo: the composed config of every profile"
 run fridge-demo --help >/dev/null
 for profile in cpu fast gpu real_photos; do

@@ -22,7 +22,7 @@ from gan.config import default_config, with_defaults
 from .assets.catalog import Catalog, CatalogError, load_catalog
 from .food.classes import ALL_CLASSES, CLASS_SETS
 from .food.params import FOOD_CLASSES
-from .sampling import PLACEMENT_MODES, SamplerConfig
+from .sampling import PLACEMENT_MODES, WALL_KINDS, SamplerConfig
 
 CAMERA_MODES = ("front", "builtin")
 ASSET_MODES = ("procedural", "catalog", "mixed")
@@ -147,6 +147,75 @@ def _prob(v: Any, path: str) -> float:
     if isinstance(v, bool) or not isinstance(v, int | float) or not 0.0 <= float(v) <= 1.0:
         raise ConfigError(f"{path}: expected a probability in [0, 1], got {v!r}")
     return float(v)
+
+
+def _num(v: Any, path: str, lo: float, hi: float) -> float:
+    """Read a number within [lo, hi]."""
+    if isinstance(v, bool) or not isinstance(v, int | float) or not lo <= float(v) <= hi:
+        raise ConfigError(f"{path}: expected a number in [{lo:g}, {hi:g}], got {v!r}")
+    return float(v)
+
+
+def _num_range(v: Any, path: str, lo: float, hi: float) -> tuple[float, float]:
+    """Read a [min, max] range of numbers within [lo, hi] (min == max: a fixed value)."""
+    ok = isinstance(v, list | tuple) and len(v) == 2
+    if not ok or any(isinstance(x, bool) or not isinstance(x, int | float) for x in v):
+        raise ConfigError(f"{path}: expected [min, max] numbers, got {v!r}")
+    a, b = float(v[0]), float(v[1])
+    if not lo <= a <= b <= hi:
+        raise ConfigError(f"{path}: need {lo:g} <= min <= max <= {hi:g}, got [{v[0]}, {v[1]}]")
+    return a, b
+
+
+def _gain(v: Any, path: str) -> tuple[float, float, float]:
+    """Read an RGB gain: three numbers in [0, 4] (1, 1, 1 keeps the sampled colour)."""
+    ok = isinstance(v, list | tuple) and len(v) == 3
+    if not ok or any(isinstance(x, bool) or not isinstance(x, int | float) or not 0 <= x <= 4 for x in v):
+        raise ConfigError(f"{path}: expected [r, g, b] gains in [0, 4], got {v!r}")
+    return float(v[0]), float(v[1]), float(v[2])
+
+
+def _weights(v: Any, path: str, known: tuple[str, ...]) -> dict[str, float]:
+    """Read a mapping name -> weight >= 0 over `known` names, with at least one positive weight."""
+    if not isinstance(v, dict):
+        raise ConfigError(f"{path}: expected a mapping name -> weight, got {v!r}")
+    for k, w in v.items():
+        if k not in known:
+            raise ConfigError(f"{path}.{k}: unknown name (known: {', '.join(known)})")
+        if isinstance(w, bool) or not isinstance(w, int | float) or w < 0:
+            raise ConfigError(f"{path}.{k}: expected a weight >= 0, got {w!r}")
+    if sum(float(w) for w in v.values()) <= 0:
+        raise ConfigError(f"{path}: give at least one entry a positive weight")
+    return {k: float(w) for k, w in v.items()}
+
+
+def look_from(d: dict[str, Any]) -> dict[str, Any]:
+    """The look of fridge, lights and camera (`fridge.walls`, `lights.*`, `camera.fov`, ...) as
+    `SamplerConfig` fields; missing keys keep the built-in defaults."""
+    fr, li, cam = _group(d, "fridge"), _group(d, "lights"), _group(d, "camera")
+    out: dict[str, Any] = {}
+    if "walls" in fr:
+        out["wall_kinds"] = _weights(fr["walls"], "fridge.walls", tuple(WALL_KINDS))
+    for key in ("wall_color", "trim_color", "drawer_color"):
+        if key in fr:
+            out[key] = _gain(fr[key], f"fridge.{key}")
+    unknown = sorted(set(li) - {"temperature_k", "power"})
+    if unknown:
+        raise ConfigError(f"lights.{unknown[0]}: unknown key (known: temperature_k, power)")
+    if "temperature_k" in li:
+        out["light_kelvin"] = _num_range(li["temperature_k"], "lights.temperature_k", 1000, 20000)
+    if "power" in li:
+        out["light_power"] = _num(li["power"], "lights.power", 0.0, 100.0)
+    ranges = {"front_fov": (10, 120), "builtin_fov": (10, 150), "front_height": (0, 1),
+        "front_cover": (0.1, 5), "exposure": (-10, 10)}
+    for key, (lo, hi) in ranges.items():
+        if key in cam:
+            out[key] = _num_range(cam[key], f"camera.{key}", lo, hi)
+    if "pitch_deg" in cam:
+        out["pitch_deg"] = _num(cam["pitch_deg"], "camera.pitch_deg", -45.0, 45.0)
+    if cam.get("white_balance_k") is not None:
+        out["white_balance_k"] = _num_range(cam["white_balance_k"], "camera.white_balance_k", 1000, 20000)
+    return out
 
 
 def check_classes(names: Any, path: str, known: tuple[str, ...] = FOOD_CLASSES,
@@ -296,6 +365,7 @@ def sampler_from(d: dict[str, Any], aspect: float, placement: PlacementSettings)
         procedural=mode != "catalog",
         procedural_classes=tuple(c for c in ALL_CLASSES if c in FOOD_CLASSES or c in classes) if mode != "catalog" else (),
         catalog=catalog,
+        **look_from(d),
     )
 
 

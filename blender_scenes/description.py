@@ -103,6 +103,7 @@ class WorldSpec:
     color: list[float]
     strength: float
     exposure: float
+    white_balance: list[float] | None = None  # RGB gains on the linear render; None: neutral
 
 
 @dataclass
@@ -150,8 +151,11 @@ class SceneDescription:
         return self.placement.mode == "physics" and not self.placement.settled
 
     def to_dict(self) -> dict[str, Any]:
-        """Plain nested dict (JSON-serializable)."""
-        return asdict(self)
+        """Plain nested dict (JSON-serializable); a neutral white balance is left out."""
+        d = asdict(self)
+        if d["world"].get("white_balance") is None:
+            del d["world"]["white_balance"]
+        return d
 
     def to_json(self) -> str:
         """Stable JSON text (sorted keys)."""

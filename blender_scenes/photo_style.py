@@ -72,6 +72,11 @@ def radius_grid(h: int, w: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return xn, yn, np.sqrt(xn**2 + yn**2)
 
 
+def white_balanced(linear: np.ndarray, gains: list[float]) -> np.ndarray:
+    """The scene-linear RGB times per-channel gains (the scene's `world.white_balance`)."""
+    return linear[..., :3].astype(np.float32) * np.asarray(gains, np.float32)
+
+
 def camera_linear(linear: np.ndarray, style: PhotoStyle) -> np.ndarray:
     """White balance, vignetting and condensation haze on the scene-linear image."""
     h, w = linear.shape[:2]

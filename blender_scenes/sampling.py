@@ -60,6 +60,8 @@ DROP_PROB = 0.3  # dropped from 1-5 cm instead of set down
 STACK_PROB = 0.6  # a small stackable item goes on top of another one instead of into the rows
 ORDER_NOISE = (0.4, 1.6)  # physics: less tidy than rows (0.7, 1.3): small items also end up behind tall ones
 SET_DOWN = 0.002  # gap under items that are set down (no contact at the first simulation step)
+WALL_KINDS = {"white": 0.65, "grey": 0.25, "steel": 0.1}  # fridge wall materials and their weights
+NEUTRAL_KELVIN = 6500.0  # the white point of a neutral camera (white_balance_k)
 
 
 @dataclass(frozen=True)
@@ -84,6 +86,21 @@ class SamplerConfig:
     density: float = 0.5  # 0 sparse .. 1 packed: scales item counts and the gaps between items
     min_occlusion: float = 0.0  # re-sample layouts until their estimated mean occlusion reaches this
     max_tries: int = 1  # layouts tried for min_occlusion
+    # Look of the fridge, light and camera (render config `fridge.*`, `lights.*`, `camera.*`):
+    # ranges are drawn uniformly per image, colours are RGB gains on the sampled colour.
+    wall_kinds: dict[str, float] = field(default_factory=lambda: dict(WALL_KINDS))
+    wall_color: tuple[float, float, float] = (1.0, 1.0, 1.0)  # walls and plastic shelves
+    trim_color: tuple[float, float, float] = (1.0, 1.0, 1.0)  # shelf front trims
+    drawer_color: tuple[float, float, float] = (1.0, 1.0, 1.0)  # crisper drawers
+    light_kelvin: tuple[float, float] = (3000.0, 6500.0)  # colour temperature of the lights
+    light_power: float = 1.0  # gain on the sampled light power
+    front_fov: tuple[float, float] = (45.0, 65.0)  # vertical field of view of the front view
+    builtin_fov: tuple[float, float] = (85.0, 105.0)  # horizontal field of view of the built-in one
+    front_height: tuple[float, float] = (0.42, 0.58)  # front view aim height / fridge height
+    front_cover: tuple[float, float] = (0.6, 0.95)  # front view: share of the opening in view
+    pitch_deg: float = 0.0  # extra downward tilt of both camera modes
+    exposure: tuple[float, float] = (-0.4, 0.4)  # exposure error in EV
+    white_balance_k: tuple[float, float] | None = None  # camera white point range; None: neutral
 
 
 def rng_for(seed: int, index: int, stream: int = 0) -> np.random.Generator:
@@ -121,17 +138,25 @@ def kelvin_to_rgb(kelvin: float) -> list[float]:
     return vec(*(c / m for c in lin))
 
 
-def sample_walls(rng: np.random.Generator) -> SurfaceMaterial:
-    """White plastic (most fridges), light grey plastic, or brushed steel."""
-    kind = rng.choice(["white", "grey", "steel"], p=[0.65, 0.25, 0.1])
+def tinted(rgb: tuple[float, ...], gain: tuple[float, float, float]) -> list[float]:
+    """Rounded RGB times a per-channel gain (a gain of 1 leaves the value unchanged)."""
+    return vec(*(c * g for c, g in zip(rgb, gain, strict=True)))
+
+
+def sample_walls(rng: np.random.Generator, cfg: SamplerConfig) -> SurfaceMaterial:
+    """White plastic (most fridges), light grey plastic, or brushed steel (`cfg.wall_kinds`)."""
+    kinds = list(WALL_KINDS)
+    weights = [float(cfg.wall_kinds.get(k, 0.0)) for k in kinds]
+    kind = rng.choice(kinds, p=[w / sum(weights) for w in weights])
     if kind == "white":
         v = rng.uniform(0.62, 0.8)
-        return SurfaceMaterial("plastic", vec(v, v, v * rng.uniform(0.97, 1.02)), r5(rng.uniform(0.25, 0.5)))
+        color = tinted((v, v, v * rng.uniform(0.97, 1.02)), cfg.wall_color)
+        return SurfaceMaterial("plastic", color, r5(rng.uniform(0.25, 0.5)))
     if kind == "grey":
         v = rng.uniform(0.35, 0.6)
-        return SurfaceMaterial("plastic", vec(v, v * 1.01, v * 1.03), r5(rng.uniform(0.3, 0.55)))
+        return SurfaceMaterial("plastic", tinted((v, v * 1.01, v * 1.03), cfg.wall_color), r5(rng.uniform(0.3, 0.55)))
     v = rng.uniform(0.55, 0.75)
-    return SurfaceMaterial("steel", vec(v, v, v * 1.02), r5(rng.uniform(0.35, 0.55)))
+    return SurfaceMaterial("steel", tinted((v, v, v * 1.02), cfg.wall_color), r5(rng.uniform(0.35, 0.55)))
 
 
 def sample_fridge(rng: np.random.Generator, cfg: SamplerConfig) -> FridgeSpec:
@@ -146,7 +171,7 @@ def sample_fridge(rng: np.random.Generator, cfg: SamplerConfig) -> FridgeSpec:
         split = [0.0, 1.0] if n_drawers == 1 else [0.0, rng.uniform(0.4, 0.6), 1.0]
         inner = width - 0.02
         ddepth = depth - rng.uniform(0.03, 0.06)
-        tint = vec(*rng.uniform(0.75, 0.95, 3))
+        tint = tinted(tuple(rng.uniform(0.75, 0.95, 3)), cfg.drawer_color)
         for a, b in zip(split[:-1], split[1:], strict=True):
             x0 = -inner / 2 + a * inner + (0.004 if a > 0 else 0.0)
             x1 = -inner / 2 + b * inner - (0.004 if b < 1 else 0.0)
@@ -171,7 +196,7 @@ def sample_fridge(rng: np.random.Generator, cfg: SamplerConfig) -> FridgeSpec:
         depth=r5(depth),
         height=r5(height),
         wall_thickness=WALL_THICKNESS,
-        walls=sample_walls(rng),
+        walls=sample_walls(rng, cfg),
         shelves=shelves,
         drawers=drawers,
         drawer_cover_z=r5(cover_z),
@@ -199,7 +224,7 @@ def sample_shelves(
         z += min_gap + weights[k]
         zs.append(z)
     glass_all = rng.random() < cfg.glass_shelf_prob
-    trim = vec(*([rng.uniform(0.6, 0.9)] * 3)) if rng.random() < 0.5 else vec(0.15, 0.15, 0.16)
+    trim = tinted((rng.uniform(0.6, 0.9),) * 3 if rng.random() < 0.5 else (0.15, 0.15, 0.16), cfg.trim_color)
     shelves = []
     for k, zk in enumerate(zs[:n]):
         glass = glass_all if k > 0 or not has_drawers else rng.random() < 0.8
@@ -215,9 +240,9 @@ def sample_shelves(
     return shelves
 
 
-def sample_lights(rng: np.random.Generator, fridge: FridgeSpec) -> list[LightSpec]:
+def sample_lights(rng: np.random.Generator, fridge: FridgeSpec, cfg: SamplerConfig) -> list[LightSpec]:
     """A ceiling panel, sometimes side LED strips; one colour temperature per fridge."""
-    kelvin = float(rng.uniform(3000, 6500))
+    kelvin = float(rng.uniform(*cfg.light_kelvin))
     color = kelvin_to_rgb(kelvin)
     w, d, h = fridge.width, fridge.depth, fridge.height
     lights = [
@@ -227,7 +252,7 @@ def sample_lights(rng: np.random.Generator, fridge: FridgeSpec) -> list[LightSpe
             direction=vec(0, 0, -1),
             size=r5(rng.uniform(0.08, 0.22)),
             size_y=r5(rng.uniform(0.03, 0.08)),
-            power_w=r5(rng.uniform(3, 10)),
+            power_w=r5(rng.uniform(3, 10) * cfg.light_power),
             temperature_k=r5(kelvin),
             color=color,
         )
@@ -235,7 +260,7 @@ def sample_lights(rng: np.random.Generator, fridge: FridgeSpec) -> list[LightSpe
     if rng.random() < 0.7:  # vertical LED strips on both side walls, near the front
         y = rng.uniform(0.06, 0.2) * d
         strip = rng.uniform(0.5, 0.85) * h
-        power = rng.uniform(2, 7)
+        power = rng.uniform(2, 7) * cfg.light_power
         for side in (-1, 1):
             lights.append(
                 LightSpec(
@@ -262,10 +287,10 @@ def sample_camera(rng: np.random.Generator, cfg: SamplerConfig, fridge: FridgeSp
         # Frame the opening like a photo taken in front of the open door: most of the fridge
         # in view, sometimes cropped, slight pose jitter.
         opening_h = max(h, (w + 2 * fridge.wall_thickness) / cfg.aspect)
-        cover_v = opening_h * rng.uniform(0.6, 0.95)
-        vfov = math.radians(rng.uniform(45, 65))
+        cover_v = opening_h * rng.uniform(*cfg.front_cover)
+        vfov = math.radians(rng.uniform(*cfg.front_fov))
         dist = cover_v / 2 / math.tan(vfov / 2)
-        cz = h * rng.uniform(0.42, 0.58)
+        cz = h * rng.uniform(*cfg.front_height)
         loc = (rng.uniform(-0.06, 0.06), -dist, cz + rng.uniform(-0.04, 0.08))
         target = (rng.uniform(-0.03, 0.03), d * 0.5, cz + rng.uniform(-0.05, 0.02))
         hfov = 2 * math.atan(math.tan(vfov / 2) * cfg.aspect)
@@ -274,7 +299,10 @@ def sample_camera(rng: np.random.Generator, cfg: SamplerConfig, fridge: FridgeSp
         loc = (rng.uniform(-0.2, 0.2) * w, rng.uniform(0.0, 0.05), h - rng.uniform(0.02, 0.06))
         top = fridge.shelves[-1].z if fridge.shelves else h * 0.3
         target = (loc[0] * 0.3, d * rng.uniform(0.9, 1.1), top + rng.uniform(-0.12, 0.06))
-        fov = rng.uniform(85, 105)
+        fov = rng.uniform(*cfg.builtin_fov)
+    if cfg.pitch_deg:  # tilt down (or up): lower the target by the tangent times the distance
+        drop = math.tan(math.radians(cfg.pitch_deg)) * math.hypot(target[0] - loc[0], target[1] - loc[1])
+        target = (target[0], target[1], target[2] - drop)
     return CameraSpec(
         mode=mode,
         location=vec(*loc),
@@ -563,25 +591,37 @@ def estimate_occlusion(objects: list[ObjectSpec], camera: CameraSpec, aspect: fl
                             camera.fov_deg, aspect)
 
 
-def sample_world(rng: np.random.Generator) -> WorldSpec:
+def sample_world(rng: np.random.Generator, cfg: SamplerConfig) -> WorldSpec:
     """Dim kitchen ambience and a small exposure error."""
     base = rng.uniform(0.25, 0.6)
     warm = rng.uniform(0.9, 1.1)
     return WorldSpec(
         color=vec(base * warm, base, base / warm),
         strength=r5(rng.uniform(0.15, 0.7)),
-        exposure=r5(rng.uniform(-0.4, 0.4)),
+        exposure=r5(rng.uniform(*cfg.exposure)),
     )
+
+
+def white_balance_gains(kelvin: float) -> list[float]:
+    """Linear RGB gains of a camera whose white point is `kelvin` (green 1; 6500 K: neutral).
+
+    A white point below the light's temperature turns the image blue, above it orange.
+    """
+    neutral, point = kelvin_to_rgb(NEUTRAL_KELVIN), kelvin_to_rgb(kelvin)
+    gains = [n / max(p, 1e-6) for n, p in zip(neutral, point, strict=True)]
+    return vec(*(g / gains[1] for g in gains))
 
 
 def sample_scene(seed: int, index: int, cfg: SamplerConfig) -> SceneDescription:
     """The whole description of image `index` of a batch with `seed`."""
     rng = rng_for(seed, index)
     fridge = sample_fridge(rng, cfg)
-    lights = sample_lights(rng, fridge)
+    lights = sample_lights(rng, fridge, cfg)
     camera = sample_camera(rng, cfg, fridge)
-    world = sample_world(rng)
+    world = sample_world(rng, cfg)
     objects = sample_objects(rng, cfg, fridge)
+    if cfg.white_balance_k is not None:  # drawn last: the draws above stay as without it
+        world.white_balance = white_balance_gains(float(rng.uniform(*cfg.white_balance_k)))
     info = PlacementInfo(mode=cfg.placement)
     if cfg.min_occlusion > 0:
         objects, info.layout_try, info.occlusion_estimate = most_occluded(

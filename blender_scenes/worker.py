@@ -103,6 +103,8 @@ def render_description(cfg: RenderConfig, desc: SceneDescription, t0: float | No
     finally:
         passes.unlink(missing_ok=True)
     linear, ids = found.rgb, found.ids
+    if desc.world.white_balance is not None:  # the camera's white point (camera.white_balance_k)
+        linear = photo_style.white_balanced(linear, desc.world.white_balance)
     style = photo_style.sample_photo_style(cfg.seed, index) if cfg.style == "photo" else None
     if style is None:
         rgb = to_display(linear, desc.world.exposure)

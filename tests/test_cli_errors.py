@@ -19,6 +19,7 @@ CLIS = {
     "fridge-translate": ("gan.translate", "hydra/launcher=nosuch", "input_dir"),
     "fridge-eval": ("gan.evaluate", "hydra/launcher=nosuch", "a_dir"),
     "fridge-demo": ("pipeline.cli", "hydra/launcher=nosuch", "demo.data_dir"),
+    "fridge-match": ("pipeline.match", "hydra/launcher=nosuch", "target_dir"),
 }
 
 

@@ -1,0 +1,245 @@
+"""fridge-match: the searched render config keys, the preset, a tiny real search, resumption and
+one-line errors."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from gan_testutils import make_photo_folder, run_cli
+from PIL import Image
+from testutils import SHARED, compose
+
+from blender_scenes.config import ConfigError as RenderConfigError
+from blender_scenes.config import validate
+from blender_scenes.sampling import SamplerConfig, sample_scene, white_balance_gains
+from pipeline import match
+
+LOOK = ("wall_kinds", "wall_color", "trim_color", "drawer_color", "light_kelvin", "light_power",
+        "front_fov", "builtin_fov", "front_height", "front_cover", "pitch_deg", "exposure",
+        "white_balance_k")  # fmt: skip
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(autouse=True)
+def one_torch_thread():
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
+def render_cfg(tmp_path: Path, *overrides: str):
+    return validate(compose([f"out_dir={tmp_path / 'r'}", *overrides], config_name="render"))
+
+
+def test_look_keys_default_to_the_samplers_builtin_values(tmp_path):
+    sampler = render_cfg(tmp_path).sampler
+    for key in LOOK:
+        assert getattr(sampler, key) == getattr(SamplerConfig(), key), key
+
+
+@pytest.mark.parametrize(
+    ("override", "key"),
+    [
+        ("camera.front_fov=[70,50]", "camera.front_fov"),
+        ("camera.front_cover=[0.5]", "camera.front_cover"),
+        ("camera.pitch_deg=90", "camera.pitch_deg"),
+        ("camera.white_balance_k=[300,400]", "camera.white_balance_k"),
+        ("camera.exposure=[a,b]", "camera.exposure"),
+        ("lights.temperature_k=[6500,3000]", "lights.temperature_k"),
+        ("lights.power=-1", "lights.power"),
+        ("+lights.colour=1", "lights.colour"),
+        ("fridge.wall_color=[1,2]", "fridge.wall_color"),
+        ("fridge.trim_color=[1,1,9]", "fridge.trim_color"),
+        ("fridge.walls={white:0,grey:0,steel:0}", "fridge.walls"),
+        ("+fridge.walls.gold=1", "fridge.walls.gold"),
+    ],
+)
+def test_bad_look_values_are_one_line_errors_naming_the_key(tmp_path, override, key):
+    with pytest.raises(RenderConfigError) as err:
+        render_cfg(tmp_path, override)
+    assert str(err.value).startswith(f"{key}:") and "\n" not in str(err.value)
+
+
+def test_look_keys_steer_the_sampled_scenes():
+    base = SamplerConfig(camera_modes={"front": 1.0})
+    fixed = dataclasses.replace(
+        base, front_fov=(50.0, 50.0), light_kelvin=(4000.0, 4000.0), exposure=(1.0, 1.0),
+        wall_kinds={"steel": 1.0}, light_power=2.0,
+    )  # fmt: skip
+    for i in range(3):
+        a, b = sample_scene(7, i, base), sample_scene(7, i, fixed)
+        assert b.camera.fov_deg == pytest.approx(50.0, abs=1e-4)  # square image: h = v fov
+        assert {light.temperature_k for light in b.lights} == {4000.0}
+        assert b.world.exposure == 1.0 and b.fridge.walls.kind == "steel"
+        assert b.lights[0].power_w > a.lights[0].power_w * 0.5
+    # pitch lowers the target only; every other draw stays where it was
+    tilted = dataclasses.replace(base, pitch_deg=10.0)
+    a, b = sample_scene(7, 0, base), sample_scene(7, 0, tilted)
+    assert a.camera.location == b.camera.location and a.objects == b.objects
+    assert b.camera.target[2] < a.camera.target[2] - 0.05
+    # white balance: drawn last, absent from the description when off
+    assert "white_balance" not in a.to_dict()["world"]
+    wb = sample_scene(7, 0, dataclasses.replace(base, white_balance_k=(3000.0, 3000.0)))
+    assert wb.objects == a.objects and wb.world.white_balance == white_balance_gains(3000.0)
+    r, g, b_ = wb.world.white_balance
+    assert r < g == 1.0 < b_  # a warm white point makes the image bluer
+    assert white_balance_gains(6500.0) == [1.0, 1.0, 1.0]
+
+
+def test_default_trial_reproduces_the_render_defaults(tmp_path):
+    photos = make_photo_folder(tmp_path / "photos", 3)
+    cfg = match.check_config(
+        {
+            **compose([], "match"),
+            "target_dir": str(photos),
+            "out": str(tmp_path / "cfg" / "render_preset" / "m" / "x.yaml"),
+        }  # fmt: skip
+    )
+    values = match.preset_values(match.defaults(cfg), cfg)
+    matched = render_cfg(tmp_path, "placement=rows", *match.overrides_of(values)).sampler
+    plain = render_cfg(tmp_path, "placement=rows").sampler
+    for f in dataclasses.fields(SamplerConfig):
+        if f.name not in ("white_balance_k", "class_weights"):  # checked below
+            assert getattr(matched, f.name) == getattr(plain, f.name), f.name
+    assert matched.white_balance_k == (6500.0, 6500.0)  # neutral: gains of exactly 1
+    assert {c: matched.class_weights.get(c, 1.0) for c in plain.classes} == {
+        c: plain.class_weights.get(c, 1.0) for c in plain.classes
+    }
+    assert cfg.preset_name == "m/x"
+    assert match.usage(cfg).endswith("+render_preset=m/x")
+
+
+@pytest.mark.parametrize(
+    ("override", "key"),
+    [
+        ("params=[camera_modes,bogus]", "params"),
+        ("trials=0", "trials"),
+        ("render.placement=stacked", "render.placement"),
+        ("render.extra=[oops]", "render.extra"),
+        ("timeout_min=-1", "timeout_min"),
+        ("kid_weights=/no/such/inception.pth", "kid_weights"),
+        ("classes=[unicorn]", "classes"),
+    ],
+)
+def test_bad_match_settings_name_the_key(tmp_path, override, key):
+    photos = make_photo_folder(tmp_path / "photos", 2)
+    out = tmp_path / "render_preset" / "x.yaml"
+    raw = compose([f"target_dir={photos}", f"out={out}", override], "match")
+    with pytest.raises(match.ConfigError, match=f"^{key}: "):
+        match.check_config(raw)
+
+
+def test_preset_text_is_a_global_package_config():
+    text = match.preset_text({"camera": {"pitch_deg": 3.0}}, ["note"])
+    assert text.splitlines()[:2] == ["# @package _global_", "# note"]
+    assert "pitch_deg: 3.0" in text
+
+
+def _match_config(photos: Path, tmp_path: Path, trials: int) -> match.MatchConfig:
+    """A tiny search: 2 renders of 32 px at 1 sample per trial, four parameter groups."""
+    overrides = [
+        f"target_dir={photos}", f"trials={trials}", f"run_dir={tmp_path / 'run'}",
+        f"out={tmp_path / 'cfg' / 'render_preset' / 'matched' / 'tiny.yaml'}",
+        "image_size=32", "render.images=2", "render.samples=1", "final.images=2",
+        "panel_rows=2", "panel_cell=32", "swd.patches_per_image=16", "swd.repeats=1",
+        "params=[camera_modes,exposure,light_power,fov]",
+    ]  # fmt: skip
+    return match.check_config(compose(overrides, "match"))
+
+
+@pytest.mark.slow
+def test_tiny_search_writes_a_preset_fridge_render_loads_and_resumes(tmp_path, caplog):
+    import optuna
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+    photos = make_photo_folder(tmp_path / "photos", 4)
+    result = match.run_match(_match_config(photos, tmp_path, 2))
+    assert result.preset.read_text().startswith("# @package _global_\n# fridge-match: ")
+    summary = json.loads((tmp_path / "run" / "summary.json").read_text())
+    assert summary == result.summary and summary["trials"] == 2
+    assert summary["kid"].startswith("off")
+    assert summary["final"]["default"]["swd"] > 0 and summary["final"]["matched"]["swd"] > 0
+    panel = Image.open(result.panel)
+    assert panel.width == 3 * (32 + 4) + 4  # default | matched | photos
+    acc = EventAccumulator(str(tmp_path / "run" / "tb")).Reload()
+    assert [e.step for e in acc.Scalars("match/swd")] == [0, 1]
+    # resume: the study continues at trial 2, with values of its own
+    with caplog.at_level("INFO", logger="pipeline.match"):
+        again = match.run_match(_match_config(photos, tmp_path, 3))
+    assert "resuming the study" in caplog.text and again.summary["trials"] == 3
+    storage = f"sqlite:///{tmp_path / 'run' / 'study.db'}"
+    trials = optuna.load_study(study_name="match", storage=storage).get_trials()
+    assert [t.number for t in trials if t.state.is_finished()] == [0, 1, 2]
+    assert trials[2].params != trials[1].params
+    # fridge-render takes the preset as a config group
+    rendered = run_cli(
+        [sys.executable, "-m", "blender_scenes.cli", "--config-dir", str(tmp_path / "cfg"),
+         "+render_preset=matched/tiny", f"out_dir={tmp_path / 'r'}", "count=1",
+         "resolution=[32,32]", "render.samples=1", "placement=rows", "outputs.depth=false",
+         "preview=false", f"hydra.run.dir={tmp_path / 'hydra'}"], ROOT,
+        env={"PYTHONPATH": str(ROOT)},
+    )  # fmt: skip
+    assert rendered.returncode == 0, rendered.stderr[-2000:]
+    used = json.loads((tmp_path / "r" / "dataset.json").read_text())["config"]["sampler"]
+    values = again.summary["values"]
+    assert used["front_fov"] == values["camera"]["front_fov"]
+    assert used["exposure"] == values["camera"]["exposure"]
+    assert used["light_power"] == values["lights"]["power"]
+
+
+@pytest.mark.parametrize(
+    ("target", "out", "message"),
+    [
+        ("missing", "cfg/render_preset/x.yaml", "target_dir: {tmp}/missing: no such folder"),
+        ("empty", "cfg/render_preset/x.yaml", "target_dir: "),
+        ("photos", "cfg/presets/x.yaml", "out: "),
+        (None, "cfg/render_preset/x.yaml", "target_dir: missing value"),
+    ],
+)
+def test_bad_input_is_one_line_exit_2_and_writes_nothing(
+    tmp_path, monkeypatch, capsys, target, out, message
+):
+    (tmp_path / "empty").mkdir()
+    make_photo_folder(tmp_path / "photos", 2)
+    before = sorted(p.name for p in tmp_path.iterdir())
+    monkeypatch.chdir(tmp_path)  # Hydra's run folder would land under ./outputs
+    args = [f"out={tmp_path / out}", "trials=2", f"run_dir={tmp_path / 'run'}"]
+    args += [f"target_dir={tmp_path / target}"] if target else []
+    monkeypatch.setattr(sys, "argv", ["fridge-match", *args])
+    with pytest.raises(SystemExit) as stop:
+        match.main()
+    assert stop.value.code == 2
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("fridge-match: error: ")
+    assert message.format(tmp=tmp_path) in lines[0]
+    assert sorted(p.name for p in tmp_path.iterdir()) == before  # no run folder, no outputs/
+
+
+def test_scores_prefer_the_photos_themselves():
+    """SWD of a photo subset against the set is lower than that of unrelated images."""
+    real = SHARED / "aicook_fridge" / "train" / "images"
+    if not real.is_dir():
+        pytest.skip(f"no shared photos at {real}")
+    cfg = match.check_config(
+        {
+            **compose([], "match"),
+            "target_dir": str(real),
+            "photos": 8,
+            "image_size": 32,
+            "out": "configs/render_preset/matched/x.yaml",
+        }  # fmt: skip
+    )
+    scorer = match.Scorer(cfg)
+    assert scorer.photos.shape == (8, 3, 32, 32) and scorer.inception is None
+    same = scorer.photos[:4]
+    noise = torch.from_numpy(np.random.default_rng(0).uniform(-1, 1, (4, 3, 32, 32))).float()
+    from gan.metrics import swd
+
+    assert swd(same, scorer.photos, cfg.swd).mean < swd(noise, scorer.photos, cfg.swd).mean
