@@ -9,7 +9,8 @@ Command lines
 
 One batch, in the order things happen
     config       the render config validated into typed records (types only: values live in
-                 configs/render.yaml), one-line `ConfigError` (pure)
+                 configs/render.yaml), one-line `ConfigError`; `default_sampler(**changes)`:
+                 the YAML's scene sampler, for sampling without a whole render config (pure)
     batch        shard, skip finished images, fan out to worker processes, merge COCO
     worker       one image: sample, build, settle, render, label, write (`render_description`)
     sampling     scene description from (seed, image index): fridge, camera, lights, items (pure)

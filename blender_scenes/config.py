@@ -6,14 +6,15 @@ One source of values: configs/render.yaml (and its groups under configs/placemen
 configs/assets/). The records here declare keys and types only, without default values, and
 the readers below hold no fallback values: `validate` first fills the keys a mapping leaves
 out from the packaged YAML (`gan.config.with_defaults`), so a library caller may pass only what differs
-and gets the same values as `fridge-render`. A new key goes into render.yaml, a field here and
-a line in its reader.
+and gets the same values as `fridge-render`; `default_sampler(**changes)` is the scene sampler
+(`sampling.SamplerConfig`, also types only) of the packaged YAML. A new key goes into
+render.yaml, a field here (or in `SamplerConfig`) and a line in its reader.
 """
 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -190,31 +191,24 @@ def _weights(v: Any, path: str, known: tuple[str, ...]) -> dict[str, float]:
 
 
 def look_from(d: dict[str, Any]) -> dict[str, Any]:
-    """The look of fridge, lights and camera (`fridge.walls`, `lights.*`, `camera.fov`, ...) as
-    `SamplerConfig` fields; missing keys keep the built-in defaults."""
+    """The look of fridge, lights and camera (`fridge.walls`, `lights.*`, `camera.*_fov`, ...) as
+    `SamplerConfig` fields."""
     fr, li, cam = _group(d, "fridge"), _group(d, "lights"), _group(d, "camera")
-    out: dict[str, Any] = {}
-    if "walls" in fr:
-        out["wall_kinds"] = _weights(fr["walls"], "fridge.walls", tuple(WALL_KINDS))
+    out: dict[str, Any] = {"wall_kinds": _weights(fr.get("walls"), "fridge.walls", tuple(WALL_KINDS))}
     for key in ("wall_color", "trim_color", "drawer_color"):
-        if key in fr:
-            out[key] = _gain(fr[key], f"fridge.{key}")
+        out[key] = _gain(fr.get(key), f"fridge.{key}")
     unknown = sorted(set(li) - {"temperature_k", "power"})
     if unknown:
         raise ConfigError(f"lights.{unknown[0]}: unknown key (known: temperature_k, power)")
-    if "temperature_k" in li:
-        out["light_kelvin"] = _num_range(li["temperature_k"], "lights.temperature_k", 1000, 20000)
-    if "power" in li:
-        out["light_power"] = _num(li["power"], "lights.power", 0.0, 100.0)
+    out["light_kelvin"] = _num_range(li.get("temperature_k"), "lights.temperature_k", 1000, 20000)
+    out["light_power"] = _num(li.get("power"), "lights.power", 0.0, 100.0)
     ranges = {"front_fov": (10, 120), "builtin_fov": (10, 150), "front_height": (0, 1),
         "front_cover": (0.1, 5), "exposure": (-10, 10)}
     for key, (lo, hi) in ranges.items():
-        if key in cam:
-            out[key] = _num_range(cam[key], f"camera.{key}", lo, hi)
-    if "pitch_deg" in cam:
-        out["pitch_deg"] = _num(cam["pitch_deg"], "camera.pitch_deg", -45.0, 45.0)
-    if cam.get("white_balance_k") is not None:
-        out["white_balance_k"] = _num_range(cam["white_balance_k"], "camera.white_balance_k", 1000, 20000)
+        out[key] = _num_range(cam.get(key), f"camera.{key}", lo, hi)
+    out["pitch_deg"] = _num(cam.get("pitch_deg"), "camera.pitch_deg", -45.0, 45.0)
+    wb = cam.get("white_balance_k")
+    out["white_balance_k"] = None if wb is None else _num_range(wb, "camera.white_balance_k", 1000, 20000)
     return out
 
 
@@ -367,6 +361,16 @@ def sampler_from(d: dict[str, Any], aspect: float, placement: PlacementSettings)
         catalog=catalog,
         **look_from(d),
     )
+
+
+def default_sampler(**changes: Any) -> SamplerConfig:
+    """The scene sampler of the packaged render.yaml (what `fridge-render` samples with no
+    overrides: placement=physics, assets=procedural), with `changes` to its fields
+    (`dataclasses.replace`, e.g. ``default_sampler(placement="rows", density=0.5)``); the one
+    way for tests and library callers to get a sampler without a whole render config."""
+    d = with_defaults({}, default_config("render"))
+    width, height = d["resolution"]
+    return replace(sampler_from(d, aspect=width / height, placement=placement_from(d)), **changes)
 
 
 def render_settings_from(r: dict[str, Any]) -> RenderSettings:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import logging
 import math
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -32,7 +32,7 @@ from .description import (
     WorldSpec,
 )
 from .food.classes import CLASS_TABLE, ClassTraits
-from .food.params import FOOD_CLASSES, r5, sample_food_params
+from .food.params import r5, sample_food_params
 from .geometry import WALL_THICKNESS, Surface, support_surfaces
 from .placement import (
     MIN_GAP,
@@ -66,41 +66,43 @@ NEUTRAL_KELVIN = 6500.0  # the white point of a neutral camera (white_balance_k)
 
 @dataclass(frozen=True)
 class SamplerConfig:
-    """The knobs of scene randomization (a validated view of the render config)."""
+    """The knobs of scene randomization: a validated view of the render config, built by
+    `config.sampler_from`. Types only: the values come from configs/render.yaml (the sampler of
+    the packaged YAML, with changes: `config.default_sampler(**changes)`)."""
 
-    classes: tuple[str, ...] = FOOD_CLASSES
-    class_weights: dict[str, float] = field(default_factory=dict)
-    per_shelf: tuple[int, int] = (6, 14)
-    total: tuple[int, int] = (32, 60)
-    shelves: tuple[int, int] = (2, 4)
-    drawers: tuple[int, int] = (1, 2)
-    glass_shelf_prob: float = 0.6
-    door_prob: float = 0.5
-    camera_modes: dict[str, float] = field(default_factory=lambda: {"front": 0.6, "builtin": 0.4})
-    aspect: float = 1.0  # image width / height
-    procedural: bool = True  # procedural classes available
+    classes: tuple[str, ...]
+    class_weights: dict[str, float]
+    per_shelf: tuple[int, int]
+    total: tuple[int, int]
+    shelves: tuple[int, int]
+    drawers: tuple[int, int]
+    glass_shelf_prob: float
+    door_prob: float
+    camera_modes: dict[str, float]
+    aspect: float  # image width / height
+    procedural: bool  # procedural classes available
     # procedural classes in play: a catalog class of the same name merges with them (assets=mixed)
-    procedural_classes: tuple[str, ...] = FOOD_CLASSES
-    catalog: Catalog | None = None  # user models (measured), if any
-    placement: str = "rows"  # rows | physics
-    density: float = 0.5  # 0 sparse .. 1 packed: scales item counts and the gaps between items
-    min_occlusion: float = 0.0  # re-sample layouts until their estimated mean occlusion reaches this
-    max_tries: int = 1  # layouts tried for min_occlusion
+    procedural_classes: tuple[str, ...]
+    catalog: Catalog | None  # user models (measured), if any
+    placement: str  # rows | physics
+    density: float  # 0 sparse .. 1 packed: scales item counts and the gaps between items
+    min_occlusion: float  # re-sample layouts until their estimated mean occlusion reaches this
+    max_tries: int  # layouts tried for min_occlusion
     # Look of the fridge, light and camera (render config `fridge.*`, `lights.*`, `camera.*`):
     # ranges are drawn uniformly per image, colours are RGB gains on the sampled colour.
-    wall_kinds: dict[str, float] = field(default_factory=lambda: dict(WALL_KINDS))
-    wall_color: tuple[float, float, float] = (1.0, 1.0, 1.0)  # walls and plastic shelves
-    trim_color: tuple[float, float, float] = (1.0, 1.0, 1.0)  # shelf front trims
-    drawer_color: tuple[float, float, float] = (1.0, 1.0, 1.0)  # crisper drawers
-    light_kelvin: tuple[float, float] = (3000.0, 6500.0)  # colour temperature of the lights
-    light_power: float = 1.0  # gain on the sampled light power
-    front_fov: tuple[float, float] = (45.0, 65.0)  # vertical field of view of the front view
-    builtin_fov: tuple[float, float] = (85.0, 105.0)  # horizontal field of view of the built-in one
-    front_height: tuple[float, float] = (0.42, 0.58)  # front view aim height / fridge height
-    front_cover: tuple[float, float] = (0.6, 0.95)  # front view: share of the opening in view
-    pitch_deg: float = 0.0  # extra downward tilt of both camera modes
-    exposure: tuple[float, float] = (-0.4, 0.4)  # exposure error in EV
-    white_balance_k: tuple[float, float] | None = None  # camera white point range; None: neutral
+    wall_kinds: dict[str, float]
+    wall_color: tuple[float, float, float]  # walls and plastic shelves
+    trim_color: tuple[float, float, float]  # shelf front trims
+    drawer_color: tuple[float, float, float]  # crisper drawers
+    light_kelvin: tuple[float, float]  # colour temperature of the lights
+    light_power: float  # gain on the sampled light power
+    front_fov: tuple[float, float]  # vertical field of view of the front view
+    builtin_fov: tuple[float, float]  # horizontal field of view of the built-in one
+    front_height: tuple[float, float]  # front view aim height / fridge height
+    front_cover: tuple[float, float]  # front view: share of the opening in view
+    pitch_deg: float  # extra downward tilt of both camera modes
+    exposure: tuple[float, float]  # exposure error in EV
+    white_balance_k: tuple[float, float] | None  # camera white point range; None: neutral
 
 
 def rng_for(seed: int, index: int, stream: int = 0) -> np.random.Generator:
