@@ -15,6 +15,7 @@ import pytest
 from gan_testutils import compose
 
 from blender_scenes import config as render_config
+from blender_scenes.assets.catalog import Catalog
 from blender_scenes.export import ExportConfig
 from blender_scenes.sampling import SamplerConfig
 from gan import config as train_config
@@ -23,9 +24,9 @@ from gan.evaluate import EvalConfig, parse_eval_config
 from gan.models import MODELS, model_class
 from gan.translate import TranslateConfig, parse_translate_config
 
-# Not a YAML section but the scene sampler's view of several render groups, built by
-# `render_config.sampler_from`; its own defaults serve the sampling tests that build one by hand.
-DERIVED = (SamplerConfig,)
+# Reached through SamplerConfig.catalog, but the loaded model catalog (a user's YAML file, its
+# measured sizes added later), not config values.
+NOT_CONFIG = (Catalog,)
 RENDER_BLOCKS = {
     "render": render_config.RenderSettings,
     "placement": render_config.PlacementSettings,
@@ -48,7 +49,7 @@ def config_classes() -> list[type]:
     seen: list[type] = []
     while roots:
         cls = roots.pop()
-        if cls in seen or cls in DERIVED:
+        if cls in seen or cls in NOT_CONFIG:
             continue
         seen.append(cls)
         for hint in typing.get_type_hints(cls).values():
@@ -83,6 +84,7 @@ def key_mismatches(cls: type, yaml: dict, prefix: str = "") -> list[str]:
 def test_no_config_field_has_a_default():
     classes = config_classes()
     assert len(classes) >= 15  # the walk reaches the nested sections (generator, content, ...)
+    assert SamplerConfig in classes  # the sampler's view of several render groups, too
     assert [name for cls in classes for name in with_defaults(cls)] == []
 
 
@@ -103,6 +105,17 @@ def test_model_keys_match_fields(model):
 def test_render_keys_match_fields(block):
     yaml = compose([], config_name="render")[block]
     assert key_mismatches(RENDER_BLOCKS[block], yaml, f"{block}.") == []
+
+
+def test_default_sampler_is_the_sampler_of_the_render_yaml(tmp_path):
+    """Tests and library callers get the sampler `fridge-render` uses, with their changes."""
+    yaml = compose([f"out_dir={tmp_path}"], config_name="render")
+    assert render_config.default_sampler() == render_config.validate(yaml).sampler
+    rows = render_config.default_sampler(placement="rows", density=0.5)
+    assert (rows.placement, rows.density) == ("rows", 0.5)
+    assert rows.total == tuple(yaml["objects"]["total"])  # the rest stays the YAML's
+    with pytest.raises(TypeError, match="densty"):
+        render_config.default_sampler(densty=0.5)
 
 
 def test_eval_and_translate_keys_match_fields():

@@ -6,13 +6,14 @@ import itertools
 import numpy as np
 import pytest
 
+from blender_scenes.config import default_sampler
 from blender_scenes.geometry import DOOR, FRIDGE, fridge_geometry
-from blender_scenes.sampling import SamplerConfig, rng_for, sample_fridge
+from blender_scenes.sampling import rng_for, sample_fridge
 
-CONFIGS = {
-    "default": SamplerConfig(),
-    "no drawers, door": SamplerConfig(drawers=(0, 0), door_prob=1.0),
-    "full": SamplerConfig(shelves=(4, 4), drawers=(2, 2), door_prob=1.0, glass_shelf_prob=0.3),
+CONFIGS = {  # fridges only: the placement and density knobs play no part
+    "default": default_sampler(),
+    "no drawers, door": default_sampler(drawers=(0, 0), door_prob=1.0),
+    "full": default_sampler(shelves=(4, 4), drawers=(2, 2), door_prob=1.0, glass_shelf_prob=0.3),
 }
 
 

@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 import yaml
 
+from blender_scenes.config import default_sampler
 from blender_scenes.food.classes import (
     ALL_CLASSES,
     CLASS_SETS,
@@ -19,7 +20,7 @@ from blender_scenes.food.classes import (
     sample_params,
 )
 from blender_scenes.food.params import FOOD_CLASSES, sample_food_params
-from blender_scenes.sampling import SamplerConfig, class_traits, sample_scene
+from blender_scenes.sampling import class_traits, sample_scene
 from gan.cli import config_dir
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -60,7 +61,8 @@ def test_table_keeps_the_original_fifteen_and_their_traits():
 def test_default_draw_is_unchanged():
     """Scenes of the default class list are byte-identical to those before the grocery classes."""
     h = hashlib.sha256()
-    for cfg in (SamplerConfig(), SamplerConfig(placement="physics")):
+    for placement in ("rows", "physics"):
+        cfg = default_sampler(placement=placement, density=0.5)
         for i in range(4):
             h.update(sample_scene(11, i, cfg).to_json().encode())
     assert h.hexdigest() == "003e789577ea57049e06193523f370ba059be99abc7f3b41f12ec81ef3b2a2ac"
@@ -133,8 +135,8 @@ def test_render_config_class_sets(tmp_path):
 
 def test_aicook_scenes_sample_every_kind_of_item():
     """Fridges with the aicook set: reproducible, many classes, produce in the drawers."""
-    cfg = SamplerConfig(classes=tuple(CLASS_SETS["aicook"]), class_weights=dict(CLASS_SETS["aicook"]),
-                        placement="physics", procedural_classes=ALL_CLASSES)  # fmt: skip
+    cfg = default_sampler(classes=tuple(CLASS_SETS["aicook"]), class_weights=dict(CLASS_SETS["aicook"]),
+                          placement="physics", density=0.5, procedural_classes=ALL_CLASSES)  # fmt: skip
     assert sample_scene(3, 1, cfg).to_json() == sample_scene(3, 1, cfg).to_json()
     objects = [o for i in range(12) for o in sample_scene(3, i, cfg).objects]
     seen = {o.cls for o in objects}

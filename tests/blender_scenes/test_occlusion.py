@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 from testutils import render_config
 
+from blender_scenes.config import default_sampler
 from blender_scenes.description import (
     CameraSpec,
     FridgeSpec,
@@ -16,7 +17,7 @@ from blender_scenes.description import (
     WorldSpec,
 )
 from blender_scenes.food.params import sample_food_params
-from blender_scenes.sampling import SamplerConfig, sample_scene
+from blender_scenes.sampling import sample_scene
 
 CAM_Y = -1.5
 
@@ -80,7 +81,7 @@ def test_hidden_and_half_hidden_objects(tmp_path, fresh_blender):
 def test_built_scenes_have_no_mesh_interpenetration(fresh_blender, index):
     from blender_scenes.scene import build_scene, mesh_overlaps
 
-    desc = sample_scene(21, index, SamplerConfig())
+    desc = sample_scene(21, index, default_sampler(placement="rows", density=0.5))
     objects = build_scene(desc)
     assert len(objects) == len(desc.objects) >= 5
     assert mesh_overlaps(list(objects.values())) == []

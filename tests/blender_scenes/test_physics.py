@@ -126,10 +126,10 @@ def test_rebuild_from_meta_does_not_simulate_and_gives_identical_poses(tmp_path,
 
 @pytest.mark.parametrize("index", [0, 1, 2, 3])
 def test_sampled_physics_layouts_start_without_interpenetration(fresh_blender, index):
-    from blender_scenes.sampling import SamplerConfig
+    from blender_scenes.config import default_sampler
     from blender_scenes.scene import build_scene, mesh_overlaps
 
-    desc = sample_scene(13, index, SamplerConfig(placement="physics", density=1.0))
+    desc = sample_scene(13, index, default_sampler(placement="physics", density=1.0))
     objects = build_scene(desc)
     assert mesh_overlaps(list(objects.values())) == []
 

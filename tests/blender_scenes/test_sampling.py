@@ -2,55 +2,59 @@
 
 import itertools
 import json
+from dataclasses import replace
 
 import pytest
+from testutils import render_config
 
+from blender_scenes.config import default_sampler
 from blender_scenes.description import SceneDescription
 from blender_scenes.food.params import FOOD_CLASSES
 from blender_scenes.placement import Item, Placed, Surface, boxes_disjoint, half_extents, pack_rows
 from blender_scenes.sampling import (
-    SamplerConfig,
     kelvin_to_rgb,
     rng_for,
     sample_scene,
     support_surfaces,
 )
 
-CFG = SamplerConfig()
+# Packed upright rows at the middle density (scales 1: the configured counts and gaps); the
+# tests' expectations are tuned to it (the packaged default is placement=physics, density 0.65).
+ROWS = default_sampler(placement="rows", density=0.5)
 
 
 def test_same_seed_and_index_give_identical_json():
-    a = sample_scene(3, 5, CFG).to_json()
-    b = sample_scene(3, 5, CFG).to_json()
+    a = sample_scene(3, 5, ROWS).to_json()
+    b = sample_scene(3, 5, ROWS).to_json()
     assert a == b
-    assert a != sample_scene(3, 6, CFG).to_json()
-    assert a != sample_scene(4, 5, CFG).to_json()
+    assert a != sample_scene(3, 6, ROWS).to_json()
+    assert a != sample_scene(4, 5, ROWS).to_json()
 
 
 def test_image_depends_only_on_seed_and_index():
     # Sampling other images in between (as another worker or shard would) changes nothing.
-    first = sample_scene(7, 2, CFG).to_json()
+    first = sample_scene(7, 2, ROWS).to_json()
     for i in range(5):
-        sample_scene(7, i, CFG)
-    assert sample_scene(7, 2, CFG).to_json() == first
+        sample_scene(7, i, ROWS)
+    assert sample_scene(7, 2, ROWS).to_json() == first
 
 
 def test_description_round_trips_through_json():
-    desc = sample_scene(1, 0, CFG)
+    desc = sample_scene(1, 0, ROWS)
     again = SceneDescription.from_dict(json.loads(desc.to_json()))
     assert again == desc
 
 
 @pytest.mark.parametrize("index", range(12))
 def test_scene_is_plausible(index):
-    desc = sample_scene(11, index, CFG)
+    desc = sample_scene(11, index, ROWS)
     f = desc.fridge
     assert 2 <= len(f.shelves) <= 4
     assert 1 <= len(f.drawers) <= 2
     zs = [s.z for s in f.shelves]
     assert zs == sorted(zs) and all(b - a >= 0.17 - 1e-6 for a, b in zip(zs, zs[1:], strict=False))
-    assert CFG.total[0] <= len(desc.objects) + 6  # a few may not fit
-    assert len(desc.objects) <= CFG.total[1]
+    assert ROWS.total[0] <= len(desc.objects) + 6  # a few may not fit
+    assert len(desc.objects) <= ROWS.total[1]
     assert [o.instance_id for o in desc.objects] == list(range(1, len(desc.objects) + 1))
     assert desc.camera.mode in ("front", "builtin")
     for light in desc.lights:
@@ -59,7 +63,7 @@ def test_scene_is_plausible(index):
 
 def test_objects_fit_their_surface_and_never_overlap():
     for index in range(20):
-        desc = sample_scene(5, index, CFG)
+        desc = sample_scene(5, index, ROWS)
         surfaces = {s.name: s for s in support_surfaces(desc.fridge)}
         by_support = {}
         for o in desc.objects:
@@ -103,15 +107,15 @@ def test_rows_fill_from_the_back():
 
 
 def test_class_selection_and_weights():
-    only = SamplerConfig(classes=("can", "apple"))
+    only = replace(ROWS, classes=("can", "apple"))
     seen = {o.cls for i in range(10) for o in sample_scene(0, i, only).objects}
     assert seen <= {"can", "apple"} and seen
-    no_cans = SamplerConfig(class_weights={"can": 0.0})
+    no_cans = replace(ROWS, class_weights={"can": 0.0})
     assert all(o.cls != "can" for i in range(10) for o in sample_scene(0, i, no_cans).objects)
 
 
 def test_all_classes_appear_over_a_batch():
-    seen = {o.cls for i in range(16) for o in sample_scene(3, i, CFG).objects}
+    seen = {o.cls for i in range(16) for o in sample_scene(3, i, ROWS).objects}
     assert len(seen) >= 12, seen
     assert seen <= set(FOOD_CLASSES)
 
@@ -122,7 +126,7 @@ def test_colour_temperature():
     assert cold[2] > warm[2] and cold[0] >= 0.9
 
 
-PHYS = SamplerConfig(placement="physics")
+PHYS = replace(ROWS, placement="physics")  # lived-in layouts at the same density
 
 
 def test_physics_layouts_are_reproducible_and_round_trip():
@@ -148,28 +152,29 @@ def test_physics_layouts_look_lived_in():
     door = [sum(o.support.startswith("door") for o in d.objects) / max(1, len(d.fridge.door.bin_z))
             for d in descs if d.fridge.door]
     door_rows = [sum(o.support.startswith("door") for o in d.objects) / max(1, len(d.fridge.door.bin_z))
-                 for d in (sample_scene(4, i, CFG) for i in range(16)) if d.fridge.door]
+                 for d in (sample_scene(4, i, ROWS) for i in range(16)) if d.fridge.door]
     assert sum(door) / len(door) > 1.5 * sum(door_rows) / len(door_rows)  # door bins filled
 
 
 @pytest.mark.parametrize("mode", ["rows", "physics"])
 def test_density_goes_from_sparse_to_packed(mode):
     def mean_count(density: float) -> float:
-        cfg = SamplerConfig(placement=mode, density=density)
+        cfg = default_sampler(placement=mode, density=density)
         return sum(len(sample_scene(6, i, cfg).objects) for i in range(8)) / 8
 
     sparse, middle, packed = mean_count(0.0), mean_count(0.5), mean_count(1.0)
     assert sparse < 0.7 * middle and middle < packed, (sparse, middle, packed)
 
 
-def test_rows_at_the_default_density_are_unchanged_by_the_density_knob():
-    assert sample_scene(2, 3, CFG).to_json() == sample_scene(2, 3, SamplerConfig(density=0.5)).to_json()
+def test_the_tests_rows_sampler_is_the_packaged_rows_placement(tmp_path):
+    """`placement=rows` of fridge-render (configs/placement/rows.yaml) is the ROWS sampler."""
+    assert render_config(tmp_path, "placement=rows").sampler == ROWS
 
 
 def test_min_occlusion_keeps_a_more_occluded_layout_deterministically():
     from blender_scenes.sampling import estimate_occlusion, sample_objects
 
-    cfg = SamplerConfig(placement="physics", min_occlusion=0.45, max_tries=5)
+    cfg = replace(PHYS, min_occlusion=0.45, max_tries=5)
     tries = []
     for i in range(8):
         d = sample_scene(9, i, cfg)

@@ -16,13 +16,17 @@ from PIL import Image
 from testutils import SHARED, compose
 
 from blender_scenes.config import ConfigError as RenderConfigError
-from blender_scenes.config import validate
+from blender_scenes.config import default_sampler, validate
 from blender_scenes.sampling import SamplerConfig, sample_scene, white_balance_gains
 from pipeline import match
 
-LOOK = ("wall_kinds", "wall_color", "trim_color", "drawer_color", "light_kelvin", "light_power",
-        "front_fov", "builtin_fov", "front_height", "front_cover", "pitch_deg", "exposure",
-        "white_balance_k")  # fmt: skip
+LOOK = {"wall_kinds": "fridge.walls", "wall_color": "fridge.wall_color",
+        "trim_color": "fridge.trim_color", "drawer_color": "fridge.drawer_color",
+        "light_kelvin": "lights.temperature_k", "light_power": "lights.power",
+        "front_fov": "camera.front_fov", "builtin_fov": "camera.builtin_fov",
+        "front_height": "camera.front_height", "front_cover": "camera.front_cover",
+        "pitch_deg": "camera.pitch_deg", "exposure": "camera.exposure",
+        "white_balance_k": "camera.white_balance_k"}  # sampler field: render config key  # fmt: skip
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -38,10 +42,20 @@ def render_cfg(tmp_path: Path, *overrides: str):
     return validate(compose([f"out_dir={tmp_path / 'r'}", *overrides], config_name="render"))
 
 
-def test_look_keys_default_to_the_samplers_builtin_values(tmp_path):
-    sampler = render_cfg(tmp_path).sampler
-    for key in LOOK:
-        assert getattr(sampler, key) == getattr(SamplerConfig(), key), key
+def test_each_look_key_is_read_into_its_sampler_field(tmp_path):
+    """A changed YAML value lands in its own field and nowhere else."""
+    base = render_cfg(tmp_path).sampler
+    changed = {"fridge.walls": "{white:1,grey:0,steel:0}", "lights.power": "1.5",
+               "lights.temperature_k": "[4000,4100]", "camera.pitch_deg": "5",
+               "camera.white_balance_k": "[3000,3100]", "camera.front_fov": "[50,51]",
+               "camera.builtin_fov": "[90,91]", "camera.front_height": "[0.5,0.51]",
+               "camera.front_cover": "[0.7,0.8]", "camera.exposure": "[0.1,0.2]"}  # fmt: skip
+    changed |= {key: "[0.5,0.6,0.7]" for key in LOOK.values() if key.endswith("_color")}
+    fields = [f.name for f in dataclasses.fields(SamplerConfig)]
+    for field, key in LOOK.items():
+        sampler = render_cfg(tmp_path, f"{key}={changed[key]}").sampler
+        diff = [f for f in fields if getattr(sampler, f) != getattr(base, f)]
+        assert diff == [field], (key, diff)
 
 
 @pytest.mark.parametrize(
@@ -68,7 +82,7 @@ def test_bad_look_values_are_one_line_errors_naming_the_key(tmp_path, override, 
 
 
 def test_look_keys_steer_the_sampled_scenes():
-    base = SamplerConfig(camera_modes={"front": 1.0})
+    base = default_sampler(placement="rows", density=0.5, camera_modes={"front": 1.0})
     fixed = dataclasses.replace(
         base, front_fov=(50.0, 50.0), light_kelvin=(4000.0, 4000.0), exposure=(1.0, 1.0),
         wall_kinds={"steel": 1.0}, light_power=2.0,
