@@ -331,16 +331,7 @@ def sampler_from(d: dict[str, Any], aspect: float, placement: PlacementSettings)
     cam = _group(d, "camera")
     per_shelf = _range(objs.get("per_shelf"), "objects.per_shelf", lo=0)
     total = _range(objs.get("total"), "objects.total", lo=1)
-    modes = cam.get("modes") or {}
-    if not isinstance(modes, dict):
-        raise ConfigError(f"camera.modes: expected a mapping mode -> weight, got {modes!r}")
-    for m, w in modes.items():
-        if m not in CAMERA_MODES:
-            raise ConfigError(f"camera.modes.{m}: unknown camera mode (known: {', '.join(CAMERA_MODES)})")
-        if isinstance(w, bool) or not isinstance(w, int | float) or w < 0:
-            raise ConfigError(f"camera.modes.{m}: expected a weight >= 0, got {w!r}")
-    if not modes or sum(float(w) for w in modes.values()) <= 0:
-        raise ConfigError("camera.modes: give at least one camera mode a positive weight")
+    modes = _weights(cam.get("modes"), "camera.modes", CAMERA_MODES)
     return SamplerConfig(
         placement=placement.mode,
         density=placement.density,
@@ -354,7 +345,7 @@ def sampler_from(d: dict[str, Any], aspect: float, placement: PlacementSettings)
         drawers=_range(fr.get("drawers"), "fridge.drawers", lo=0),
         glass_shelf_prob=_prob(fr.get("glass_shelf_prob"), "fridge.glass_shelf_prob"),
         door_prob=_prob(fr.get("door_prob"), "fridge.door_prob"),
-        camera_modes={k: float(v) for k, v in modes.items()},
+        camera_modes=modes,
         aspect=aspect,
         procedural=mode != "catalog",
         procedural_classes=tuple(c for c in ALL_CLASSES if c in FOOD_CLASSES or c in classes) if mode != "catalog" else (),
