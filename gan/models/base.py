@@ -8,6 +8,7 @@ import logging
 import math
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from typing import ClassVar
 
 import torch
 import torch.distributed as dist
@@ -58,6 +59,10 @@ class ModelConfig:
     diffaug: str | list[str]
     #: Decay of the EMA copy of the source-to-target generator; 0 = off (e.g. 0.999).
     ema_decay: float
+    #: Whether the model wires frame boxes into its generator / discriminator (a subclass
+    #: that does not sets "" here; the message names the models that do).
+    frame_field_models: ClassVar[str] = "cut|fastcut|pix2pix"
+    frame_coords_models: ClassVar[str] = "cut|fastcut"
 
     def validate(self) -> None:
         """Checks shared by all model configs (networks, init, gan_mode, diffaug, ema_decay).
@@ -75,6 +80,17 @@ class ModelConfig:
             raise ConfigError(f"model.ema_decay: must be within [0, 1), got {self.ema_decay!r}")
         require_finite_nonnegative("model.lambda_content", self.lambda_content)
         require_positive("model.content_dilation", self.content_dilation, allow_zero=True)
+        base = ModelConfig
+        for key, used, models in (
+            ("generator.frame_field", self.generator.frame_field, self.frame_field_models),
+            ("discriminator.frame_coords", self.discriminator.frame_coords,
+             self.frame_coords_models),
+        ):  # fmt: skip
+            if used and not models:
+                wanted = getattr(base, f"{key.split('.')[1]}_models")
+                raise ConfigError(
+                    f"model.{key}: this model does not support it (use model={wanted})"
+                )
 
 
 def require_finite_nonnegative(key: str, value: float) -> None:

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass
+from typing import ClassVar
 
 import torch
 
-from gan.config import ConfigError, require_positive
+from gan.config import require_positive
 from gan.losses import discriminator_loss, generator_loss, l1
 from gan.models.base import (
     ModelConfig,
@@ -26,19 +27,9 @@ class CycleGANConfig(ModelConfig):
     lambda_identity: float
     pool_size: int
 
-    def validate(self) -> None:
-        """Shared checks; the frame field is not wired into the two-generator cycle."""
-        super().validate()
-        if self.generator.frame_field:
-            raise ConfigError(
-                "model.generator.frame_field: model=cyclegan does not support it "
-                "(use model=cut|fastcut|pix2pix, or frame_field=0)"
-            )
-        if self.discriminator.frame_coords:
-            raise ConfigError(
-                "model.discriminator.frame_coords: model=cyclegan does not support it "
-                "(use model=cut|fastcut)"
-            )
+    # Frame boxes are not wired into the two-generator cycle.
+    frame_field_models: ClassVar[str] = ""
+    frame_coords_models: ClassVar[str] = ""
 
 
 class ImagePool:

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import ClassVar
 
 import torch
 
-from gan.config import ConfigError, require_positive
+from gan.config import require_positive
 from gan.losses import discriminator_loss, generator_loss, l1
 from gan.models.base import (
     ModelConfig,
@@ -23,14 +24,8 @@ class Pix2PixConfig(ModelConfig):
 
     lambda_L1: float  # noqa: N815 - reference name, also the config key
 
-    def validate(self) -> None:
-        """Shared checks; D's frame coordinates are not wired into the conditional pair."""
-        super().validate()
-        if self.discriminator.frame_coords:
-            raise ConfigError(
-                "model.discriminator.frame_coords: model=pix2pix does not support it "
-                "(use model=cut|fastcut)"
-            )
+    # D's frame coordinates are not wired into the conditional (source, image) pair.
+    frame_coords_models: ClassVar[str] = ""
 
 
 class Pix2PixModel(TranslationModel):
