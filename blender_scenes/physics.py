@@ -43,6 +43,7 @@ class SettleResult:
     frames: int
     seconds: float
     removed: list[str] = field(default_factory=list)  # "cls (reason)"
+    removed_specs: list[tuple[ObjectSpec, str]] = field(default_factory=list)  # (item as settled, reason)
 
 
 def shelf_boxes(f: FridgeSpec) -> list[Box]:
@@ -264,14 +265,16 @@ def overlapping(objects: dict[int, bpy.types.Object]) -> list[int]:
 
 
 def remove_items(desc: SceneDescription, objects: dict[int, bpy.types.Object],
-                 reasons: dict[int, str]) -> list[str]:
-    """Delete items from the scene and the description; log each one."""
+                 reasons: dict[int, str], specs_out: list[tuple[ObjectSpec, str]] | None = None) -> list[str]:
+    """Delete items from the scene and the description; log each one (and add it to `specs_out`)."""
     out = []
     for iid, why in sorted(reasons.items()):
         ob = objects.pop(iid)
         spec = next(s for s in desc.objects if s.instance_id == iid)
         log.warning("image %d: removed %s (%s %s): %s", desc.index, ob.name, spec.cls, spec.pose, why)
         out.append(f"{spec.cls} ({why})")
+        if specs_out is not None:
+            specs_out.append((spec, why))
         desc.objects.remove(spec)
         mesh = ob.data
         bpy.data.objects.remove(ob)
@@ -325,12 +328,14 @@ def settle(desc: SceneDescription, objects: dict[int, bpy.types.Object],
     bpy.context.view_layer.update()
     reasons = {iid: why for iid in sorted(objects)
                if (why := leave_reason(desc, specs[iid], objects[iid])) is not None}
-    removed = remove_items(desc, objects, reasons)
-    removed += remove_items(desc, objects, {iid: "interpenetrates another item" for iid in overlapping(objects)})
+    gone: list[tuple[ObjectSpec, str]] = []
+    removed = remove_items(desc, objects, reasons, gone)
+    removed += remove_items(desc, objects, {iid: "interpenetrates another item" for iid in overlapping(objects)},
+                            gone)
     objects = renumber(desc, objects)
     desc.placement.settled = True
     desc.placement.removed = removed
-    result = SettleResult(frames, time.perf_counter() - t0, removed)
+    result = SettleResult(frames, time.perf_counter() - t0, removed, gone)
     log.debug("image %d: settled %d items in %d frames (%.2f s), removed %d",
               desc.index, len(objects), frames, result.seconds, len(removed))
     return objects, result
