@@ -163,6 +163,9 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--scenes", type=int, default=100, help="number of scenes")
     ap.add_argument("--first", type=int, default=0, help="index of the first scene")
+    ap.add_argument(
+        "--indices", type=str, default="", help="comma-separated image indices (instead of a range)"
+    )
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument(
         "--render", type=int, default=0, help="also render this many of the scenes (0: none)"
@@ -173,8 +176,10 @@ def main() -> None:
     ap.add_argument("--verbose", action="store_true", help="one line per scene as it goes")
     args = ap.parse_args()
     indices = list(range(args.first, args.first + args.scenes))
+    if args.indices:
+        indices = [int(v) for v in args.indices.split(",")]
     with tempfile.TemporaryDirectory(prefix="physics_bench_") as d:
-        cfg = make_config(Path(d), args.seed, args.scenes, args.override)
+        cfg = make_config(Path(d), args.seed, max(indices) + 1, args.override)
         t = time.perf_counter()
         rows = settle_scenes(cfg, indices, args.verbose)
         print(f"settled {len(rows)} scenes in {time.perf_counter() - t:.1f} s wall")

@@ -34,6 +34,11 @@ COLLIDERS = "physics_colliders"
 FRICTION = {c: t.friction for c, t in CLASS_TABLE.items()}
 ROCKING = frozenset(c for c, t in CLASS_TABLE.items() if t.rolls)  # round produce: damp its spin too
 DENSITY_KG_M3 = 600.0  # packed food, roughly; only mass ratios matter here
+# Bullet puts an item's centre of mass at its origin, the base of a food mesh: right for upright
+# items (they stand firm), wrong for lying ones (a bottle on its side weighs nothing at the neck
+# end, stands itself up on its base and tips over the shelf's front edge). These poses get
+# their origin moved to the middle of their bounds while they are simulated.
+CENTRED_POSES = frozenset({"side"})
 
 
 @dataclass
@@ -91,6 +96,32 @@ def door_boxes(f: FridgeSpec) -> list[Box]:
     return out
 
 
+SLAB = 0.1  # m: depth of the solid slab under each shelf and door bin bottom (see support_slabs)
+LAYERS = 20  # Blender's rigid-body collision collections; 0 is the shared one
+FRONT_LAYER = LAYERS - 1  # the opening guard and the items inside the cabinet (not the door's)
+
+
+def support_slabs(f: FridgeSpec) -> list[tuple[str, Box, bool]]:
+    """A deep solid slab under every shelf and door bin bottom: (support name, box, in door frame).
+
+    A slab collides only with the items standing on its support (their own collision
+    collection), so it can reach far below the thin shelf into the space of the level below
+    without touching that level's items. An item pressed into its shelf by a falling
+    neighbour is pushed back up out of 10 cm of solid instead of through 12 mm of it.
+    The floor (no drawers) and drawer floors lie on the cabinet floor and need none.
+    """
+    x, d = f.width / 2, f.depth
+    out = []
+    first = 0 if f.drawers else 1  # without drawers shelf:0 is the floor
+    for k, s in enumerate(f.shelves):
+        out.append((f"shelf:{k + first}", ((-x, d - s.depth, s.z - SLAB), (x, d, s.z)), False))
+    if f.door is not None:
+        x0, x1 = -f.door.width + 0.03, -0.03
+        for k, z in enumerate(f.door.bin_z):
+            out.append((f"door:{k}", ((x0, 0.0, z - SLAB), (x1, f.door.bin_depth, z + 0.006)), True))
+    return out
+
+
 def box_object(name: str, lo: tuple[float, float, float], hi: tuple[float, float, float],
                mesh: bpy.types.Mesh, coll: bpy.types.Collection, matrix: Matrix | None = None) -> bpy.types.Object:
     """A unit-cube object scaled and placed to cover the box (lo, hi), optionally transformed."""
@@ -119,6 +150,57 @@ def build_colliders(f: FridgeSpec, coll: bpy.types.Collection) -> list[bpy.types
     return obs
 
 
+def front_guard(f: FridgeSpec) -> Box:
+    """The plane of the closed door just in front of the opening: items inside the cabinet lean
+    on it instead of falling out (the open door's bins are outside it)."""
+    x = f.width / 2
+    return ((-x, -0.06, 0.0), (x, -0.002, f.height))
+
+
+def build_slabs(f: FridgeSpec, coll: bpy.types.Collection, mesh: bpy.types.Mesh) -> dict[str, bpy.types.Object]:
+    """Invisible slab colliders under the supports (see support_slabs), by support name."""
+    m = door_matrix(f) if f.door is not None else None
+    return {name: box_object(f"collider.slab.{name}", lo, hi, mesh, coll, m if door else None)
+            for name, (lo, hi), door in support_slabs(f)}
+
+
+def set_layers(ob: bpy.types.Object, *layers: int) -> None:
+    """Put a rigid body into these collision collections only (bodies sharing one collide)."""
+    ob.rigid_body.collision_collections = [k in layers for k in range(LAYERS)]
+
+
+def centre_origins(lying: list[bpy.types.Object], items: list[bpy.types.Object]) -> dict[str, tuple[Vector, np.ndarray]]:
+    """Move the origin of each `lying` item's mesh to the centre of its bounds for the
+    simulation (see CENTRED_POSES), compensating the pose of every item using that mesh, so
+    nothing moves. Returns, per mesh, the offset and the exact vertex coordinates for
+    `restore_origins`."""
+    saved: dict[str, tuple[Vector, np.ndarray]] = {}
+    for me in {ob.data.name: ob.data for ob in lying}.values():
+        co = np.empty(len(me.vertices) * 3, dtype=np.float32)
+        me.vertices.foreach_get("co", co)
+        pts = co.reshape(-1, 3)
+        c = Vector(((pts.min(axis=0) + pts.max(axis=0)) / 2).tolist())
+        saved[me.name] = (c, co)
+        me.transform(Matrix.Translation(-c))
+        me.update()
+    for ob in items:
+        if ob.data.name in saved:
+            ob.matrix_world = ob.matrix_world @ Matrix.Translation(saved[ob.data.name][0])
+    return saved
+
+
+def restore_origins(items: list[bpy.types.Object], saved: dict[str, tuple[Vector, np.ndarray]]) -> None:
+    """Undo `centre_origins` at the items' current poses: the exact original vertices, the
+    origins back at the base."""
+    for ob in items:
+        if ob.data.name in saved:
+            ob.matrix_world = ob.matrix_world @ Matrix.Translation(-saved[ob.data.name][0])
+    for name, (_, co) in saved.items():
+        me = bpy.data.meshes[name]
+        me.vertices.foreach_set("co", co)
+        me.update()
+
+
 def set_passive(ob: bpy.types.Object) -> None:
     """A fixed box collider."""
     rb = ob.rigid_body
@@ -142,7 +224,7 @@ def set_active(ob: bpy.types.Object, spec: ObjectSpec) -> None:
     rb.friction = FRICTION.get(spec.cls, 0.6)
     rb.restitution = 0.05
     rb.linear_damping = 0.2
-    rb.angular_damping = 0.95 if spec.cls in ROCKING else 0.7
+    rb.angular_damping = 0.95 if spec.cls in ROCKING or spec.pose == "side" else 0.7  # lying items roll too
     rb.use_deactivation = False
 
 
@@ -303,18 +385,38 @@ def settle(desc: SceneDescription, objects: dict[int, bpy.types.Object],
     scene.collection.children.link(colliders)
     bodies = start_world(scene, settings)
     passive = build_colliders(desc.fridge, colliders)
+    slabs = build_slabs(desc.fridge, colliders, passive[0].data)
+    layer = {name: k for k, name in enumerate(list(slabs)[: FRONT_LAYER - 1], start=1)}
+    guard = box_object("collider.front", *front_guard(desc.fridge), passive[0].data, colliders)
+    passive += [*slabs.values(), guard]
     specs = {s.instance_id: s for s in desc.objects}
     active = [objects[iid] for iid in sorted(objects)]
+    centred = centre_origins([objects[iid] for iid in sorted(objects) if specs[iid].pose in CENTRED_POSES], active)
     for ob in passive + active:
         bodies.objects.link(ob)
     bpy.context.view_layer.update()  # creates the rigid-body settings of the linked objects
     for ob in passive:
         set_passive(ob)
+    for name, ob in slabs.items():
+        if name in layer:
+            set_layers(ob, layer[name])
+        else:
+            set_layers(ob)  # more supports than collision collections: no slab
+    set_layers(guard, FRONT_LAYER)
     for iid in sorted(objects):
         set_active(objects[iid], specs[iid])
-    frames = step_until_rest(scene, active, settings)
+        inside = FRONT_LAYER if not specs[iid].support.startswith("door") else 0
+        set_layers(objects[iid], 0, layer.get(specs[iid].support, 0), inside)
+    final: dict[int, Matrix] = {}
+    try:
+        frames = step_until_rest(scene, active, settings)
+        final = {iid: objects[iid].matrix_world.copy() for iid in objects}
+    finally:  # cached catalog meshes must get their vertices back whatever happens
+        remove_world(scene)
+        for iid, m in final.items():
+            objects[iid].matrix_world = m
+        restore_origins(active, centred)
     final = {iid: objects[iid].matrix_world.copy() for iid in objects}
-    remove_world(scene)
     mesh = passive[0].data if passive else None
     bpy.data.batch_remove(passive)
     if mesh is not None:
