@@ -2,6 +2,17 @@
 
 The fridge becomes passive box colliders (cabinet, shelves with their front trims, drawers, door
 bins; boxes never let items tunnel the way thin triangles can), the food active convex hulls.
+Three measures keep items in the fridge (see `benchmarks/physics_bench.py`):
+
+- a 10 cm slab under each shelf and door bin bottom that only the items standing on it touch
+  (collision collections): a light item pressed into a 6 mm glass shelf by a falling neighbour
+  is pushed back up instead of through (`support_slabs`);
+- items lying on their side are simulated with their centre of mass in the middle
+  (`CENTRED_POSES`): with it at the mesh origin, their base, a lying bottle stood itself up and
+  tipped over the shelf's front edge;
+- the plane of the closed door in front of the opening stops the cabinet's items from falling
+  out (`front_guard`); they may come to rest leaning against it.
+
 The simulation steps frame by frame until nothing moves (or a frame cap), then every item gets
 its final pose, rounded exactly as the description stores it, and the rigid-body world is
 removed again. Items that left the fridge, fell below their shelf or still interpenetrate
