@@ -68,6 +68,19 @@ def support_kind(desc, support: str) -> str:
     return "glass shelf" if shelves[k].glass else "solid shelf"
 
 
+def kept_quality(desc, objects) -> tuple[int, int]:
+    """Kept items that sit 3-10 mm deep in their support (not removed, but visibly sunk) and
+    items of the cabinet that ended at its front opening (leaning on the closed door's plane)."""
+    from blender_scenes.physics import support_z, world_bounds
+
+    sunk = at_front = 0
+    for spec in desc.objects:
+        lo, _ = world_bounds(objects[spec.instance_id])
+        sunk += bool(lo[2] < support_z(desc, spec.support) - 0.003)
+        at_front += bool(not spec.support.startswith("door") and lo[1] < 0.0)
+    return sunk, at_front
+
+
 def settle_scenes(cfg: RenderConfig, indices: list[int], verbose: bool) -> list[dict]:
     """Sample, build and settle each scene; one record per scene."""
     from blender_scenes.sampling import sample_scene
@@ -78,7 +91,7 @@ def settle_scenes(cfg: RenderConfig, indices: list[int], verbose: bool) -> list[
         desc = sample_scene(cfg.seed, i, cfg.sampler)
         n = len(desc.objects)
         t = time.perf_counter()
-        _, result = build_description(cfg, desc)
+        objects, result = build_description(cfg, desc)
         wall = time.perf_counter() - t
         if result is None:
             raise SystemExit(f"image {i}: the scene needs no settling (placement is not physics?)")
@@ -102,6 +115,7 @@ def settle_scenes(cfg: RenderConfig, indices: list[int], verbose: bool) -> list[
                 "settle_s": result.seconds,
                 "build_s": wall - result.seconds,
                 "removed": gone,
+                **dict(zip(("sunk", "at_front"), kept_quality(desc, objects), strict=True)),
             }
         )
         if verbose:
@@ -143,6 +157,10 @@ def report(rows: list[dict], renders: list[dict]) -> None:
         counts = collections.Counter(g[key] for g in gone)
         if counts:
             print(f"removed by {title}: " + ", ".join(f"{k} {v}" for k, v in counts.most_common()))
+    print(
+        f"kept items sunk 3-10 mm into their support: {sum(r['sunk'] for r in rows)}; "
+        f"cabinet items at the front opening (on the door plane): {sum(r['at_front'] for r in rows)}"
+    )
     settle = [r["settle_s"] for r in rows]
     print(
         f"settling per scene: mean {statistics.mean(settle):.3f} s, median {statistics.median(settle):.3f} s, "
