@@ -428,6 +428,40 @@ def support_surfaces(f: FridgeSpec, all_boxes: list[Box] | None = None) -> list[
     return surfaces
 
 
+SLAB = 0.1  # m: depth of the solid slab under each shelf and door-bin bottom (`support_slabs`)
+
+
+def support_slabs(f: FridgeSpec) -> list[tuple[str, Box]]:
+    """A deep invisible slab under every shelf and door-bin bottom: (support name, box).
+
+    Physics lets a slab collide only with the items standing on its support (their own
+    collision collection), so it can reach far below the thin shelf into the level below
+    without touching that level's items: an item pressed into its shelf by a falling neighbour
+    is pushed back up out of 10 cm of solid instead of through 12 mm of it. The floor (no
+    drawers) and the drawer floors lie on the cabinet floor and need none. Not in `boxes`:
+    they are no part of the fridge, only of the settling.
+    """
+    x, d = f.width / 2, f.depth
+    out = []
+    first = 0 if f.drawers else 1  # without drawers shelf:0 is the floor
+    for k, s in enumerate(f.shelves):
+        name = f"shelf:{k + first}"
+        out.append((name, _collider(f"slab.{name}", (-x, d - s.depth, s.z - SLAB), (x, d, s.z), ())))
+    if f.door is not None:
+        x0, x1 = -f.door.width + 0.03, -0.03
+        for k, z in enumerate(f.door.bin_z):
+            lo, hi = (x0, 0.0, z - SLAB), (x1, f.door.bin_depth, z + 0.006)
+            out.append((f"door:{k}", _collider(f"slab.door:{k}", lo, hi, (), DOOR)))
+    return out
+
+
+def front_guard(f: FridgeSpec) -> Box:
+    """The plane of the closed door just in front of the opening: in physics, the cabinet's
+    items lean on it instead of falling out (the open door's bins are outside it)."""
+    x = f.width / 2
+    return _collider("front_guard", (-x, -0.06, 0.0), (x, -0.002, f.height), ())
+
+
 @dataclass(frozen=True)
 class FridgeGeometry:
     """Everything geometric about one fridge, derived once from its spec by `fridge_geometry`."""

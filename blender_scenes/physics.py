@@ -2,6 +2,17 @@
 
 The fridge becomes passive box colliders (cabinet, shelves with their front trims, drawers, door
 bins; boxes never let items tunnel the way thin triangles can), the food active convex hulls.
+Three measures keep items in the fridge (see `benchmarks/physics_bench.py`):
+
+- a 10 cm slab under each shelf and door bin bottom that only the items standing on it touch
+  (collision collections): a light item pressed into a 6 mm glass shelf by a falling neighbour
+  is pushed back up instead of through (`support_slabs`);
+- items lying on their side are simulated with their centre of mass in the middle
+  (`CENTRED_POSES`): with it at the mesh origin, their base, a lying bottle stood itself up and
+  tipped over the shelf's front edge;
+- the plane of the closed door in front of the opening stops the cabinet's items from falling
+  out (`front_guard`); they may come to rest leaning against it.
+
 The simulation steps frame by frame until nothing moves (or a frame cap), then every item gets
 its final pose, rounded exactly as the description stores it, and the rigid-body world is
 removed again. Items that left the fridge, fell below their shelf or still interpenetrate
@@ -18,13 +29,13 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .blender import Matrix, bmesh, bpy
+from .blender import Matrix, Vector, bmesh, bpy
 from .config import PlacementSettings
 from .description import FridgeSpec, ObjectSpec, SceneDescription
 from .food.classes import CLASS_TABLE
 from .food.params import r5
 from .fridge import box_matrix, door_matrix
-from .geometry import DOOR, FRIDGE, Box, fridge_geometry
+from .geometry import DOOR, FRIDGE, Box, fridge_geometry, front_guard, support_slabs
 from .scene import apply_pose, mesh_overlaps
 
 log = logging.getLogger(__name__)
@@ -34,6 +45,11 @@ COLLIDERS = "physics_colliders"
 FRICTION = {c: t.friction for c, t in CLASS_TABLE.items()}
 ROCKING = frozenset(c for c, t in CLASS_TABLE.items() if t.rolls)  # round produce: damp its spin too
 DENSITY_KG_M3 = 600.0  # packed food, roughly; only mass ratios matter here
+# Bullet puts an item's centre of mass at its origin, the base of a food mesh: right for upright
+# items (they stand firm), wrong for lying ones (a bottle on its side weighs nothing at the neck
+# end, stands itself up on its base and tips over the shelf's front edge). These poses get
+# their origin moved to the middle of their bounds while they are simulated.
+CENTRED_POSES = frozenset({"side"})
 
 
 @dataclass
@@ -43,6 +59,11 @@ class SettleResult:
     frames: int
     seconds: float
     removed: list[str] = field(default_factory=list)  # "cls (reason)"
+    removed_specs: list[tuple[ObjectSpec, str]] = field(default_factory=list)  # (item as settled, reason)
+
+
+LAYERS = 20  # Blender's rigid-body collision collections; 0 is the shared one
+FRONT_LAYER = LAYERS - 1  # the opening guard and the items inside the cabinet (not the door's)
 
 
 def box_object(name: str, box: Box, mesh: bpy.types.Mesh, coll: bpy.types.Collection,
@@ -73,6 +94,50 @@ def build_colliders(f: FridgeSpec, coll: bpy.types.Collection) -> list[bpy.types
     return obs
 
 
+def build_slabs(f: FridgeSpec, coll: bpy.types.Collection, mesh: bpy.types.Mesh) -> dict[str, bpy.types.Object]:
+    """Invisible slab colliders under the supports (`geometry.support_slabs`), by support name."""
+    m = door_matrix(f) if f.door is not None else None
+    return {name: box_object(f"collider.slab.{name}", box, mesh, coll, m if box.frame == DOOR else None)
+            for name, box in support_slabs(f)}
+
+
+def set_layers(ob: bpy.types.Object, *layers: int) -> None:
+    """Put a rigid body into these collision collections only (bodies sharing one collide)."""
+    ob.rigid_body.collision_collections = [k in layers for k in range(LAYERS)]
+
+
+def centre_origins(lying: list[bpy.types.Object], items: list[bpy.types.Object]) -> dict[str, tuple[Vector, np.ndarray]]:
+    """Move the origin of each `lying` item's mesh to the centre of its bounds for the
+    simulation (see CENTRED_POSES), compensating the pose of every item using that mesh, so
+    nothing moves. Returns, per mesh, the offset and the exact vertex coordinates for
+    `restore_origins`."""
+    saved: dict[str, tuple[Vector, np.ndarray]] = {}
+    for me in {ob.data.name: ob.data for ob in lying}.values():
+        co = np.empty(len(me.vertices) * 3, dtype=np.float32)
+        me.vertices.foreach_get("co", co)
+        pts = co.reshape(-1, 3)
+        c = Vector(((pts.min(axis=0) + pts.max(axis=0)) / 2).tolist())
+        saved[me.name] = (c, co)
+        me.transform(Matrix.Translation(-c))
+        me.update()
+    for ob in items:
+        if ob.data.name in saved:
+            ob.matrix_world = ob.matrix_world @ Matrix.Translation(saved[ob.data.name][0])
+    return saved
+
+
+def restore_origins(items: list[bpy.types.Object], saved: dict[str, tuple[Vector, np.ndarray]]) -> None:
+    """Undo `centre_origins` at the items' current poses: the exact original vertices, the
+    origins back at the base."""
+    for ob in items:
+        if ob.data.name in saved:
+            ob.matrix_world = ob.matrix_world @ Matrix.Translation(-saved[ob.data.name][0])
+    for name, (_, co) in saved.items():
+        me = bpy.data.meshes[name]
+        me.vertices.foreach_set("co", co)
+        me.update()
+
+
 def set_passive(ob: bpy.types.Object) -> None:
     """A fixed box collider."""
     rb = ob.rigid_body
@@ -96,7 +161,7 @@ def set_active(ob: bpy.types.Object, spec: ObjectSpec) -> None:
     rb.friction = FRICTION.get(spec.cls, 0.6)
     rb.restitution = 0.05
     rb.linear_damping = 0.2
-    rb.angular_damping = 0.95 if spec.cls in ROCKING else 0.7
+    rb.angular_damping = 0.95 if spec.cls in ROCKING or spec.pose == "side" else 0.7  # lying items roll too
     rb.use_deactivation = False
 
 
@@ -211,14 +276,16 @@ def overlapping(objects: dict[int, bpy.types.Object]) -> list[int]:
 
 
 def remove_items(desc: SceneDescription, objects: dict[int, bpy.types.Object],
-                 reasons: dict[int, str]) -> list[str]:
-    """Delete items from the scene and the description; log each one."""
+                 reasons: dict[int, str], specs_out: list[tuple[ObjectSpec, str]] | None = None) -> list[str]:
+    """Delete items from the scene and the description; log each one (and add it to `specs_out`)."""
     out = []
     for iid, why in sorted(reasons.items()):
         ob = objects.pop(iid)
         spec = next(s for s in desc.objects if s.instance_id == iid)
         log.warning("image %d: removed %s (%s %s): %s", desc.index, ob.name, spec.cls, spec.pose, why)
         out.append(f"{spec.cls} ({why})")
+        if specs_out is not None:
+            specs_out.append((spec, why))
         desc.objects.remove(spec)
         mesh = ob.data
         bpy.data.objects.remove(ob)
@@ -247,18 +314,38 @@ def settle(desc: SceneDescription, objects: dict[int, bpy.types.Object],
     scene.collection.children.link(colliders)
     bodies = start_world(scene, settings)
     passive = build_colliders(desc.fridge, colliders)
+    slabs = build_slabs(desc.fridge, colliders, passive[0].data)
+    layer = {name: k for k, name in enumerate(list(slabs)[: FRONT_LAYER - 1], start=1)}
+    guard = box_object("collider.front", front_guard(desc.fridge), passive[0].data, colliders)
+    passive += [*slabs.values(), guard]
     specs = {s.instance_id: s for s in desc.objects}
     active = [objects[iid] for iid in sorted(objects)]
+    centred = centre_origins([objects[iid] for iid in sorted(objects) if specs[iid].pose in CENTRED_POSES], active)
     for ob in passive + active:
         bodies.objects.link(ob)
     bpy.context.view_layer.update()  # creates the rigid-body settings of the linked objects
     for ob in passive:
         set_passive(ob)
+    for name, ob in slabs.items():
+        if name in layer:
+            set_layers(ob, layer[name])
+        else:
+            set_layers(ob)  # more supports than collision collections: no slab
+    set_layers(guard, FRONT_LAYER)
     for iid in sorted(objects):
         set_active(objects[iid], specs[iid])
-    frames = step_until_rest(scene, active, settings)
+        inside = FRONT_LAYER if not specs[iid].support.startswith("door") else 0
+        set_layers(objects[iid], 0, layer.get(specs[iid].support, 0), inside)
+    final: dict[int, Matrix] = {}
+    try:
+        frames = step_until_rest(scene, active, settings)
+        final = {iid: objects[iid].matrix_world.copy() for iid in objects}
+    finally:  # cached catalog meshes must get their vertices back whatever happens
+        remove_world(scene)
+        for iid, m in final.items():
+            objects[iid].matrix_world = m
+        restore_origins(active, centred)
     final = {iid: objects[iid].matrix_world.copy() for iid in objects}
-    remove_world(scene)
     mesh = passive[0].data if passive else None
     bpy.data.batch_remove(passive)
     if mesh is not None:
@@ -272,12 +359,14 @@ def settle(desc: SceneDescription, objects: dict[int, bpy.types.Object],
     bpy.context.view_layer.update()
     reasons = {iid: why for iid in sorted(objects)
                if (why := leave_reason(desc, specs[iid], objects[iid])) is not None}
-    removed = remove_items(desc, objects, reasons)
-    removed += remove_items(desc, objects, {iid: "interpenetrates another item" for iid in overlapping(objects)})
+    gone: list[tuple[ObjectSpec, str]] = []
+    removed = remove_items(desc, objects, reasons, gone)
+    removed += remove_items(desc, objects, {iid: "interpenetrates another item" for iid in overlapping(objects)},
+                            gone)
     objects = renumber(desc, objects)
     desc.placement.settled = True
     desc.placement.removed = removed
-    result = SettleResult(frames, time.perf_counter() - t0, removed)
+    result = SettleResult(frames, time.perf_counter() - t0, removed, gone)
     log.debug("image %d: settled %d items in %d frames (%.2f s), removed %d",
               desc.index, len(objects), frames, result.seconds, len(removed))
     return objects, result

@@ -8,7 +8,7 @@ import platform
 import time
 from dataclasses import asdict
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -24,6 +24,9 @@ from .render import configure_render, quiet_fd, read_pass_file, render_passes, t
 from .sampling import sample_scene
 from .scene import build_scene, clear_scene
 from .silhouette import scene_camera_record, silhouettes
+
+if TYPE_CHECKING:
+    from .physics import SettleResult
 
 log = logging.getLogger(__name__)
 
@@ -77,21 +80,32 @@ def render_one(cfg: RenderConfig, index: int) -> dict[str, Any]:
     return render_description(cfg, desc, t0)
 
 
-def render_description(cfg: RenderConfig, desc: SceneDescription, t0: float | None = None) -> dict[str, Any]:
-    """Build, render, label and write one described scene as image `desc.index` of the batch."""
-    t0 = time.perf_counter() if t0 is None else t0
-    index = desc.index
+def build_description(cfg: RenderConfig, desc: SceneDescription) -> tuple[dict[int, Any], SettleResult | None]:
+    """Clear the Blender scene, set up Cycles, build `desc` and settle it if it still needs it.
+
+    Returns the food objects by instance id and what the settling did (None when the scene
+    needed none); `desc` is updated in place by the settling (poses, removed items).
+    """
     scene = bpy.context.scene
     clear_scene()
     configure_render(scene, cfg.render, cfg.resolution, depth=cfg.outputs.depth,
                      normals=cfg.outputs.normals is not None)
     objects = build_scene(desc)
-    t_settle, removed, frames = 0.0, 0, 0
-    if desc.needs_settling:
-        from .physics import settle
+    if not desc.needs_settling:
+        return objects, None
+    from .physics import settle
 
-        objects, result = settle(desc, objects, cfg.placement)
-        t_settle, removed, frames = result.seconds, len(result.removed), result.frames
+    return settle(desc, objects, cfg.placement)
+
+
+def render_description(cfg: RenderConfig, desc: SceneDescription, t0: float | None = None) -> dict[str, Any]:
+    """Build, render, label and write one described scene as image `desc.index` of the batch."""
+    t0 = time.perf_counter() if t0 is None else t0
+    index = desc.index
+    scene = bpy.context.scene
+    objects, settled = build_description(cfg, desc)
+    t_settle = settled.seconds if settled else 0.0
+    removed, frames = (len(settled.removed), settled.frames) if settled else (0, 0)
     t1 = time.perf_counter()
     out = cfg.out_dir
     want = cfg.outputs
