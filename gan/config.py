@@ -243,7 +243,10 @@ class TrainerConfig:
 
     def validate(self) -> None:
         """Check value ranges and choices."""
-        for key in ("max_steps", "batch_size", "log_every", "eval_every", "image_every"):
+        # max_steps=0: no optimisation step, the initial generator is saved (with
+        # model.generator.frame_field_init=statistics: the frame field alone)
+        require_positive("trainer.max_steps", self.max_steps, allow_zero=True)
+        for key in ("batch_size", "log_every", "eval_every", "image_every"):
             require_positive(f"trainer.{key}", getattr(self, key))
         require_positive("trainer.checkpoint_every", self.checkpoint_every)
         require_positive("trainer.max_epochs", self.max_epochs)

@@ -257,3 +257,28 @@ def test_statistics_init_starts_the_field_at_the_domains_mean_colour_ratio(tmp_p
         model_class("cut").parse_config(
             {"generator": {"residual": True, "frame_field": 2, "frame_field_init": "mean"}}
         )
+
+
+def test_zero_steps_save_the_statistics_field_alone(tmp_path):
+    """trainer.max_steps=0 with frame_field_init=statistics: no optimisation step; the saved
+    generator is the identity network plus the field started from the domains' mean colours,
+    and fridge-translate applies it."""
+    src = make_render_batch(tmp_path / "renders", count=3, size=(48, 48))
+    photos = make_photo_folder(tmp_path / "photos", count=3)
+    run = tmp_path / "run"
+    args = [str(BIN / "fridge-train"), *TINY, "model=cut", TINY_LAYERS]
+    args += [f"data.source_dir={src}", f"data.target_dir={photos}", "data.preprocess=crop"]
+    args += ["model.generator.residual=true", "model.generator.frame_field=2"]
+    args += ["model.generator.frame_field_init=statistics", "model.generator.color_head=true"]
+    args += ["trainer.max_steps=0", f"hydra.run.dir={run}"]
+    proc = run_cli(args, cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    payload = ckpt.load(run / "checkpoints" / "last.pt")
+    assert payload["step"] == 0
+    field = payload["generator"]["state_dict"]["field"]
+    src_mean = frame_means(ImageFolder(src, "source"), 2)
+    tgt_mean = frame_means(ImageFolder(photos, "target"), 2)
+    gain = (tgt_mean / src_mean).log().clamp(-3, 3)
+    assert torch.allclose(field[0, :3] * 8.0, gain, atol=1e-5)
+    out = translate_batch(translate_config(run / "checkpoints" / "last.pt", src, tmp_path / "t"))
+    assert len(list((out / "images").iterdir())) == 3
