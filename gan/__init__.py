@@ -8,9 +8,11 @@ Map:
   distributed.py torchrun/DDP helpers; devices.py `select_device` (auto | cpu | cuda)
   config.py      typed config of data/trainer/metrics (types only: values come from the YAML,
                  `default_config`); one-line `ConfigError`s naming the key
-  data.py        image folders and render batches, native-scale crops, pairing, masks
-  networks.py    generators (U-Net, ResNet, residual + colour head), discriminators (PatchGAN,
-                 multi-scale), PatchNCE projection head, weight init
+  data.py        image folders and render batches, native-scale crops and their frame boxes,
+                 pairing, masks, per-place mean colours (`frame_means`)
+  networks.py    generators (U-Net, ResNet, residual + colour head + frame field),
+                 discriminators (PatchGAN, multi-scale, frame coordinates), PatchNCE projection
+                 head, weight init
   models/        pix2pix, cyclegan, cut/fastcut (models/__init__.py: how to add one)
   losses.py      GAN losses, L1, PatchNCE; preserve.py the mask-aware content term;
                  augment.py DiffAugment
