@@ -6,7 +6,7 @@ import contextlib
 import copy
 import logging
 import math
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import ClassVar
 
@@ -23,7 +23,7 @@ from gan.config import (
     require_choice,
     require_positive,
 )
-from gan.losses import GAN_MODES
+from gan.losses import GAN_MODES, discriminator_loss
 from gan.networks import (
     FRAME_COORD_CHANNELS,
     DiscriminatorSpec,
@@ -245,6 +245,26 @@ class TranslationModel:
         between the domains' mean colours per frame cell (`ResnetGenerator.init_field`)."""
         self.raw[self.generator_name].init_field(source_mean, target_mean)
         self.reset_ema()
+
+    def discriminator_step(
+        self, fake_input: Callable[[], torch.Tensor], real_input: Callable[[], torch.Tensor]
+    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """One step of the single discriminator "D" (pix2pix, CUT): (d_real, d_fake, loss_d).
+
+        `fake_input` / `real_input` build what D sees (augmented, in that order, so the
+        augmentation draws stay in order) inside autocast; loss_d = (d_real + d_fake) / 2."""
+        set_requires_grad([self.raw["D"]], True)
+        opt_d = self.optimizers["D"]
+        opt_d.zero_grad(set_to_none=True)
+        D = self.nets["D"]  # noqa: N806 - the reference's name
+        with self.autocast():
+            pred_fake = D(fake_input())
+            pred_real = D(real_input())
+        d_real, d_fake = discriminator_loss(self.cfg.gan_mode, pred_real, pred_fake)
+        loss_d = 0.5 * (d_real + d_fake)
+        loss_d.backward()
+        opt_d.step()
+        return d_real, d_fake, loss_d
 
     def d_input(self, image: torch.Tensor, frame: torch.Tensor | None) -> torch.Tensor:
         """What the discriminator sees of `image`: with `discriminator.frame_coords`, two

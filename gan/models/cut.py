@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import torch
 
 from gan.config import ConfigError, require_positive
-from gan.losses import discriminator_loss, generator_loss, patch_nce
+from gan.losses import generator_loss, patch_nce
 from gan.models.base import (
     ModelConfig,
     Runtime,
@@ -114,7 +114,7 @@ class CUTModel(TranslationModel):
 
     def train_step(self, batch: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
         """D step on (real target, detached fake), then G+F step (GAN + PatchNCE)."""
-        cfg, G, D = self.cfg, self.nets["G"], self.nets["D"]
+        cfg, G = self.cfg, self.nets["G"]
         real_a, real_b = self.prepare(batch["source"]), self.prepare(batch["target"])
         use_nce = cfg.lambda_NCE > 0
         use_idt = use_nce and cfg.nce_idt
@@ -144,16 +144,10 @@ class CUTModel(TranslationModel):
 
         fake_frame = None if frame is None else frame[: sizes[0]]
         real_frame = self.frames(batch, "target_frame")
-        set_requires_grad([self.raw["D"]], True)
-        opt_d = self.optimizers["D"]
-        opt_d.zero_grad(set_to_none=True)
-        with self.autocast():
-            pred_fake = D(self.d_input(fake.detach(), fake_frame))
-            pred_real = D(self.d_input(real_b, real_frame))
-        d_real, d_fake = discriminator_loss(cfg.gan_mode, pred_real, pred_fake)
-        loss_d = 0.5 * (d_real + d_fake)
-        loss_d.backward()
-        opt_d.step()
+        d_real, d_fake, loss_d = self.discriminator_step(
+            lambda: self.d_input(fake.detach(), fake_frame),
+            lambda: self.d_input(real_b, real_frame),
+        )
 
         set_requires_grad([self.raw["D"]], False)
         opt_g, opt_f = self.optimizers["G"], self.optimizers["F"]

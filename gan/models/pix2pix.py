@@ -8,7 +8,7 @@ from typing import ClassVar
 import torch
 
 from gan.config import require_positive
-from gan.losses import discriminator_loss, generator_loss, l1
+from gan.losses import generator_loss, l1
 from gan.models.base import (
     ModelConfig,
     Runtime,
@@ -56,21 +56,14 @@ class Pix2PixModel(TranslationModel):
 
     def train_step(self, batch: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
         """D step on (real pair, detached fake), then G step reusing the same fake."""
-        cfg, G, D = self.cfg, self.nets["G"], self.nets["D"]
+        cfg, G = self.cfg, self.nets["G"]
         src, tgt = self.prepare(batch["source"]), self.prepare(batch["target"])
         with self.autocast():
             fake = G(src, frame=self.frames(batch, "source_frame"))
 
-        set_requires_grad([self.raw["D"]], True)
-        opt_d = self.optimizers["D"]
-        opt_d.zero_grad(set_to_none=True)
-        with self.autocast():
-            pred_fake = D(self._pair(src, fake.detach()))
-            pred_real = D(self._pair(src, tgt))
-        d_real, d_fake = discriminator_loss(cfg.gan_mode, pred_real, pred_fake)
-        loss_d = 0.5 * (d_real + d_fake)
-        loss_d.backward()
-        opt_d.step()
+        d_real, d_fake, loss_d = self.discriminator_step(
+            lambda: self._pair(src, fake.detach()), lambda: self._pair(src, tgt)
+        )
 
         set_requires_grad([self.raw["D"]], False)
         opt_g = self.optimizers["G"]
