@@ -51,6 +51,9 @@ def test_profiles_are_a_config_group():
     real = compose(["demo_profile=real_photos"], "demo")
     assert real["models"]["cut"]["experiment"] == "real_photos"
     assert real["models"]["cut_plain"]["config"]["model"]["lambda_content"] == 0.0
+    field = real["models"]["field"]["config"]  # the statistics frame field, no GAN steps
+    assert field["trainer"]["max_steps"] == 0
+    assert field["model"]["generator"] == {"frame_field": 4, "frame_field_init": "statistics"}
     assert demo.with_auto_profile([], cuda=True) == ["demo_profile=gpu"]
     assert demo.with_auto_profile(["demo.device=cpu"], cuda=True) == ["demo.device=cpu"]
     assert demo.with_auto_profile(["demo_profile=fast"], cuda=True) == ["demo_profile=fast"]
