@@ -144,8 +144,11 @@ def test_demo_end_to_end_writes_report_panel_and_labeled_translations(demo_run):
     report = json.loads((out / "report.json").read_text())
     assert set(report["rows"]) == {"render", "cut", "cyclegan", "truth"}
     for key, row in report["rows"].items():
-        for measure in ("swd", "swd_native", "detail_ratio", "content_miou", "label_fidelity"):
+        for measure in ("swd", "swd_native", "detail_ratio", "content_miou"):
             assert row[measure] is not None and row[measure] >= 0, (key, measure)
+        # a correlation of edge maps: a tiny model's translation may even anti-correlate
+        assert -1 <= row["label_fidelity"] <= 1, key
+    assert abs(report["rows"]["render"]["label_fidelity"] - 1) < 1e-6
     for key in ("render", "cut", "cyclegan"):  # crop classifiers tested on the target's labels
         assert 0 <= report["rows"][key]["useful_acc"] <= 1, key
     assert report["rows"]["render"]["label_fidelity"] == pytest.approx(1.0)
