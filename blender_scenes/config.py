@@ -30,10 +30,14 @@ class RenderSettings:
 
     samples: int = 32
     denoise: bool = True
-    denoise_prefilter: bool = False
+    denoise_prefilter: str = "fast"  # none | fast | accurate (OIDN's cleaning of the guides)
+    denoise_guides: str = "albedo_normal"  # none | albedo | albedo_normal (OIDN input passes)
+    denoise_quality: str = "high"  # high | balanced | fast (OIDN model size)
     device: str = "cpu"  # cpu | gpu
     adaptive: bool = True
     adaptive_threshold: float = 0.02
+    adaptive_min_samples: int = 0  # 0 = Cycles picks it from the threshold
+    light_tree: bool = True  # Cycles' light tree (many-light sampling)
     max_bounces: int = 8
     diffuse_bounces: int = 3
     glossy_bounces: int = 4
@@ -291,6 +295,28 @@ def sampler_from(d: dict[str, Any], aspect: float, placement: PlacementSettings 
     )
 
 
+DENOISE_PREFILTERS = ("none", "fast", "accurate")
+DENOISE_GUIDES = ("none", "albedo", "albedo_normal")
+DENOISE_QUALITIES = ("high", "balanced", "fast")
+
+
+def _choice(r: dict[str, Any], key: str, choices: tuple[str, ...], default: str) -> str:
+    """Read a render key that must be one of `choices`."""
+    v = r.get(key, default)
+    if v not in choices:
+        raise ConfigError(f"render.{key}: expected one of {', '.join(choices)}, got {v!r}")
+    return v
+
+
+def denoise_prefilter_from(r: dict[str, Any]) -> str:
+    """`render.denoise_prefilter`: none | fast | accurate; true / false (older configs) mean
+    accurate / fast."""
+    v = r.get("denoise_prefilter", "fast")
+    if isinstance(v, bool):
+        return "accurate" if v else "fast"
+    return _choice(r, "denoise_prefilter", DENOISE_PREFILTERS, "fast")
+
+
 def render_settings_from(r: dict[str, Any]) -> RenderSettings:
     """Cycles knobs."""
     device = r.get("device", "cpu")
@@ -299,16 +325,21 @@ def render_settings_from(r: dict[str, Any]) -> RenderSettings:
     thr = r.get("adaptive_threshold", 0.02)
     if isinstance(thr, bool) or not isinstance(thr, int | float) or thr < 0:
         raise ConfigError(f"render.adaptive_threshold: expected a number >= 0, got {thr!r}")
-    for key in ("denoise", "adaptive", "denoise_prefilter"):
+    for key in ("denoise", "adaptive", "light_tree"):
         if not isinstance(r.get(key, False), bool):
             raise ConfigError(f"render.{key}: expected true or false, got {r.get(key)!r}")
     return RenderSettings(
         samples=_int(r, "samples", "render.samples", 1, 100000),
         denoise=r.get("denoise", True),
-        denoise_prefilter=r.get("denoise_prefilter", False),
+        denoise_prefilter=denoise_prefilter_from(r),
+        denoise_guides=_choice(r, "denoise_guides", DENOISE_GUIDES, "albedo_normal"),
+        denoise_quality=_choice(r, "denoise_quality", DENOISE_QUALITIES, "high"),
         device=device,
         adaptive=r.get("adaptive", True),
         adaptive_threshold=float(thr),
+        adaptive_min_samples=_int({"adaptive_min_samples": 0, **r}, "adaptive_min_samples",
+                                  "render.adaptive_min_samples", 0, 4096),
+        light_tree=r.get("light_tree", True),
         max_bounces=_int(r, "max_bounces", "render.max_bounces", 0, 1024),
         diffuse_bounces=_int(r, "diffuse_bounces", "render.diffuse_bounces", 0, 1024),
         glossy_bounces=_int(r, "glossy_bounces", "render.glossy_bounces", 0, 1024),
