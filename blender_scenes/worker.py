@@ -160,6 +160,10 @@ def render_description(cfg: RenderConfig, desc: SceneDescription, t0: float | No
 def save_blend(out_dir: Path, final: Path) -> None:
     """Save the built scene for debugging (a copy; the session keeps going), atomically."""
 
+    for img in bpy.data.images:  # drawn labels live in memory only: keep them in the file
+        if img.is_dirty and img.packed_file is None:
+            img.pack()
+
     def write(tmp: Path) -> None:
         try:
             with quiet_fd(1):

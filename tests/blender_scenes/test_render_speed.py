@@ -106,3 +106,32 @@ def test_quality_sweep_on_a_tiny_settled_scene(tmp_path):
     assert "| inf |" in lines[3]
     over = bench.overhead_lines(results["default"], settling)
     assert len(over) == 2 and over[1].startswith("with physics settling")
+
+
+def test_saved_blend_keeps_the_drawn_labels(tmp_path):
+    """Label textures live in memory while rendering; a saved .blend still carries them."""
+    import bpy
+    import numpy as np
+
+    from blender_scenes import writer
+    from blender_scenes.worker import render_one
+    from fridge_batch import layout
+
+    def pixels(im):
+        px = np.empty(len(im.pixels), np.float32)
+        im.pixels.foreach_get(px)
+        return px
+
+    cfg = render_config(tmp_path / "b", *TINY, "classes=[milk_carton]", "save_blend=true")
+    writer.prepare(cfg.out_dir, cfg.outputs)
+    render_one(cfg, 0)
+    drawn = {im.name: pixels(im) for im in bpy.data.images if im.type == "IMAGE"}
+    assert drawn and all(px.std() > 0 for px in drawn.values())
+    bpy.ops.wm.open_mainfile(filepath=str(cfg.out_dir / layout.blend_file(0)))
+    try:
+        for name, px in drawn.items():
+            im = bpy.data.images[name]
+            assert im.packed_file is not None
+            np.testing.assert_array_equal(pixels(im), px)
+    finally:
+        bpy.ops.wm.read_factory_settings(use_empty=True)
