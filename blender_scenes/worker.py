@@ -80,6 +80,7 @@ def render_one(cfg: RenderConfig, index: int) -> dict[str, Any]:
 def render_description(cfg: RenderConfig, desc: SceneDescription, t0: float | None = None) -> dict[str, Any]:
     """Build, render, label and write one described scene as image `desc.index` of the batch."""
     t0 = time.perf_counter() if t0 is None else t0
+    c0 = time.process_time()  # CPU seconds of every thread (Cycles' too): robust under load
     index = desc.index
     scene = bpy.context.scene
     clear_scene()
@@ -97,8 +98,9 @@ def render_description(cfg: RenderConfig, desc: SceneDescription, t0: float | No
     want = cfg.outputs
     passes = layout.tmp_path(out, f"{layout.stem(index)}.exr")
     try:
+        c1 = time.process_time()
         render_passes(scene, passes)
-        t2 = time.perf_counter()
+        t2, c2 = time.perf_counter(), time.process_time()
         found = read_pass_file(passes, depth=want.depth, normals=want.normals is not None)
     finally:
         passes.unlink(missing_ok=True)
@@ -154,6 +156,8 @@ def render_description(cfg: RenderConfig, desc: SceneDescription, t0: float | No
         "t_render": t2 - t1,
         "t_io": (t3 - t2) + (t5 - t4),
         "t_label": t4 - t3,
+        "cpu_render": c2 - c1,
+        "cpu_total": time.process_time() - c0,
     }
 
 

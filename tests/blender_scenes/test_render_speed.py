@@ -98,7 +98,8 @@ def test_quality_sweep_on_a_tiny_settled_scene(tmp_path):
     assert same.mean_psnr == math.inf and same.mean_ssim == pytest.approx(1.0)
     assert math.isfinite(results["default"].mean_psnr) and results["default"].mean_ssim < 1.0
     assert results["default, again"].psnr == results["default"].psnr  # same settled scene again
-    assert all(r["t_settle"] == 0 for res in results.values() for r in res.rows)
+    rows = [r for res in results.values() for r in res.rows]
+    assert all(r["t_settle"] == 0 and 0 < r["cpu_render"] <= r["cpu_total"] for r in rows)
     table = bench.markdown_table(results)
     lines = table.splitlines()
     assert lines[0].startswith("| setting | Cycles s/image") and len(lines) == 2 + len(results)
