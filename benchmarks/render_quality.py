@@ -30,6 +30,7 @@ import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -169,9 +170,11 @@ def sweep(
     candidates: dict[str, tuple[str, ...]],
     work: Path,
     base: tuple[str, ...] = (),
+    on_scene: Callable[[dict[str, Result], list[dict]], None] | None = None,
 ) -> tuple[dict[str, Result], list[dict]]:
     """Render `scenes` scenes with the reference and every candidate; results by name and the
-    full-pipeline rows (settling included) of the settling renders."""
+    full-pipeline rows (settling included) of the settling renders. `on_scene(results,
+    settling)` is called after each scene (partial reports of long runs)."""
     from blender_scenes import writer
     from blender_scenes.sampling import sample_scene
 
@@ -198,6 +201,15 @@ def sweep(
             p, s = compare(read_rgb(cfgs[cfg], i), ref)
             results[n].psnr.append(p)
             results[n].ssim.append(s)
+            row = results[n].rows[-1]
+            print(
+                f"scene {i} {n}: Cycles {row['t_render']:.2f} s ({row['cpu_render']:.2f} s CPU), "
+                f"PSNR {p:.2f} dB, SSIM {s:.4f}",
+                file=sys.stderr,
+                flush=True,
+            )
+        if on_scene is not None:
+            on_scene(results, settling)
     return results, settling
 
 
@@ -320,6 +332,30 @@ def main() -> None:
     )
     base = tuple(o for o in args.base.split(",") if o)
     t0 = time.perf_counter()
+
+    def report(results: dict[str, Result], settling: list[dict]) -> str:
+        load = os.getloadavg()
+        baseline = "default" if "default" in results else next(iter(results))
+        lines = [
+            f"## Render speed / quality, {args.resolution}x{args.resolution}, "
+            f"{len(settling)} scene(s), seed {args.seed}, Cycles threads {args.threads or 'all'}",
+            "",
+            f"reference: {args.reference_samples} samples, adaptive threshold "
+            f"{args.reference_threshold}, OIDN (albedo + normal guides, accurate prefilter, high "
+            "quality)",
+            f"load average (1, 5, 15 min): {load[0]:.2f}, {load[1]:.2f}, {load[2]:.2f} on "
+            f"{os.cpu_count()} cores; {time.perf_counter() - t0:.0f} s so far",
+            "",
+            markdown_table(results, baseline),
+            "",
+            *overhead_lines(results[baseline], settling),
+        ]
+        return "\n".join(lines) + "\n"
+
+    def partial(results: dict[str, Result], settling: list[dict]) -> None:
+        if args.out:
+            args.out.write_text(report(results, settling))
+
     with tempfile.TemporaryDirectory(prefix="render_quality_") as d:
         results, settling = sweep(
             args.resolution,
@@ -330,25 +366,11 @@ def main() -> None:
             candidates,
             Path(d),
             base,
+            partial,
         )
-    load = os.getloadavg()
-    report = [
-        f"## Render speed / quality, {args.resolution}x{args.resolution}, {args.scenes} scene(s), "
-        f"seed {args.seed}, Cycles threads {args.threads or 'all'}",
-        "",
-        f"reference: {args.reference_samples} samples, adaptive threshold {args.reference_threshold}, "
-        "OIDN (albedo + normal guides, accurate prefilter, high quality)",
-        f"load average (1, 5, 15 min) at the end: {load[0]:.2f}, {load[1]:.2f}, {load[2]:.2f} "
-        f"on {os.cpu_count()} cores; sweep took {time.perf_counter() - t0:.0f} s",
-        "",
-        markdown_table(results, "default" if "default" in results else next(iter(results))),
-        "",
-        *overhead_lines(results.get("default") or next(iter(results.values())), settling),
-    ]
-    text = "\n".join(report)
-    print(text)
-    if args.out:
-        args.out.write_text(text + "\n")
+    text = report(results, settling)
+    print(text, end="")
+    partial(results, settling)
 
 
 if __name__ == "__main__":
