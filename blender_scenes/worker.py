@@ -60,8 +60,8 @@ def object_silhouettes(objects, scene, cfg: RenderConfig, ids: np.ndarray, k1: f
     sil, amodal = {}, {}
     for iid, inside, total in silhouettes(objects, scene, *cfg.resolution):
         full = photo_style.warp_nearest(inside, k1) | (ids == iid)
-        in_frame = int(full.sum())
-        before = int(inside.sum())
+        in_frame = int(np.count_nonzero(full))
+        before = int(np.count_nonzero(inside))
         projected = round(total * in_frame / before) if k1 and before else total
         sil[iid] = (in_frame, projected)
         if cfg.outputs.amodal:
