@@ -1,7 +1,8 @@
 """Render benchmark: seconds per image, where the time goes, memory over many scenes, scaling.
 
     python benchmarks/render_bench.py                  # 24 timed images at 256x256 and at 640x640
-                                                       # (32 samples), 200 cheap ones for memory,
+                                                       # (the configured render settings), 200 cheap
+                                                       # ones for memory,
                                                        # 16 x 2 for workers (at 256x256)
     python benchmarks/render_bench.py --resolution 640 --images 6 --skip-workers --skip-memory
                                                        # only the training resolution
@@ -48,7 +49,8 @@ def make_config(out_dir: Path, args: argparse.Namespace, count: int, workers: in
     with initialize_config_dir(config_dir=CONFIG_DIR, version_base="1.3"):
         cfg = compose(config_name="render", overrides=[
             f"out_dir={out_dir}", f"count={count}", f"seed={args.seed}",
-            f"resolution=[{args.size},{args.size}]", f"render.samples={args.samples}",
+            f"resolution=[{args.size},{args.size}]",
+            *([f"render.samples={args.samples}"] if args.samples else []),
             f"render.device={args.device}", f"workers={workers}", f"placement={args.placement}",
             f"render.threads={args.threads}",
             *extra,
@@ -99,7 +101,7 @@ def bench_serial(args: argparse.Namespace, tmp: Path) -> None:
     keys = ("t_render", "t_build", "t_settle", "t_label", "t_io")
     total = sum(sum(r[k] for k in keys) for r in warm)
     per = total / len(warm)
-    print(f"\n== serial, {args.size}x{args.size}, {args.samples} samples, device={args.device}, "
+    print(f"\n== serial, {args.size}x{args.size}, {cfg.render.samples} samples, device={args.device}, "
           f"{args.images} images ==")
     print(f"seconds per image: {per:.3f} (median {statistics.median(sum(r[k] for k in keys) for r in warm):.3f})")
     for k, name in zip(keys, ("Cycles render", "scene building", "physics settling", "labels", "I/O"),
@@ -166,7 +168,7 @@ def bench_outputs(args: argparse.Namespace, tmp: Path) -> None:
             r = render_one(cfgs[k], i)
             if i:
                 rows[k].append(r)
-    print(f"\n== ground-truth outputs, {args.size}x{args.size}, {args.samples} samples, "
+    print(f"\n== ground-truth outputs, {args.size}x{args.size}, {cfgs[names[0]].render.samples} samples, "
           f"{n} images each (after a warm-up) ==")
     base = None
     for k in names:
@@ -188,7 +190,7 @@ def main() -> None:
     ap.add_argument("--parallel-images", type=int, default=16)
     ap.add_argument("--resolution", "--size", dest="sizes", type=int, nargs="+", default=[256, 640],
                     help="square image sizes of the serial timing (workers and outputs: the first)")
-    ap.add_argument("--samples", type=int, default=32)
+    ap.add_argument("--samples", type=int, default=0, help="Cycles samples (0: configs/render.yaml)")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--device", choices=("cpu", "gpu"), default="cpu")
     ap.add_argument("--threads", type=int, default=0,

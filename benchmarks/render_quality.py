@@ -69,8 +69,8 @@ CANDIDATES: dict[str, tuple[str, ...]] = {
         "render.transparent_bounces=4",
     ),
     "no denoise": ("render.denoise=false",),
-    "samples 16, threshold 0.05": ("render.samples=16", "render.adaptive_threshold=0.05"),
-    "samples 16, OIDN balanced": ("render.samples=16", "render.denoise_quality=balanced"),
+    "samples 16 + threshold 0.05": ("render.samples=16", "render.adaptive_threshold=0.05"),
+    "samples 16 + OIDN balanced": ("render.samples=16", "render.denoise_quality=balanced"),
 }
 
 
