@@ -31,7 +31,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -171,12 +171,16 @@ def sweep(
     work: Path,
     base: tuple[str, ...] = (),
     on_scene: Callable[[dict[str, Result], list[dict]], None] | None = None,
+    reference_dir: Path | None = None,
 ) -> tuple[dict[str, Result], list[dict]]:
     """Render `scenes` scenes with the reference and every candidate; results by name and the
     full-pipeline rows (settling included) of the settling renders. `on_scene(results,
-    settling)` is called after each scene (partial reports of long runs)."""
+    settling)` is called after each scene (partial reports of long runs). A reference image
+    found in `reference_dir` (images/NNNNNN.png, rendered with the same reference settings by an
+    earlier run) is used instead of rendering it again."""
     from blender_scenes import writer
     from blender_scenes.sampling import sample_scene
+    from fridge_batch import layout
 
     names = list(candidates)
     cfgs = {
@@ -194,8 +198,11 @@ def sweep(
         settling.append(render(settle_cfg, desc) if desc.needs_settling else {})
         if desc.needs_settling:
             desc = _settled(settle_cfg, desc)
-        render(ref_cfg, desc)
-        ref = read_rgb(ref_cfg, i)
+        if reference_dir is not None and (reference_dir / layout.image_file(i)).is_file():
+            ref = read_rgb(replace(ref_cfg, out_dir=reference_dir), i)
+        else:
+            render(ref_cfg, desc)
+            ref = read_rgb(ref_cfg, i)
         for n, cfg in render_order(names, i):
             results.setdefault(n, Result(n)).rows.append(render(cfgs[cfg], desc))
             p, s = compare(read_rgb(cfgs[cfg], i), ref)
@@ -311,6 +318,11 @@ def main() -> None:
     )
     ap.add_argument("--base", default="", help="comma-separated overrides applied to every render")
     ap.add_argument("--out", type=Path, help="also write the report (markdown) here")
+    ap.add_argument(
+        "--reference-dir",
+        type=Path,
+        help="reuse reference renders (images/NNNNNN.png) of an earlier run",
+    )
     args = ap.parse_args()
     candidates = dict(CANDIDATES)
     if args.only:
@@ -367,6 +379,7 @@ def main() -> None:
             Path(d),
             base,
             partial,
+            args.reference_dir,
         )
     text = report(results, settling)
     print(text, end="")

@@ -107,6 +107,10 @@ def test_quality_sweep_on_a_tiny_settled_scene(tmp_path):
     assert "| inf |" in lines[3]
     over = bench.overhead_lines(results["default"], settling)
     assert len(over) == 2 and over[1].startswith("with physics settling")
+    again, _ = bench.sweep(40, 1, 2, 1, ("render.samples=1",), {"same": reference},
+                           tmp_path / "again", tiny, reference_dir=tmp_path / "reference")  # fmt: skip
+    assert again["same"].mean_psnr == math.inf  # compared with the earlier run's reference
+    assert not list((tmp_path / "again" / "reference" / "images").iterdir())
 
 
 def test_saved_blend_keeps_the_drawn_labels(tmp_path):
