@@ -30,7 +30,7 @@ def bbox_of(binary: np.ndarray) -> list[int]:
 def annotate_object(ids: np.ndarray, spec: ObjectSpec, silhouette: tuple[int, int]) -> ObjectAnnotation:
     """Labels of one object from the id mask and its unoccluded silhouette size."""
     binary = ids == spec.instance_id
-    visible = int(binary.sum())
+    visible = int(np.count_nonzero(binary))
     in_frame, projected = silhouette
     in_frame = max(in_frame, visible)  # border pixels may differ by sampling jitter
     projected = max(projected, in_frame)

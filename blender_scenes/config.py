@@ -40,10 +40,14 @@ class RenderSettings:
 
     samples: int
     denoise: bool
-    denoise_prefilter: bool
+    denoise_prefilter: str  # none | fast | accurate (OIDN's cleaning of the guides)
+    denoise_guides: str  # none | albedo | albedo_normal (OIDN input passes)
+    denoise_quality: str  # high | balanced | fast (OIDN model size)
     device: str  # cpu | gpu
     adaptive: bool
     adaptive_threshold: float
+    adaptive_min_samples: int  # 0 = Cycles picks it from the threshold
+    light_tree: bool  # Cycles' light tree (many-light sampling)
     max_bounces: int
     diffuse_bounces: int
     glossy_bounces: int
@@ -364,6 +368,28 @@ def default_sampler(**changes: Any) -> SamplerConfig:
     return replace(sampler_from(d, aspect=width / height, placement=placement_from(d)), **changes)
 
 
+DENOISE_PREFILTERS = ("none", "fast", "accurate")
+DENOISE_GUIDES = ("none", "albedo", "albedo_normal")
+DENOISE_QUALITIES = ("high", "balanced", "fast")
+
+
+def _choice(r: dict[str, Any], key: str, choices: tuple[str, ...]) -> str:
+    """Read a render key that must be one of `choices`."""
+    v = r.get(key)
+    if v not in choices:
+        raise ConfigError(f"render.{key}: expected one of {', '.join(choices)}, got {v!r}")
+    return v
+
+
+def denoise_prefilter_from(r: dict[str, Any]) -> str:
+    """`render.denoise_prefilter`: none | fast | accurate; true / false (older configs) mean
+    accurate / fast."""
+    v = r.get("denoise_prefilter")
+    if isinstance(v, bool):
+        return "accurate" if v else "fast"
+    return _choice(r, "denoise_prefilter", DENOISE_PREFILTERS)
+
+
 def render_settings_from(r: dict[str, Any]) -> RenderSettings:
     """Cycles knobs."""
     device = r.get("device")
@@ -372,16 +398,20 @@ def render_settings_from(r: dict[str, Any]) -> RenderSettings:
     thr = r.get("adaptive_threshold")
     if isinstance(thr, bool) or not isinstance(thr, int | float) or thr < 0:
         raise ConfigError(f"render.adaptive_threshold: expected a number >= 0, got {thr!r}")
-    for key in ("denoise", "adaptive", "denoise_prefilter"):
+    for key in ("denoise", "adaptive", "light_tree"):
         if not isinstance(r.get(key), bool):
             raise ConfigError(f"render.{key}: expected true or false, got {r.get(key)!r}")
     return RenderSettings(
         samples=_int(r, "samples", "render.samples", 1, 100000),
         denoise=r["denoise"],
-        denoise_prefilter=r["denoise_prefilter"],
+        denoise_prefilter=denoise_prefilter_from(r),
+        denoise_guides=_choice(r, "denoise_guides", DENOISE_GUIDES),
+        denoise_quality=_choice(r, "denoise_quality", DENOISE_QUALITIES),
         device=device,
         adaptive=r["adaptive"],
         adaptive_threshold=float(thr),
+        adaptive_min_samples=_int(r, "adaptive_min_samples", "render.adaptive_min_samples", 0, 4096),
+        light_tree=r["light_tree"],
         max_bounces=_int(r, "max_bounces", "render.max_bounces", 0, 1024),
         diffuse_bounces=_int(r, "diffuse_bounces", "render.diffuse_bounces", 0, 1024),
         glossy_bounces=_int(r, "glossy_bounces", "render.glossy_bounces", 0, 1024),

@@ -34,6 +34,7 @@ log = logging.getLogger(__name__)
 COLOR_LAYER = "ViewLayer"  # the scene's first view layer: colour
 IDS_LAYER = "ids"  # 1-sample view layer that yields the instance-id mask
 SEE_THROUGH = "see_through"  # collection of glass and clear plastic, left out of IDS_LAYER
+DENOISE_GUIDES = {"none": "RGB", "albedo": "RGB_ALBEDO", "albedo_normal": "RGB_ALBEDO_NORMAL"}
 
 
 def bundled(module: str):
@@ -119,11 +120,14 @@ def configure_render(scene: bpy.types.Scene, rs: RenderSettings, resolution: tup
     cyc.samples = rs.samples
     cyc.use_adaptive_sampling = rs.adaptive
     cyc.adaptive_threshold = rs.adaptive_threshold
+    cyc.adaptive_min_samples = rs.adaptive_min_samples
+    cyc.use_light_tree = rs.light_tree
     cyc.use_denoising = rs.denoise
     if rs.denoise:
         cyc.denoiser = "OPENIMAGEDENOISE"
-        cyc.denoising_input_passes = "RGB_ALBEDO_NORMAL"
-        cyc.denoising_prefilter = "ACCURATE" if rs.denoise_prefilter else "FAST"
+        cyc.denoising_input_passes = DENOISE_GUIDES[rs.denoise_guides]
+        cyc.denoising_prefilter = rs.denoise_prefilter.upper()
+        cyc.denoising_quality = rs.denoise_quality.upper()
     cyc.max_bounces = rs.max_bounces
     cyc.diffuse_bounces = rs.diffuse_bounces
     cyc.glossy_bounces = rs.glossy_bounces

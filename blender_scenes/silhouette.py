@@ -74,11 +74,11 @@ def silhouettes(objects: dict[int, bpy.types.Object], scene: bpy.types.Scene,
         tris, w = project(world_triangles(ob), m, width, height)
         tris = tris[(w > 1e-6).all(axis=1)]  # drop triangles behind the camera
         canvas = rasterize(tris, width, height, pad)
-        yield iid, canvas[pad:pad + height, pad:pad + width], int(canvas.sum())
+        yield iid, canvas[pad:pad + height, pad:pad + width], int(np.count_nonzero(canvas))
 
 
 def silhouette_pixels(objects: dict[int, bpy.types.Object], scene: bpy.types.Scene,
                       width: int, height: int) -> dict[int, tuple[int, int]]:
     """For each instance id: (pixels inside the frame, pixels of the whole projection)."""
-    return {iid: (int(inside.sum()), total)
+    return {iid: (int(np.count_nonzero(inside)), total)
             for iid, inside, total in silhouettes(objects, scene, width, height)}

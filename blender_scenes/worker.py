@@ -63,8 +63,8 @@ def object_silhouettes(objects, scene, cfg: RenderConfig, ids: np.ndarray, k1: f
     sil, amodal = {}, {}
     for iid, inside, total in silhouettes(objects, scene, *cfg.resolution):
         full = photo_style.warp_nearest(inside, k1) | (ids == iid)
-        in_frame = int(full.sum())
-        before = int(inside.sum())
+        in_frame = int(np.count_nonzero(full))
+        before = int(np.count_nonzero(inside))
         projected = round(total * in_frame / before) if k1 and before else total
         sil[iid] = (in_frame, projected)
         if cfg.outputs.amodal:
@@ -101,6 +101,7 @@ def build_description(cfg: RenderConfig, desc: SceneDescription) -> tuple[dict[i
 def render_description(cfg: RenderConfig, desc: SceneDescription, t0: float | None = None) -> dict[str, Any]:
     """Build, render, label and write one described scene as image `desc.index` of the batch."""
     t0 = time.perf_counter() if t0 is None else t0
+    c0 = time.process_time()  # CPU seconds of every thread (Cycles' too): robust under load
     index = desc.index
     scene = bpy.context.scene
     objects, settled = build_description(cfg, desc)
@@ -111,8 +112,9 @@ def render_description(cfg: RenderConfig, desc: SceneDescription, t0: float | No
     want = cfg.outputs
     passes = layout.tmp_path(out, f"{layout.stem(index)}.exr")
     try:
+        c1 = time.process_time()
         render_passes(scene, passes)
-        t2 = time.perf_counter()
+        t2, c2 = time.perf_counter(), time.process_time()
         found = read_pass_file(passes, depth=want.depth, normals=want.normals is not None)
     finally:
         passes.unlink(missing_ok=True)
@@ -170,11 +172,17 @@ def render_description(cfg: RenderConfig, desc: SceneDescription, t0: float | No
         "t_render": t2 - t1,
         "t_io": (t3 - t2) + (t5 - t4),
         "t_label": t4 - t3,
+        "cpu_render": c2 - c1,
+        "cpu_total": time.process_time() - c0,
     }
 
 
 def save_blend(out_dir: Path, final: Path) -> None:
     """Save the built scene for debugging (a copy; the session keeps going), atomically."""
+
+    for img in bpy.data.images:  # drawn labels live in memory only: keep them in the file
+        if img.is_dirty and img.packed_file is None:
+            img.pack()
 
     def write(tmp: Path) -> None:
         try:

@@ -76,13 +76,14 @@ class MeshBuilder:
         if uvs is None:
             uvs = np.zeros((n_rings, n_seg + 1, 2))
         band_mats = [mats] * (n_rings - 1) if isinstance(mats, int) else list(mats)
-        verts = [[self.bm.verts.new(tuple(p)) for p in ring] for ring in pts]
+        verts = [[self.bm.verts.new(p) for p in ring] for ring in np.asarray(pts).tolist()]
+        uvl = np.asarray(uvs, dtype=np.float64).tolist()  # plain floats: no numpy per corner
         for i in range(n_rings - 1):
             for j in range(n_seg):
                 k = (j + 1) % n_seg
                 quad = [verts[i][j], verts[i][k], verts[i + 1][k], verts[i + 1][j]]
-                quv = [uvs[i, j], uvs[i, j + 1], uvs[i + 1, j + 1], uvs[i + 1, j]]
-                self.face(quad, [tuple(u) for u in quv], band_mats[i], smooth)
+                quv = [uvl[i][j], uvl[i][j + 1], uvl[i + 1][j + 1], uvl[i + 1][j]]
+                self.face(quad, quv, band_mats[i], smooth)
         cm = cap_mats or (band_mats[0], band_mats[-1])
         uv_of = cap_uv or (lambda p: np.zeros((len(p), 2)))
         for end, centre, ring, mat in ((0, caps[0], 0, cm[0]), (1, caps[1], -1, cm[1])):

@@ -58,13 +58,16 @@ def glass(
 
 
 def label_image(name: str, label: dict, width: int, height: int) -> bpy.types.Image:
-    """Draw the label with Pillow and store it as a packed Blender image."""
+    """Draw the label with Pillow into an in-memory Blender image.
+
+    Cycles reads the image's pixel buffer as it is; packing it (a PNG encode per label) is left
+    to `worker.save_blend`, the only place that writes a .blend.
+    """
     pil = draw_label(label, width, height)
     px = np.asarray(pil, dtype=np.float32)[::-1] / 255.0
     rgba = np.concatenate([px, np.ones((*px.shape[:2], 1), np.float32)], axis=-1)
     img = bpy.data.images.new(name, width, height, alpha=False)
     img.pixels.foreach_set(rgba.ravel())
-    img.pack()
     return img
 
 

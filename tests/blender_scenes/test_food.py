@@ -113,18 +113,19 @@ def test_every_class_builds(collection) -> None:
 
 
 def test_build_is_self_contained(collection) -> None:
-    """No extra objects; every new data block comes from bpy.data and labels are packed images."""
+    """No extra objects; every new data block comes from bpy.data and labels are images drawn in
+    memory (unsaved pixels, packed only when a .blend is written)."""
     n_objects = len(bpy.data.objects)
     p = sample_food_params("can", np.random.default_rng(3))
     ob = build_food("can", p, "can.test", collection)
     assert len(bpy.data.objects) == n_objects + 1
     images = [im for im in bpy.data.images if im.name.startswith("can.test")]
-    assert images and all(im.packed_file is not None for im in images)
+    assert images and all(im.is_dirty and im.size[0] > 0 for im in images)
     assert {m.name for m in ob.data.materials} <= set(bpy.data.materials.keys())
 
 
 def test_label_images_differ(collection) -> None:
-    """The packed label images of two seeds are different pictures."""
+    """The label images of two seeds are different pictures."""
     pixels = []
     for seed in (4, 5):
         p = sample_food_params("juice_carton", np.random.default_rng(seed))

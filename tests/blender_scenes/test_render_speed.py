@@ -1,0 +1,142 @@
+"""Cycles speed knobs (denoiser guides / prefilter / quality, light tree, adaptive minimum) and
+the speed / quality benchmark's plumbing, on tiny renders."""
+
+from __future__ import annotations
+
+import importlib.util
+import math
+import sys
+
+import pytest
+from render_testutils import ROOT, TINY
+from testutils import render_config
+
+from blender_scenes.config import ConfigError
+
+FAST_KNOBS = ("render.denoise=true", "render.denoise_guides=albedo", "render.denoise_prefilter=none",
+              "render.denoise_quality=fast", "render.light_tree=false",
+              "render.adaptive_min_samples=2")  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("override", "key"),
+    [
+        ("render.denoise_guides=depth", "render.denoise_guides"),
+        ("render.denoise_prefilter=sharp", "render.denoise_prefilter"),
+        ("render.denoise_quality=best", "render.denoise_quality"),
+        ("render.light_tree=maybe", "render.light_tree"),
+        ("render.adaptive_min_samples=-1", "render.adaptive_min_samples"),
+    ],
+)
+def test_bad_speed_knobs_name_the_key(tmp_path, override, key):
+    with pytest.raises(ConfigError) as err:
+        render_config(tmp_path / "b", override)
+    msg = str(err.value)
+    assert msg.startswith(key + ":") and "\n" not in msg
+
+
+def test_prefilter_accepts_the_old_booleans(tmp_path):
+    assert (
+        render_config(tmp_path / "b", "render.denoise_prefilter=true").render.denoise_prefilter
+        == "accurate"
+    )
+    assert (
+        render_config(tmp_path / "b", "render.denoise_prefilter=false").render.denoise_prefilter
+        == "fast"
+    )
+    assert (
+        render_config(tmp_path / "b", "render.denoise_prefilter=none").render.denoise_prefilter
+        == "none"
+    )
+
+
+def test_speed_knobs_reach_cycles(tmp_path):
+    import bpy
+
+    from blender_scenes import writer
+    from blender_scenes.worker import render_one
+
+    cfg = render_config(tmp_path / "b", *TINY, *FAST_KNOBS)
+    writer.prepare(cfg.out_dir, cfg.outputs)
+    row = render_one(cfg, 0)
+    assert row["objects"] > 0 and (cfg.out_dir / "images" / "000000.png").is_file()
+    cyc = bpy.context.scene.cycles
+    assert (cyc.use_denoising, cyc.denoising_input_passes, cyc.denoising_prefilter) == (
+        True, "RGB_ALBEDO", "NONE")  # fmt: skip
+    assert (cyc.denoising_quality, cyc.use_light_tree, cyc.adaptive_min_samples) == (
+        "FAST",
+        False,
+        2,
+    )
+    cfg = render_config(tmp_path / "b", *TINY, "render.denoise=true")  # the defaults again
+    render_one(cfg, 0)
+    assert (cyc.denoising_input_passes, cyc.denoising_prefilter, cyc.denoising_quality) == (
+        "RGB_ALBEDO_NORMAL", cfg.render.denoise_prefilter.upper(), cfg.render.denoise_quality.upper())  # fmt: skip
+    assert cyc.use_light_tree == cfg.render.light_tree
+
+
+def load_benchmark():
+    spec = importlib.util.spec_from_file_location(
+        "render_quality", ROOT / "benchmarks" / "render_quality.py"
+    )
+    mod = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = mod  # dataclasses look their module up there
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def test_quality_sweep_on_a_tiny_settled_scene(tmp_path):
+    bench = load_benchmark()
+    tiny = ("render.samples=2", "render.denoise=false", "objects.total=[3,5]",
+            "objects.per_shelf=[1,3]", "fridge.shelves=[1,2]", "camera.modes={front: 1}")  # fmt: skip
+    reference = ("render.samples=3",)
+    candidates = {"default": (), "as reference": reference, "denoised": ("render.denoise=true",)}
+    results, settling = bench.sweep(40, 1, 2, 1, reference, candidates, tmp_path, tiny)
+    assert list(results) == ["default", "as reference", "denoised", "default, again"]
+    assert settling[0]["t_settle"] > 0  # physics placement: settled once, by the first render
+    same = results["as reference"]
+    assert same.mean_psnr == math.inf and same.mean_ssim == pytest.approx(1.0)
+    assert math.isfinite(results["default"].mean_psnr) and results["default"].mean_ssim < 1.0
+    assert results["default, again"].psnr == results["default"].psnr  # same settled scene again
+    rows = [r for res in results.values() for r in res.rows]
+    assert all(r["t_settle"] == 0 and 0 < r["cpu_render"] <= r["cpu_total"] for r in rows)
+    table = bench.markdown_table(results)
+    lines = table.splitlines()
+    assert lines[0].startswith("| setting | Cycles s/image") and len(lines) == 2 + len(results)
+    assert lines[2].startswith("| default | ") and "| 1.00 |" in lines[2] and "+0.00" in lines[2]
+    assert "| inf |" in lines[3]
+    over = bench.overhead_lines(results["default"], settling)
+    assert len(over) == 2 and over[1].startswith("with physics settling")
+    again, _ = bench.sweep(40, 1, 2, 1, ("render.samples=1",), {"same": reference},
+                           tmp_path / "again", tiny, reference_dir=tmp_path / "reference")  # fmt: skip
+    assert again["same"].mean_psnr == math.inf  # compared with the earlier run's reference
+    assert not list((tmp_path / "again" / "reference" / "images").iterdir())
+
+
+def test_saved_blend_keeps_the_drawn_labels(tmp_path):
+    """Label textures live in memory while rendering; a saved .blend still carries them."""
+    import bpy
+    import numpy as np
+
+    from blender_scenes import writer
+    from blender_scenes.worker import render_one
+    from fridge_batch import layout
+
+    def pixels(im):
+        px = np.empty(len(im.pixels), np.float32)
+        im.pixels.foreach_get(px)
+        return px
+
+    cfg = render_config(tmp_path / "b", *TINY, "classes=[milk_carton]", "save_blend=true")
+    writer.prepare(cfg.out_dir, cfg.outputs)
+    render_one(cfg, 0)
+    drawn = {im.name: pixels(im) for im in bpy.data.images if im.type == "IMAGE"}
+    assert drawn and all(px.std() > 0 for px in drawn.values())
+    bpy.ops.wm.open_mainfile(filepath=str(cfg.out_dir / layout.blend_file(0)))
+    try:
+        for name, px in drawn.items():
+            im = bpy.data.images[name]
+            assert im.packed_file is not None
+            np.testing.assert_array_equal(pixels(im), px)
+    finally:
+        bpy.ops.wm.read_factory_settings(use_empty=True)
