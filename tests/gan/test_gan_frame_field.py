@@ -180,18 +180,26 @@ def test_training_steps_move_the_field_with_the_batch_frames(name):
     assert model.raw["G"].field.abs().sum() > 0
 
 
-def test_cli_trains_exports_and_translates_whole_frames(tmp_path):
-    """A CUT run with a frame field trains on crops, its export rebuilds the field, and
-    fridge-translate applies it to whole frames (identical with the checkpoint or export)."""
+def train_cut_with_field(tmp_path, *overrides: str):
+    """fridge-train a tiny residual CUT on 48 px renders and photos (native crops) with these
+    overrides; returns (render batch, photo folder, run folder)."""
     src = make_render_batch(tmp_path / "renders", count=3, size=(48, 48))
     photos = make_photo_folder(tmp_path / "photos", count=3)
     run = tmp_path / "run"
     args = [str(BIN / "fridge-train"), *TINY, "model=cut", TINY_LAYERS]
     args += [f"data.source_dir={src}", f"data.target_dir={photos}", "data.preprocess=crop"]
-    args += ["model.generator.residual=true", "model.generator.frame_field=3"]
-    args += ["trainer.max_steps=3", f"hydra.run.dir={run}"]
+    args += ["model.generator.residual=true", *overrides, f"hydra.run.dir={run}"]
     proc = run_cli(args, cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr[-3000:]
+    return src, photos, run
+
+
+def test_cli_trains_exports_and_translates_whole_frames(tmp_path):
+    """A CUT run with a frame field trains on crops, its export rebuilds the field, and
+    fridge-translate applies it to whole frames (identical with the checkpoint or export)."""
+    src, _, run = train_cut_with_field(
+        tmp_path, "model.generator.frame_field=3", "trainer.max_steps=3"
+    )
     payload = ckpt.load(run / "checkpoints" / "last.pt")
     assert payload["model"]["nets"]["G"]["field"].abs().sum() > 0
     outs = []
@@ -263,16 +271,13 @@ def test_zero_steps_save_the_statistics_field_alone(tmp_path):
     """trainer.max_steps=0 with frame_field_init=statistics: no optimisation step; the saved
     generator is the identity network plus the field started from the domains' mean colours,
     and fridge-translate applies it."""
-    src = make_render_batch(tmp_path / "renders", count=3, size=(48, 48))
-    photos = make_photo_folder(tmp_path / "photos", count=3)
-    run = tmp_path / "run"
-    args = [str(BIN / "fridge-train"), *TINY, "model=cut", TINY_LAYERS]
-    args += [f"data.source_dir={src}", f"data.target_dir={photos}", "data.preprocess=crop"]
-    args += ["model.generator.residual=true", "model.generator.frame_field=2"]
-    args += ["model.generator.frame_field_init=statistics", "model.generator.color_head=true"]
-    args += ["trainer.max_steps=0", f"hydra.run.dir={run}"]
-    proc = run_cli(args, cwd=tmp_path)
-    assert proc.returncode == 0, proc.stderr[-3000:]
+    src, photos, run = train_cut_with_field(
+        tmp_path,
+        "model.generator.frame_field=2",
+        "model.generator.frame_field_init=statistics",
+        "model.generator.color_head=true",
+        "trainer.max_steps=0",
+    )
     payload = ckpt.load(run / "checkpoints" / "last.pt")
     assert payload["step"] == 0
     field = payload["generator"]["state_dict"]["field"]
