@@ -341,9 +341,7 @@ class ImageFolder:
 
         The image tensor equals what `load` returns for the same rng state.
         """
-        if self.mask_files is None:
-            raise DataError(f"{self.name}: folder has no instance masks")
-        image, mask, _ = self._load(index, cfg, rng, with_mask=True)
+        image, mask, _ = self.load_item(index, cfg, rng, with_mask=True)
         assert mask is not None
         return image, mask
 
