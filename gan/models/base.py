@@ -38,6 +38,14 @@ from gan.schedules import LinearDecay
 log = logging.getLogger(__name__)
 
 
+#: Frame options (frame boxes wired into the generator / discriminator) and the models that
+#: support them.
+FRAME_OPTION_MODELS = {
+    "generator.frame_field": "cut|fastcut|pix2pix",
+    "discriminator.frame_coords": "cut|fastcut",
+}
+
+
 @dataclass
 class ModelConfig:
     """`model.*` keys every model has; each model's config subclasses it and adds its own.
@@ -59,10 +67,12 @@ class ModelConfig:
     diffaug: str | list[str]
     #: Decay of the EMA copy of the source-to-target generator; 0 = off (e.g. 0.999).
     ema_decay: float
-    #: Whether the model wires frame boxes into its generator / discriminator (a subclass
-    #: that does not sets "" here; the message names the models that do).
-    frame_field_models: ClassVar[str] = "cut|fastcut|pix2pix"
-    frame_coords_models: ClassVar[str] = "cut|fastcut"
+    #: The frame options this model wires in (keys of FRAME_OPTION_MODELS); subclasses that
+    #: leave some out narrow it.
+    frame_options: ClassVar[tuple[str, ...]] = (
+        "generator.frame_field",
+        "discriminator.frame_coords",
+    )
 
     def validate(self) -> None:
         """Checks shared by all model configs (networks, init, gan_mode, diffaug, ema_decay).
@@ -80,16 +90,15 @@ class ModelConfig:
             raise ConfigError(f"model.ema_decay: must be within [0, 1), got {self.ema_decay!r}")
         require_finite_nonnegative("model.lambda_content", self.lambda_content)
         require_positive("model.content_dilation", self.content_dilation, allow_zero=True)
-        base = ModelConfig
-        for key, used, models in (
-            ("generator.frame_field", self.generator.frame_field, self.frame_field_models),
-            ("discriminator.frame_coords", self.discriminator.frame_coords,
-             self.frame_coords_models),
-        ):  # fmt: skip
-            if used and not models:
-                wanted = getattr(base, f"{key.split('.')[1]}_models")
+        used = {
+            "generator.frame_field": self.generator.frame_field,
+            "discriminator.frame_coords": self.discriminator.frame_coords,
+        }
+        for key, on in used.items():
+            if on and key not in self.frame_options:
                 raise ConfigError(
-                    f"model.{key}: this model does not support it (use model={wanted})"
+                    f"model.{key}: this model does not support it "
+                    f"(use model={FRAME_OPTION_MODELS[key]})"
                 )
 
 
@@ -234,7 +243,10 @@ class TranslationModel:
         `gan.data.frame_box`) on the device when the generator has a frame field or the
         discriminator sees frame coordinates, else None (None means whole frames, and a
         generator without a field ignores frames)."""
-        frame = batch.get(key)
+        return self._frame_on_device(batch.get(key))
+
+    def _frame_on_device(self, frame: torch.Tensor | None) -> torch.Tensor | None:
+        """`frame` on the device when a frame option is on, else None (whole frames)."""
         wanted = self.cfg.generator.frame_field or self.cfg.discriminator.frame_coords
         if frame is None or not wanted:
             return None
@@ -358,7 +370,7 @@ class TranslationModel:
         net = self.eval_generator()
         was_training = net.training
         net.eval()
-        frames = self.frames({"frame": frame}, "frame") if frame is not None else None
+        frames = self._frame_on_device(frame)
         out = []
         for i, chunk in enumerate(x.split(batch_size)):
             box = None if frames is None else frames[i * batch_size : (i + 1) * batch_size]

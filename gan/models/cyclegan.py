@@ -28,8 +28,7 @@ class CycleGANConfig(ModelConfig):
     pool_size: int
 
     # Frame boxes are not wired into the two-generator cycle.
-    frame_field_models: ClassVar[str] = ""
-    frame_coords_models: ClassVar[str] = ""
+    frame_options: ClassVar[tuple[str, ...]] = ()
 
 
 class ImagePool:

@@ -25,7 +25,7 @@ class Pix2PixConfig(ModelConfig):
     lambda_L1: float  # noqa: N815 - reference name, also the config key
 
     # D's frame coordinates are not wired into the conditional (source, image) pair.
-    frame_coords_models: ClassVar[str] = ""
+    frame_options: ClassVar[tuple[str, ...]] = ("generator.frame_field",)
 
 
 class Pix2PixModel(TranslationModel):
