@@ -447,11 +447,11 @@ def support_slabs(f: FridgeSpec) -> list[tuple[str, Box]]:
     for k, s in enumerate(f.shelves):
         name = f"shelf:{k + first}"
         out.append((name, _collider(f"slab.{name}", (-x, d - s.depth, s.z - SLAB), (x, d, s.z), ())))
-    if f.door is not None:
-        x0, x1 = -f.door.width + 0.03, -0.03
-        for k, z in enumerate(f.door.bin_z):
-            lo, hi = (x0, 0.0, z - SLAB), (x1, f.door.bin_depth, z + 0.006)
-            out.append((f"door:{k}", _collider(f"slab.door:{k}", lo, hi, (), DOOR)))
+    seen = {b.name: b for b in door_boxes(f)}
+    for k in range(len(f.door.bin_z) if f.door is not None else 0):
+        bottom = seen[f"door.bin.{k}.bottom"]  # the slab reaches SLAB below the bin's floor
+        lo = (bottom.lo[0], bottom.lo[1], bottom.lo[2] - SLAB)
+        out.append((f"door:{k}", _collider(f"slab.door:{k}", lo, bottom.hi, (), DOOR)))
     return out
 
 
