@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import ctypes
 import importlib.machinery
 import logging
 import multiprocessing as mp
 import os
+import signal
 import sys
 import time
 from collections.abc import Iterable, Iterator
@@ -23,6 +25,8 @@ from . import writer
 from .config import RenderConfig
 
 log = logging.getLogger(__name__)
+
+PR_SET_PDEATHSIG = 1  # prctl option: signal sent to this process when its parent dies
 
 
 class WorkerDied(RuntimeError):
@@ -90,6 +94,29 @@ def drop_blender_script_paths() -> list[str]:
     return dropped
 
 
+def exit_with_parent(parent: int) -> None:
+    """Ask Linux to end this process when its parent dies (no-op elsewhere).
+
+    A render killed with SIGTERM or SIGKILL cannot shut its pool down; without this its workers
+    would keep rendering the images already queued to them, as orphans.
+    """
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+    except (OSError, AttributeError):  # no prctl: keep the default behaviour
+        return
+    if os.getppid() != parent:  # the parent died before the request took effect
+        os._exit(1)
+
+
+def init_worker(parent: int) -> None:
+    """Pool initializer: die with `parent` (its pid), then make `import bpy` work in the child."""
+    exit_with_parent(parent)
+    drop_blender_script_paths()
+
+
 def pool_task(args: tuple[RenderConfig, int]) -> dict[str, Any]:
     """Pool entry point. bpy is imported here, not while unpickling the task: bpy's import
     bootstraps itself and fails when first triggered from inside pickle's module loading."""
@@ -110,7 +137,7 @@ def run_in_pool(cfg: RenderConfig, todo: list[int], workers: int) -> Iterator[di
     ctx = mp.get_context("spawn")
     wcfg = replace(cfg, render=replace(cfg.render, threads=threads_per_worker(cfg, workers)))
     with ProcessPoolExecutor(workers, mp_context=ctx, max_tasks_per_child=cfg.worker_max_scenes,
-                             initializer=drop_blender_script_paths) as ex:
+                             initializer=init_worker, initargs=(os.getpid(),)) as ex:
         futures = [ex.submit(pool_task, (wcfg, i)) for i in todo]
         try:
             for fut in as_completed(futures):
