@@ -23,7 +23,7 @@ from gan.config import default_config, with_defaults
 from .assets.catalog import Catalog, CatalogError, load_catalog
 from .food.classes import ALL_CLASSES, CLASS_SETS
 from .food.params import FOOD_CLASSES
-from .sampling import PLACEMENT_MODES, WALL_KINDS, SamplerConfig
+from .sampling import PLACEMENT_MODES, VIEW_TRANSFORMS, WALL_KINDS, SamplerConfig
 
 CAMERA_MODES = ("front", "builtin")
 ASSET_MODES = ("procedural", "catalog", "mixed")
@@ -213,6 +213,10 @@ def look_from(d: dict[str, Any]) -> dict[str, Any]:
     out["pitch_deg"] = _num(cam.get("pitch_deg"), "camera.pitch_deg", -45.0, 45.0)
     wb = cam.get("white_balance_k")
     out["white_balance_k"] = None if wb is None else _num_range(wb, "camera.white_balance_k", 1000, 20000)
+    view = cam.get("view_transform")
+    if view not in VIEW_TRANSFORMS:
+        raise ConfigError(f"camera.view_transform: expected one of {', '.join(VIEW_TRANSFORMS)}, got {view!r}")
+    out["view_transform"] = view
     return out
 
 

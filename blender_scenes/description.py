@@ -104,6 +104,7 @@ class WorldSpec:
     strength: float
     exposure: float
     white_balance: list[float] | None = None  # RGB gains on the linear render; None: neutral
+    view_transform: str | None = None  # display transform (tone curve); None: AgX
 
 
 @dataclass
@@ -151,10 +152,12 @@ class SceneDescription:
         return self.placement.mode == "physics" and not self.placement.settled
 
     def to_dict(self) -> dict[str, Any]:
-        """Plain nested dict (JSON-serializable); a neutral white balance is left out."""
+        """Plain nested dict (JSON-serializable); a neutral white balance and the default view
+        transform are left out (descriptions from before those keys stay byte-identical)."""
         d = asdict(self)
-        if d["world"].get("white_balance") is None:
-            del d["world"]["white_balance"]
+        for key in ("white_balance", "view_transform"):
+            if d["world"].get(key) is None:
+                del d["world"][key]
         return d
 
     def to_json(self) -> str:

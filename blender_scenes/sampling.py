@@ -61,6 +61,8 @@ STACK_PROB = 0.6  # a small stackable item goes on top of another one instead of
 ORDER_NOISE = (0.4, 1.6)  # physics: less tidy than rows (0.7, 1.3): small items also end up behind tall ones
 SET_DOWN = 0.002  # gap under items that are set down (no contact at the first simulation step)
 WALL_KINDS = {"white": 0.65, "grey": 0.25, "steel": 0.1}  # fridge wall materials and their weights
+DEFAULT_VIEW = "AgX"  # the display transform a description without `world.view_transform` uses
+VIEW_TRANSFORMS = ("AgX", "Standard", "Khronos PBR Neutral", "Filmic")  # camera.view_transform
 NEUTRAL_KELVIN = 6500.0  # the white point of a neutral camera (white_balance_k)
 
 
@@ -103,6 +105,7 @@ class SamplerConfig:
     pitch_deg: float  # extra downward tilt of both camera modes
     exposure: tuple[float, float]  # exposure error in EV
     white_balance_k: tuple[float, float] | None  # camera white point range; None: neutral
+    view_transform: str  # the camera's tone curve: a Blender view (render.VIEW_TRANSFORMS)
 
 
 def rng_for(seed: int, index: int, stream: int = 0) -> np.random.Generator:
@@ -624,6 +627,8 @@ def sample_scene(seed: int, index: int, cfg: SamplerConfig) -> SceneDescription:
     objects = sample_objects(rng, cfg, fridge)
     if cfg.white_balance_k is not None:  # drawn last: the draws above stay as without it
         world.white_balance = white_balance_gains(float(rng.uniform(*cfg.white_balance_k)))
+    if cfg.view_transform != DEFAULT_VIEW:  # no draw: other settings keep their scenes
+        world.view_transform = cfg.view_transform
     info = PlacementInfo(mode=cfg.placement)
     if cfg.min_occlusion > 0:
         objects, info.layout_try, info.occlusion_estimate = most_occluded(

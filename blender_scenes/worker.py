@@ -21,7 +21,7 @@ from .config import RenderConfig
 from .description import SceneDescription
 from .files import OutputError, atomic_write, describe_broken_file
 from .render import configure_render, quiet_fd, read_pass_file, render_passes, to_display
-from .sampling import sample_scene
+from .sampling import DEFAULT_VIEW, sample_scene
 from .scene import build_scene, clear_scene
 from .silhouette import scene_camera_record, silhouettes
 
@@ -122,10 +122,11 @@ def render_description(cfg: RenderConfig, desc: SceneDescription, t0: float | No
     if desc.world.white_balance is not None:  # the camera's white point (camera.white_balance_k)
         linear = photo_style.white_balanced(linear, desc.world.white_balance)
     style = photo_style.sample_photo_style(cfg.seed, index) if cfg.style == "photo" else None
+    view = desc.world.view_transform or DEFAULT_VIEW
     if style is None:
-        rgb = to_display(linear, desc.world.exposure)
+        rgb = to_display(linear, desc.world.exposure, view)
     else:
-        rgb = to_display(photo_style.camera_linear(linear, style), desc.world.exposure + style.exposure_ev)
+        rgb = to_display(photo_style.camera_linear(linear, style), desc.world.exposure + style.exposure_ev, view)
         rgb, ids = photo_style.camera_sensor(rgb, ids, style, cfg.seed, index)
     k1 = style.distortion_k1 if style else 0.0
     camera = scene_camera_record(scene, *cfg.resolution, distortion_k1=k1)

@@ -142,3 +142,25 @@ def test_physics_batches_are_identical_across_workers_and_resume(batch):
     proc = render(tmp, part, "count=4", *PHYSICS)
     assert "rendered 2, skipped 2" in proc.stderr + proc.stdout
     assert metas(part) == metas(one)
+
+
+def saturation(img: np.ndarray) -> float:
+    """Mean (max - min) over the channels of an 8-bit RGB image."""
+    rgb = img.astype(np.float32)
+    return float((rgb.max(axis=2) - rgb.min(axis=2)).mean())
+
+
+def test_view_transform_changes_only_the_tone_of_the_image(batch):
+    tmp, out = batch
+    std = tmp / "standard"
+    render(tmp, std, *ACCEPT[1:], "count=1", "camera.view_transform=Standard")
+    name = "000000.png"
+    a = np.asarray(Image.open(out / "images" / name).convert("RGB"))
+    b = np.asarray(Image.open(std / "images" / name).convert("RGB"))
+    assert (out / "masks" / name).read_bytes() == (std / "masks" / name).read_bytes()
+    assert np.abs(a.astype(int) - b).mean() > 2.0
+    assert saturation(b) > saturation(a)  # the plain sRGB curve keeps colours AgX desaturates
+    world = json.loads((std / "meta" / "000000.json").read_text())["scene"]["world"]
+    assert world["view_transform"] == "Standard"
+    before = json.loads((out / "meta" / "000000.json").read_text())["scene"]["world"]
+    assert "view_transform" not in before

@@ -26,7 +26,8 @@ LOOK = {"wall_kinds": "fridge.walls", "wall_color": "fridge.wall_color",
         "front_fov": "camera.front_fov", "builtin_fov": "camera.builtin_fov",
         "front_height": "camera.front_height", "front_cover": "camera.front_cover",
         "pitch_deg": "camera.pitch_deg", "exposure": "camera.exposure",
-        "white_balance_k": "camera.white_balance_k"}  # sampler field: render config key  # fmt: skip
+        "white_balance_k": "camera.white_balance_k",
+        "view_transform": "camera.view_transform"}  # sampler field: render config key  # fmt: skip
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -49,7 +50,8 @@ def test_each_look_key_is_read_into_its_sampler_field(tmp_path):
                "lights.temperature_k": "[4000,4100]", "camera.pitch_deg": "5",
                "camera.white_balance_k": "[3000,3100]", "camera.front_fov": "[50,51]",
                "camera.builtin_fov": "[90,91]", "camera.front_height": "[0.5,0.51]",
-               "camera.front_cover": "[0.7,0.8]", "camera.exposure": "[0.1,0.2]"}  # fmt: skip
+               "camera.front_cover": "[0.7,0.8]", "camera.exposure": "[0.1,0.2]",
+               "camera.view_transform": "Standard"}  # fmt: skip
     changed |= {key: "[0.5,0.6,0.7]" for key in LOOK.values() if key.endswith("_color")}
     fields = [f.name for f in dataclasses.fields(SamplerConfig)]
     for field, key in LOOK.items():
@@ -66,6 +68,7 @@ def test_each_look_key_is_read_into_its_sampler_field(tmp_path):
         ("camera.pitch_deg=90", "camera.pitch_deg"),
         ("camera.white_balance_k=[300,400]", "camera.white_balance_k"),
         ("camera.exposure=[a,b]", "camera.exposure"),
+        ("camera.view_transform=Vivid", "camera.view_transform"),
         ("lights.temperature_k=[6500,3000]", "lights.temperature_k"),
         ("lights.power=-1", "lights.power"),
         ("+lights.colour=1", "lights.colour"),
@@ -105,6 +108,10 @@ def test_look_keys_steer_the_sampled_scenes():
     r, g, b_ = wb.world.white_balance
     assert r < g == 1.0 < b_  # a warm white point makes the image bluer
     assert white_balance_gains(6500.0) == [1.0, 1.0, 1.0]
+    # the tone curve: no draw, absent from the description at the default
+    assert "view_transform" not in a.to_dict()["world"]
+    std = sample_scene(7, 0, dataclasses.replace(base, view_transform="Standard"))
+    assert std.objects == a.objects and std.world.view_transform == "Standard"
 
 
 def test_default_trial_reproduces_the_render_defaults(tmp_path):
