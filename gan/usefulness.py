@@ -80,6 +80,12 @@ class UsefulnessSettings:
     scale_jitter: float = 0.15  # zoom factor in [1 - s, 1 + s]
     translate_jitter: float = 0.08  # shift up to this fraction of the crop size
     colour_jitter: float = 0.15  # brightness, contrast and saturation factors in [1 - c, 1 + c]
+    # Domain randomisation (0 = off, the translation-comparison recipe): renders differ from
+    # photos in white balance, sharpness, noise and clutter, which a classifier should not use.
+    channel_jitter: float = 0.0  # per-channel gains in [1 - g, 1 + g] (white balance, tints)
+    blur: float = 0.0  # probability of a Gaussian blur of sigma 0.5-1.5 px (at crop_size)
+    noise: float = 0.0  # std of added Gaussian pixel noise, on [0, 1] intensities
+    erase: float = 0.0  # probability of blanking a random rectangle (a stand-in occluder)
 
     def validate(self, prefix: str = "usefulness") -> None:
         """Check ranges; ConfigError names the key under `prefix`."""
@@ -87,7 +93,10 @@ class UsefulnessSettings:
             require_positive(f"{prefix}.{key}", getattr(self, key))
         for key in ("margin", "min_visible_pixels", "min_box_size", "weight_decay"):
             require_positive(f"{prefix}.{key}", getattr(self, key), allow_zero=True)
-        for key in ("max_occlusion", "max_truncation", "scale_jitter", "colour_jitter"):
+        for key in (
+            "max_occlusion", "max_truncation", "scale_jitter", "colour_jitter", "channel_jitter",
+            "blur", "noise", "erase",
+        ):  # fmt: skip
             value = getattr(self, key)
             if not 0.0 <= value <= 1.0:
                 raise ConfigError(f"{prefix}.{key}: must be within [0, 1], got {value!r}")
@@ -504,7 +513,51 @@ def augment(x: torch.Tensor, s: UsefulnessSettings, gen: torch.Generator) -> tor
         x = (x - mean) * uniform(1 - c, 1 + c).view(b, 1, 1, 1) + mean
         gray = (x * torch.tensor([0.299, 0.587, 0.114]).view(1, 3, 1, 1)).sum(1, keepdim=True)
         x = (x - gray) * uniform(1 - c, 1 + c).view(b, 1, 1, 1) + gray
+    if s.channel_jitter > 0:
+        g = s.channel_jitter
+        x = x * (1 - g + 2 * g * torch.rand(b, 3, 1, 1, generator=gen))
+    if s.blur > 0:
+        x = _random_blur(x, s.blur, gen)
+    if s.noise > 0:
+        x = x + s.noise * torch.randn(x.shape, generator=gen)
+    if s.erase > 0:
+        x = _random_erase(x, s.erase, gen)
     return x.clamp(0.0, 1.0)
+
+
+def _random_blur(x: torch.Tensor, prob: float, gen: torch.Generator) -> torch.Tensor:
+    """Blur each image with probability `prob` by a separable Gaussian of sigma 0.5-1.5 px."""
+    b, c = x.shape[:2]
+    pick = torch.rand(b, generator=gen) < prob
+    sigma = 0.5 + torch.rand(b, generator=gen)
+    taps = torch.arange(-3, 4, dtype=x.dtype)
+    kernel = torch.exp(-0.5 * (taps.view(1, -1) / sigma.view(-1, 1)) ** 2)
+    kernel = kernel / kernel.sum(1, keepdim=True)  # (B, 7)
+    flat = x.reshape(1, b * c, *x.shape[2:])
+    k = kernel.repeat_interleave(c, 0)
+    flat = F.conv2d(
+        F.pad(flat, (3, 3, 0, 0), mode="replicate"), k.view(b * c, 1, 1, 7), groups=b * c
+    )
+    flat = F.conv2d(
+        F.pad(flat, (0, 0, 3, 3), mode="replicate"), k.view(b * c, 1, 7, 1), groups=b * c
+    )
+    return torch.where(pick.view(b, 1, 1, 1), flat.view_as(x), x)
+
+
+def _random_erase(x: torch.Tensor, prob: float, gen: torch.Generator) -> torch.Tensor:
+    """With probability `prob`, fill a rectangle of 10-30 % of the side lengths by a flat grey."""
+    b, _, h, w = x.shape
+    pick = torch.rand(b, generator=gen) < prob
+    eh = (h * (0.1 + 0.2 * torch.rand(b, generator=gen))).long()
+    ew = (w * (0.1 + 0.2 * torch.rand(b, generator=gen))).long()
+    y0 = (torch.rand(b, generator=gen) * (h - eh)).long()
+    x0 = (torch.rand(b, generator=gen) * (w - ew)).long()
+    fill = torch.rand(b, generator=gen)
+    ys, xs = torch.arange(h).view(1, h, 1), torch.arange(w).view(1, 1, w)
+    inside = (ys >= y0.view(b, 1, 1)) & (ys < (y0 + eh).view(b, 1, 1))
+    inside = inside & (xs >= x0.view(b, 1, 1)) & (xs < (x0 + ew).view(b, 1, 1))
+    inside = inside & pick.view(b, 1, 1)
+    return torch.where(inside.unsqueeze(1), fill.view(b, 1, 1, 1), x)
 
 
 def balanced_indices(labels: torch.Tensor, count: int, gen: torch.Generator) -> torch.Tensor:

@@ -366,3 +366,25 @@ def test_aicook_split_parses() -> None:
     for _, objs in objects:
         for _, (x0, y0, w, h) in objs:
             assert x0 >= -1 and y0 >= -1 and x0 + w <= 641 and y0 + h <= 641 and w > 0 and h > 0
+
+
+def test_domain_randomisation_options() -> None:
+    """Each option changes crops only when on, keeps [0, 1] and follows the generator's seed."""
+    from gan.usefulness import augment
+
+    x = torch.rand(6, 3, 32, 32, generator=torch.Generator().manual_seed(0))
+    off = UsefulnessSettings(flip=False, scale_jitter=0.0, translate_jitter=0.0, colour_jitter=0.0)
+    assert torch.equal(augment(x, off, torch.Generator().manual_seed(1)), x)
+    for key, value in (("channel_jitter", 0.3), ("blur", 1.0), ("noise", 0.05), ("erase", 1.0)):
+        s = replace(off, **{key: value})
+        a, b = (augment(x, s, torch.Generator().manual_seed(1)) for _ in range(2))
+        assert torch.equal(a, b), key  # seeded
+        assert not torch.allclose(a, x), key
+        assert a.min() >= 0 and a.max() <= 1, key
+    blurred = augment(x, replace(off, blur=1.0), torch.Generator().manual_seed(1))
+    assert blurred.diff(dim=-1).abs().mean() < 0.7 * x.diff(dim=-1).abs().mean()  # smoother
+    erased = augment(x, replace(off, erase=1.0), torch.Generator().manual_seed(1))
+    changed = (erased != x).any(1).float().mean(dim=(1, 2))
+    assert ((changed > 0.005) & (changed < 0.1)).all()  # one rectangle of 1-9 % of the crop
+    with pytest.raises(ConfigError, match="usefulness.blur"):
+        replace(off, blur=1.5).validate()

@@ -1,0 +1,138 @@
+"""Food accuracy from renders alone: a crop classifier trained on render batches, tested on photos.
+
+Trains the crop classifier of `gan.usefulness` on crops of one or more render batches (boxes and
+classes from their meta/) and tests it on the crops of a real YOLO split, over all classes of
+the class map that the split holds (30 for aicook) and over the eight classes the default
+procedural food shares with aicook. Prints overall and per-class accuracy, mean and spread over
+classifier seeds, and writes everything to --json.
+
+    python benchmarks/food_accuracy.py datasets/food/a320 \
+        --real ../shared/data/aicook_fridge/test --json outputs/food/a320.json
+
+`--recipe` picks the classifier recipe:
+
+- ``compare``: the fixed `fridge-eval` usefulness recipe (400 steps, mild colour jitter), the
+  one translation reports use;
+- ``randomised`` (default): longer training with domain randomisation (per-channel gains,
+  blur, noise, random erasing), chosen on `aicook_fridge/train` photos, never on `test/`.
+
+Choose recipes and content against a validation split (``--real .../train``); keep `test/` for
+the figures you report.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from dataclasses import asdict, replace
+from pathlib import Path
+
+import torch
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from blender_scenes.food.classes import load_class_map  # noqa: E402
+from gan.usefulness import (  # noqa: E402
+    DEFAULT_CLASS_MAP,
+    CropSet,
+    UsefulnessSettings,
+    aggregate_runs,
+    load_crops,
+    read_yolo_names,
+    score_crops,
+)
+
+RECIPES = {
+    "compare": UsefulnessSettings(),
+    "randomised": UsefulnessSettings(
+        steps=1500,
+        colour_jitter=0.3,
+        channel_jitter=0.15,
+        blur=0.5,
+        noise=0.03,
+        erase=0.5,
+    ),
+}
+SHARED = tuple(sorted(set(DEFAULT_CLASS_MAP.values())))  # the eight classes of the default food
+
+
+def concat(sets: list[CropSet]) -> CropSet:
+    """One crop set of several with the same classes."""
+    return CropSet(
+        torch.cat([s.images for s in sets]),
+        torch.cat([s.labels for s in sets]),
+        sets[0].classes,
+        "+".join(s.source for s in sets),
+    )
+
+
+def evaluate(
+    train: CropSet, test: CropSet, classes: list[str], s: UsefulnessSettings, seeds: list[int]
+) -> dict:
+    """Scores of a classifier over `classes` (mean over seeds)."""
+    train, test = train.subset(classes), test.subset(classes)
+    runs = [score_crops(train, test, s, seed) for seed in seeds]
+    return aggregate_runs(runs)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("batches", nargs="+", help="render batch folders (meta/ with boxes)")
+    ap.add_argument("--real", required=True, help="real YOLO split (images/, labels/)")
+    ap.add_argument("--class-map", default=str(REPO / "configs/class_maps/aicook.yaml"))
+    ap.add_argument("--recipe", choices=sorted(RECIPES), default="randomised")
+    ap.add_argument("--steps", type=int, default=None, help="override the recipe's steps")
+    ap.add_argument("--seeds", type=int, nargs="+", default=[0, 1])
+    ap.add_argument("--json", default=None, help="write all scores here")
+    args = ap.parse_args(argv)
+
+    torch.set_num_threads(max(1, torch.get_num_threads()))
+    s = RECIPES[args.recipe]
+    if args.steps:
+        s = replace(s, steps=args.steps)
+    cmap = load_class_map(args.class_map)
+    names = read_yolo_names(args.real)
+    started = time.perf_counter()
+    test = load_crops(args.real, cmap, s, classes=names)
+    train = concat([load_crops(b, cmap, s, classes=names) for b in args.batches])
+    present = [c for c, n in test.counts().items() if n > 0]
+    result = {"recipe": args.recipe, "settings": asdict(s), "batches": args.batches}
+    result["all"] = evaluate(train, test, present, s, args.seeds)
+    shared = [c for c in SHARED if c in present]
+    result["shared"] = evaluate(train, test, shared, s, args.seeds)
+    result["seconds"] = round(time.perf_counter() - started, 1)
+
+    train_counts, test_counts = train.counts(), test.counts()
+    print(f"recipe {args.recipe}, seeds {args.seeds}, real {args.real}")
+    for key, title in (("all", f"{len(present)} classes"), ("shared", f"{len(shared)} shared")):
+        r = result[key]
+        print(
+            f"{title}: accuracy {r['accuracy']['mean']:.3f} +- {r['accuracy']['std']:.3f}, "
+            f"balanced {r['balanced_accuracy']['mean']:.3f}, macro-F1 {r['macro_f1']['mean']:.3f},"
+            f" chance {r['chance']:.3f}"
+        )
+    print(
+        f"{'class':16s} {'render crops':>12s} {'real crops':>10s} {'acc (all)':>9s} {'acc (8)':>8s}"
+    )
+    for c in present:
+        acc8 = result["shared"]["per_class_accuracy"].get(c)
+        print(
+            f"{c:16s} {train_counts[c]:12d} {test_counts[c]:10d} "
+            f"{result['all']['per_class_accuracy'][c]:9.3f} "
+            + (f"{acc8:8.3f}" if acc8 is not None else f"{'':8s}")
+        )
+    print(f"{result['seconds']} s")
+    if args.json:
+        out = Path(args.json)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        tmp = out.with_suffix(".tmp")
+        tmp.write_text(json.dumps(result, indent=1))
+        tmp.replace(out)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
