@@ -6,12 +6,16 @@ and white balance; shelves and glass share; item density and a weight per food f
 parameters of an Optuna study. Each trial renders a short low-resolution batch with
 `fridge-render` (a subprocess: this package never imports bpy) at the same seed, so trials differ
 only by the searched values, and scores its SWD (`gan.metrics.swd`) to the photos at the same
-size, plus KID when a local Inception weights file is given. The best setting is written as a
-normal render preset (`fridge-render +render_preset=...`).
+size, plus KID when a local Inception weights file is given. The study starts with informed
+trials (`STARTS`: today's values, front views only, ...). The best trial score is the minimum of
+noisy scores on one fixed set of scenes, so the few best trials are rendered again on validation
+scenes (`rerank`) and the best there is written as a normal render preset
+(`fridge-render +render_preset=...`).
 
 Run folder (`run_dir`): `study.db` (the resumable study), `trials/NNNN/` (each trial's batch),
-`final/` (default and matched renders on other seeds), `panel.png` (default | matched | photos),
-`summary.json`, and TensorBoard scalars (`match/swd` per trial, `final/*`).
+`validate/` (the re-ranked trials' batches), `final/` (default and matched renders on other
+seeds), `panel.png` (default | matched | photos), `summary.json`, and TensorBoard scalars
+(`match/swd` per trial, `validate/swd` per re-ranked trial, `final/*`).
 """
 
 from __future__ import annotations
