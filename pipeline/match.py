@@ -98,6 +98,9 @@ SPACE: dict[str, tuple[Param, ...]] = {
     "glass_share": (Param("glass_shelf_prob", 0.0, 1.0, 0.6),),
     "density": (Param("density", 0.15, 1.0, 0.5),),
     "class_mix": tuple(Param(f"family_{f}", 0.2, 5.0, 1.0, log=True) for f in FAMILIES),
+    # one gain on the width of every sampled range below (WIDTH): < 1 draws more alike scenes,
+    # as in a photo set of one fridge under one camera
+    "spread": (Param("spread", 0.05, 1.0, 1.0, log=True),),
 }
 # Informed first trials (`starts` in configs/match.yaml): searched numbers that differ from
 # today's values. Enqueued in the given order when a study is created, so TPE starts from
@@ -107,6 +110,7 @@ STARTS: dict[str, dict[str, float]] = {
     "default": {},  # today's distribution
     "front_only": {"front_share": 1.0},  # door-open front views, no built-in camera
     "front_whole": FRONT_WHOLE,  # the whole opening in view, aimed at its middle
+    "front_narrow": {**FRONT_WHOLE, "spread": 0.3},  # that, with narrow ranges
     "front_white_warm": {
         **FRONT_WHOLE,
         "wall_white": 1.0,
@@ -120,6 +124,7 @@ STARTS: dict[str, dict[str, float]] = {
 # today's range widths (configs/render.yaml), kept around a searched centre
 WIDTH = {"front_height": 0.16, "front_cover": 0.35, "front_fov": 20.0, "builtin_fov": 20.0, "light_kelvin": 3500.0,
          "exposure": 0.8}  # fmt: skip
+DEFAULTS = {p.name: p.default for group in SPACE.values() for p in group}  # today's values
 
 
 @dataclass(frozen=True)
@@ -335,17 +340,25 @@ def preset_values(v: dict[str, float], cfg: MatchConfig) -> dict[str, Any]:
 
     if "front_share" in v:
         put("camera.modes", {"front": _r(v["front_share"]), "builtin": _r(1 - v["front_share"])})
-    if "front_height" in v:
-        put("camera.front_height", centred(v["front_height"], WIDTH["front_height"], 0.0, 1.0))
-    if "front_cover" in v:
-        put("camera.front_cover", centred(v["front_cover"], WIDTH["front_cover"], 0.1))
+    # a sampled range: its searched centre (or today's, when only the spread is searched) with
+    # today's width times the spread
+    spread = v.get("spread", 1.0)
+    ranged = {k: v.get(k, DEFAULTS[k]) for k in WIDTH if k in v or "spread" in v}
+
+    def span(key: str, lo: float = -math.inf, hi: float = math.inf) -> list[float]:
+        return centred(ranged[key], WIDTH[key] * spread, lo, hi)
+
+    if "front_height" in ranged:
+        put("camera.front_height", span("front_height", 0.0, 1.0))
+    if "front_cover" in ranged:
+        put("camera.front_cover", span("front_cover", 0.1))
     if "pitch_deg" in v:
         put("camera.pitch_deg", _r(v["pitch_deg"], 2))
     for key in ("front_fov", "builtin_fov"):
-        if key in v:
-            put(f"camera.{key}", centred(v[key], WIDTH[key], 10.0))
-    if "exposure" in v:
-        put("camera.exposure", centred(v["exposure"], WIDTH["exposure"]))
+        if key in ranged:
+            put(f"camera.{key}", span(key, 10.0))
+    if "exposure" in ranged:
+        put("camera.exposure", span("exposure"))
     if "white_balance_k" in v:
         put("camera.white_balance_k", [_r(v["white_balance_k"], 0)] * 2)
     if "wall_white" in v:
@@ -355,8 +368,8 @@ def preset_values(v: dict[str, float], cfg: MatchConfig) -> dict[str, Any]:
     for part in ("trim", "drawer"):
         if f"{part}_brightness" in v:
             put(f"fridge.{part}_color", [_r(v[f"{part}_brightness"])] * 3)
-    if "light_kelvin" in v:
-        put("lights.temperature_k", centred(v["light_kelvin"], WIDTH["light_kelvin"], 1000.0))
+    if "light_kelvin" in ranged:
+        put("lights.temperature_k", span("light_kelvin", 1000.0))
     if "light_power" in v:
         put("lights.power", _r(v["light_power"]))
     if "shelves_min" in v:

@@ -130,6 +130,26 @@ def test_default_trial_reproduces_the_render_defaults(tmp_path):
     assert match.usage(cfg).endswith("+render_preset=m/x")
 
 
+def test_spread_narrows_every_sampled_range_around_its_centre(tmp_path):
+    """`spread` scales the widths of the sampled ranges; alone it keeps today's centres."""
+    photos = make_photo_folder(tmp_path / "photos", 2)
+    out = str(tmp_path / "cfg" / "render_preset" / "x.yaml")
+    cfg = match.check_config(compose([f"target_dir={photos}", f"out={out}"], "match"))
+    wide = match.preset_values(match.defaults(cfg), cfg)
+    narrow = match.preset_values(match.defaults(cfg) | {"spread": 0.25}, cfg)
+    keys = [("camera", "front_height"), ("camera", "front_cover"), ("camera", "front_fov"),
+            ("camera", "builtin_fov"), ("camera", "exposure"), ("lights", "temperature_k")]  # fmt: skip
+    for group, key in keys:
+        (a, b), (c, d) = wide[group][key], narrow[group][key]
+        assert d - c == pytest.approx((b - a) / 4, abs=1e-3), key
+        assert (c + d) / 2 == pytest.approx((a + b) / 2, abs=1e-3), key
+    only = dataclasses.replace(cfg, params=("spread",))
+    alone = match.preset_values({"spread": 0.25}, only)
+    assert alone["camera"]["exposure"] == narrow["camera"]["exposure"] == [-0.1, 0.1]
+    assert alone["lights"] == {"temperature_k": narrow["lights"]["temperature_k"]}
+    validate(compose([f"out_dir={tmp_path / 'r'}", *match.overrides_of(alone)], "render"))
+
+
 @pytest.mark.parametrize(
     ("override", "key"),
     [
