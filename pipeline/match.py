@@ -721,8 +721,8 @@ def run_match(cfg: MatchConfig) -> MatchResult:
     header = [
         f"fridge-match: the render distribution closest to the photos in "
         f"{Path(*cfg.target_dir.parts[-3:])}",
-        f"(trial {best.number} of {len(trials)}, {picked}); SWD at {cfg.image_size} px on "
-        f"{cfg.final_images} new scenes: "
+        f"(trial {best.number} of {len(trials)}, {picked});",
+        f"SWD at {cfg.image_size} px on {cfg.final_images} new scenes: "
         f"{after['swd']:.2f} (defaults {before['swd']:.2f}, {reduction:.0f} % lower).",
         f"Searched with placement={cfg.placement}; use: {usage(cfg)}",
     ]
