@@ -6,12 +6,16 @@ and white balance; shelves and glass share; item density and a weight per food f
 parameters of an Optuna study. Each trial renders a short low-resolution batch with
 `fridge-render` (a subprocess: this package never imports bpy) at the same seed, so trials differ
 only by the searched values, and scores its SWD (`gan.metrics.swd`) to the photos at the same
-size, plus KID when a local Inception weights file is given. The best setting is written as a
-normal render preset (`fridge-render +render_preset=...`).
+size, plus KID when a local Inception weights file is given. The study starts with informed
+trials (`STARTS`: today's values, front views only, ...). The best trial score is the minimum of
+noisy scores on one fixed set of scenes, so the few best trials are rendered again on validation
+scenes (`rerank`) and the best there is written as a normal render preset
+(`fridge-render +render_preset=...`).
 
 Run folder (`run_dir`): `study.db` (the resumable study), `trials/NNNN/` (each trial's batch),
-`final/` (default and matched renders on other seeds), `panel.png` (default | matched | photos),
-`summary.json`, and TensorBoard scalars (`match/swd` per trial, `final/*`).
+`validate/` (the re-ranked trials' batches), `final/` (default and matched renders on other
+seeds), `panel.png` (default | matched | photos), `summary.json`, and TensorBoard scalars
+(`match/swd` per trial, `validate/swd` per re-ranked trial, `final/*`).
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ import math
 import shutil
 import subprocess
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -93,10 +98,33 @@ SPACE: dict[str, tuple[Param, ...]] = {
     "glass_share": (Param("glass_shelf_prob", 0.0, 1.0, 0.6),),
     "density": (Param("density", 0.15, 1.0, 0.5),),
     "class_mix": tuple(Param(f"family_{f}", 0.2, 5.0, 1.0, log=True) for f in FAMILIES),
+    # one gain on the width of every sampled range below (WIDTH): < 1 draws more alike scenes,
+    # as in a photo set of one fridge under one camera
+    "spread": (Param("spread", 0.05, 1.0, 1.0, log=True),),
+}
+# Informed first trials (`starts` in configs/match.yaml): searched numbers that differ from
+# today's values. Enqueued in the given order when a study is created, so TPE starts from
+# sensible settings and not only from random ones; numbers outside `params` are ignored.
+FRONT_WHOLE = {"front_share": 1.0, "front_cover": 1.05, "front_height": 0.5, "pitch_deg": 0.0}
+STARTS: dict[str, dict[str, float]] = {
+    "default": {},  # today's distribution
+    "front_only": {"front_share": 1.0},  # door-open front views, no built-in camera
+    "front_whole": FRONT_WHOLE,  # the whole opening in view, aimed at its middle
+    "front_narrow": {**FRONT_WHOLE, "spread": 0.3},  # that, with narrow ranges
+    "front_white_warm": {
+        **FRONT_WHOLE,
+        "wall_white": 1.0,
+        "wall_grey": 0.0,
+        "wall_steel": 0.0,
+        "wall_brightness": 1.2,
+        "light_kelvin": 3300.0,
+        "density": 0.3,
+    },  # fmt: skip
 }
 # today's range widths (configs/render.yaml), kept around a searched centre
 WIDTH = {"front_height": 0.16, "front_cover": 0.35, "front_fov": 20.0, "builtin_fov": 20.0, "light_kelvin": 3500.0,
          "exposure": 0.8}  # fmt: skip
+DEFAULTS = {p.name: p.default for group in SPACE.values() for p in group}  # today's values
 
 
 @dataclass(frozen=True)
@@ -114,6 +142,10 @@ class MatchConfig:
     classes: Any
     params: tuple[str, ...]
     kid_weights: str | None
+    starts: tuple[str, ...]
+    top_k: int
+    validate_images: int
+    validate_seed: int
     images: int
     render_seed: int
     samples: int
@@ -178,6 +210,9 @@ def check_config(raw: dict) -> MatchConfig:
     for p in params:
         if p not in SPACE:
             raise ConfigError(f"params: unknown parameter group {p!r} (known: {', '.join(SPACE)})")
+    starts = raw.get("starts")
+    if not isinstance(starts, list) or not all(s in STARTS for s in starts):
+        raise ConfigError(f"starts: expected a list of {', '.join(STARTS)}, got {starts!r}")
     classes = raw.get("classes")
     try:
         check_classes(classes, "classes", known_classes("procedural", None))
@@ -215,6 +250,10 @@ def check_config(raw: dict) -> MatchConfig:
         classes=classes,
         params=tuple(params),
         kid_weights=kid,
+        starts=tuple(starts),
+        top_k=_int(raw, "validate.top_k", 1, 1000),
+        validate_images=_int(raw, "validate.images", 2, 10_000),
+        validate_seed=_int(raw, "validate.seed", 0, 2**31 - 1),
         images=_int(raw, "render.images", 2, 10_000),
         render_seed=_int(raw, "render.seed", 0, 2**31 - 1),
         samples=_int(raw, "render.samples", 1, 100_000),
@@ -254,6 +293,18 @@ def defaults(cfg: MatchConfig) -> dict[str, float]:
     return out
 
 
+def start_values(cfg: MatchConfig) -> list[dict[str, float]]:
+    """The searched numbers of each configured start (`starts`), today's values elsewhere;
+    a start equal to an earlier one (its numbers are not searched) is left out."""
+    base = defaults(cfg)
+    out: list[dict[str, float]] = []
+    for name in cfg.starts:
+        values = {k: STARTS[name].get(k, v) for k, v in base.items()}
+        if values not in out:
+            out.append(values)
+    return out
+
+
 def class_list(cfg: MatchConfig) -> tuple[str, ...]:
     """The classes every render draws from."""
     from blender_scenes.food.params import FOOD_CLASSES
@@ -289,17 +340,25 @@ def preset_values(v: dict[str, float], cfg: MatchConfig) -> dict[str, Any]:
 
     if "front_share" in v:
         put("camera.modes", {"front": _r(v["front_share"]), "builtin": _r(1 - v["front_share"])})
-    if "front_height" in v:
-        put("camera.front_height", centred(v["front_height"], WIDTH["front_height"], 0.0, 1.0))
-    if "front_cover" in v:
-        put("camera.front_cover", centred(v["front_cover"], WIDTH["front_cover"], 0.1))
+    # a sampled range: its searched centre (or today's, when only the spread is searched) with
+    # today's width times the spread
+    spread = v.get("spread", 1.0)
+    ranged = {k: v.get(k, DEFAULTS[k]) for k in WIDTH if k in v or "spread" in v}
+
+    def span(key: str, lo: float = -math.inf, hi: float = math.inf) -> list[float]:
+        return centred(ranged[key], WIDTH[key] * spread, lo, hi)
+
+    if "front_height" in ranged:
+        put("camera.front_height", span("front_height", 0.0, 1.0))
+    if "front_cover" in ranged:
+        put("camera.front_cover", span("front_cover", 0.1))
     if "pitch_deg" in v:
         put("camera.pitch_deg", _r(v["pitch_deg"], 2))
     for key in ("front_fov", "builtin_fov"):
-        if key in v:
-            put(f"camera.{key}", centred(v[key], WIDTH[key], 10.0))
-    if "exposure" in v:
-        put("camera.exposure", centred(v["exposure"], WIDTH["exposure"]))
+        if key in ranged:
+            put(f"camera.{key}", span(key, 10.0))
+    if "exposure" in ranged:
+        put("camera.exposure", span("exposure"))
     if "white_balance_k" in v:
         put("camera.white_balance_k", [_r(v["white_balance_k"], 0)] * 2)
     if "wall_white" in v:
@@ -309,8 +368,8 @@ def preset_values(v: dict[str, float], cfg: MatchConfig) -> dict[str, Any]:
     for part in ("trim", "drawer"):
         if f"{part}_brightness" in v:
             put(f"fridge.{part}_color", [_r(v[f"{part}_brightness"])] * 3)
-    if "light_kelvin" in v:
-        put("lights.temperature_k", centred(v["light_kelvin"], WIDTH["light_kelvin"], 1000.0))
+    if "light_kelvin" in ranged:
+        put("lights.temperature_k", span("light_kelvin", 1000.0))
     if "light_power" in v:
         put("lights.power", _r(v["light_power"]))
     if "shelves_min" in v:
@@ -443,7 +502,7 @@ def settings_record(cfg: MatchConfig) -> dict[str, Any]:
         "photos": cfg.photos, "classes": cfg.classes, "params": list(cfg.params),
         "images": cfg.images, "render_seed": cfg.render_seed, "samples": cfg.samples,
         "placement": cfg.placement, "extra": list(cfg.extra), "seed": cfg.seed,
-        "swd": [cfg.swd.patches_per_image, cfg.swd.repeats],
+        "swd": [cfg.swd.patches_per_image, cfg.swd.repeats], "starts": list(cfg.starts),
     }  # fmt: skip
 
 
@@ -470,7 +529,8 @@ def open_study(cfg: MatchConfig):
     held = study.user_attrs.get("settings")
     if held is None:
         study.set_user_attr("settings", record)
-        study.enqueue_trial(defaults(cfg))  # trial 0: today's distribution
+        for values in start_values(cfg):  # the first trials: the informed starts, in order
+            study.enqueue_trial(values)
     elif held != record:
         raise ConfigError(
             f"run_dir: {cfg.run_dir} holds a study with other settings ({digest(held)}); "
@@ -552,6 +612,28 @@ def run_search(cfg: MatchConfig, scorer: Scorer) -> Any:
 # ------------------------------------------------------------------------- final results
 
 
+def rerank(trials: list, k: int, score: Callable[[Any], dict[str, float]]) -> list[dict]:
+    """Re-rank the `k` best `trials` (lowest trial SWD; equal values counted once) by
+    `score(trial)` on other scenes; rows sorted by that validation SWD, the pick first.
+
+    The best trial score is the minimum of noisy scores, so it flatters its trial (the winner's
+    curse); a fresh score of the few best ones picks more reliably. With k = 1 nothing is
+    re-rendered: the row is the trial best, `validation` None."""
+    ranked = sorted(trials, key=lambda t: (t.value, t.number))
+    if k <= 1:
+        return [{"trial": ranked[0].number, "trial_swd": ranked[0].value, "validation": None}]
+    rows, seen = [], []
+    for trial in ranked:
+        values = trial.user_attrs.get("values")
+        if values in seen:
+            continue
+        seen.append(values)
+        rows.append({"trial": trial.number, "trial_swd": trial.value, "validation": score(trial)})
+        if len(rows) == k:
+            break
+    return sorted(rows, key=lambda r: (r["validation"]["swd"], r["trial_swd"], r["trial"]))
+
+
 def make_panel(columns: list[tuple[str, list[Path]]], out: Path, rows: int, cell: int) -> Path:
     """A grid of `rows` images per column under the column titles (PNG)."""
     font = ImageFont.load_default(size=16)
@@ -582,7 +664,8 @@ class MatchResult:
 
 
 def run_match(cfg: MatchConfig) -> MatchResult:
-    """Search, then render default and matched batches on other seeds, write preset and panel."""
+    """Search, re-rank the best trials on validation scenes, then render default and matched
+    batches on other scenes, write preset, panel and summary."""
     from torch.utils.tensorboard import SummaryWriter
 
     scorer = Scorer(cfg)
@@ -591,11 +674,27 @@ def run_match(cfg: MatchConfig) -> MatchResult:
              cfg.placement, cfg.samples)  # fmt: skip
     study = run_search(cfg, scorer)
     trials = completed(study)
-    best = study.best_trial
+    logs = cfg.run_dir / "logs"
+    vbase = base_overrides(cfg, cfg.validate_images, cfg.validate_seed)
+
+    def validation_score(trial) -> dict[str, float]:
+        overrides = [*vbase, *overrides_of(trial.user_attrs["values"])]
+        tag = f"{trial.number:04d}-{digest(overrides)}"
+        batch = render(cfg.run_dir / "validate" / tag, overrides, logs / f"validate-{tag}")
+        scores = scorer(batch)
+        log.info("validation: trial %d: SWD %.2f on %d scenes (trial SWD %.2f)", trial.number,
+                 scores["swd"], cfg.validate_images, trial.value)  # fmt: skip
+        return scores
+
+    ranking = rerank(trials, cfg.top_k, validation_score)
+    best = next(t for t in trials if t.number == ranking[0]["trial"])
     values = best.user_attrs["values"]
+    default_trial = next(
+        (t for t in trials if t.user_attrs.get("values") == preset_values(defaults(cfg), cfg)),
+        None,
+    )
     default_values = {"classes": cfg.classes} if cfg.classes is not None else {}
     final = cfg.run_dir / "final"
-    logs = cfg.run_dir / "logs"
     base = base_overrides(cfg, cfg.final_images, cfg.final_seed)
     # folders named after their settings: a better trial or other final settings render anew
     batches = []
@@ -607,13 +706,23 @@ def run_match(cfg: MatchConfig) -> MatchResult:
     before, after = scorer(fb), scorer(fm)
     reduction = 100.0 * (1.0 - after["swd"] / before["swd"]) if before["swd"] > 0 else 0.0
     with SummaryWriter(str(cfg.run_dir / "tb")) as writer:
+        for row in ranking:
+            if row["validation"] is not None:
+                writer.add_scalar("validate/swd", row["validation"]["swd"], row["trial"])
+        writer.add_scalar("validate/chosen_trial", best.number, len(trials))
         for key in before:
             writer.add_scalar(f"final/{key}_default", before[key], len(trials))
             writer.add_scalar(f"final/{key}_matched", after[key], len(trials))
+    picked = (
+        f"the best of the top {cfg.top_k} on {cfg.validate_images} validation scenes"
+        if cfg.top_k > 1
+        else "the trial best"
+    )
     header = [
         f"fridge-match: the render distribution closest to the photos in "
-        f"{Path(*cfg.target_dir.parts[-3:])} (trial {best.number}",
-        f"of {len(trials)}); SWD at {cfg.image_size} px on {cfg.final_images} new scenes: "
+        f"{Path(*cfg.target_dir.parts[-3:])}",
+        f"(trial {best.number} of {len(trials)}, {picked});",
+        f"SWD at {cfg.image_size} px on {cfg.final_images} new scenes: "
         f"{after['swd']:.2f} (defaults {before['swd']:.2f}, {reduction:.0f} % lower).",
         f"Searched with placement={cfg.placement}; use: {usage(cfg)}",
     ]
@@ -626,7 +735,10 @@ def run_match(cfg: MatchConfig) -> MatchResult:
     )  # fmt: skip
     summary = {
         "target_dir": str(cfg.target_dir), "trials": len(trials), "best_trial": best.number,
-        "trial_swd": {"default": trials[0].value if trials else None, "best": best.value},
+        "trial_swd": {"default": default_trial.value if default_trial else None,
+                      "best": min(t.value for t in trials), "chosen": best.value},
+        "validation": {"top_k": cfg.top_k, "images": cfg.validate_images,
+                       "seed": cfg.validate_seed, "ranking": ranking, "chosen_trial": best.number},
         "final": {"default": before, "matched": after, "swd_reduction_percent": reduction,
                   "images": cfg.final_images, "seed": cfg.final_seed},
         "kid": "on" if scorer.inception is not None else "off (no kid_weights)",

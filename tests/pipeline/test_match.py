@@ -137,6 +137,26 @@ def test_default_trial_reproduces_the_render_defaults(tmp_path):
     assert match.usage(cfg).endswith("+render_preset=m/x")
 
 
+def test_spread_narrows_every_sampled_range_around_its_centre(tmp_path):
+    """`spread` scales the widths of the sampled ranges; alone it keeps today's centres."""
+    photos = make_photo_folder(tmp_path / "photos", 2)
+    out = str(tmp_path / "cfg" / "render_preset" / "x.yaml")
+    cfg = match.check_config(compose([f"target_dir={photos}", f"out={out}"], "match"))
+    wide = match.preset_values(match.defaults(cfg), cfg)
+    narrow = match.preset_values(match.defaults(cfg) | {"spread": 0.25}, cfg)
+    keys = [("camera", "front_height"), ("camera", "front_cover"), ("camera", "front_fov"),
+            ("camera", "builtin_fov"), ("camera", "exposure"), ("lights", "temperature_k")]  # fmt: skip
+    for group, key in keys:
+        (a, b), (c, d) = wide[group][key], narrow[group][key]
+        assert d - c == pytest.approx((b - a) / 4, abs=1e-3), key
+        assert (c + d) / 2 == pytest.approx((a + b) / 2, abs=1e-3), key
+    only = dataclasses.replace(cfg, params=("spread",))
+    alone = match.preset_values({"spread": 0.25}, only)
+    assert alone["camera"]["exposure"] == narrow["camera"]["exposure"] == [-0.1, 0.1]
+    assert alone["lights"] == {"temperature_k": narrow["lights"]["temperature_k"]}
+    validate(compose([f"out_dir={tmp_path / 'r'}", *match.overrides_of(alone)], "render"))
+
+
 @pytest.mark.parametrize(
     ("override", "key"),
     [
@@ -147,6 +167,9 @@ def test_default_trial_reproduces_the_render_defaults(tmp_path):
         ("timeout_min=-1", "timeout_min"),
         ("kid_weights=/no/such/inception.pth", "kid_weights"),
         ("classes=[unicorn]", "classes"),
+        ("starts=[default,sideways]", "starts"),
+        ("validate.top_k=0", "validate.top_k"),
+        ("validate.images=1", "validate.images"),
     ],
 )
 def test_bad_match_settings_name_the_key(tmp_path, override, key):
@@ -170,9 +193,51 @@ def _match_config(photos: Path, tmp_path: Path, trials: int) -> match.MatchConfi
         f"out={tmp_path / 'cfg' / 'render_preset' / 'matched' / 'tiny.yaml'}",
         "image_size=32", "render.images=2", "render.samples=1", "final.images=2",
         "panel_rows=2", "panel_cell=32", "swd.patches_per_image=16", "swd.repeats=1",
+        "validate.top_k=2", "validate.images=2",
         "params=[camera_modes,exposure,light_power,fov]",
     ]  # fmt: skip
     return match.check_config(compose(overrides, "match"))
+
+
+def test_study_starts_with_the_enqueued_informed_trials(tmp_path):
+    """A new study holds the starts as its first trials, in order (duplicates once)."""
+    cfg = _match_config(make_photo_folder(tmp_path / "photos", 2), tmp_path, 5)
+    cfg = dataclasses.replace(cfg, starts=("default", "front_only", "front_only", "front_whole"))
+    study = match.open_study(cfg)
+    queued = [t.system_attrs["fixed_params"] for t in study.trials]
+    base = match.defaults(cfg)
+    # front_whole's cover, height and pitch are not searched here: it equals front_only
+    assert queued == [base, base | {"front_share": 1.0}]
+    assert set(base) == {p.name for p in match.space(cfg)} and base["front_share"] == 0.6
+    # the same settings resume the study: nothing is enqueued again
+    assert len(match.open_study(cfg).trials) == 2
+    with pytest.raises(match.ConfigError, match="^run_dir: "):
+        match.open_study(dataclasses.replace(cfg, starts=("default",)))
+
+
+def test_rerank_picks_the_validation_best_of_the_top_k():
+    """Only the k best trials are re-scored (equal values once); the pick is the validation best."""
+    import optuna
+
+    study = optuna.create_study(direction="minimize")
+    for value, attrs in [(5.0, {"x": 1}), (1.0, {"x": 2}), (2.0, {"x": 3}), (1.5, {"x": 2}),
+                         (3.0, {"x": 4})]:  # fmt: skip
+        study.add_trial(optuna.trial.create_trial(value=value, user_attrs={"values": attrs}))
+    validation = {1: 40.0, 2: 10.0, 4: 20.0, 0: 1.0}  # trial number: validation SWD
+    asked = []
+
+    def score(trial):
+        asked.append(trial.number)
+        return {"swd": validation[trial.number]}
+
+    rows = match.rerank(study.trials, 3, score)
+    assert asked == [1, 2, 4]  # trial 3 repeats trial 1's values; trial 0 is not in the top 3
+    assert [r["trial"] for r in rows] == [2, 4, 1]  # the trial best (1) loses on new scenes
+    assert rows[0] == {"trial": 2, "trial_swd": 2.0, "validation": {"swd": 10.0}}
+    assert match.rerank(study.trials, 1, score) == [
+        {"trial": 1, "trial_swd": 1.0, "validation": None}
+    ]
+    assert asked == [1, 2, 4]  # k = 1 renders nothing
 
 
 @pytest.mark.slow
@@ -191,6 +256,16 @@ def test_tiny_search_writes_a_preset_fridge_render_loads_and_resumes(tmp_path, c
     assert panel.width == 3 * (32 + 4) + 4  # default | matched | photos
     acc = EventAccumulator(str(tmp_path / "run" / "tb")).Reload()
     assert [e.step for e in acc.Scalars("match/swd")] == [0, 1]
+    # the two starts (today's values, front views only), re-ranked on two validation scenes
+    ranking = summary["validation"]["ranking"]
+    assert sorted(r["trial"] for r in ranking) == [0, 1]
+    assert ranking[0]["validation"]["swd"] <= ranking[1]["validation"]["swd"]
+    assert summary["best_trial"] == summary["validation"]["chosen_trial"] == ranking[0]["trial"]
+    assert (
+        summary["trial_swd"]["default"] == next(r for r in ranking if r["trial"] == 0)["trial_swd"]
+    )
+    assert sorted(e.step for e in acc.Scalars("validate/swd")) == [0, 1]
+    assert len(list((tmp_path / "run" / "validate").iterdir())) == 2
     # resume: the study continues at trial 2, with values of its own
     with caplog.at_level("INFO", logger="pipeline.match"):
         again = match.run_match(_match_config(photos, tmp_path, 3))
