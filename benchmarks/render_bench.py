@@ -171,6 +171,9 @@ def bench_serial(args: argparse.Namespace, tmp: Path) -> None:
         print(f"  {name:17s} {share * 100:5.1f} %  ({sum(r[k] for r in warm) / len(warm):.3f} s)")
     overhead = 1 - sum(r["t_render"] for r in warm) / total
     print(f"overhead beyond the Cycles render: {overhead * 100:.1f} % (target <= 10 %)")
+    cpu = 1 - sum(r["cpu_render"] for r in warm) / sum(r["cpu_total"] for r in warm)
+    print(f"  in CPU time (all threads; what a loaded machine shows best): {cpu * 100:.1f} % of "
+          f"{statistics.mean(r['cpu_total'] for r in warm):.2f} CPU s/image")
     if args.placement == "physics":
         settle = [r["t_settle"] for r in warm]
         share = sum(settle) / sum(r["t_render"] for r in warm)
