@@ -4,6 +4,7 @@ plumbing, on tiny renders."""
 
 from __future__ import annotations
 
+import argparse
 import importlib.util
 import math
 import sys
@@ -154,3 +155,21 @@ def test_saved_blend_keeps_the_drawn_labels(tmp_path):
             np.testing.assert_array_equal(pixels(im), px)
     finally:
         bpy.ops.wm.read_factory_settings(use_empty=True)
+
+
+def test_worker_memory_is_read_from_the_one_pool_worker(tmp_path, capsys):
+    spec = importlib.util.spec_from_file_location(
+        "render_bench", ROOT / "benchmarks" / "render_bench.py"
+    )
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    args = argparse.Namespace(memory_images=3, memory_every=2, memory_size=32, memory_samples=1,
+                              seed=0, device="cpu", placement="rows", threads=1)  # fmt: skip
+    bench.bench_worker_memory(args, tmp_path)
+    out = capsys.readouterr().out
+    rows = [line.split("|") for line in out.splitlines() if line.strip()[:1].isdigit()]
+    assert [int(r[0]) for r in rows] == [1, 2, 3]  # the first, every 2nd and the last image
+    assert len({int(r[1]) for r in rows}) == 1  # one worker rendered them all
+    assert all(0 < float(r[2]) <= float(r[3]) for r in rows)  # RSS within the peak
+    assert "worker processes seen: 1" in out
+    assert len(list((tmp_path / "worker_memory" / "images").iterdir())) == 3
