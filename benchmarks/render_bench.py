@@ -13,6 +13,9 @@
 
     python benchmarks/render_bench.py --outputs-images 6 --skip-serial --skip-workers --skip-memory
                                                        # cost of depth (and normals + amodal masks)
+    python benchmarks/render_bench.py --skip-serial --skip-workers --memory-worker \
+        --memory-images 500 --memory-size 64 --memory-samples 1
+                                                       # memory of one worker process over 500 scenes
 
 Prints: mean seconds per image; the share spent in the Cycles render call itself versus scene
 building, physics settling (placement=physics), labels (silhouettes, masks, RLE) and I/O; the
@@ -24,6 +27,7 @@ the Cycles settings: benchmarks/render_quality.py.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import resource
 import statistics
@@ -93,6 +97,63 @@ def bench_memory(args: argparse.Namespace, tmp: Path) -> None:
     print(f"peak resident memory: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB")
 
 
+def proc_memory_mb(pid: int) -> tuple[float, float]:
+    """(resident, peak resident) memory of process `pid` in MiB (VmRSS, VmHWM)."""
+    fields = dict(
+        line.split(":", 1) for line in Path(f"/proc/{pid}/status").read_text().splitlines() if ":" in line
+    )
+    return int(fields["VmRSS"].split()[0]) / 1024, int(fields["VmHWM"].split()[0]) / 1024
+
+
+def worker_pids() -> list[int]:
+    """Process ids of this process's pool workers (spawned children, not the resource tracker)."""
+    me, out = str(os.getpid()), []
+    for d in Path("/proc").iterdir():
+        if not d.name.isdigit():
+            continue
+        try:
+            ppid = (d / "stat").read_text().rsplit(")", 1)[1].split()[1]
+            cmd = (d / "cmdline").read_bytes()
+        except OSError:
+            continue
+        if ppid == me and b"spawn_main" in cmd:
+            out.append(int(d.name))
+    return sorted(out)
+
+
+def bench_worker_memory(args: argparse.Namespace, tmp: Path) -> None:
+    """Memory of one render worker (workers=1, never recycled) over many scenes: its resident
+    memory read from /proc after every `--memory-every` finished images (the worker is then
+    on the next image)."""
+    from blender_scenes import writer
+    from blender_scenes.batch import run_in_pool
+
+    n = args.memory_images
+    small = argparse.Namespace(**{**vars(args), "size": args.memory_size, "samples": args.memory_samples})
+    cfg = replace(make_config(tmp / "worker_memory", small, n, 1), worker_max_scenes=n + 1)
+    writer.prepare(cfg.out_dir, cfg.outputs)
+    marks: list[tuple[int, int, float, float]] = []  # (images done, pid, RSS, peak RSS)
+    t = time.perf_counter()
+    for done, _ in enumerate(run_in_pool(cfg, list(range(n)), 1), 1):
+        if done == 1 or done % args.memory_every == 0 or done == n:
+            for pid in worker_pids():
+                with contextlib.suppress(OSError, KeyError):  # it exited between list and read
+                    marks.append((done, pid, *proc_memory_mb(pid)))
+    elapsed = time.perf_counter() - t
+    print(f"\n== memory of one worker process, {n} scenes ({args.memory_size}x{args.memory_size}, "
+          f"{args.memory_samples} samples, workers=1, worker_max_scenes={cfg.worker_max_scenes}), "
+          f"{elapsed / n:.2f} s/image ==")
+    print("images done | worker pid | RSS MiB | peak RSS MiB")
+    for done, pid, rss, hwm in marks:
+        print(f"{done:11d} | {pid:10d} | {rss:7.0f} | {hwm:12.0f}")
+    pids = {m[1] for m in marks}
+    if marks:
+        first, last = marks[0], marks[-1]
+        print(f"worker processes seen: {len(pids)}; RSS first {first[2]:.0f} MiB (after {first[0]}), "
+              f"last {last[2]:.0f} MiB (after {last[0]}): {last[2] - first[2]:+.0f} MiB; "
+              f"peak {max(m[3] for m in marks):.0f} MiB")
+
+
 def bench_serial(args: argparse.Namespace, tmp: Path) -> None:
     """Render images in this process; report seconds per image and where the time goes."""
     cfg = make_config(tmp / "serial", args, args.images, 0)
@@ -110,6 +171,9 @@ def bench_serial(args: argparse.Namespace, tmp: Path) -> None:
         print(f"  {name:17s} {share * 100:5.1f} %  ({sum(r[k] for r in warm) / len(warm):.3f} s)")
     overhead = 1 - sum(r["t_render"] for r in warm) / total
     print(f"overhead beyond the Cycles render: {overhead * 100:.1f} % (target <= 10 %)")
+    cpu = 1 - sum(r["cpu_render"] for r in warm) / sum(r["cpu_total"] for r in warm)
+    print(f"  in CPU time (all threads; what a loaded machine shows best): {cpu * 100:.1f} % of "
+          f"{statistics.mean(r['cpu_total'] for r in warm):.2f} CPU s/image")
     if args.placement == "physics":
         settle = [r["t_settle"] for r in warm]
         share = sum(settle) / sum(r["t_render"] for r in warm)
@@ -187,6 +251,10 @@ def main() -> None:
     ap.add_argument("--memory-images", type=int, default=200)
     ap.add_argument("--memory-size", type=int, default=96)
     ap.add_argument("--memory-samples", type=int, default=2)
+    ap.add_argument("--memory-worker", action="store_true",
+                    help="measure memory in one pool worker (workers=1) instead of in this process")
+    ap.add_argument("--memory-every", type=int, default=25,
+                    help="--memory-worker: read the worker's memory after every N images")
     ap.add_argument("--parallel-images", type=int, default=16)
     ap.add_argument("--resolution", "--size", dest="sizes", type=int, nargs="+", default=[256, 640],
                     help="square image sizes of the serial timing (workers and outputs: the first)")
@@ -210,7 +278,7 @@ def main() -> None:
             for size in args.sizes:
                 bench_serial(argparse.Namespace(**{**vars(args), "size": size}), Path(d) / str(size))
         if not args.skip_memory:
-            bench_memory(args, Path(d))
+            (bench_worker_memory if args.memory_worker else bench_memory)(args, Path(d))
         if args.outputs_images:
             bench_outputs(args, Path(d))
 

@@ -4,6 +4,8 @@
     python benchmarks/render_quality.py --threads 2 --reference-samples 256 --out table.md
     python benchmarks/render_quality.py --only default,"samples 16"   # a few of the candidates
     python benchmarks/render_quality.py --extra "fast combo=render.samples=16,render.denoise_quality=balanced"
+    python benchmarks/render_quality.py --work /tmp/rq --only default            # keep the renders
+    python benchmarks/render_quality.py --reference-dir /tmp/rq/reference ...     # reuse its reference
 
 Each scene is sampled from (seed, index) with the default config (physics placement), settled
 once by a full default render (which also times the whole pipeline, settling included), and its
@@ -323,6 +325,12 @@ def main() -> None:
         type=Path,
         help="reuse reference renders (images/NNNNNN.png) of an earlier run",
     )
+    ap.add_argument(
+        "--work",
+        type=Path,
+        help="keep every render here (the reference in WORK/reference, for --reference-dir) "
+        "instead of a temporary folder",
+    )
     args = ap.parse_args()
     candidates = dict(CANDIDATES)
     if args.only:
@@ -368,19 +376,26 @@ def main() -> None:
         if args.out:
             args.out.write_text(report(results, settling))
 
-    with tempfile.TemporaryDirectory(prefix="render_quality_") as d:
-        results, settling = sweep(
+    def run(work: Path) -> tuple[dict[str, Result], list[dict]]:
+        return sweep(
             args.resolution,
             args.scenes,
             args.seed,
             args.threads,
             reference,
             candidates,
-            Path(d),
+            work,
             base,
             partial,
             args.reference_dir,
         )
+
+    if args.work is not None:
+        args.work.mkdir(parents=True, exist_ok=True)
+        results, settling = run(args.work)
+    else:
+        with tempfile.TemporaryDirectory(prefix="render_quality_") as d:
+            results, settling = run(Path(d))
     text = report(results, settling)
     print(text, end="")
     partial(results, settling)

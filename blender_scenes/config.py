@@ -48,6 +48,11 @@ class RenderSettings:
     adaptive_threshold: float
     adaptive_min_samples: int  # 0 = Cycles picks it from the threshold
     light_tree: bool  # Cycles' light tree (many-light sampling)
+    light_threshold: float  # lights contributing less than this are skipped (0 = never)
+    path_guiding: bool  # Cycles' path guiding (learned sampling of indirect light; CPU only)
+    clamp_direct: float  # cap on a sample's direct light (0 = no cap)
+    clamp_indirect: float  # cap on a sample's indirect light (0 = no cap)
+    filter_glossy: float  # blur of glossy paths after a diffuse or rough bounce (0 = none)
     max_bounces: int
     diffuse_bounces: int
     glossy_bounces: int
@@ -402,7 +407,7 @@ def render_settings_from(r: dict[str, Any]) -> RenderSettings:
     thr = r.get("adaptive_threshold")
     if isinstance(thr, bool) or not isinstance(thr, int | float) or thr < 0:
         raise ConfigError(f"render.adaptive_threshold: expected a number >= 0, got {thr!r}")
-    for key in ("denoise", "adaptive", "light_tree"):
+    for key in ("denoise", "adaptive", "light_tree", "path_guiding"):
         if not isinstance(r.get(key), bool):
             raise ConfigError(f"render.{key}: expected true or false, got {r.get(key)!r}")
     return RenderSettings(
@@ -416,6 +421,11 @@ def render_settings_from(r: dict[str, Any]) -> RenderSettings:
         adaptive_threshold=float(thr),
         adaptive_min_samples=_int(r, "adaptive_min_samples", "render.adaptive_min_samples", 0, 4096),
         light_tree=r["light_tree"],
+        light_threshold=_num(r.get("light_threshold"), "render.light_threshold", 0.0, 1.0),
+        path_guiding=r["path_guiding"],
+        clamp_direct=_num(r.get("clamp_direct"), "render.clamp_direct", 0.0, 1e6),
+        clamp_indirect=_num(r.get("clamp_indirect"), "render.clamp_indirect", 0.0, 1e6),
+        filter_glossy=_num(r.get("filter_glossy"), "render.filter_glossy", 0.0, 10.0),
         max_bounces=_int(r, "max_bounces", "render.max_bounces", 0, 1024),
         diffuse_bounces=_int(r, "diffuse_bounces", "render.diffuse_bounces", 0, 1024),
         glossy_bounces=_int(r, "glossy_bounces", "render.glossy_bounces", 0, 1024),

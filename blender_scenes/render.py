@@ -122,6 +122,10 @@ def configure_render(scene: bpy.types.Scene, rs: RenderSettings, resolution: tup
     cyc.adaptive_threshold = rs.adaptive_threshold
     cyc.adaptive_min_samples = rs.adaptive_min_samples
     cyc.use_light_tree = rs.light_tree
+    cyc.light_sampling_threshold = rs.light_threshold
+    cyc.use_guiding = rs.path_guiding  # Cycles ignores it on GPUs
+    cyc.sample_clamp_direct = rs.clamp_direct
+    cyc.sample_clamp_indirect = rs.clamp_indirect
     cyc.use_denoising = rs.denoise
     if rs.denoise:
         cyc.denoiser = "OPENIMAGEDENOISE"
@@ -136,7 +140,7 @@ def configure_render(scene: bpy.types.Scene, rs: RenderSettings, resolution: tup
     cyc.volume_bounces = 0
     cyc.caustics_reflective = False
     cyc.caustics_refractive = False
-    cyc.blur_glossy = 1.0
+    cyc.blur_glossy = rs.filter_glossy
     cyc.seed = 0
     cyc.use_animated_seed = False
     if rs.threads > 0:

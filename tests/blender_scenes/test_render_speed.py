@@ -1,8 +1,10 @@
-"""Cycles speed knobs (denoiser guides / prefilter / quality, light tree, adaptive minimum) and
-the speed / quality benchmark's plumbing, on tiny renders."""
+"""Cycles speed knobs (denoiser guides / prefilter / quality, light tree and light threshold,
+adaptive minimum, path guiding, clamping, glossy filter) and the speed / quality benchmark's
+plumbing, on tiny renders."""
 
 from __future__ import annotations
 
+import argparse
 import importlib.util
 import math
 import sys
@@ -15,7 +17,9 @@ from blender_scenes.config import ConfigError
 
 FAST_KNOBS = ("render.denoise=true", "render.denoise_guides=albedo", "render.denoise_prefilter=none",
               "render.denoise_quality=fast", "render.light_tree=false",
-              "render.adaptive_min_samples=2")  # fmt: skip
+              "render.adaptive_min_samples=2", "render.light_threshold=0.05",
+              "render.path_guiding=true", "render.clamp_direct=20", "render.clamp_indirect=3",
+              "render.filter_glossy=0.5")  # fmt: skip
 
 
 @pytest.mark.parametrize(
@@ -26,6 +30,11 @@ FAST_KNOBS = ("render.denoise=true", "render.denoise_guides=albedo", "render.den
         ("render.denoise_quality=best", "render.denoise_quality"),
         ("render.light_tree=maybe", "render.light_tree"),
         ("render.adaptive_min_samples=-1", "render.adaptive_min_samples"),
+        ("render.light_threshold=-0.1", "render.light_threshold"),
+        ("render.path_guiding=1", "render.path_guiding"),
+        ("render.clamp_direct=-1", "render.clamp_direct"),
+        ("render.clamp_indirect=lots", "render.clamp_indirect"),
+        ("render.filter_glossy=true", "render.filter_glossy"),
     ],
 )
 def test_bad_speed_knobs_name_the_key(tmp_path, override, key):
@@ -68,11 +77,17 @@ def test_speed_knobs_reach_cycles(tmp_path):
         False,
         2,
     )
+    assert cyc.use_guiding and cyc.light_sampling_threshold == pytest.approx(0.05)
+    assert (cyc.sample_clamp_direct, cyc.sample_clamp_indirect, cyc.blur_glossy) == (20, 3, 0.5)
     cfg = render_config(tmp_path / "b", *TINY, "render.denoise=true")  # the defaults again
     render_one(cfg, 0)
+    rs = cfg.render
     assert (cyc.denoising_input_passes, cyc.denoising_prefilter, cyc.denoising_quality) == (
-        "RGB_ALBEDO_NORMAL", cfg.render.denoise_prefilter.upper(), cfg.render.denoise_quality.upper())  # fmt: skip
-    assert cyc.use_light_tree == cfg.render.light_tree
+        "RGB_ALBEDO_NORMAL", rs.denoise_prefilter.upper(), rs.denoise_quality.upper())  # fmt: skip
+    assert (cyc.use_light_tree, cyc.use_guiding) == (rs.light_tree, rs.path_guiding)
+    assert cyc.light_sampling_threshold == pytest.approx(rs.light_threshold)
+    assert (cyc.sample_clamp_direct, cyc.sample_clamp_indirect, cyc.blur_glossy) == pytest.approx(
+        (rs.clamp_direct, rs.clamp_indirect, rs.filter_glossy))  # fmt: skip
 
 
 def load_benchmark():
@@ -140,3 +155,21 @@ def test_saved_blend_keeps_the_drawn_labels(tmp_path):
             np.testing.assert_array_equal(pixels(im), px)
     finally:
         bpy.ops.wm.read_factory_settings(use_empty=True)
+
+
+def test_worker_memory_is_read_from_the_one_pool_worker(tmp_path, capsys):
+    spec = importlib.util.spec_from_file_location(
+        "render_bench", ROOT / "benchmarks" / "render_bench.py"
+    )
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    args = argparse.Namespace(memory_images=3, memory_every=2, memory_size=32, memory_samples=1,
+                              seed=0, device="cpu", placement="rows", threads=1)  # fmt: skip
+    bench.bench_worker_memory(args, tmp_path)
+    out = capsys.readouterr().out
+    rows = [line.split("|") for line in out.splitlines() if line.strip()[:1].isdigit()]
+    assert [int(r[0]) for r in rows] == [1, 2, 3]  # the first, every 2nd and the last image
+    assert len({int(r[1]) for r in rows}) == 1  # one worker rendered them all
+    assert all(0 < float(r[2]) <= float(r[3]) for r in rows)  # RSS within the peak
+    assert "worker processes seen: 1" in out
+    assert len(list((tmp_path / "worker_memory" / "images").iterdir())) == 3
