@@ -339,3 +339,12 @@ def test_scores_prefer_the_photos_themselves():
     from gan.metrics import swd
 
     assert swd(same, scorer.photos, cfg.swd).mean < swd(noise, scorer.photos, cfg.swd).mean
+
+
+def test_food_preset_loads_as_written(tmp_path):
+    cfg = render_cfg(tmp_path, "+render_preset=food/aicook")
+    s = cfg.sampler
+    assert s.view_transform == "Standard" and s.camera_modes == {"front": 1.0, "builtin": 0.4}
+    assert s.front_cover == (0.45, 0.7) and s.exposure == (-1.2, -0.4)
+    assert s.light_kelvin == (3500.0, 5500.0) and tuple(cfg.resolution) == (320, 320)
+    assert cfg.render.samples == 8 and not cfg.outputs.depth and "beef" in s.classes
