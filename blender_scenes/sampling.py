@@ -105,7 +105,7 @@ class SamplerConfig:
     pitch_deg: float  # extra downward tilt of both camera modes
     exposure: tuple[float, float]  # exposure error in EV
     white_balance_k: tuple[float, float] | None  # camera white point range; None: neutral
-    view_transform: str  # the camera's tone curve: a Blender view (render.VIEW_TRANSFORMS)
+    view_transform: str  # the camera's tone curve: a Blender view (VIEW_TRANSFORMS)
 
 
 def rng_for(seed: int, index: int, stream: int = 0) -> np.random.Generator:
