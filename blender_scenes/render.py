@@ -56,8 +56,9 @@ def display_processor(view: str, display: str = "sRGB"):
     return config.getProcessor(transform).getDefaultCPUProcessor()
 
 
-def to_display(linear_rgb: np.ndarray, exposure: float, view: str = "AgX") -> np.ndarray:
-    """Scene-linear float RGB -> 8-bit display RGB, as Blender's colour management does."""
+def to_display(linear_rgb: np.ndarray, exposure: float, view: str) -> np.ndarray:
+    """Scene-linear float RGB -> 8-bit display RGB through the Blender view `view` (AgX,
+    Standard, ...), as Blender's colour management does."""
     rgb = np.ascontiguousarray(linear_rgb[..., :3], dtype=np.float32) * np.float32(2.0**exposure)
     display_processor(view).applyRGB(rgb)
     return np.clip(np.rint(rgb * 255.0), 0, 255).astype(np.uint8)
