@@ -89,7 +89,6 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--json", default=None, help="write all scores here")
     args = ap.parse_args(argv)
 
-    torch.set_num_threads(max(1, torch.get_num_threads()))
     s = RECIPES[args.recipe]
     if args.steps:
         s = replace(s, steps=args.steps)

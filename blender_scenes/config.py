@@ -14,6 +14,7 @@ render.yaml, a field here (or in `SamplerConfig`) and a line in its reader.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -218,10 +219,7 @@ def look_from(d: dict[str, Any]) -> dict[str, Any]:
     out["pitch_deg"] = _num(cam.get("pitch_deg"), "camera.pitch_deg", -45.0, 45.0)
     wb = cam.get("white_balance_k")
     out["white_balance_k"] = None if wb is None else _num_range(wb, "camera.white_balance_k", 1000, 20000)
-    view = cam.get("view_transform")
-    if view not in VIEW_TRANSFORMS:
-        raise ConfigError(f"camera.view_transform: expected one of {', '.join(VIEW_TRANSFORMS)}, got {view!r}")
-    out["view_transform"] = view
+    out["view_transform"] = _choice(cam, "view_transform", VIEW_TRANSFORMS, "camera")
     return out
 
 
@@ -378,15 +376,17 @@ def default_sampler(**changes: Any) -> SamplerConfig:
 
 
 DENOISE_PREFILTERS = ("none", "fast", "accurate")
-DENOISE_GUIDES = ("none", "albedo", "albedo_normal")
+# render.denoise_guides -> the Cycles denoising input passes it stands for
+DENOISE_GUIDES = {"none": "RGB", "albedo": "RGB_ALBEDO", "albedo_normal": "RGB_ALBEDO_NORMAL"}
 DENOISE_QUALITIES = ("high", "balanced", "fast")
 
 
-def _choice(r: dict[str, Any], key: str, choices: tuple[str, ...]) -> str:
-    """Read a render key that must be one of `choices`."""
+def _choice(r: dict[str, Any], key: str, choices: Iterable[str], section: str = "render") -> str:
+    """Read the key `section.key` (from `r`, that section's mapping) that must be one of
+    `choices`."""
     v = r.get(key)
     if v not in choices:
-        raise ConfigError(f"render.{key}: expected one of {', '.join(choices)}, got {v!r}")
+        raise ConfigError(f"{section}.{key}: expected one of {', '.join(choices)}, got {v!r}")
     return v
 
 

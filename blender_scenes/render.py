@@ -25,7 +25,7 @@ from pathlib import Path
 import numpy as np
 
 from .blender import bpy
-from .config import RenderSettings
+from .config import DENOISE_GUIDES, RenderSettings
 from .files import OutputError, describe_broken_file
 from .files import first_line as files_first_line
 
@@ -34,7 +34,6 @@ log = logging.getLogger(__name__)
 COLOR_LAYER = "ViewLayer"  # the scene's first view layer: colour
 IDS_LAYER = "ids"  # 1-sample view layer that yields the instance-id mask
 SEE_THROUGH = "see_through"  # collection of glass and clear plastic, left out of IDS_LAYER
-DENOISE_GUIDES = {"none": "RGB", "albedo": "RGB_ALBEDO", "albedo_normal": "RGB_ALBEDO_NORMAL"}
 
 
 def bundled(module: str):

@@ -69,10 +69,7 @@ class ModelConfig:
     ema_decay: float
     #: The frame options this model wires in (keys of FRAME_OPTION_MODELS); subclasses that
     #: leave some out narrow it.
-    frame_options: ClassVar[tuple[str, ...]] = (
-        "generator.frame_field",
-        "discriminator.frame_coords",
-    )
+    frame_options: ClassVar[tuple[str, ...]] = tuple(FRAME_OPTION_MODELS)
 
     def validate(self) -> None:
         """Checks shared by all model configs (networks, init, gan_mode, diffaug, ema_decay).
