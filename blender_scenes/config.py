@@ -220,6 +220,7 @@ def look_from(d: dict[str, Any]) -> dict[str, Any]:
     wb = cam.get("white_balance_k")
     out["white_balance_k"] = None if wb is None else _num_range(wb, "camera.white_balance_k", 1000, 20000)
     out["view_transform"] = _choice(cam, "view_transform", VIEW_TRANSFORMS, "camera")
+    out["pixel_aspect"] = _num(cam.get("pixel_aspect"), "camera.pixel_aspect", 0.2, 5.0)
     return out
 
 

@@ -94,6 +94,7 @@ class CameraSpec:
     target: list[float]
     roll_deg: float
     fov_deg: float  # horizontal field of view
+    pixel_aspect: float | None = None  # width / height of one pixel's view; None: square pixels
 
 
 @dataclass
@@ -152,12 +153,14 @@ class SceneDescription:
         return self.placement.mode == "physics" and not self.placement.settled
 
     def to_dict(self) -> dict[str, Any]:
-        """Plain nested dict (JSON-serializable); a neutral white balance and the default view
-        transform are left out (descriptions from before those keys stay byte-identical)."""
+        """Plain nested dict (JSON-serializable); a neutral white balance, the default view
+        transform and square pixels are left out (descriptions from before those keys stay
+        byte-identical)."""
         d = asdict(self)
-        for key in ("white_balance", "view_transform"):
-            if d["world"].get(key) is None:
-                del d["world"][key]
+        for group, key in (("world", "white_balance"), ("world", "view_transform"),
+                           ("camera", "pixel_aspect")):  # fmt: skip
+            if d[group].get(key) is None:
+                del d[group][key]
         return d
 
     def to_json(self) -> str:

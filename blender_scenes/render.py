@@ -189,8 +189,20 @@ def render_passes(scene: bpy.types.Scene, passes_path: Path) -> None:
     fmt.color_depth = "32"
     fmt.exr_codec = "NONE"
     scene.render.filepath = str(passes_path)
+    r = scene.render
+    aspect = (r.pixel_aspect_x, r.pixel_aspect_y)
     with quiet_stdout():
-        bpy.ops.render.render(write_still=True)
+        if aspect == (1.0, 1.0):
+            bpy.ops.render.render(write_still=True)
+            return
+        # Blender 5.0 fails to write a denoised multilayer EXR with non-square pixels (its noisy
+        # pass gets a conflicting pixelAspectRatio header): render, then save with square ones.
+        bpy.ops.render.render()
+        r.pixel_aspect_x = r.pixel_aspect_y = 1.0
+        try:
+            bpy.data.images["Render Result"].save_render(str(passes_path), scene=scene)
+        finally:
+            r.pixel_aspect_x, r.pixel_aspect_y = aspect
 
 
 def write_exr(path: Path, arr: np.ndarray) -> None:

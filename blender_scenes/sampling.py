@@ -81,7 +81,7 @@ class SamplerConfig:
     glass_shelf_prob: float
     door_prob: float
     camera_modes: dict[str, float]
-    aspect: float  # image width / height
+    aspect: float  # image width / height (in pixels)
     procedural: bool  # procedural classes available
     # procedural classes in play: a catalog class of the same name merges with them (assets=mixed)
     procedural_classes: tuple[str, ...]
@@ -106,6 +106,13 @@ class SamplerConfig:
     exposure: tuple[float, float]  # exposure error in EV
     white_balance_k: tuple[float, float] | None  # camera white point range; None: neutral
     view_transform: str  # the camera's tone curve: a Blender view (VIEW_TRANSFORMS)
+    pixel_aspect: float  # width / height of one pixel's view (1: square pixels)
+
+    @property
+    def view_aspect(self) -> float:
+        """Width / height of what the camera sees: the image's aspect times the pixel's (a
+        2:3 portrait view in a square image has pixel_aspect 2/3)."""
+        return self.aspect * self.pixel_aspect
 
 
 def rng_for(seed: int, index: int, stream: int = 0) -> np.random.Generator:
@@ -291,14 +298,14 @@ def sample_camera(rng: np.random.Generator, cfg: SamplerConfig, fridge: FridgeSp
     if mode == "front":
         # Frame the opening like a photo taken in front of the open door: most of the fridge
         # in view, sometimes cropped, slight pose jitter.
-        opening_h = max(h, (w + 2 * fridge.wall_thickness) / cfg.aspect)
+        opening_h = max(h, (w + 2 * fridge.wall_thickness) / cfg.view_aspect)
         cover_v = opening_h * rng.uniform(*cfg.front_cover)
         vfov = math.radians(rng.uniform(*cfg.front_fov))
         dist = cover_v / 2 / math.tan(vfov / 2)
         cz = h * rng.uniform(*cfg.front_height)
         loc = (rng.uniform(-0.06, 0.06), -dist, cz + rng.uniform(-0.04, 0.08))
         target = (rng.uniform(-0.03, 0.03), d * 0.5, cz + rng.uniform(-0.05, 0.02))
-        hfov = 2 * math.atan(math.tan(vfov / 2) * cfg.aspect)
+        hfov = 2 * math.atan(math.tan(vfov / 2) * cfg.view_aspect)
         fov = min(math.degrees(hfov), 100.0)
     else:
         loc = (rng.uniform(-0.2, 0.2) * w, rng.uniform(0.0, 0.05), h - rng.uniform(0.02, 0.06))
@@ -314,6 +321,7 @@ def sample_camera(rng: np.random.Generator, cfg: SamplerConfig, fridge: FridgeSp
         target=vec(*target),
         roll_deg=r5(rng.uniform(-3, 3)),
         fov_deg=r5(fov),
+        pixel_aspect=None if cfg.pixel_aspect == 1.0 else r5(cfg.pixel_aspect),  # no draw
     )
 
 
@@ -641,12 +649,12 @@ def most_occluded(seed: int, index: int, cfg: SamplerConfig, fridge: FridgeSpec,
                   first: list[ObjectSpec]) -> tuple[list[ObjectSpec], int, float]:
     """The first layout try whose estimated occlusion reaches cfg.min_occlusion, else the most
     occluded of cfg.max_tries; try t > 0 draws from the derived stream rng_for(seed, index, t)."""
-    best = (estimate_occlusion(first, camera, cfg.aspect), 0, first)
+    best = (estimate_occlusion(first, camera, cfg.view_aspect), 0, first)
     for t in range(1, cfg.max_tries):
         if best[0] >= cfg.min_occlusion:
             break
         objects = sample_objects(rng_for(seed, index, t), cfg, fridge)
-        est = estimate_occlusion(objects, camera, cfg.aspect)
+        est = estimate_occlusion(objects, camera, cfg.view_aspect)
         if est > best[0]:
             best = (est, t, objects)
     log.debug("image %d: layout try %d, estimated occlusion %.3f", index, best[1], best[0])

@@ -47,8 +47,16 @@ def look_at_rotation(location: list[float], target: list[float], roll_deg: float
     return quat.to_euler()
 
 
+def pixel_aspect_xy(pixel_aspect: float | None) -> tuple[float, float]:
+    """Blender's (pixel_aspect_x, pixel_aspect_y) (each >= 1) for a pixel's width / height."""
+    p = 1.0 if pixel_aspect is None else float(pixel_aspect)
+    return (p, 1.0) if p >= 1.0 else (1.0, 1.0 / p)
+
+
 def build_camera(spec: CameraSpec, scene: bpy.types.Scene) -> bpy.types.Object:
-    """A pinhole camera with a horizontal field of view."""
+    """A pinhole camera with a horizontal field of view (and the scene's pixel aspect: the
+    horizontal field stays, the vertical one follows the view's aspect)."""
+    scene.render.pixel_aspect_x, scene.render.pixel_aspect_y = pixel_aspect_xy(spec.pixel_aspect)
     cam = bpy.data.cameras.new("camera")
     cam.sensor_fit = "HORIZONTAL"
     cam.angle = math.radians(spec.fov_deg)

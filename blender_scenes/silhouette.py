@@ -17,9 +17,13 @@ from .raster import rasterize
 
 
 def projection_matrix(scene: bpy.types.Scene, width: int, height: int) -> np.ndarray:
-    """4x4 camera -> clip matrix of the scene camera at this resolution (Blender axes)."""
+    """4x4 camera -> clip matrix of the scene camera at this resolution and the scene's pixel
+    aspect (Blender axes)."""
     depsgraph = bpy.context.evaluated_depsgraph_get()
-    return np.array(scene.camera.calc_matrix_camera(depsgraph, x=width, y=height), dtype=np.float64)
+    r = scene.render
+    return np.array(scene.camera.calc_matrix_camera(
+        depsgraph, x=width, y=height, scale_x=r.pixel_aspect_x, scale_y=r.pixel_aspect_y),
+        dtype=np.float64)  # fmt: skip
 
 
 def camera_matrix(scene: bpy.types.Scene, width: int, height: int) -> np.ndarray:

@@ -33,6 +33,7 @@ import numpy as np
 
 from ..placement import euler_matrix
 from .params import (
+    APPLE_VARIETIES,
     Color,
     apple,
     banana,
@@ -644,8 +645,10 @@ def mushrooms(rng: np.random.Generator) -> dict:
 
 
 def apple_group(rng: np.random.Generator) -> dict:
-    """Two to four apples lying together, sometimes in a clear tray."""
-    kinds = [apple(rng) for _ in range(3)]
+    """Two to four apples lying together, sometimes in a clear tray: mostly of one variety, as
+    apples are sold in bags and trays (green ones as often as red), sometimes mixed."""
+    variety = pick(rng, ["mixed", *APPLE_VARIETIES], [2, 3, 3, 0.7, 1.3])
+    kinds = [apple(rng, None if variety == "mixed" else variety) for _ in range(3)]
 
     def make(r: np.random.Generator, k: int) -> dict:
         d, _, h = kinds[k % 3]["size"]
@@ -766,10 +769,12 @@ def _berries(
     inner: tuple[float, float],
     height: float,
     product: str,
+    kinds: list[str] | None = None,
     **extra,
 ) -> dict:
-    """A punnet filled with berries: a dark filler layer and pieces on top."""
-    container = _punnet(rng, inner, height)
+    """A punnet (of one of `kinds`, see `_punnet`) filled with berries: a dark filler layer and
+    pieces on top."""
+    container = _punnet(rng, inner, height, kinds)
     pieces, boxes = _produce_group(rng, n, make, 2, container)
     fill = rng.uniform(0.45, 0.8) * height
     for q in pieces:  # the visible top layer rests on the filler
@@ -804,6 +809,7 @@ def blueberries(rng: np.random.Generator) -> dict:
         inner,
         rng.uniform(0.04, 0.055),
         "BLUEBERRIES",
+        ["clear"] * 4 + ["green", "blue", "black"],  # mostly clear punnets
         colors=colors,
         bloom=r5(rng.uniform(0.3, 0.8)),
     )

@@ -468,9 +468,14 @@ def egg(rng: np.random.Generator) -> dict:
     )
 
 
-def apple(rng: np.random.Generator) -> dict:
-    """An apple: red, green, yellow or bicoloured, slightly lopsided."""
-    variety = pick(rng, ["red", "green", "yellow", "bicolor"], [4, 2, 1, 3])
+APPLE_VARIETIES = ("red", "green", "yellow", "bicolor")
+
+
+def apple(rng: np.random.Generator, variety: str | None = None) -> dict:
+    """An apple: red, green, yellow or bicoloured (drawn unless `variety` is given), slightly
+    lopsided."""
+    if variety is None:
+        variety = pick(rng, list(APPLE_VARIETIES), [4, 2, 1, 3])
     base, blush = {
         "red": ([0.55, 0.04, 0.04], [0.3, 0.02, 0.03]),
         "green": ([0.45, 0.7, 0.15], [0.6, 0.75, 0.2]),

@@ -150,6 +150,20 @@ def test_aicook_scenes_sample_every_kind_of_item():
     )
 
 
+def test_produce_packs_look_like_the_ones_sold():
+    """Apples in a group are mostly of one variety (green as often as red); blueberry punnets
+    are mostly clear; every variety and punnet kind still occurs."""
+    groups = [sample_params("apple_group", np.random.default_rng(s)) for s in range(200)]
+    varieties = [{q["variety"] for q in g["pieces"]} for g in groups]
+    one = [v.pop() for v in varieties if len(v) == 1]
+    assert len(one) > 0.7 * len(groups)
+    assert set(one) == {"red", "green", "yellow", "bicolor"}
+    assert one.count("green") > 0.6 * one.count("red")
+    punnets = [sample_params("blueberries", np.random.default_rng(s)) for s in range(200)]
+    kinds = [p["container"]["material"] for p in punnets]
+    assert kinds.count("clear") > 0.45 * len(kinds) and {"green", "blue", "black"} <= set(kinds)
+
+
 def test_coco_categories_keep_ids():
     """Default batches list the fifteen classes; any grocery class brings all of them, fixed ids."""
     from blender_scenes.annotate import coco_categories

@@ -182,7 +182,16 @@ def renders(tmp_path_factory):
         "clean": render(tmp, "clean", *common),
         "photo": render(tmp, "photo", *common, "style=photo"),
         "exr": render(tmp, "exr", "outputs.depth_format=exr", "outputs.normals=world"),
+        "squeezed": render(tmp, "squeezed", *common, desc=squeezed_wall_scene()),
     }
+
+
+def squeezed_wall_scene() -> SceneDescription:
+    """The wall scene seen through pixels 0.8 times as wide as tall (the view taller than the
+    image: still only the back wall and the food in view)."""
+    desc = wall_scene()
+    desc.camera.pixel_aspect = 0.8
+    return desc
 
 
 def depth_mm(r: dict) -> np.ndarray:
@@ -223,11 +232,17 @@ def test_camera_normals_face_the_camera(renders):
     assert (np.linalg.norm(n[~wall], axis=-1) > 0.99).all() and (n[~wall][:, 2] < 0.2).all()
 
 
-def test_intrinsics_and_pose_project_known_points(renders):
+@pytest.mark.parametrize("name", ["clean", "squeezed"])
+def test_intrinsics_and_pose_project_known_points(renders, name):
     """The can's mesh vertices, projected with K and cam2world, span the can's rendered mask;
-    depth pixels lifted back with them land on the wall plane and inside the can's box."""
-    r = renders["clean"]
+    depth pixels lifted back with them land on the wall plane and inside the can's box. Also
+    with non-square pixels, where K's fy is fx times the pixel aspect."""
+    r = renders[name]
     cam = r["meta"]["camera"]
+    fx, fy = cam["K"][0][0], cam["K"][1][1]
+    assert fy / fx == pytest.approx(r["meta"]["scene"]["camera"].get("pixel_aspect", 1.0))
+    # nothing hides the can or the orange: their projected silhouettes match their masks
+    assert all(a["occlusion"] < 0.03 for a in r["meta"]["annotations"])
     K, c2w = np.array(cam["K"]), np.array(cam["cam2world"])
     assert np.allclose(c2w[:3, 3], [0.0, CAM_Y, CAM_Z], atol=1e-6)
     assert np.allclose(np.array(cam["cam2world_blender"]), c2w @ gt.BLENDER_TO_OPENCV)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import math
 import sys
 from pathlib import Path
 
@@ -27,7 +28,8 @@ LOOK = {"wall_kinds": "fridge.walls", "wall_color": "fridge.wall_color",
         "front_height": "camera.front_height", "front_cover": "camera.front_cover",
         "pitch_deg": "camera.pitch_deg", "exposure": "camera.exposure",
         "white_balance_k": "camera.white_balance_k",
-        "view_transform": "camera.view_transform"}  # sampler field: render config key  # fmt: skip
+        "view_transform": "camera.view_transform",
+        "pixel_aspect": "camera.pixel_aspect"}  # sampler field: render config key  # fmt: skip
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -51,7 +53,7 @@ def test_each_look_key_is_read_into_its_sampler_field(tmp_path):
                "camera.white_balance_k": "[3000,3100]", "camera.front_fov": "[50,51]",
                "camera.builtin_fov": "[90,91]", "camera.front_height": "[0.5,0.51]",
                "camera.front_cover": "[0.7,0.8]", "camera.exposure": "[0.1,0.2]",
-               "camera.view_transform": "Standard"}  # fmt: skip
+               "camera.view_transform": "Standard", "camera.pixel_aspect": "0.667"}  # fmt: skip
     changed |= {key: "[0.5,0.6,0.7]" for key in LOOK.values() if key.endswith("_color")}
     fields = [f.name for f in dataclasses.fields(SamplerConfig)]
     for field, key in LOOK.items():
@@ -69,6 +71,7 @@ def test_each_look_key_is_read_into_its_sampler_field(tmp_path):
         ("camera.white_balance_k=[300,400]", "camera.white_balance_k"),
         ("camera.exposure=[a,b]", "camera.exposure"),
         ("camera.view_transform=Vivid", "camera.view_transform"),
+        ("camera.pixel_aspect=0", "camera.pixel_aspect"),
         ("lights.temperature_k=[6500,3000]", "lights.temperature_k"),
         ("lights.power=-1", "lights.power"),
         ("+lights.colour=1", "lights.colour"),
@@ -112,6 +115,15 @@ def test_look_keys_steer_the_sampled_scenes():
     assert "view_transform" not in a.to_dict()["world"]
     std = sample_scene(7, 0, dataclasses.replace(base, view_transform="Standard"))
     assert std.objects == a.objects and std.world.view_transform == "Standard"
+    # non-square pixels: no draw, absent at 1; the vertical field is kept, the horizontal one
+    # follows the view's aspect (a 2:3 portrait view in a square image)
+    assert "pixel_aspect" not in a.to_dict()["camera"]
+    b = sample_scene(7, 0, fixed)
+    tall = sample_scene(7, 0, dataclasses.replace(fixed, pixel_aspect=2 / 3))
+    assert tall.lights == b.lights and tall.fridge == b.fridge
+    assert tall.camera.pixel_aspect == pytest.approx(2 / 3, abs=1e-4)
+    hfov = 2 * math.degrees(math.atan(math.tan(math.radians(25.0)) * 2 / 3))
+    assert tall.camera.fov_deg == pytest.approx(hfov, abs=1e-3)
 
 
 def test_default_trial_reproduces_the_render_defaults(tmp_path):
@@ -348,3 +360,4 @@ def test_food_preset_loads_as_written(tmp_path):
     assert s.front_cover == (0.45, 0.7) and s.exposure == (-1.2, -0.4)
     assert s.light_kelvin == (3500.0, 5500.0) and tuple(cfg.resolution) == (320, 320)
     assert cfg.render.samples == 8 and not cfg.outputs.depth and "beef" in s.classes
+    assert s.pixel_aspect == 0.667 and s.view_aspect == pytest.approx(2 / 3, abs=1e-3)
