@@ -78,6 +78,9 @@ SPACE: dict[str, tuple[Param, ...]] = {
     "framing": (Param("front_cover", 0.5, 1.5, 0.775),),
     "pitch": (Param("pitch_deg", -15.0, 15.0, 0.0),),
     "fov": (Param("front_fov", 35.0, 80.0, 55.0), Param("builtin_fov", 70.0, 120.0, 95.0)),
+    # non-square pixels: photo sets are often resized to square from another frame shape (2:3
+    # portrait photos stretched to 640x640 have 0.667)
+    "pixel_aspect": (Param("pixel_aspect", 0.5, 1.5, 1.0, log=True),),
     "wall_colour": (
         Param("wall_white", 0.05, 1.0, 0.65),
         Param("wall_grey", 0.0, 1.0, 0.25),
@@ -111,6 +114,8 @@ STARTS: dict[str, dict[str, float]] = {
     "front_only": {"front_share": 1.0},  # door-open front views, no built-in camera
     "front_whole": FRONT_WHOLE,  # the whole opening in view, aimed at its middle
     "front_narrow": {**FRONT_WHOLE, "spread": 0.3},  # that, with narrow ranges
+    # that, as 2:3 portrait photos stretched to a square image
+    "front_stretched": {**FRONT_WHOLE, "pixel_aspect": 2 / 3},
     "front_white_warm": {
         **FRONT_WHOLE,
         "wall_white": 1.0,
@@ -359,6 +364,8 @@ def preset_values(v: dict[str, float], cfg: MatchConfig) -> dict[str, Any]:
             put(f"camera.{key}", span(key, 10.0))
     if "exposure" in ranged:
         put("camera.exposure", span("exposure"))
+    if "pixel_aspect" in v:
+        put("camera.pixel_aspect", _r(v["pixel_aspect"]))
     if "white_balance_k" in v:
         put("camera.white_balance_k", [_r(v["white_balance_k"], 0)] * 2)
     if "wall_white" in v:

@@ -169,6 +169,19 @@ def test_spread_narrows_every_sampled_range_around_its_centre(tmp_path):
     validate(compose([f"out_dir={tmp_path / 'r'}", *match.overrides_of(alone)], "render"))
 
 
+def test_stretched_start_searches_non_square_pixels(tmp_path):
+    """`pixel_aspect` is searched by default; the `front_stretched` start renders 2:3 views
+    stretched to the square image."""
+    photos = make_photo_folder(tmp_path / "photos", 2)
+    out = str(tmp_path / "cfg" / "render_preset" / "x.yaml")
+    cfg = match.check_config(compose([f"target_dir={photos}", f"out={out}"], "match"))
+    assert "front_stretched" in cfg.starts and "pixel_aspect" in [p.name for p in match.space(cfg)]
+    values = match.preset_values(match.defaults(cfg) | match.STARTS["front_stretched"], cfg)
+    assert values["camera"]["pixel_aspect"] == 0.6667
+    sampler = render_cfg(tmp_path, *match.overrides_of(values)).sampler
+    assert sampler.pixel_aspect == 0.6667 and sampler.camera_modes == {"front": 1.0, "builtin": 0.0}
+
+
 @pytest.mark.parametrize(
     ("override", "key"),
     [
