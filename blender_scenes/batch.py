@@ -10,7 +10,7 @@ import os
 import signal
 import sys
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field, replace
@@ -125,30 +125,38 @@ def pool_task(args: tuple[RenderConfig, int]) -> dict[str, Any]:
     return render_one(*args)
 
 
-def run_in_pool(cfg: RenderConfig, todo: list[int], workers: int) -> Iterator[dict[str, Any]]:
-    """Render in fresh processes, each recycled after `worker_max_scenes` images.
+def run_in_pool(
+    cfg: RenderConfig, todo: list[int], workers: int, task: Callable[[tuple], dict] = pool_task
+) -> Iterator[dict[str, Any]]:
+    """Render in fresh processes: a new pool for every `workers * worker_max_scenes` images, so
+    each process renders about `worker_max_scenes` images before it is replaced.
 
-    A worker that dies (out of memory, a crash inside Blender) stops the batch with an error
-    instead of hanging; finished images are kept and a re-run resumes.
+    (The pool's own `max_tasks_per_child` is not used: on Python 3.11 the executor hangs once a
+    worker retires with work still queued, CPython gh-115634.) A worker that dies (out of
+    memory, a crash inside Blender) stops the batch with an error instead of hanging; finished
+    images are kept and a re-run resumes. `task` is called with (config, image index).
     """
     if mp.get_start_method(allow_none=True) not in (None, "spawn", "fork", "forkserver"):
         # e.g. inside a joblib/loky launcher job: spawned children would inherit "loky" and fail
         mp.set_start_method("spawn", force=True)
     ctx = mp.get_context("spawn")
     wcfg = replace(cfg, render=replace(cfg.render, threads=threads_per_worker(cfg, workers)))
-    with ProcessPoolExecutor(workers, mp_context=ctx, max_tasks_per_child=cfg.worker_max_scenes,
-                             initializer=init_worker, initargs=(os.getpid(),)) as ex:
-        futures = [ex.submit(pool_task, (wcfg, i)) for i in todo]
-        try:
-            for fut in as_completed(futures):
-                yield fut.result()
-        except BrokenProcessPool as err:
-            raise WorkerDied(
-                f"a render worker died; {cfg.out_dir} keeps every finished image, re-run to resume"
-            ) from err
-        finally:
-            for fut in futures:
-                fut.cancel()
+    size = workers * cfg.worker_max_scenes
+    for start in range(0, len(todo), size):
+        part = todo[start : start + size]
+        with ProcessPoolExecutor(min(workers, len(part)), mp_context=ctx,
+                                 initializer=init_worker, initargs=(os.getpid(),)) as ex:  # fmt: skip
+            futures = [ex.submit(task, (wcfg, i)) for i in part]
+            try:
+                for fut in as_completed(futures):
+                    yield fut.result()
+            except BrokenProcessPool as err:
+                raise WorkerDied(
+                    f"a render worker died; {cfg.out_dir} keeps every finished image, re-run to resume"
+                ) from err
+            finally:
+                for fut in futures:
+                    fut.cancel()
 
 
 def run_batch(cfg: RenderConfig) -> BatchSummary:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -64,3 +65,37 @@ def test_worker_of_a_dead_parent_exits_at_once():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
     assert out.returncode == 1 and "ran" not in out.stdout
     assert batch.PR_SET_PDEATHSIG == 1
+
+
+
+RECYCLE = """
+import json, os, sys
+from testutils import compose
+from blender_scenes import batch
+from blender_scenes.config import validate
+
+
+def pid_of(args):
+    return {"index": args[1], "pid": os.getpid()}
+
+
+if __name__ == "__main__":
+    cfg = validate(compose([f"out_dir={sys.argv[1]}", "worker_max_scenes=2"], "render"))
+    print(json.dumps(list(batch.run_in_pool(cfg, list(range(7)), workers=2, task=pid_of))))
+"""
+
+
+def test_workers_are_recycled_without_hanging(tmp_path):
+    """More images than a pool's processes may render: fresh processes take over and every
+    image is done (Python 3.11's own max_tasks_per_child hangs here, CPython gh-115634)."""
+    script = tmp_path / "recycle.py"
+    script.write_text(RECYCLE)
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(REPO), str(REPO / "tests")])}
+    out = subprocess.run([sys.executable, str(script), str(tmp_path / "r")], capture_output=True,
+                         text=True, env=env, cwd=REPO, timeout=120)  # fmt: skip
+    assert out.returncode == 0, out.stderr[-2000:]
+    done = json.loads(out.stdout)
+    assert sorted(d["index"] for d in done) == list(range(7))
+    pids = [d["pid"] for d in done]
+    # a new pool of 2 processes for every 4 images: at least two processes, none with more
+    assert len(set(pids)) >= 2 and max(pids.count(p) for p in set(pids)) <= 4
