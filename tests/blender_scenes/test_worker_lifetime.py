@@ -1,4 +1,5 @@
-"""Render workers end with their parent: a render killed hard leaves no orphan rendering on."""
+"""Render workers end with their parent (a render killed hard leaves no orphan rendering on) and
+are replaced by fresh ones after `worker_max_scenes` images without hanging."""
 
 from __future__ import annotations
 
@@ -65,7 +66,6 @@ def test_worker_of_a_dead_parent_exits_at_once():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
     assert out.returncode == 1 and "ran" not in out.stdout
     assert batch.PR_SET_PDEATHSIG == 1
-
 
 
 RECYCLE = """
