@@ -1704,12 +1704,19 @@ def bread(rng: np.random.Generator) -> dict:
     )
 
 
-def _storage_jar(rng: np.random.Generator, contents: str, color: Color) -> dict:
+def _storage_jar(
+    rng: np.random.Generator,
+    contents: str,
+    color: Color,
+    fill: tuple[float, float] = (0.3, 0.85),
+    clip_p: float = 0.6,
+) -> dict:
     """A big glass storage jar of a white powder: a clip-top jar with a glass lid and an orange
-    rubber seal, or a screw-top jar."""
+    rubber seal (with probability `clip_p`) or a screw-top jar, filled to a height fraction
+    drawn from `fill`."""
     d = rng.uniform(0.09, 0.12)
     h = d * rng.uniform(1.1, 1.6)
-    clip = bool(rng.random() < 0.6)
+    clip = bool(rng.random() < clip_p)
     return item_params(
         [d, d, h],
         "circle",
@@ -1717,7 +1724,7 @@ def _storage_jar(rng: np.random.Generator, contents: str, color: Color) -> dict:
         style="jar",
         contents=contents,
         contents_color=jitter(rng, color, 0.02),
-        fill=r5(rng.uniform(0.3, 0.85)),
+        fill=r5(rng.uniform(*fill)),
         lid="clip" if clip else "screw",
         lid_height=r5(rng.uniform(0.014, 0.02) if clip else rng.uniform(0.015, 0.022)),
         shoulder=r5(rng.uniform(0.04, 0.1)),
@@ -1733,13 +1740,19 @@ def _storage_jar(rng: np.random.Generator, contents: str, color: Color) -> dict:
     )
 
 
-def _paper_bag(rng: np.random.Generator, dims, product: str, main: Color, paper: Color) -> dict:
-    """A printed paper bag of a powder, standing, its top folded over."""
+def _paper_bag(
+    rng: np.random.Generator, dims, product: str, main: Color, paper: Color, plain: float = 0.0
+) -> dict:
+    """A printed paper bag of a powder, standing, its top folded over; with probability `plain`
+    the print is on a white ground (the bag's own colour shows) instead of a coloured one."""
     sx, sy, sz = (v * rng.uniform(0.96, 1.04) for v in dims)
     fold = rng.uniform(0.12, 0.22)
     bulge = rng.uniform(0.03, 0.08)
     is_open = bool(rng.random() < 0.3)  # rolled down and open: the powder shows
     top = sz * (1 - fold) + 0.003 if is_open else sz
+    label = carton_label(rng, product, main, sx, sy, fill=r5(1 - fold))
+    if plain and rng.random() < plain:  # a light ground, the main colour only in a sparse print
+        label.update(background=1, pattern=pick(rng, ["plain", "bands", "waves"]))
     return item_params(
         [sx * (1 + bulge), sy * (1 + bulge), top],
         style="bag",
@@ -1748,21 +1761,23 @@ def _paper_bag(rng: np.random.Generator, dims, product: str, main: Color, paper:
         bulge=r5(bulge),
         paper=jitter(rng, paper, 0.03),
         open=is_open,
-        label=carton_label(rng, product, main, sx, sy, fill=r5(1 - fold)),
+        label=label,
     )
 
 
 def flour(rng: np.random.Generator) -> dict:
-    """Flour in a paper bag or a storage jar."""
-    if rng.random() < 0.35:
-        return _storage_jar(rng, "FLOUR", [0.96, 0.95, 0.92])
+    """Flour in a paper bag, mostly white with a sparse print, or in a clip-top storage jar,
+    often nearly used up (as in the AICook photos: a crumpled white bag, mostly empty jars)."""
+    if rng.random() < 0.5:
+        return _storage_jar(rng, "FLOUR", [0.96, 0.95, 0.92], fill=(0.05, 0.5), clip_p=0.85)
     product, main = pick(rng, PRODUCTS["flour"])
     return _paper_bag(
         rng,
         pick(rng, [(0.11, 0.075, 0.18), (0.13, 0.08, 0.22)]),
         product,
         main,
-        pick(rng, [[0.95, 0.94, 0.9], [0.85, 0.75, 0.58]]),
+        pick(rng, [[0.95, 0.94, 0.9], [0.85, 0.75, 0.58]], [3, 1]),
+        plain=0.75,
     )
 
 

@@ -164,6 +164,26 @@ def test_produce_packs_look_like_the_ones_sold():
     assert kinds.count("clear") > 0.45 * len(kinds) and {"green", "blue", "black"} <= set(kinds)
 
 
+def test_flour_is_mostly_in_white_bags_or_part_used_jars():
+    """Flour bags are mostly white with a sparse print (a light label ground); flour jars are
+    mostly clip-top and often nearly used up; sugar bags keep their coloured prints."""
+    flour = [sample_params("flour", np.random.default_rng(s)) for s in range(300)]
+    bags = [p for p in flour if p["style"] == "bag"]
+    jars = [p for p in flour if p["style"] == "jar"]
+    plain = [p for p in bags if p["label"]["background"] == 1]
+    assert 0.6 * len(bags) < len(plain) < 0.95 * len(bags), (len(plain), len(bags))
+    sparse = [p for p in plain if p["label"]["pattern"] in ("plain", "bands", "waves")]
+    assert len(sparse) > 0.75 * len(plain)
+    assert 0.35 * len(flour) < len(jars) < 0.65 * len(flour)
+    assert sum(p["lid"] == "clip" for p in jars) > 0.7 * len(jars)
+    fills = [p["fill"] for p in jars]
+    assert min(fills) >= 0.05 and max(fills) <= 0.5
+    assert sum(f < 0.25 for f in fills) > 0.3 * len(jars)
+    sugar = [sample_params("sugar", np.random.default_rng(s)) for s in range(300)]
+    sugar_bags = [p for p in sugar if p["style"] == "bag"]
+    assert sum(p["label"]["background"] == 1 for p in sugar_bags) < 0.5 * len(sugar_bags)
+
+
 def test_coco_categories_keep_ids():
     """Default batches list the fifteen classes; any grocery class brings all of them, fixed ids."""
     from blender_scenes.annotate import coco_categories

@@ -374,3 +374,6 @@ def test_food_preset_loads_as_written(tmp_path):
     assert s.light_kelvin == (3500.0, 5500.0) and tuple(cfg.resolution) == (320, 320)
     assert cfg.render.samples == 8 and not cfg.outputs.depth and "beef" in s.classes
     assert s.pixel_aspect == 0.667 and s.view_aspect == pytest.approx(2 / 3, abs=1e-3)
+    w = s.class_weights  # the aicook set's weights, then the preset's own on top
+    assert (w["milk_carton"], w["milk_bottle"], w["beef"], w["ground_beef"]) == (0.8, 0.2, 2.5, 2.0)
+    assert w["chicken_breast"] == 2.0 and w["apple"] == 0.5 and w["chicken"] == 1.0
