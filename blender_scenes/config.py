@@ -51,6 +51,7 @@ class RenderSettings:
     light_tree: bool  # Cycles' light tree (many-light sampling)
     light_threshold: float  # lights contributing less than this are skipped (0 = never)
     path_guiding: bool  # Cycles' path guiding (learned sampling of indirect light; CPU only)
+    sampling_pattern: str  # sobol | blue_noise | automatic (SAMPLING_PATTERNS)
     clamp_direct: float  # cap on a sample's direct light (0 = no cap)
     clamp_indirect: float  # cap on a sample's indirect light (0 = no cap)
     filter_glossy: float  # blur of glossy paths after a diffuse or rough bounce (0 = none)
@@ -380,6 +381,9 @@ DENOISE_PREFILTERS = ("none", "fast", "accurate")
 # render.denoise_guides -> the Cycles denoising input passes it stands for
 DENOISE_GUIDES = {"none": "RGB", "albedo": "RGB_ALBEDO", "albedo_normal": "RGB_ALBEDO_NORMAL"}
 DENOISE_QUALITIES = ("high", "balanced", "fast")
+# render.sampling_pattern -> Cycles' sampling pattern: Sobol points (the same noise in every
+# pixel's neighbourhood) or blue-noise dithered ones (noise spread evenly, easier to denoise)
+SAMPLING_PATTERNS = {"sobol": "TABULATED_SOBOL", "blue_noise": "BLUE_NOISE", "automatic": "AUTOMATIC"}
 
 
 def _choice(r: dict[str, Any], key: str, choices: Iterable[str], section: str = "render") -> str:
@@ -424,6 +428,7 @@ def render_settings_from(r: dict[str, Any]) -> RenderSettings:
         light_tree=r["light_tree"],
         light_threshold=_num(r.get("light_threshold"), "render.light_threshold", 0.0, 1.0),
         path_guiding=r["path_guiding"],
+        sampling_pattern=_choice(r, "sampling_pattern", SAMPLING_PATTERNS),
         clamp_direct=_num(r.get("clamp_direct"), "render.clamp_direct", 0.0, 1e6),
         clamp_indirect=_num(r.get("clamp_indirect"), "render.clamp_indirect", 0.0, 1e6),
         filter_glossy=_num(r.get("filter_glossy"), "render.filter_glossy", 0.0, 10.0),

@@ -25,7 +25,7 @@ from pathlib import Path
 import numpy as np
 
 from .blender import bpy
-from .config import DENOISE_GUIDES, RenderSettings
+from .config import DENOISE_GUIDES, SAMPLING_PATTERNS, RenderSettings
 from .files import OutputError, describe_broken_file
 from .files import first_line as files_first_line
 
@@ -124,6 +124,7 @@ def configure_render(scene: bpy.types.Scene, rs: RenderSettings, resolution: tup
     cyc.use_light_tree = rs.light_tree
     cyc.light_sampling_threshold = rs.light_threshold
     cyc.use_guiding = rs.path_guiding  # Cycles ignores it on GPUs
+    cyc.sampling_pattern = SAMPLING_PATTERNS[rs.sampling_pattern]
     cyc.sample_clamp_direct = rs.clamp_direct
     cyc.sample_clamp_indirect = rs.clamp_indirect
     cyc.use_denoising = rs.denoise

@@ -13,13 +13,13 @@ import pytest
 from render_testutils import ROOT, TINY
 from testutils import render_config
 
-from blender_scenes.config import ConfigError
+from blender_scenes.config import SAMPLING_PATTERNS, ConfigError
 
 FAST_KNOBS = ("render.denoise=true", "render.denoise_guides=albedo", "render.denoise_prefilter=none",
               "render.denoise_quality=fast", "render.light_tree=false",
               "render.adaptive_min_samples=2", "render.light_threshold=0.05",
               "render.path_guiding=true", "render.clamp_direct=20", "render.clamp_indirect=3",
-              "render.filter_glossy=0.5")  # fmt: skip
+              "render.filter_glossy=0.5", "render.sampling_pattern=blue_noise")  # fmt: skip
 
 
 @pytest.mark.parametrize(
@@ -35,6 +35,7 @@ FAST_KNOBS = ("render.denoise=true", "render.denoise_guides=albedo", "render.den
         ("render.clamp_direct=-1", "render.clamp_direct"),
         ("render.clamp_indirect=lots", "render.clamp_indirect"),
         ("render.filter_glossy=true", "render.filter_glossy"),
+        ("render.sampling_pattern=halton", "render.sampling_pattern"),
     ],
 )
 def test_bad_speed_knobs_name_the_key(tmp_path, override, key):
@@ -79,12 +80,14 @@ def test_speed_knobs_reach_cycles(tmp_path):
     )
     assert cyc.use_guiding and cyc.light_sampling_threshold == pytest.approx(0.05)
     assert (cyc.sample_clamp_direct, cyc.sample_clamp_indirect, cyc.blur_glossy) == (20, 3, 0.5)
+    assert cyc.sampling_pattern == "BLUE_NOISE"
     cfg = render_config(tmp_path / "b", *TINY, "render.denoise=true")  # the defaults again
     render_one(cfg, 0)
     rs = cfg.render
     assert (cyc.denoising_input_passes, cyc.denoising_prefilter, cyc.denoising_quality) == (
         "RGB_ALBEDO_NORMAL", rs.denoise_prefilter.upper(), rs.denoise_quality.upper())  # fmt: skip
     assert (cyc.use_light_tree, cyc.use_guiding) == (rs.light_tree, rs.path_guiding)
+    assert cyc.sampling_pattern == SAMPLING_PATTERNS[rs.sampling_pattern]
     assert cyc.light_sampling_threshold == pytest.approx(rs.light_threshold)
     assert (cyc.sample_clamp_direct, cyc.sample_clamp_indirect, cyc.blur_glossy) == pytest.approx(
         (rs.clamp_direct, rs.clamp_indirect, rs.filter_glossy))  # fmt: skip
@@ -120,6 +123,8 @@ def test_quality_sweep_on_a_tiny_settled_scene(tmp_path):
     assert lines[0].startswith("| setting | Cycles s/image") and len(lines) == 2 + len(results)
     assert lines[2].startswith("| default | ") and "| 1.00 |" in lines[2] and "+0.00" in lines[2]
     assert "| inf |" in lines[3]
+    relative = bench.markdown_table(results, "denoised").splitlines()
+    assert "| x denoised |" in relative[0] and "| 1.00 |" in relative[4] and "+0.00" in relative[4]
     over = bench.overhead_lines(results["default"], settling)
     assert len(over) == 2 and over[1].startswith("with physics settling")
     again, _ = bench.sweep(40, 1, 2, 1, ("render.samples=1",), {"same": reference},

@@ -373,6 +373,9 @@ def test_food_preset_loads_as_written(tmp_path):
     assert s.front_cover == (0.45, 0.7) and s.exposure == (-1.2, -0.4)
     assert s.light_kelvin == (3500.0, 5500.0) and tuple(cfg.resolution) == (320, 320)
     assert cfg.render.samples == 8 and not cfg.outputs.depth and "beef" in s.classes
+    r = cfg.render  # pinned to the settings its batches were rendered with
+    assert (r.adaptive_threshold, r.adaptive_min_samples, r.light_tree) == (0.02, 0, True)
+    assert r.denoise_prefilter == "fast"
     assert s.pixel_aspect == 0.667 and s.view_aspect == pytest.approx(2 / 3, abs=1e-3)
     w = s.class_weights  # the aicook set's weights, then the preset's own on top
     assert (w["milk_carton"], w["milk_bottle"], w["beef"], w["ground_beef"]) == (0.8, 0.2, 2.5, 2.0)
