@@ -16,6 +16,9 @@ classifier seeds, and writes everything to --json.
 - ``randomised`` (default): longer training with domain randomisation (per-channel gains,
   blur, noise, random erasing), chosen on `aicook_fridge/train` photos, never on `test/`.
 
+`--ensemble K` lets K classifiers per seed vote (their mean softmax): one classifier's accuracy
+swings by several points between seeds.
+
 Choose recipes and content against a validation split (``--real .../train``); keep `test/` for
 the figures you report.
 """
@@ -85,6 +88,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--class-map", default=str(REPO / "configs/class_maps/aicook.yaml"))
     ap.add_argument("--recipe", choices=sorted(RECIPES), default="randomised")
     ap.add_argument("--steps", type=int, default=None, help="override the recipe's steps")
+    ap.add_argument(
+        "--ensemble", type=int, default=None, help="classifiers per seed that vote (recipe's: 1)"
+    )
     ap.add_argument("--seeds", type=int, nargs="+", default=[0, 1])
     ap.add_argument("--json", default=None, help="write all scores here")
     args = ap.parse_args(argv)
@@ -92,6 +98,8 @@ def main(argv: list[str] | None = None) -> int:
     s = RECIPES[args.recipe]
     if args.steps:
         s = replace(s, steps=args.steps)
+    if args.ensemble:
+        s = replace(s, ensemble=args.ensemble)
     cmap = load_class_map(args.class_map)
     names = read_yolo_names(args.real)
     started = time.perf_counter()

@@ -86,10 +86,13 @@ class UsefulnessSettings:
     blur: float = 0.0  # probability of a Gaussian blur of sigma 0.5-1.5 px (at crop_size)
     noise: float = 0.0  # std of added Gaussian pixel noise, on [0, 1] intensities
     erase: float = 0.0  # probability of blanking a random rectangle (a stand-in occluder)
+    # Classifiers trained per seed (seeds seed * ensemble + 0..ensemble-1), their softmax averaged:
+    # one small classifier trained on renders swings by several points between seeds.
+    ensemble: int = 1
 
     def validate(self, prefix: str = "usefulness") -> None:
         """Check ranges; ConfigError names the key under `prefix`."""
-        for key in ("crop_size", "steps", "batch_size", "width", "lr"):
+        for key in ("crop_size", "steps", "batch_size", "width", "lr", "ensemble"):
             require_positive(f"{prefix}.{key}", getattr(self, key))
         for key in ("margin", "min_visible_pixels", "min_box_size", "weight_decay"):
             require_positive(f"{prefix}.{key}", getattr(self, key), allow_zero=True)
@@ -606,10 +609,18 @@ def train_classifier(
 
 
 @torch.no_grad()
-def predict(model: nn.Module, crops: CropSet, batch_size: int = 256) -> torch.Tensor:
-    """Predicted class index per crop (no augmentation)."""
-    model.eval()
-    out = [model(_to_input(chunk)).argmax(1) for chunk in crops.images.split(batch_size)]
+def predict(
+    model: nn.Module | Sequence[nn.Module], crops: CropSet, batch_size: int = 256
+) -> torch.Tensor:
+    """Predicted class index per crop (no augmentation); several models vote with their mean
+    softmax."""
+    models = [model] if isinstance(model, nn.Module) else list(model)
+    for m in models:
+        m.eval()
+    out = [
+        torch.stack([m(_to_input(chunk)).softmax(1) for m in models]).mean(0).argmax(1)
+        for chunk in crops.images.split(batch_size)
+    ]
     return torch.cat(out) if out else torch.zeros(0, dtype=torch.long)
 
 
@@ -669,11 +680,14 @@ def score_crops(
     seed: int = 0,
     progress: bool = True,
 ) -> dict[str, Any]:
-    """Train on `train`, score on `test` (same classes): classification_scores plus counts."""
+    """Train on `train`, score on `test` (same classes): classification_scores plus counts.
+
+    With `settings.ensemble` = k > 1, k classifiers (seeds seed * k + 0..k-1) vote."""
     if train.classes != test.classes:
         raise ValueError("score_crops: train and test crops must share their classes")
-    model = train_classifier(train, settings, seed, progress)
-    scores = classification_scores(predict(model, test), test.labels, test.classes)
+    k = (settings or UsefulnessSettings()).ensemble
+    models = [train_classifier(train, settings, seed * k + j, progress) for j in range(k)]
+    scores = classification_scores(predict(models, test), test.labels, test.classes)
     train_counts = train.counts()
     return {
         **scores,

@@ -35,6 +35,7 @@ from gan.usefulness import (
     parse_yolo_line,
     predict,
     resolve_class_map,
+    score_crops,
     train_classifier,
     usefulness_score,
     yolo_objects,
@@ -199,6 +200,24 @@ def test_shuffled_test_labels_score_near_chance(trained) -> None:
     scores = classification_scores(pred, shuffled, test.classes)
     assert true["balanced_accuracy"] > 0.9
     assert scores["balanced_accuracy"] < 0.6 and scores["macro_f1"] < 0.6
+
+
+def test_an_ensemble_votes_with_its_mean_softmax(data: dict[str, Path], trained) -> None:
+    """`ensemble=k` trains k classifiers per seed (seeds seed*k .. seed*k+k-1) whose mean softmax
+    decides; one model in a list predicts as it does alone."""
+    model, test = trained
+    assert torch.equal(predict([model, model], test), predict(model, test))
+    train = load_crops(data["batch"], CLASS_MAP, SETTINGS)
+    short = replace(SETTINGS, steps=3)
+    with single_thread():
+        ens = score_crops(train, test, replace(short, ensemble=2), seed=1, progress=False)
+        members = [train_classifier(train, short, seed=s, progress=False) for s in (2, 3)]
+    logits = torch.stack([m(test.images.float() / 255 * 4 - 2).softmax(1) for m in members])
+    want = classification_scores(logits.mean(0).argmax(1), test.labels, test.classes)
+    assert ens["accuracy"] == pytest.approx(want["accuracy"]) and ens["seed"] == 1
+    assert ens["confusion"] == want["confusion"]
+    with pytest.raises(ConfigError, match="usefulness.ensemble"):
+        replace(SETTINGS, ensemble=0).validate()
 
 
 def test_training_is_seeded(data: dict[str, Path]) -> None:
