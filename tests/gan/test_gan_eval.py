@@ -9,12 +9,13 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import torch
 from gan_testutils import BIN, make_render_batch, noise_image, run_cli, single_thread
 from PIL import Image, ImageDraw, ImageFilter
 
 from gan.data import DataError
 from gan.evaluate import evaluate, write_report
-from gan.metrics import psnr, ssim
+from gan.metrics import edge_agreement, psnr, ssim
 
 SIZE = 64
 COUNT = 6
@@ -134,6 +135,20 @@ def test_metric_functions_on_arrays() -> None:
     assert psnr(a, b) == pytest.approx(10 * math.log10(255**2 / (100 / (32 * 32 * 3))))
     assert ssim(a, a) == pytest.approx(1.0)
     assert ssim(a, 255 - a) < 0
+
+
+def test_edge_agreement_is_a_correlation_within_its_bounds() -> None:
+    """Identical images agree at exactly <= 1 (rounding used to give 1 + 2e-16 on a third of
+    random images, failing `-1 <= label_fidelity <= 1`); unrelated ones near 0."""
+    values, unrelated = [], []
+    for seed in range(60):
+        rng = np.random.default_rng(seed)
+        a = rng.integers(0, 256, (24, 24, 3)).astype(np.float64)
+        region = torch.from_numpy(rng.random((24, 24)) > 0.3)
+        values.append(edge_agreement(a, a, region))
+        unrelated.append(edge_agreement(a, rng.integers(0, 256, a.shape).astype(float), region))
+    assert all(-1.0 <= v <= 1.0 for v in values + unrelated)
+    assert min(values) == pytest.approx(1.0) and abs(float(np.mean(unrelated))) < 0.1
 
 
 def test_unpaired_and_plain_folders(batches: dict[str, Path], tmp_path: Path) -> None:
