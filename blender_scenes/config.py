@@ -381,8 +381,8 @@ DENOISE_PREFILTERS = ("none", "fast", "accurate")
 # render.denoise_guides -> the Cycles denoising input passes it stands for
 DENOISE_GUIDES = {"none": "RGB", "albedo": "RGB_ALBEDO", "albedo_normal": "RGB_ALBEDO_NORMAL"}
 DENOISE_QUALITIES = ("high", "balanced", "fast")
-# render.sampling_pattern -> Cycles' sampling pattern: Sobol points (the same noise in every
-# pixel's neighbourhood) or blue-noise dithered ones (noise spread evenly, easier to denoise)
+# render.sampling_pattern -> Cycles' sampling pattern: Sobol points or blue-noise dithered ones
+# (noise spread evenly over the image; after OIDN 0.55 dB worse here, README: Speed and quality)
 SAMPLING_PATTERNS = {"sobol": "TABULATED_SOBOL", "blue_noise": "BLUE_NOISE", "automatic": "AUTOMATIC"}
 
 
