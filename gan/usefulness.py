@@ -86,6 +86,9 @@ class UsefulnessSettings:
     blur: float = 0.0  # probability of a Gaussian blur of sigma 0.5-1.5 px (at crop_size)
     noise: float = 0.0  # std of added Gaussian pixel noise, on [0, 1] intensities
     erase: float = 0.0  # probability of blanking a random rectangle (a stand-in occluder)
+    # Each crop scaled to zero mean and unit spread per channel before the first layer: the
+    # classifier cannot use a crop's brightness or colour cast, only its pattern and contrasts.
+    standardise: bool = False
     # Classifiers trained per seed (seeds seed * ensemble + 0..ensemble-1), their softmax averaged:
     # one small classifier trained on renders swings by several points between seeds.
     ensemble: int = 1
@@ -107,6 +110,8 @@ class UsefulnessSettings:
             raise ConfigError(f"{prefix}.translate_jitter: must be within [0, 0.5]")
         if not 0.0 <= self.label_smoothing < 1.0:
             raise ConfigError(f"{prefix}.label_smoothing: must be within [0, 1)")
+        if not isinstance(self.standardise, bool):
+            raise ConfigError(f"{prefix}.standardise: expected true or false, got {self.standardise!r}")
 
 
 @dataclass
@@ -472,9 +477,26 @@ def load_crops(
 # Classifier
 
 
-def build_classifier(num_classes: int, width: int = 16) -> nn.Module:
-    """Four conv-BN-ReLU stages (width, 2w, 4w, 8w) with max pooling, global average, linear."""
-    layers: list[nn.Module] = []
+class CropStandardise(nn.Module):
+    """Per crop and channel: subtract the mean, divide by the standard deviation plus `eps`.
+
+    `eps` keeps flat crops (a blank shelf) from being blown up into noise; on the network's
+    input scale ((x - 0.5) / 0.25) the default 0.2 is 0.05 on [0, 1] intensities.
+    """
+
+    def __init__(self, eps: float = 0.2) -> None:
+        super().__init__()
+        self.eps = eps
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        mean = x.mean(dim=(2, 3), keepdim=True)
+        return (x - mean) / (x.std(dim=(2, 3), keepdim=True) + self.eps)
+
+
+def build_classifier(num_classes: int, width: int = 16, standardise: bool = False) -> nn.Module:
+    """Four conv-BN-ReLU stages (width, 2w, 4w, 8w) with max pooling, global average, linear;
+    with `standardise`, a CropStandardise in front."""
+    layers: list[nn.Module] = [CropStandardise()] if standardise else []
     cin = 3
     for stage in range(4):
         cout = width * 2**stage
@@ -588,7 +610,7 @@ def train_classifier(
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
         gen = torch.Generator().manual_seed(seed)
-        model = build_classifier(len(train.classes), s.width)
+        model = build_classifier(len(train.classes), s.width, s.standardise)
         opt = torch.optim.AdamW(model.parameters(), lr=s.lr, weight_decay=s.weight_decay)
         sched = torch.optim.lr_scheduler.LambdaLR(opt, WarmupCosine(s.steps))
         model.train()

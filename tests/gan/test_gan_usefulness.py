@@ -26,6 +26,7 @@ from gan.metrics import (
 from gan.usefulness import (
     DEFAULT_CLASS_MAP,
     CropSet,
+    CropStandardise,
     UsefulnessSettings,
     box_to_yolo,
     check_real_dir,
@@ -407,3 +408,27 @@ def test_domain_randomisation_options() -> None:
     assert ((changed > 0.005) & (changed < 0.1)).all()  # one rectangle of 1-9 % of the crop
     with pytest.raises(ConfigError, match="usefulness.blur"):
         replace(off, blur=1.5).validate()
+
+
+def test_standardised_crops_ignore_brightness_and_colour_cast(data: dict[str, Path]) -> None:
+    """`standardise`: a per-channel offset of the crops leaves the classifier's output as it
+    was and a per-channel gain changes it only through the small `eps`; without it both move
+    the logits. It still learns the shapes."""
+    train = load_crops(data["batch"], CLASS_MAP, SETTINGS)
+    test = load_crops(data["real"], CLASS_MAP, SETTINGS)
+    s = replace(SETTINGS, standardise=True)
+    with single_thread():
+        model = train_classifier(train, s, seed=0, progress=False)
+        plain = train_classifier(train, replace(s, standardise=False, steps=3), seed=0, progress=False)
+    assert isinstance(model[0], CropStandardise)
+    x = test.images.float() / 255 * 4 - 2
+    offset = torch.tensor([0.4, -0.3, 0.2]).view(1, 3, 1, 1)
+    gain = torch.tensor([1.3, 0.8, 1.1]).view(1, 3, 1, 1)
+    with torch.no_grad():
+        assert torch.allclose(model(x + offset), model(x), atol=1e-4)
+        assert model(x * gain).argmax(1).eq(model(x).argmax(1)).float().mean() > 0.9
+        assert not torch.allclose(plain(x + offset), plain(x), atol=1e-2)
+    pred = predict(model, test)
+    assert classification_scores(pred, test.labels, test.classes)["balanced_accuracy"] > 0.8
+    with pytest.raises(ConfigError, match="usefulness.standardise"):
+        replace(SETTINGS, standardise="yes").validate()
