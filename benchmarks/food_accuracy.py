@@ -13,8 +13,11 @@ classifier seeds, and writes everything to --json.
 
 - ``compare``: the fixed `fridge-eval` usefulness recipe (400 steps, mild colour jitter), the
   one translation reports use;
-- ``randomised`` (default): longer training with domain randomisation (per-channel gains,
-  blur, noise, random erasing), chosen on `aicook_fridge/train` photos, never on `test/`.
+- ``randomised``: longer training with domain randomisation (per-channel gains, blur, noise,
+  random erasing), chosen on `aicook_fridge/train` photos, never on `test/`;
+- ``standardised`` (default): ``randomised`` with every crop standardised per channel before the
+  network (`usefulness.standardise`), so exposure and colour casts, which differ between renders
+  and photos, carry no class; also chosen on `train/`.
 
 `--ensemble K` lets K classifiers per seed vote (their mean softmax): one classifier's accuracy
 swings by several points between seeds.
@@ -59,6 +62,7 @@ RECIPES = {
         erase=0.5,
     ),
 }
+RECIPES["standardised"] = replace(RECIPES["randomised"], standardise=True)
 SHARED = tuple(sorted(set(DEFAULT_CLASS_MAP.values())))  # the eight classes of the default food
 
 
@@ -86,7 +90,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("batches", nargs="+", help="render batch folders (meta/ with boxes)")
     ap.add_argument("--real", required=True, help="real YOLO split (images/, labels/)")
     ap.add_argument("--class-map", default=str(REPO / "configs/class_maps/aicook.yaml"))
-    ap.add_argument("--recipe", choices=sorted(RECIPES), default="randomised")
+    ap.add_argument("--recipe", choices=sorted(RECIPES), default="standardised")
     ap.add_argument("--steps", type=int, default=None, help="override the recipe's steps")
     ap.add_argument(
         "--ensemble", type=int, default=None, help="classifiers per seed that vote (recipe's: 1)"

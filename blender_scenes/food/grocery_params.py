@@ -468,8 +468,8 @@ def potato(rng: np.random.Generator) -> dict:
         )
 
     n = int(rng.integers(2, 9))
-    container = _container(
-        rng, {"loose": 0.35, "tub": 0.4, "net": 0.25}, ((0.15, 0.2), (0.11, 0.14)), (0.05, 0.07)
+    container = _container(  # mostly in a clear tub, as bought
+        rng, {"loose": 0.2, "tub": 0.65, "net": 0.15}, ((0.15, 0.2), (0.11, 0.14)), (0.05, 0.07)
     )
     pieces, boxes = _produce_group(rng, n, make, int(rng.integers(1, 3)), container)
     return _finish_produce(
@@ -530,8 +530,8 @@ def onion(rng: np.random.Generator) -> dict:
         )
 
     n = int(rng.integers(2, 7))
-    container = _container(
-        rng, {"loose": 0.3, "tub": 0.4, "net": 0.3}, ((0.15, 0.2), (0.11, 0.14)), (0.05, 0.07)
+    container = _container(  # shops sell onions mostly in clear tubs or nets, seldom loose
+        rng, {"loose": 0.15, "tub": 0.7, "net": 0.15}, ((0.15, 0.2), (0.11, 0.14)), (0.05, 0.07)
     )
     pieces, boxes = _produce_group(rng, n, make, int(rng.integers(1, 3)), container)
     return _finish_produce(
@@ -1601,7 +1601,7 @@ def green_beans(rng: np.random.Generator) -> dict:
 
 def corn(rng: np.random.Generator) -> dict:
     """Sweet corn: a tin (closed or opened), or cobs loose or in a filmed tray."""
-    style = pick(rng, ["tin", "open_tin", "cobs", "tray"], [5, 1.5, 2, 1.5])
+    style = pick(rng, ["tin", "open_tin", "cobs", "tray"], [7, 1, 1.5, 1])  # tins above all
     kernel = jitter(rng, [0.98, 0.78, 0.2], 0.05)
     if style in ("tin", "open_tin"):
         d, h = pick(rng, [(0.074, 0.095), (0.083, 0.105), (0.065, 0.077), (0.099, 0.118)])

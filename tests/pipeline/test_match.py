@@ -369,7 +369,7 @@ def test_scores_prefer_the_photos_themselves():
 def test_food_preset_loads_as_written(tmp_path):
     cfg = render_cfg(tmp_path, "+render_preset=food/aicook")
     s = cfg.sampler
-    assert s.view_transform == "Standard" and s.camera_modes == {"front": 1.0, "builtin": 0.4}
+    assert s.view_transform == "Standard" and s.camera_modes == {"front": 1.0, "builtin": 0.0}
     assert s.front_cover == (0.45, 0.7) and s.exposure == (-1.2, -0.4)
     assert s.light_kelvin == (3500.0, 5500.0) and tuple(cfg.resolution) == (320, 320)
     assert cfg.render.samples == 8 and not cfg.outputs.depth and "beef" in s.classes
@@ -380,3 +380,4 @@ def test_food_preset_loads_as_written(tmp_path):
     w = s.class_weights  # the aicook set's weights, then the preset's own on top
     assert (w["milk_carton"], w["milk_bottle"], w["beef"], w["ground_beef"]) == (0.8, 0.2, 2.5, 2.0)
     assert w["chicken_breast"] == 2.0 and w["apple"] == 0.5 and w["chicken"] == 1.0
+    assert (w["butter_tub"], w["butter_pack"]) == (1.6, 0.4)
