@@ -222,6 +222,8 @@ def look_from(d: dict[str, Any]) -> dict[str, Any]:
     out["white_balance_k"] = None if wb is None else _num_range(wb, "camera.white_balance_k", 1000, 20000)
     out["view_transform"] = _choice(cam, "view_transform", VIEW_TRANSFORMS, "camera")
     out["pixel_aspect"] = _num(cam.get("pixel_aspect"), "camera.pixel_aspect", 0.2, 5.0)
+    ae = cam.get("auto_exposure")
+    out["auto_exposure"] = None if ae is None else _num(ae, "camera.auto_exposure", 0.01, 1.0)
     return out
 
 

@@ -106,6 +106,9 @@ class WorldSpec:
     exposure: float
     white_balance: list[float] | None = None  # RGB gains on the linear render; None: neutral
     view_transform: str | None = None  # display transform (tone curve); None: AgX
+    # camera.auto_exposure: EV the metering added on top of `exposure`, measured on the render
+    # (None: no metering)
+    metered_ev: float | None = None
 
 
 @dataclass
@@ -158,7 +161,7 @@ class SceneDescription:
         byte-identical)."""
         d = asdict(self)
         for group, key in (("world", "white_balance"), ("world", "view_transform"),
-                           ("camera", "pixel_aspect")):  # fmt: skip
+                           ("world", "metered_ev"), ("camera", "pixel_aspect")):  # fmt: skip
             if d[group].get(key) is None:
                 del d[group][key]
         return d

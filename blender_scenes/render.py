@@ -63,6 +63,22 @@ def to_display(linear_rgb: np.ndarray, exposure: float, view: str) -> np.ndarray
     return np.clip(np.rint(rgb * 255.0), 0, 255).astype(np.uint8)
 
 
+METER_LIMIT_EV = 4.0  # metering moves the exposure by at most this much either way
+LUMA = np.array([0.2126, 0.7152, 0.0722], dtype=np.float32)  # Rec. 709 luminance weights
+
+
+def metered_ev(linear_rgb: np.ndarray, key: float) -> float:
+    """Exposure (EV) that brings the log-average luminance of a scene-linear image to `key`
+    (0.18: middle grey), as a camera's averaging meter does; within +-METER_LIMIT_EV.
+
+    The log average weighs dark and bright regions evenly, so a lamp or a white wall in view does
+    not darken the whole shot as a plain mean would."""
+    lum = np.ascontiguousarray(linear_rgb[..., :3], dtype=np.float32) @ LUMA
+    log_avg = float(np.exp(np.mean(np.log(np.maximum(lum, 0.0) + 1e-4))))
+    ev = float(np.log2(key / max(log_avg, 1e-6)))
+    return round(float(np.clip(ev, -METER_LIMIT_EV, METER_LIMIT_EV)), 5)
+
+
 @contextmanager
 def quiet_fd(fd: int = 1) -> Iterator[None]:
     """Silence C-level output on file descriptor `fd` (1: stdout, 2: stderr) for a while."""

@@ -20,7 +20,14 @@ from .blender import bpy
 from .config import RenderConfig
 from .description import SceneDescription
 from .files import OutputError, atomic_write, describe_broken_file
-from .render import configure_render, quiet_fd, read_pass_file, render_passes, to_display
+from .render import (
+    configure_render,
+    metered_ev,
+    quiet_fd,
+    read_pass_file,
+    render_passes,
+    to_display,
+)
 from .sampling import DEFAULT_VIEW, sample_scene
 from .scene import build_scene, clear_scene
 from .silhouette import scene_camera_record, silhouettes
@@ -121,12 +128,16 @@ def render_description(cfg: RenderConfig, desc: SceneDescription, t0: float | No
     linear, ids = found.rgb, found.ids
     if desc.world.white_balance is not None:  # the camera's white point (camera.white_balance_k)
         linear = photo_style.white_balanced(linear, desc.world.white_balance)
+    key = cfg.sampler.auto_exposure
+    if key is not None and desc.world.metered_ev is None:  # a rebuilt scene keeps its metering
+        desc.world.metered_ev = metered_ev(linear, key)
+    exposure = desc.world.exposure + (desc.world.metered_ev or 0.0)
     style = photo_style.sample_photo_style(cfg.seed, index) if cfg.style == "photo" else None
     view = desc.world.view_transform or DEFAULT_VIEW
     if style is None:
-        rgb = to_display(linear, desc.world.exposure, view)
+        rgb = to_display(linear, exposure, view)
     else:
-        rgb = to_display(photo_style.camera_linear(linear, style), desc.world.exposure + style.exposure_ev, view)
+        rgb = to_display(photo_style.camera_linear(linear, style), exposure + style.exposure_ev, view)
         rgb, ids = photo_style.camera_sensor(rgb, ids, style, cfg.seed, index)
     k1 = style.distortion_k1 if style else 0.0
     camera = scene_camera_record(scene, *cfg.resolution, distortion_k1=k1)

@@ -164,3 +164,37 @@ def test_view_transform_changes_only_the_tone_of_the_image(batch):
     assert world["view_transform"] == "Standard"
     before = json.loads((out / "meta" / "000000.json").read_text())["scene"]["world"]
     assert "view_transform" not in before
+
+
+def test_auto_exposure_meters_each_render(batch):
+    """`camera.auto_exposure`: a fridge lit ten times brighter gives an image of about the same
+    brightness (with a fixed exposure it does not); the metered EV is in meta and the labels
+    are those of the unmetered render."""
+    tmp, _ = batch
+    means, worlds, masks = {}, {}, {}
+    for power in ("0.3", "3.0"):
+        for key in ("null", "0.25"):
+            out = tmp / f"ae_{power}_{key}"
+            render(tmp, out, *ACCEPT[1:], "count=1", f"lights.power={power}",
+                   f"camera.auto_exposure={key}")  # fmt: skip
+            rgb = np.asarray(Image.open(out / "images" / "000000.png").convert("RGB"))
+            means[power, key] = float(rgb.mean())
+            worlds[power, key] = json.loads((out / "meta" / "000000.json").read_text())["scene"]["world"]
+            masks[power, key] = (out / "masks" / "000000.png").read_bytes()
+    assert means["3.0", "null"] > 1.6 * means["0.3", "null"], means
+    assert abs(means["3.0", "0.25"] / means["0.3", "0.25"] - 1) < 0.2, means
+    assert "metered_ev" not in worlds["0.3", "null"]
+    assert worlds["0.3", "0.25"]["metered_ev"] > worlds["3.0", "0.25"]["metered_ev"] + 1.5
+    assert len(set(masks.values())) == 1
+
+
+def test_metering_brings_the_log_average_to_the_key():
+    from blender_scenes.render import METER_LIMIT_EV, metered_ev
+
+    grey = np.full((8, 8, 3), 0.045, dtype=np.float32)
+    assert metered_ev(grey, 0.18) == pytest.approx(2.0, abs=0.01)  # 0.045 * 2^2 = 0.18
+    spot = grey.copy()
+    spot[0, 0] = 50.0  # a lamp in view: a plain mean would darken the shot by about 6 EV
+    assert metered_ev(spot, 0.18) == pytest.approx(metered_ev(grey, 0.18), abs=0.2)
+    assert metered_ev(np.zeros((4, 4, 3), np.float32), 0.18) == METER_LIMIT_EV
+    assert metered_ev(np.full((4, 4, 3), 1e3, np.float32), 0.18) == -METER_LIMIT_EV

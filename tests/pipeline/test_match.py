@@ -29,7 +29,8 @@ LOOK = {"wall_kinds": "fridge.walls", "wall_color": "fridge.wall_color",
         "pitch_deg": "camera.pitch_deg", "exposure": "camera.exposure",
         "white_balance_k": "camera.white_balance_k",
         "view_transform": "camera.view_transform",
-        "pixel_aspect": "camera.pixel_aspect"}  # sampler field: render config key  # fmt: skip
+        "pixel_aspect": "camera.pixel_aspect",
+        "auto_exposure": "camera.auto_exposure"}  # sampler field: render config key  # fmt: skip
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -53,7 +54,8 @@ def test_each_look_key_is_read_into_its_sampler_field(tmp_path):
                "camera.white_balance_k": "[3000,3100]", "camera.front_fov": "[50,51]",
                "camera.builtin_fov": "[90,91]", "camera.front_height": "[0.5,0.51]",
                "camera.front_cover": "[0.7,0.8]", "camera.exposure": "[0.1,0.2]",
-               "camera.view_transform": "Standard", "camera.pixel_aspect": "0.667"}  # fmt: skip
+               "camera.view_transform": "Standard", "camera.pixel_aspect": "0.667",
+               "camera.auto_exposure": "0.2"}  # fmt: skip
     changed |= {key: "[0.5,0.6,0.7]" for key in LOOK.values() if key.endswith("_color")}
     fields = [f.name for f in dataclasses.fields(SamplerConfig)]
     for field, key in LOOK.items():
@@ -72,6 +74,7 @@ def test_each_look_key_is_read_into_its_sampler_field(tmp_path):
         ("camera.exposure=[a,b]", "camera.exposure"),
         ("camera.view_transform=Vivid", "camera.view_transform"),
         ("camera.pixel_aspect=0", "camera.pixel_aspect"),
+        ("camera.auto_exposure=5", "camera.auto_exposure"),
         ("lights.temperature_k=[6500,3000]", "lights.temperature_k"),
         ("lights.power=-1", "lights.power"),
         ("+lights.colour=1", "lights.colour"),
