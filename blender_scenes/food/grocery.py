@@ -59,7 +59,8 @@ from .shading import (
 
 
 def eggs(b: MeshBuilder, p: dict) -> None:
-    """Loose eggs, or an egg carton (open with its eggs and the lid up, or closed)."""
+    """Loose eggs, an egg carton (open with its eggs and the lid up, or closed), or eggs in a
+    lidless holder."""
     if p["style"] == "loose":
         produce(b, p)
         return
@@ -70,6 +71,8 @@ def eggs(b: MeshBuilder, p: dict) -> None:
     kind = c["material"]
     if kind == "plastic":
         mat = b.slot("carton", lambda n: plastic(n, c["color"], True))
+    elif kind == "holder":  # opaque white plastic
+        mat = b.slot("carton", lambda n: plastic(n, c["color"], False, 0.35))
     else:
         mat = b.slot("carton", lambda n: mottled(n, [(0.3, shade(c["color"], 0.9)), (0.7, c["color"])], 50.0,
                                                  0.9 if kind == "pulp" else 0.5, 250.0, 0.3))  # fmt: skip
@@ -89,6 +92,8 @@ def eggs(b: MeshBuilder, p: dict) -> None:
                     (x, y, 0.002),
                 )
     pieces(b, p)
+    if p["style"] == "holder":
+        return
     lab = p["label"]
     top_mat = b.slot("lid_print", lambda n: printed(n, lab, label_size(sx, sy + lid_h), 0.6))
     tf = float(lab["top_fraction"])

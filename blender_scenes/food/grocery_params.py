@@ -842,10 +842,16 @@ def strawberries(rng: np.random.Generator) -> dict:
 
 
 def _tray(
-    rng: np.random.Generator, sx: float, sy: float, depth: float, clear_p: float = 0.1
+    rng: np.random.Generator,
+    sx: float,
+    sy: float,
+    depth: float,
+    clear_p: float = 0.1,
+    black: float = 5.0,
 ) -> dict:
-    """A food tray: black, white or coloured plastic, or clear."""
-    kind = pick(rng, ["black", "white", "clear", "colour"], [5, 2, 10 * clear_p, 1.5])
+    """A food tray: black (weight `black` against white 2, colour 1.5), white or coloured
+    plastic, or clear."""
+    kind = pick(rng, ["black", "white", "clear", "colour"], [black, 2, 10 * clear_p, 1.5])
     color = {
         "black": [0.05, 0.05, 0.055],
         "white": [0.9, 0.9, 0.88],
@@ -941,6 +947,11 @@ def _slice_stack(
     ]
 
 
+# Fresh meat comes in deep black trays (about 80 % black, as on the aicook_fridge/train photos),
+# heaped to the rim, so a level view sees the meat above a black band.
+MEAT_TRAY_BLACK = 15.0
+
+
 def _meat_color(rng: np.random.Generator, base: Color, fat: Color) -> dict:
     """Lean and fat colours of a cut."""
     return {"lean": jitter(rng, base, 0.06), "fat": jitter(rng, fat, 0.04)}
@@ -948,14 +959,14 @@ def _meat_color(rng: np.random.Generator, base: Color, fat: Color) -> dict:
 
 def beef(rng: np.random.Generator) -> dict:
     """Steaks, diced beef or a roasting joint in a filmed tray."""
-    cut = pick(rng, ["steak", "diced", "joint"], [6, 2.5, 1.5])
+    cut = pick(rng, ["steak", "diced", "joint"], [3, 5, 2])
     colors = _meat_color(
         rng,
         pick(rng, [[0.55, 0.08, 0.08], [0.48, 0.06, 0.07], [0.62, 0.12, 0.1]]),
         [0.93, 0.86, 0.75],
     )
     sx, sy = rng.uniform(0.18, 0.24), rng.uniform(0.13, 0.17)
-    tray = _tray(rng, sx, sy, rng.uniform(0.018, 0.03))
+    tray = _tray(rng, sx, sy, rng.uniform(0.025, 0.04), black=MEAT_TRAY_BLACK)
     pieces = []
     if cut == "steak":
         n = int(rng.integers(1, 4))
@@ -974,7 +985,7 @@ def beef(rng: np.random.Generator) -> dict:
             )
         pieces = _spread(rng, pieces, tray)
     elif cut == "diced":
-        n = int(rng.integers(10, 22))
+        n = int(rng.integers(14, 26))  # two layers heaped to the rim or above it
         inner = (sx - 0.04, sy - 0.04)
         for x, y, layer in grid_slots(rng, n, inner, 0.035):
             s = rng.uniform(0.022, 0.034)
@@ -1016,8 +1027,9 @@ def ground_beef(rng: np.random.Generator) -> dict:
         rng, pick(rng, [[0.62, 0.14, 0.13], [0.55, 0.1, 0.1], [0.7, 0.25, 0.22]]), [0.92, 0.8, 0.72]
     )
     sx, sy = rng.uniform(0.16, 0.2), rng.uniform(0.11, 0.14)
-    tray = _tray(rng, sx, sy, rng.uniform(0.02, 0.035))
-    h = rng.uniform(0.018, 0.032)
+    depth = rng.uniform(0.028, 0.045)
+    tray = _tray(rng, sx, sy, depth, black=MEAT_TRAY_BLACK)
+    h = depth + rng.uniform(-0.006, 0.016)  # heaped: the mince shows above the rim
     fill = rng.uniform(0.8, 0.92)
     mound = piece(
         "mince",
@@ -1038,7 +1050,7 @@ def chicken(rng: np.random.Generator) -> dict:
     """A whole chicken in a filmed tray or a clear bag."""
     colors = {
         "skin": jitter(
-            rng, pick(rng, [[0.93, 0.78, 0.62], [0.95, 0.82, 0.7], [0.9, 0.72, 0.5]]), 0.04
+            rng, pick(rng, [[0.93, 0.74, 0.64], [0.95, 0.8, 0.72], [0.9, 0.7, 0.56]]), 0.04
         )
     }
     length = rng.uniform(0.2, 0.26)
@@ -1049,7 +1061,8 @@ def chicken(rng: np.random.Generator) -> dict:
         rng,
         length + rng.uniform(0.02, 0.04),
         width + rng.uniform(0.02, 0.035),
-        rng.uniform(0.025, 0.04),
+        rng.uniform(0.03, 0.045),
+        black=MEAT_TRAY_BLACK,
     )
     body = part(
         "chicken",
@@ -1076,7 +1089,7 @@ def chicken_breast(rng: np.random.Generator) -> dict:
         rng, pick(rng, [[0.93, 0.7, 0.66], [0.95, 0.76, 0.7], [0.9, 0.66, 0.6]]), [0.97, 0.9, 0.86]
     )
     sx, sy = rng.uniform(0.19, 0.23), rng.uniform(0.13, 0.17)
-    tray = _tray(rng, sx, sy, rng.uniform(0.02, 0.032))
+    tray = _tray(rng, sx, sy, rng.uniform(0.025, 0.038), black=MEAT_TRAY_BLACK)
     mini = rng.random() < 0.25
     n = int(rng.integers(5, 9)) if mini else int(rng.integers(2, 4))
     pieces = []
@@ -1088,7 +1101,7 @@ def chicken_breast(rng: np.random.Generator) -> dict:
         pieces.append(
             part(
                 "breast",
-                (length, w, w * rng.uniform(0.35, 0.5)),
+                (length, w, w * rng.uniform(0.42, 0.6)),
                 (0, 0, 90 + rng.uniform(-12, 12) + (180 if rng.random() < 0.5 else 0)),
                 point=r5(rng.uniform(0.35, 0.6)),
                 seed=int(rng.integers(0, 2**31 - 1)),
@@ -1185,8 +1198,9 @@ def shrimp(rng: np.random.Generator) -> dict:
 
 
 def eggs(rng: np.random.Generator) -> dict:
-    """Eggs: a few loose ones, an open carton with eggs in it, or a closed carton."""
-    style = pick(rng, ["loose", "open", "closed"], [3.5, 4, 2.5])
+    """Eggs: a few loose ones, an open carton with eggs in it, a closed carton, or eggs standing
+    in a low white egg holder (no lid; how the aicook_fridge photos keep theirs)."""
+    style = pick(rng, ["loose", "open", "closed", "holder"], [2.5, 3.5, 2.5, 3])
     shells = [egg(rng) for _ in range(3)]
     if style == "loose":
 
@@ -1197,14 +1211,17 @@ def eggs(rng: np.random.Generator) -> dict:
             rng, int(rng.integers(2, 7)), make, int(rng.integers(1, 3)), _LOOSE
         )
         return _finish_produce(pieces, boxes, _LOOSE, style=style)
-    rows, cols = pick(rng, [(2, 3), (2, 5), (2, 6), (3, 4), (2, 3)])
+    holder = style == "holder"
+    sizes = [(1, 3), (1, 4), (2, 2), (2, 3)] if holder else [(2, 3), (2, 5), (2, 6), (3, 4), (2, 3)]
+    rows, cols = pick(rng, sizes)
     pitch = rng.uniform(0.048, 0.054)
     sx, sy = cols * pitch + 0.01, rows * pitch + 0.01
-    base_h = rng.uniform(0.032, 0.042)
-    kind = pick(rng, ["pulp", "pulp", "plastic", "foam"])
+    base_h = rng.uniform(0.012, 0.02) if holder else rng.uniform(0.032, 0.042)
+    kind = "holder" if holder else pick(rng, ["pulp", "pulp", "plastic", "foam"])
     pulp = pick(rng, [[0.72, 0.7, 0.66], [0.75, 0.66, 0.52], [0.62, 0.66, 0.72],
                       [0.78, 0.64, 0.62], [0.62, 0.7, 0.6]])  # fmt: skip
-    color = {"pulp": pulp, "plastic": [0.93, 0.95, 0.95], "foam": [0.95, 0.93, 0.88]}[kind]
+    color = {"pulp": pulp, "plastic": [0.93, 0.95, 0.95], "foam": [0.95, 0.93, 0.88],
+             "holder": [0.94, 0.94, 0.92]}[kind]  # fmt: skip
     carton = {
         "rows": rows,
         "cols": cols,
@@ -1230,7 +1247,7 @@ def eggs(rng: np.random.Generator) -> dict:
         )
     pieces = []
     slots = [(i, j) for j in range(rows) for i in range(cols)]
-    missing = int(rng.integers(0, max(1, len(slots) // 2)))
+    missing = int(rng.integers(0, 2 if holder else max(1, len(slots) // 2)))
     keep = sorted(int(k) for k in rng.permutation(len(slots))[: len(slots) - missing])
     for m, k in enumerate(keep):
         i, j = slots[k]
@@ -1248,6 +1265,9 @@ def eggs(rng: np.random.Generator) -> dict:
                 **piece_fields(p),
             )
         )
+    if holder:
+        lo, hi = group_extent(pieces, [((-sx / 2, -sy / 2, 0.0), (sx / 2, sy / 2, base_h))])
+        return item_params(hi - lo, style=style, carton=carton, pieces=pieces, label=label)
     lid_open = rng.uniform(95, 125)
     carton["lid_open"] = r5(lid_open)
     lid_h = carton["lid_height"]
@@ -1489,7 +1509,7 @@ def goat_cheese(rng: np.random.Generator) -> dict:
 
 def butter_tub(rng: np.random.Generator) -> dict:
     """Spread or butter in a rectangular plastic tub with a printed lid."""
-    product, main = pick(rng, PRODUCTS["butter_tub"])
+    product, main = pick(rng, PRODUCTS["butter_tub"], [3, 1, 1, 1, 1, 1])  # red tubs are common
     big = rng.random() < 0.5
     sx, sy = (
         (rng.uniform(0.14, 0.16), rng.uniform(0.1, 0.115))

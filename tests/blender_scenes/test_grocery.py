@@ -184,6 +184,28 @@ def test_flour_is_mostly_in_white_bags_or_part_used_jars():
     assert sum(p["label"]["background"] == 1 for p in sugar_bags) < 0.5 * len(sugar_bags)
 
 
+def test_meat_sits_in_deep_black_trays_and_eggs_stand_in_holders():
+    """Meat trays are mostly black and deep, with mince heaped to the rim or above it, and meat
+    is not stacked on other items; eggs also come standing in a lidless, low white holder."""
+    meat = ("beef", "ground_beef", "chicken", "chicken_breast")
+    trays = [sample_params(c, np.random.default_rng(s))["tray"] for c in meat for s in range(100)]
+    trays = [t for t in trays if t is not None]  # a whole chicken may be bagged, no tray
+    assert sum(t["material"] == "black" for t in trays) > 0.7 * len(trays)
+    assert min(t["size"][2] for t in trays) >= 0.025
+    mince = [sample_params("ground_beef", np.random.default_rng(s)) for s in range(100)]
+    heaped = [p for p in mince if p["pieces"][0]["size"][2] + 0.004 >= p["tray"]["size"][2]]
+    assert len(heaped) > 0.6 * len(mince)
+    assert not any(class_traits(c).stack_top for c in meat)
+    eggs = [sample_params("eggs", np.random.default_rng(s)) for s in range(200)]
+    holders = [p for p in eggs if p["style"] == "holder"]
+    assert 0.15 * len(eggs) < len(holders) < 0.5 * len(eggs)
+    for p in holders:
+        assert "lid_open" not in p["carton"] and p["carton"]["base_height"] <= 0.02
+        assert len(p["pieces"]) >= p["carton"]["rows"] * p["carton"]["cols"] - 1
+        assert p["size"][2] > 0.05  # eggs stand upright
+    assert {p["style"] for p in eggs} == {"loose", "open", "closed", "holder"}
+
+
 def test_coco_categories_keep_ids():
     """Default batches list the fifteen classes; any grocery class brings all of them, fixed ids."""
     from blender_scenes.annotate import coco_categories
@@ -253,6 +275,24 @@ def test_grocery_meshes_are_closed_and_fill_their_box(collection, cls, monkeypat
         assert open_edges == 0, (cls, seed, open_edges)
         assert ob["food_class"] == cls
     assert np.all(np.abs(np.array(stretch) - 1) < 0.12), (cls, np.round(stretch, 2))
+
+
+def test_egg_holder_mesh_is_closed_and_fills_its_box(collection):
+    """The lidless egg holder builds like the cartons: one closed mesh of the sampled size."""
+    import bmesh
+
+    from blender_scenes.food.build import build_food
+
+    seed = next(s for s in range(100)
+                if sample_params("eggs", np.random.default_rng(s))["style"] == "holder")  # fmt: skip
+    p = sample_params("eggs", np.random.default_rng(seed))
+    ob = build_food("eggs", p, "eggs.holder", collection)
+    co = np.array([v.co[:] for v in ob.data.vertices])
+    assert np.allclose(co.max(axis=0) - co.min(axis=0), p["size"], atol=0.002)
+    bm = bmesh.new()
+    bm.from_mesh(ob.data)
+    assert sum(1 for e in bm.edges if len(e.link_faces) < 2) == 0
+    bm.free()
 
 
 @pytest.mark.slow
