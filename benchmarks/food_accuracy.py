@@ -95,12 +95,6 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument(
         "--ensemble", type=int, default=None, help="classifiers per seed that vote (recipe's: 1)"
     )
-    ap.add_argument(
-        "--min-brightness",
-        type=float,
-        default=None,
-        help="leave out render crops darker than this mean intensity on [0, 1] (recipe's)",
-    )
     ap.add_argument("--seeds", type=int, nargs="+", default=[0, 1])
     ap.add_argument("--json", default=None, help="write all scores here")
     args = ap.parse_args(argv)
@@ -110,9 +104,6 @@ def main(argv: list[str] | None = None) -> int:
         s = replace(s, steps=args.steps)
     if args.ensemble:
         s = replace(s, ensemble=args.ensemble)
-    if args.min_brightness is not None:
-        s = replace(s, min_brightness=args.min_brightness)
-        s.validate("--min-brightness")
     cmap = load_class_map(args.class_map)
     names = read_yolo_names(args.real)
     started = time.perf_counter()

@@ -70,9 +70,6 @@ class UsefulnessSettings:
     max_occlusion: float = 0.5  # synthetic objects: more occluded ones are left out
     max_truncation: float = 0.5  # synthetic objects: more cut by the frame are left out
     min_box_size: float = 4.0  # px; shorter box sides (both domains) are left out
-    # synthetic crops darker than this mean intensity (on [0, 1]) are left out: a render lit by
-    # one weak lamp leaves items nearly black, which no photo of a lit fridge shows (0: keep all)
-    min_brightness: float = 0.0
     steps: int = 400
     batch_size: int = 32
     lr: float = 3e-3
@@ -104,7 +101,7 @@ class UsefulnessSettings:
             require_positive(f"{prefix}.{key}", getattr(self, key), allow_zero=True)
         for key in (
             "max_occlusion", "max_truncation", "scale_jitter", "colour_jitter", "channel_jitter",
-            "blur", "noise", "erase", "min_brightness",
+            "blur", "noise", "erase",
         ):  # fmt: skip
             value = getattr(self, key)
             if not 0.0 <= value <= 1.0:
@@ -424,10 +421,8 @@ def _crops_from(
     label_of: Mapping[str, int],
     s: UsefulnessSettings,
     desc: str,
-    synthetic: bool = False,
 ) -> tuple[list[np.ndarray], list[int], dict[str, int]]:
-    """Crops and labels of the objects whose class is in `label_of` (synthetic ones darker than
-    `s.min_brightness` left out)."""
+    """Crops and labels of the objects whose class is in `label_of`."""
     crops, labels, skipped = [], [], {}
     objects = [(p, [o for o in objs if o[0] in label_of]) for p, objs in objects]
     objects = [(p, objs) for p, objs in objects if objs]
@@ -437,11 +432,7 @@ def _crops_from(
             if min(box[2], box[3]) < s.min_box_size:
                 skipped["box too small"] = skipped.get("box too small", 0) + 1
                 continue
-            crop = crop_object(img, box, s.crop_size, s.margin)
-            if synthetic and s.min_brightness > 0 and crop.mean() < 255.0 * s.min_brightness:
-                skipped["too dark"] = skipped.get("too dark", 0) + 1
-                continue
-            crops.append(crop)
+            crops.append(crop_object(img, box, s.crop_size, s.margin))
             labels.append(label_of[cls])
     return crops, labels, skipped
 
@@ -462,8 +453,7 @@ def load_crops(
     cmap = resolve_class_map(class_map, "class_map")
     classes = tuple(classes) if classes is not None else real_classes(cmap)
     root = Path(source).expanduser()
-    synthetic = not is_yolo_split(root)
-    if not synthetic:
+    if is_yolo_split(root):
         label_of = {name: classes.index(name) for name in classes}
         objects, skipped = yolo_objects(root), {}
     elif is_labelled_batch(root):
@@ -471,7 +461,7 @@ def load_crops(
         objects, skipped = synthetic_objects(root, s)
     else:
         raise DataError(f"{root}: neither a labelled batch nor a YOLO split")
-    crops, labels, more = _crops_from(objects, label_of, s, f"crops {root.name}", synthetic)
+    crops, labels, more = _crops_from(objects, label_of, s, f"crops {root.name}")
     for reason, n in more.items():
         skipped[reason] = skipped.get(reason, 0) + n
     if crops:

@@ -432,28 +432,3 @@ def test_standardised_crops_ignore_brightness_and_colour_cast(data: dict[str, Pa
     assert classification_scores(pred, test.labels, test.classes)["balanced_accuracy"] > 0.8
     with pytest.raises(ConfigError, match="usefulness.standardise"):
         replace(SETTINGS, standardise="yes").validate()
-
-
-def test_too_dark_render_crops_are_left_out(data: dict[str, Path], tmp_path: Path) -> None:
-    """`min_brightness` drops the crops of renders lit too dimly to show anything, counted as
-    'too dark'; photos are never filtered; out of [0, 1] is a one-line error."""
-    dark = shutil.copytree(data["batch"], tmp_path / "dark")
-    files = list_images(dark / "images")
-    for file in files[::2]:  # every other render nearly black
-        Image.eval(Image.open(file), lambda v: v // 20).save(file)
-    all_crops = load_crops(dark, CLASS_MAP, SETTINGS)
-    s = replace(SETTINGS, min_brightness=0.15)
-    kept = load_crops(dark, CLASS_MAP, s)
-    dropped = kept.skipped["too dark"]
-    assert dropped > 0 and len(kept) + dropped == len(all_crops)
-    assert kept.images.float().mean(dim=(1, 2, 3)).min() >= 0.15 * 255
-    per_image = len(all_crops) / len(files)
-    assert abs(dropped - per_image * len(files[::2])) <= per_image  # the dark renders' crops
-    real = shutil.copytree(data["real"].parent, tmp_path / "real")
-    for file in list_images(real / "test" / "images"):
-        Image.eval(Image.open(file), lambda v: v // 20).save(file)
-    assert len(load_crops(real / "test", CLASS_MAP, s)) == len(
-        load_crops(data["real"], CLASS_MAP, SETTINGS)
-    )
-    with pytest.raises(ConfigError, match="usefulness.min_brightness"):
-        replace(SETTINGS, min_brightness=2.0).validate()
