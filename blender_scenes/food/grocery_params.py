@@ -887,7 +887,7 @@ def _film_pack(
     at = [r5(rng.uniform(-0.3, 0.3) * sx), r5(rng.uniform(-0.3, 0.2) * sy)]
     return item_params(
         [sx, sy, top],
-        stackable=True,
+        stackable="meat" not in extra,  # nothing is put on fresh meat under its film
         tray=tray,
         film=film,
         pieces=pieces,

@@ -196,6 +196,7 @@ def test_meat_sits_in_deep_black_trays_and_eggs_stand_in_holders():
     heaped = [p for p in mince if p["pieces"][0]["size"][2] + 0.004 >= p["tray"]["size"][2]]
     assert len(heaped) > 0.6 * len(mince)
     assert not any(class_traits(c).stack_top for c in meat)
+    assert not any(sample_params(c, np.random.default_rng(0))["stackable"] for c in meat)
     eggs = [sample_params("eggs", np.random.default_rng(s)) for s in range(200)]
     holders = [p for p in eggs if p["style"] == "holder"]
     assert 0.15 * len(eggs) < len(holders) < 0.5 * len(eggs)
