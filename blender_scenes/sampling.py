@@ -108,7 +108,7 @@ class SamplerConfig:
     view_transform: str  # the camera's tone curve: a Blender view (VIEW_TRANSFORMS)
     pixel_aspect: float  # width / height of one pixel's view (1: square pixels)
     # metering: the log-average luminance each render is exposed to (None: off, fixed exposure)
-    auto_exposure: float | None = None
+    auto_exposure: float | None
 
     @property
     def view_aspect(self) -> float:
