@@ -22,6 +22,12 @@ classifier seeds, and writes everything to --json.
 `--ensemble K` lets K classifiers per seed vote (their mean softmax): one classifier's accuracy
 swings by several points between seeds.
 
+A second table compares how renders and photos frame each class (`usefulness.box_shapes`): the
+median box aspect (width / height) and size (longer side over the image's) of the boxes that
+are cropped. Crops are squares around a box's longer side, so a class whose render boxes are
+much wider than the photos' (marked `*`: more than 1.3x apart) shows as a thin band among its
+neighbours in the render crops: look at those classes' layout and viewpoint first.
+
 Choose recipes and content against a validation split (``--real .../train``); keep `test/` for
 the figures you report.
 """
@@ -46,6 +52,7 @@ from gan.usefulness import (  # noqa: E402
     CropSet,
     UsefulnessSettings,
     aggregate_runs,
+    box_shapes,
     load_crops,
     read_yolo_names,
     score_crops,
@@ -83,6 +90,26 @@ def evaluate(
     train, test = train.subset(classes), test.subset(classes)
     runs = [score_crops(train, test, s, seed) for seed in seeds]
     return aggregate_runs(runs)
+
+
+def shape_table(classes: list[str], renders: dict, real: dict, flag: float = 1.3) -> str:
+    """Box aspect and size per class, renders against photos; `*` marks aspects more than
+    `flag` times apart."""
+    lines = [
+        f"{'box shapes':16s} {'aspect render':>13s} {'real':>6s} {'x':>5s}  "
+        f"{'size render':>11s} {'real':>6s}"
+    ]
+    for c in classes:
+        r, p = renders.get(c), real.get(c)
+        if r is None or p is None:
+            continue
+        ratio = r.aspect / p.aspect
+        mark = "*" if max(ratio, 1 / ratio) > flag else " "
+        lines.append(
+            f"{c:16s} {r.aspect:13.2f} {p.aspect:6.2f} {ratio:5.2f}{mark} "
+            f"{r.size:11.2f} {p.size:6.2f}"
+        )
+    return "\n".join(lines)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -135,6 +162,13 @@ def main(argv: list[str] | None = None) -> int:
             f"{result['all']['per_class_accuracy'][c]:9.3f} "
             + (f"{acc8:8.3f}" if acc8 is not None else f"{'':8s}")
         )
+    real_shapes = box_shapes(args.real, cmap, s, names)
+    render_shapes = box_shapes(args.batches, cmap, s, names)
+    result["boxes"] = {
+        "real": {c: asdict(v) for c, v in real_shapes.items()},
+        "renders": {c: asdict(v) for c, v in render_shapes.items()},
+    }
+    print(shape_table(present, render_shapes, real_shapes))
     print(f"{result['seconds']} s")
     if args.json:
         out = Path(args.json)

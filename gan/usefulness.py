@@ -18,6 +18,8 @@ Public entry points:
   seeds, mean and spread of every number (small real test sets are noisy).
 - `load_crops(source, class_map, settings, classes=None) -> CropSet`: crops of a synthetic batch
   or of a YOLO split (a YOLO source, e.g. a real train split, is read by real class names).
+- `box_shapes(sources, class_map, settings, classes=None) -> {class: BoxShape}`: median box
+  aspect and size per class, to compare how renders and photos frame each class.
 - `train_classifier`, `predict`, `classification_scores`: the pieces, for crops in memory.
 """
 
@@ -26,7 +28,7 @@ from __future__ import annotations
 import json
 import logging
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -416,25 +418,44 @@ def crop_object(img: Image.Image, box: Box, size: int, margin: float) -> np.ndar
     return np.asarray(crop.resize((size, size), Image.BILINEAR), dtype=np.uint8)
 
 
-def _crops_from(
-    objects: Iterable[tuple[Path, list[tuple[str, Box]]]],
-    label_of: Mapping[str, int],
+def _mapped_objects(
+    source: str | Path,
+    class_map: Mapping[str, str] | None,
     s: UsefulnessSettings,
-    desc: str,
-) -> tuple[list[np.ndarray], list[int], dict[str, int]]:
-    """Crops and labels of the objects whose class is in `label_of`."""
-    crops, labels, skipped = [], [], {}
-    objects = [(p, [o for o in objs if o[0] in label_of]) for p, objs in objects]
-    objects = [(p, objs) for p, objs in objects if objs]
-    for path, objs in tqdm(objects, desc=desc, unit="img", dynamic_ncols=True, leave=False):
-        img = load_rgb(path)
+    classes: Sequence[str] | None,
+) -> tuple[Path, tuple[str, ...], list[tuple[Path, list[tuple[str, Box]]]], dict[str, int]]:
+    """(folder, real classes, [(image, [(real class, box)])], left-out counts) of a synthetic
+    batch or a YOLO split: the objects `load_crops` crops.
+
+    A synthetic batch's classes go through `class_map`; a YOLO split is read by real names (its
+    boxes of classes outside `classes` are ignored). `classes` defaults to the map's real
+    classes. Synthetic objects are filtered by visibility/occlusion/truncation, and boxes with a
+    side below `min_box_size` are left out in both domains.
+    """
+    cmap = resolve_class_map(class_map, "class_map")
+    classes = tuple(classes) if classes is not None else real_classes(cmap)
+    root = Path(source).expanduser()
+    if is_yolo_split(root):
+        real_of = {name: name for name in classes}
+        objects, skipped = yolo_objects(root), {}
+    elif is_labelled_batch(root):
+        real_of = {src: dst for src, dst in cmap.items() if dst in classes}
+        objects, skipped = synthetic_objects(root, s)
+    else:
+        raise DataError(f"{root}: neither a labelled batch nor a YOLO split")
+    out = []
+    for path, objs in objects:
+        kept = []
         for cls, box in objs:
+            if cls not in real_of:
+                continue
             if min(box[2], box[3]) < s.min_box_size:
                 skipped["box too small"] = skipped.get("box too small", 0) + 1
                 continue
-            crops.append(crop_object(img, box, s.crop_size, s.margin))
-            labels.append(label_of[cls])
-    return crops, labels, skipped
+            kept.append((real_of[cls], box))
+        if kept:
+            out.append((path, kept))
+    return root, classes, out, skipped
 
 
 def load_crops(
@@ -450,20 +471,15 @@ def load_crops(
     the map's real classes). Synthetic objects are filtered by visibility/occlusion/truncation.
     """
     s = settings or UsefulnessSettings()
-    cmap = resolve_class_map(class_map, "class_map")
-    classes = tuple(classes) if classes is not None else real_classes(cmap)
-    root = Path(source).expanduser()
-    if is_yolo_split(root):
-        label_of = {name: classes.index(name) for name in classes}
-        objects, skipped = yolo_objects(root), {}
-    elif is_labelled_batch(root):
-        label_of = {src: classes.index(dst) for src, dst in cmap.items() if dst in classes}
-        objects, skipped = synthetic_objects(root, s)
-    else:
-        raise DataError(f"{root}: neither a labelled batch nor a YOLO split")
-    crops, labels, more = _crops_from(objects, label_of, s, f"crops {root.name}")
-    for reason, n in more.items():
-        skipped[reason] = skipped.get(reason, 0) + n
+    root, classes, objects, skipped = _mapped_objects(source, class_map, s, classes)
+    crops, labels = [], []
+    for path, objs in tqdm(
+        objects, desc=f"crops {root.name}", unit="img", dynamic_ncols=True, leave=False
+    ):
+        img = load_rgb(path)
+        for cls, box in objs:
+            crops.append(crop_object(img, box, s.crop_size, s.margin))
+            labels.append(classes.index(cls))
     if crops:
         images = torch.from_numpy(np.stack(crops)).permute(0, 3, 1, 2).contiguous()
     else:
@@ -471,6 +487,45 @@ def load_crops(
     result = CropSet(images, torch.tensor(labels, dtype=torch.long), classes, str(root), skipped)
     log.info("%s: %d crops %s (left out: %s)", root, len(result), result.counts(), skipped or 0)
     return result
+
+
+@dataclass(frozen=True)
+class BoxShape:
+    """How one class's boxes are framed: the medians over its boxes."""
+
+    count: int
+    aspect: float  # box width / height
+    size: float  # the box's longer side over the image's longer side
+
+
+def box_shapes(
+    sources: str | Path | Sequence[str | Path],
+    class_map: Mapping[str, str] | None = None,
+    settings: UsefulnessSettings | None = None,
+    classes: Sequence[str] | None = None,
+) -> dict[str, BoxShape]:
+    """Per real class, the shape of the boxes `load_crops` would crop from one folder or from
+    several pooled (classes without boxes are absent).
+
+    Compare a render batch with photos: crops are squares around a box's longer side, so a
+    class that the renders show much wider than the photos do (packs lying flat, items in a
+    row, trays seen edge-on or half hidden) is a thin band among its neighbours in the render
+    crops but fills the photo crops. Only image headers are read.
+    """
+    s = settings or UsefulnessSettings()
+    if isinstance(sources, (str, Path)):
+        sources = [sources]
+    objects = [o for src in sources for o in _mapped_objects(src, class_map, s, classes)[2]]
+    per_class: dict[str, list[tuple[float, float]]] = {}
+    for path, objs in objects:
+        longer = max(_image_size(path))
+        for cls, (_, _, w, h) in objs:
+            per_class.setdefault(cls, []).append((w / h, max(w, h) / longer))
+    out = {}
+    for cls, values in per_class.items():
+        arr = np.asarray(values)
+        out[cls] = BoxShape(len(arr), float(np.median(arr[:, 0])), float(np.median(arr[:, 1])))
+    return out
 
 
 # ---------------------------------------------------------------------------------------------

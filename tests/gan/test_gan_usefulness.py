@@ -28,6 +28,7 @@ from gan.usefulness import (
     CropSet,
     CropStandardise,
     UsefulnessSettings,
+    box_shapes,
     box_to_yolo,
     check_real_dir,
     check_synthetic_dir,
@@ -254,6 +255,32 @@ def test_yolo_boxes_round_trip(data: dict[str, Path], tmp_path: Path) -> None:
         assert [c for c, _ in objs] == [c for c, _ in truth[path.name]]
         for (_, box), (_, want) in zip(objs, truth[path.name], strict=True):
             assert box == pytest.approx(want, abs=1e-3)
+
+
+def test_box_shapes_describe_the_cropped_boxes(data: dict[str, Path]) -> None:
+    """Median aspect and size per real class over exactly the boxes load_crops crops: the
+    generator's bars are wide, its discs and boxes square; filtered objects do not count."""
+    batch, real = data["batch"], data["real"]
+    shapes = box_shapes(batch, CLASS_MAP, SETTINGS)
+    crops = load_crops(batch, CLASS_MAP, SETTINGS).counts()
+    assert {c: v.count for c, v in shapes.items()} == {c: n for c, n in crops.items() if n}
+    want = {}  # the unoccluded boxes the generator wrote, by real class
+    for meta in sorted((batch / "meta").glob("*.json")):
+        for a in json.loads(meta.read_text())["annotations"]:
+            if a["occlusion"] <= SETTINGS.max_occlusion:
+                want.setdefault(CLASS_MAP[a["cls"]], []).append(a["bbox"])
+    for cls, boxes in want.items():
+        b = np.asarray(boxes, dtype=float)
+        assert shapes[cls].aspect == pytest.approx(np.median(b[:, 2] / b[:, 3]))
+        assert shapes[cls].size == pytest.approx(np.median(b[:, 2:].max(1)) / SIZE)
+    assert shapes["lime"].aspect > 1.8 and shapes["apple"].aspect == shapes["milk"].aspect == 1.0
+    photos = box_shapes(real, CLASS_MAP, SETTINGS, REAL_NAMES)
+    assert set(photos) == set(REAL_NAMES)  # a YOLO split is read by real names: "other" too
+    assert photos["lime"].aspect > 1.8 and photos["apple"].aspect == pytest.approx(1.0, abs=0.01)
+    pooled = box_shapes([batch, data["blurred"]], CLASS_MAP, SETTINGS)
+    assert {c: v.count for c, v in pooled.items()} == {c: 2 * v.count for c, v in shapes.items()}
+    with pytest.raises(DataError, match="neither a labelled batch nor a YOLO split"):
+        box_shapes(batch / "images", CLASS_MAP, SETTINGS)
 
 
 def test_class_map_validation(data: dict[str, Path]) -> None:
