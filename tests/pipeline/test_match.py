@@ -384,3 +384,15 @@ def test_food_preset_loads_as_written(tmp_path):
     assert (w["milk_carton"], w["milk_bottle"], w["beef"], w["ground_beef"]) == (0.8, 0.2, 2.5, 2.0)
     assert w["chicken_breast"] == 2.0 and w["apple"] == 0.5 and w["chicken"] == 1.0
     assert (w["butter_tub"], w["butter_pack"]) == (1.6, 0.4)
+
+
+def test_whole_fridge_food_preset_changes_only_the_framing(tmp_path):
+    """food/aicook_whole is food/aicook with the photos' whole-fridge wide view at 480 px."""
+    close = render_cfg(tmp_path, "+render_preset=food/aicook")
+    whole = render_cfg(tmp_path, "+render_preset=food/aicook_whole")
+    assert tuple(whole.resolution) == (480, 480)
+    s = whole.sampler
+    assert (s.front_cover, s.front_fov, s.front_height) == ((0.85, 1.1), (60, 80), (0.45, 0.6))
+    framing = {"front_cover": (0.85, 1.1), "front_fov": (60.0, 80.0), "front_height": (0.45, 0.6)}
+    assert s == dataclasses.replace(close.sampler, **framing)
+    assert whole.render == close.render and whole.outputs == close.outputs
