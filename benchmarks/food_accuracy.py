@@ -20,7 +20,8 @@ classifier seeds, and writes everything to --json.
   and photos, carry no class; also chosen on `train/`.
 
 `--ensemble K` lets K classifiers per seed vote (their mean softmax): one classifier's accuracy
-swings by several points between seeds.
+swings by several points between seeds. Compare mixes over four seeds or more; `--jobs J` trains
+J classifiers at once, in separate processes that share the CPU threads.
 
 A second table compares how renders and photos frame each class (`usefulness.box_shapes`): the
 median box aspect (width / height) and size (longer side over the image's) of the boxes that
@@ -55,7 +56,7 @@ from gan.usefulness import (  # noqa: E402
     box_shapes,
     load_crops,
     read_yolo_names,
-    score_crops,
+    score_seeds,
 )
 
 RECIPES = {
@@ -84,12 +85,16 @@ def concat(sets: list[CropSet]) -> CropSet:
 
 
 def evaluate(
-    train: CropSet, test: CropSet, classes: list[str], s: UsefulnessSettings, seeds: list[int]
+    train: CropSet,
+    test: CropSet,
+    classes: list[str],
+    s: UsefulnessSettings,
+    seeds: list[int],
+    jobs: int = 1,
 ) -> dict:
-    """Scores of a classifier over `classes` (mean over seeds)."""
+    """Scores of a classifier over `classes` (mean over seeds; `jobs` seeds at a time)."""
     train, test = train.subset(classes), test.subset(classes)
-    runs = [score_crops(train, test, s, seed) for seed in seeds]
-    return aggregate_runs(runs)
+    return aggregate_runs(score_seeds(train, test, s, seeds, jobs))
 
 
 def shape_table(classes: list[str], renders: dict, real: dict, flag: float = 1.3) -> str:
@@ -123,8 +128,14 @@ def main(argv: list[str] | None = None) -> int:
         "--ensemble", type=int, default=None, help="classifiers per seed that vote (recipe's: 1)"
     )
     ap.add_argument("--seeds", type=int, nargs="+", default=[0, 1])
+    ap.add_argument(
+        "--jobs", type=int, default=1,
+        help="classifiers trained at once, in separate processes sharing the CPU threads",
+    )  # fmt: skip
     ap.add_argument("--json", default=None, help="write all scores here")
     args = ap.parse_args(argv)
+    if args.jobs < 1:
+        ap.error(f"--jobs: expected 1 or more, got {args.jobs}")
 
     s = RECIPES[args.recipe]
     if args.steps:
@@ -138,9 +149,9 @@ def main(argv: list[str] | None = None) -> int:
     train = concat([load_crops(b, cmap, s, classes=names) for b in args.batches])
     present = [c for c, n in test.counts().items() if n > 0]
     result = {"recipe": args.recipe, "settings": asdict(s), "batches": args.batches}
-    result["all"] = evaluate(train, test, present, s, args.seeds)
+    result["all"] = evaluate(train, test, present, s, args.seeds, args.jobs)
     shared = [c for c in SHARED if c in present]
-    result["shared"] = evaluate(train, test, shared, s, args.seeds)
+    result["shared"] = evaluate(train, test, shared, s, args.seeds, args.jobs)
     result["seconds"] = round(time.perf_counter() - started, 1)
 
     train_counts, test_counts = train.counts(), test.counts()

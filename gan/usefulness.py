@@ -28,7 +28,9 @@ from __future__ import annotations
 import json
 import logging
 import math
+import multiprocessing
 from collections.abc import Mapping, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -775,6 +777,54 @@ def score_crops(
     }
 
 
+def score_seeds(
+    train: CropSet,
+    test: CropSet,
+    settings: UsefulnessSettings | None = None,
+    seeds: Sequence[int] = (0,),
+    jobs: int = 1,
+    progress: bool = True,
+) -> list[dict[str, Any]]:
+    """`score_crops` for each seed, in seed order.
+
+    `jobs` > 1 trains that many classifiers at once, each in its own process with an equal share
+    of this process's torch threads, so that the several seeds a comparison needs take less wall
+    time. A seed scores as `score_crops` scores it with that share of threads."""
+    seeds = list(seeds)
+    jobs = max(1, min(jobs, len(seeds)))
+    if jobs == 1:
+        return [score_crops(train, test, settings, seed, progress) for seed in seeds]
+    threads = max(1, torch.get_num_threads() // jobs)
+    init = (_plain(train), _plain(test), settings, threads)
+    ctx = multiprocessing.get_context("spawn")  # fork would copy torch's thread pools
+    with ProcessPoolExecutor(jobs, mp_context=ctx, initializer=_job_start, initargs=init) as pool:
+        runs = pool.map(_job_score, seeds)
+        return list(tqdm(runs, total=len(seeds), desc="classifier seeds", disable=not progress))
+
+
+_JOB: dict[str, Any] = {}  # a `score_seeds` worker's crops and settings
+
+
+def _plain(crops: CropSet) -> tuple:
+    """A crop set as numpy arrays and names: pickled by value, no shared memory needed."""
+    return crops.images.numpy(), crops.labels.numpy(), crops.classes, crops.source
+
+
+def _job_start(
+    train: tuple, test: tuple, settings: UsefulnessSettings | None, threads: int
+) -> None:
+    """`score_seeds` worker: keep the crops and settings, use `threads` torch threads."""
+    torch.set_num_threads(threads)
+    for key, (images, labels, classes, source) in (("train", train), ("test", test)):
+        _JOB[key] = CropSet(torch.from_numpy(images), torch.from_numpy(labels), classes, source)
+    _JOB["settings"] = settings
+
+
+def _job_score(seed: int) -> dict[str, Any]:
+    """`score_seeds` worker: one seed's scores."""
+    return score_crops(_JOB["train"], _JOB["test"], _JOB["settings"], seed, progress=False)
+
+
 def crop_classifier_score(
     synthetic_dir: str | Path,
     real_dir: str | Path,
@@ -834,7 +884,7 @@ def usefulness_score(
     if not seeds:
         raise ValueError("usefulness_score: needs at least one seed")
     train, test = prepare_crops(synthetic_dir, real_dir, class_map, s)
-    runs = [score_crops(train, test, s, seed, progress) for seed in seeds]
+    runs = score_seeds(train, test, s, seeds, progress=progress)
     result = aggregate_runs(runs)
     result.update(
         synthetic_dir=str(synthetic_dir),

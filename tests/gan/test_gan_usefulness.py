@@ -38,6 +38,7 @@ from gan.usefulness import (
     predict,
     resolve_class_map,
     score_crops,
+    score_seeds,
     train_classifier,
     usefulness_score,
     yolo_objects,
@@ -233,6 +234,23 @@ def test_training_is_seeded(data: dict[str, Path]) -> None:
     assert torch.equal(torch.random.get_rng_state(), state)
     p1, p2, p3 = (torch.cat([p.flatten() for p in m.parameters()]) for m in (m1, m2, m3))
     assert torch.equal(p1, p2) and not torch.equal(p1, p3)
+
+
+def test_seeds_in_parallel_processes_score_as_one_at_a_time(data: dict[str, Path]) -> None:
+    """`score_seeds` with two jobs (spawned processes, one thread each here) gives each seed, in
+    the order asked, the scores `score_crops` gives it in this process with one thread."""
+    train = load_crops(data["batch"], CLASS_MAP, SETTINGS)
+    test = load_crops(data["real"], CLASS_MAP, SETTINGS)
+    short = replace(SETTINGS, steps=8)
+    with single_thread():
+        alone = [score_crops(train, test, short, seed, progress=False) for seed in (3, 1, 2)]
+        together = score_seeds(train, test, short, [3, 1, 2], jobs=2, progress=False)
+    assert [r["seed"] for r in together] == [3, 1, 2]
+    for a, b in zip(alone, together, strict=True):
+        for key in ("accuracy", "confusion", "counts"):
+            assert b[key] == a[key]
+    one = score_seeds(train, test, short, [3], jobs=4, progress=False)  # one seed: no processes
+    assert one[0]["confusion"] == alone[0]["confusion"]
 
 
 def test_yolo_boxes_round_trip(data: dict[str, Path], tmp_path: Path) -> None:
