@@ -20,6 +20,8 @@ Public entry points:
   or of a YOLO split (a YOLO source, e.g. a real train split, is read by real class names).
 - `box_shapes(sources, class_map, settings, classes=None) -> {class: BoxShape}`: median box
   aspect and size per class, to compare how renders and photos frame each class.
+- `score_seeds(train, test, settings, seeds, jobs=1) -> [dict]`: one `score_crops` run per
+  seed on crops in memory, `jobs` classifiers trained at once in separate processes.
 - `train_classifier`, `predict`, `classification_scores`: the pieces, for crops in memory.
 """
 
