@@ -20,8 +20,9 @@ classifier seeds, and writes everything to --json.
   and photos, carry no class; also chosen on `train/`.
 
 `--ensemble K` lets K classifiers per seed vote (their mean softmax): one classifier's accuracy
-swings by several points between seeds. Compare mixes over four seeds or more; `--jobs J` trains
-J classifiers at once, in separate processes that share the CPU threads.
+swings by several points between seeds. Compare mixes over four seeds or more, with the same
+number of torch threads; `--jobs J` trains J classifiers at once, in separate processes that
+share the CPU threads (on two cores not faster than one process: for bigger machines).
 
 A second table compares how renders and photos frame each class (`usefulness.box_shapes`): the
 median box aspect (width / height) and size (longer side over the image's) of the boxes that

@@ -790,8 +790,9 @@ def score_seeds(
     """`score_crops` for each seed, in seed order.
 
     `jobs` > 1 trains that many classifiers at once, each in its own process with an equal share
-    of this process's torch threads, so that the several seeds a comparison needs take less wall
-    time. A seed scores as `score_crops` scores it with that share of threads."""
+    of this process's torch threads (for machines with more cores than one classifier uses). A
+    seed scores exactly as `score_crops` scores it with that share of threads; the thread count
+    changes the scores a little, so compare runs made with the same one."""
     seeds = list(seeds)
     jobs = max(1, min(jobs, len(seeds)))
     if jobs == 1:
