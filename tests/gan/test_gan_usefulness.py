@@ -245,11 +245,11 @@ def test_seeds_in_parallel_processes_score_as_one_at_a_time(data: dict[str, Path
     with single_thread():
         alone = [score_crops(train, test, short, seed, progress=False) for seed in (3, 1, 2)]
         together = score_seeds(train, test, short, [3, 1, 2], jobs=2, progress=False)
+        one = score_seeds(train, test, short, [3], jobs=4, progress=False)  # one seed: in-process
     assert [r["seed"] for r in together] == [3, 1, 2]
     for a, b in zip(alone, together, strict=True):
         for key in ("accuracy", "confusion", "counts"):
             assert b[key] == a[key]
-    one = score_seeds(train, test, short, [3], jobs=4, progress=False)  # one seed: no processes
     assert one[0]["confusion"] == alone[0]["confusion"]
 
 
