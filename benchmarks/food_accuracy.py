@@ -32,6 +32,15 @@ neighbours in the render crops: look at those classes' layout and viewpoint firs
 
 Choose recipes and content against a validation split (``--real .../train``); keep `test/` for
 the figures you report.
+
+A batch's own draw moves the score as much as the classifier's seed does: four whole-fridge
+batches of one preset (seeds 34-37), each beside the same close-ups, scored 0.244-0.289 on
+`train/`. So compare settings over several batches too: `--each B1 B2 ...` scores the positional
+batches together with each `Bi` in turn and reports the mean over batches and seeds, each
+batch's figure and the spread between them:
+
+    python benchmarks/food_accuracy.py datasets/food/r320 --each datasets/food/t480 \
+        datasets/food/u480 --real ../shared/data/aicook_fridge/train --seeds 0 1
 """
 
 from __future__ import annotations
@@ -58,6 +67,7 @@ from gan.usefulness import (  # noqa: E402
     load_crops,
     read_yolo_names,
     score_seeds,
+    spread,
 )
 
 RECIPES = {
@@ -94,8 +104,35 @@ def evaluate(
     jobs: int = 1,
 ) -> dict:
     """Scores of a classifier over `classes` (mean over seeds; `jobs` seeds at a time)."""
-    train, test = train.subset(classes), test.subset(classes)
-    return aggregate_runs(score_seeds(train, test, s, seeds, jobs))
+    return aggregate_runs(seed_runs(train, test, classes, s, seeds, jobs))
+
+
+def seed_runs(
+    train: CropSet,
+    test: CropSet,
+    classes: list[str],
+    s: UsefulnessSettings,
+    seeds: list[int],
+    jobs: int = 1,
+) -> list[dict]:
+    """One `score_crops` run per seed over `classes`."""
+    return score_seeds(train.subset(classes), test.subset(classes), s, seeds, jobs)
+
+
+def mixes_of(batches: list[str], each: list[str]) -> list[list[str]]:
+    """The batch sets to train on: `batches` with each of `each` in turn, or `batches` alone."""
+    return [[*batches, b] for b in each] if each else [list(batches)]
+
+
+def pooled(mix_runs: list[list[dict]]) -> dict:
+    """Scores over every run of every mix (mean over mixes and seeds), plus the spread between
+    the mixes' own means (`between_batches`), which is what a different batch draw moves."""
+    out = aggregate_runs([r for runs in mix_runs for r in runs])
+    if len(mix_runs) > 1:
+        means = [sum(r["accuracy"] for r in runs) / len(runs) for runs in mix_runs]
+        out["between_batches"] = spread(means)
+        del out["counts"]["train"]  # differs between mixes: see "replicates"
+    return out
 
 
 def shape_table(classes: list[str], renders: dict, real: dict, flag: float = 1.3) -> str:
@@ -120,7 +157,14 @@ def shape_table(classes: list[str], renders: dict, real: dict, flag: float = 1.3
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("batches", nargs="+", help="render batch folders (meta/ with boxes)")
+    ap.add_argument(
+        "batches", nargs="*", help="render batch folders (meta/ with boxes), trained on together"
+    )
+    ap.add_argument(
+        "--each", nargs="+", default=[], metavar="BATCH",
+        help="score the batches above with each of these in turn (batches of one setting drawn "
+        "with different seeds): the mean over them and the spread between them",
+    )  # fmt: skip
     ap.add_argument("--real", required=True, help="real YOLO split (images/, labels/)")
     ap.add_argument("--class-map", default=str(REPO / "configs/class_maps/aicook.yaml"))
     ap.add_argument("--recipe", choices=sorted(RECIPES), default="standardised")
@@ -137,6 +181,8 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     if args.jobs < 1:
         ap.error(f"--jobs: expected 1 or more, got {args.jobs}")
+    if not args.batches and not args.each:
+        ap.error("give render batches, --each batches, or both")
 
     s = RECIPES[args.recipe]
     if args.steps:
@@ -147,15 +193,30 @@ def main(argv: list[str] | None = None) -> int:
     names = read_yolo_names(args.real)
     started = time.perf_counter()
     test = load_crops(args.real, cmap, s, classes=names)
-    train = concat([load_crops(b, cmap, s, classes=names) for b in args.batches])
     present = [c for c, n in test.counts().items() if n > 0]
-    result = {"recipe": args.recipe, "settings": asdict(s), "batches": args.batches}
-    result["all"] = evaluate(train, test, present, s, args.seeds, args.jobs)
     shared = [c for c in SHARED if c in present]
-    result["shared"] = evaluate(train, test, shared, s, args.seeds, args.jobs)
+    mixes = mixes_of(args.batches, args.each)
+    crops: dict[str, CropSet] = {}  # each batch loaded once, however many mixes hold it
+    runs: dict[str, list[list[dict]]] = {"all": [], "shared": []}
+    replicates, train_counts = [], {c: 0.0 for c in names}
+    for mix in mixes:
+        for b in mix:
+            crops.setdefault(b, load_crops(b, cmap, s, classes=names))
+        train = concat([crops[b] for b in mix])
+        for c, n in train.counts().items():
+            train_counts[c] += n / len(mixes)
+        rep: dict = {"batches": mix}
+        for key, classes in (("all", present), ("shared", shared)):
+            runs[key].append(seed_runs(train, test, classes, s, args.seeds, args.jobs))
+            rep[key] = spread([r["accuracy"] for r in runs[key][-1]])
+        replicates.append(rep)
+    result = {"recipe": args.recipe, "settings": asdict(s), "batches": args.batches}
+    result["each"] = args.each
+    result["all"], result["shared"] = pooled(runs["all"]), pooled(runs["shared"])
+    result["replicates"] = replicates
     result["seconds"] = round(time.perf_counter() - started, 1)
 
-    train_counts, test_counts = train.counts(), test.counts()
+    test_counts = test.counts()
     print(f"recipe {args.recipe}, seeds {args.seeds}, real {args.real}")
     for key, title in (("all", f"{len(present)} classes"), ("shared", f"{len(shared)} shared")):
         r = result[key]
@@ -164,18 +225,24 @@ def main(argv: list[str] | None = None) -> int:
             f"balanced {r['balanced_accuracy']['mean']:.3f}, macro-F1 {r['macro_f1']['mean']:.3f},"
             f" chance {r['chance']:.3f}"
         )
+        if len(mixes) > 1:
+            between = r["between_batches"]
+            each = ", ".join(
+                f"{Path(m['batches'][-1]).name} {m[key]['mean']:.3f}" for m in replicates
+            )
+            print(f"  per batch: {each}; between batches +- {between['std']:.3f}")
     print(
         f"{'class':16s} {'render crops':>12s} {'real crops':>10s} {'acc (all)':>9s} {'acc (8)':>8s}"
     )
     for c in present:
         acc8 = result["shared"]["per_class_accuracy"].get(c)
         print(
-            f"{c:16s} {train_counts[c]:12d} {test_counts[c]:10d} "
+            f"{c:16s} {round(train_counts[c]):12d} {test_counts[c]:10d} "
             f"{result['all']['per_class_accuracy'][c]:9.3f} "
             + (f"{acc8:8.3f}" if acc8 is not None else f"{'':8s}")
         )
     real_shapes = box_shapes(args.real, cmap, s, names)
-    render_shapes = box_shapes(args.batches, cmap, s, names)
+    render_shapes = box_shapes(list(crops), cmap, s, names)
     result["boxes"] = {
         "real": {c: asdict(v) for c, v in real_shapes.items()},
         "renders": {c: asdict(v) for c, v in render_shapes.items()},

@@ -21,7 +21,8 @@ Public entry points:
 - `box_shapes(sources, class_map, settings, classes=None) -> {class: BoxShape}`: median box
   aspect and size per class, to compare how renders and photos frame each class.
 - `score_seeds(train, test, settings, seeds, jobs=1) -> [dict]`: one `score_crops` run per
-  seed on crops in memory, `jobs` classifiers trained at once in separate processes.
+  seed on crops in memory, `jobs` classifiers trained at once in separate processes;
+  `aggregate_runs(runs)` and `spread(values)` give their mean and spread.
 - `train_classifier`, `predict`, `classification_scores`: the pieces, for crops in memory.
 """
 
@@ -841,7 +842,7 @@ def crop_classifier_score(
     return score_crops(train, test, s, seed)
 
 
-def _spread(values: list[float | None]) -> dict[str, Any]:
+def spread(values: list[float | None]) -> dict[str, Any]:
     """Mean, sample std, min and max of the non-null values."""
     vals = [v for v in values if v is not None]
     if not vals:
@@ -862,9 +863,9 @@ def aggregate_runs(runs: list[dict[str, Any]]) -> dict[str, Any]:
         "seeds": [r["seed"] for r in runs],
     }
     for key in ("accuracy", "balanced_accuracy", "macro_f1"):
-        out[key] = _spread([r[key] for r in runs])
+        out[key] = spread([r[key] for r in runs])
     out["per_class_accuracy"] = {
-        c: _spread([r["per_class_accuracy"].get(c) for r in runs])["mean"]
+        c: spread([r["per_class_accuracy"].get(c) for r in runs])["mean"]
         for c in first["per_class_accuracy"]
     }
     out["runs"] = [

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import shutil
+import sys
 from dataclasses import replace
 from pathlib import Path
 
@@ -251,6 +253,50 @@ def test_seeds_in_parallel_processes_score_as_one_at_a_time(data: dict[str, Path
         for key in ("accuracy", "confusion", "counts"):
             assert b[key] == a[key]
     assert one[0]["confusion"] == alone[0]["confusion"]
+
+
+def food_accuracy_benchmark():
+    """benchmarks/food_accuracy.py as a module."""
+    spec = importlib.util.spec_from_file_location(
+        "food_accuracy", Path(__file__).resolve().parents[2] / "benchmarks" / "food_accuracy.py"
+    )
+    mod = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = mod
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def test_food_accuracy_each_batch_scores_as_its_own_run(
+    data: dict[str, Path], tmp_path: Path
+) -> None:
+    """`--each B1 B2`: each replicate is the positional batches with one Bi, scored exactly as a
+    run of that mix alone; the pooled figure is the mean over replicates and seeds, and the
+    spread between replicates is that of their means."""
+    bench = food_accuracy_benchmark()
+    other = make_synthetic_batch(tmp_path / "other", count=8, seed=5)
+    cmap = tmp_path / "map.yaml"
+    cmap.write_text("".join(f"{k}: {v}\n" for k, v in CLASS_MAP.items()))
+    common = ["--real", str(data["real"]), "--class-map", str(cmap), "--recipe", "compare",
+              "--steps", "6", "--seeds", "0", "1"]  # fmt: skip
+    shared, b1, b2 = str(data["batch"]), str(data["blurred"]), str(other)
+    with single_thread():
+        each_args = [shared, "--each", b1, b2, *common, "--json", str(tmp_path / "e.json")]
+        assert bench.main(each_args) == 0
+        for k, b in enumerate((b1, b2)):
+            assert bench.main([shared, b, *common, "--json", str(tmp_path / f"{k}.json")]) == 0
+        with pytest.raises(SystemExit):  # nothing to train on
+            bench.main(common)
+    each = json.loads((tmp_path / "e.json").read_text())
+    alone = [json.loads((tmp_path / f"{k}.json").read_text()) for k in (0, 1)]
+    assert [r["batches"] for r in each["replicates"]] == [[shared, b1], [shared, b2]]
+    for rep, one in zip(each["replicates"], alone, strict=True):
+        for key in ("all", "shared"):
+            assert rep[key]["values"] == one[key]["accuracy"]["values"]
+    values = [v for one in alone for v in one["all"]["accuracy"]["values"]]
+    assert each["all"]["accuracy"]["values"] == values
+    means = [one["all"]["accuracy"]["mean"] for one in alone]
+    assert each["all"]["between_batches"]["values"] == pytest.approx(means)
+    assert "between_batches" not in alone[0]["all"]
 
 
 def test_yolo_boxes_round_trip(data: dict[str, Path], tmp_path: Path) -> None:
