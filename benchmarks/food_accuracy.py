@@ -95,18 +95,6 @@ def concat(sets: list[CropSet]) -> CropSet:
     )
 
 
-def evaluate(
-    train: CropSet,
-    test: CropSet,
-    classes: list[str],
-    s: UsefulnessSettings,
-    seeds: list[int],
-    jobs: int = 1,
-) -> dict:
-    """Scores of a classifier over `classes` (mean over seeds; `jobs` seeds at a time)."""
-    return aggregate_runs(seed_runs(train, test, classes, s, seeds, jobs))
-
-
 def seed_runs(
     train: CropSet,
     test: CropSet,
@@ -115,7 +103,7 @@ def seed_runs(
     seeds: list[int],
     jobs: int = 1,
 ) -> list[dict]:
-    """One `score_crops` run per seed over `classes`."""
+    """One `score_crops` run per seed over `classes` (`jobs` seeds at a time)."""
     return score_seeds(train.subset(classes), test.subset(classes), s, seeds, jobs)
 
 
