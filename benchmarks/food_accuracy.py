@@ -119,7 +119,7 @@ def pooled(mix_runs: list[list[dict]]) -> dict:
     if len(mix_runs) > 1:
         means = [sum(r["accuracy"] for r in runs) / len(runs) for runs in mix_runs]
         out["between_batches"] = spread(means)
-        del out["counts"]["train"]  # differs between mixes: see "replicates"
+        out["counts"] = {"test": out["counts"]["test"]}  # train: one per mix, in "replicates"
     return out
 
 
@@ -193,7 +193,7 @@ def main(argv: list[str] | None = None) -> int:
         train = concat([crops[b] for b in mix])
         for c, n in train.counts().items():
             train_counts[c] += n / len(mixes)
-        rep: dict = {"batches": mix}
+        rep: dict = {"batches": mix, "train_counts": train.counts()}
         for key, classes in (("all", present), ("shared", shared)):
             runs[key].append(seed_runs(train, test, classes, s, args.seeds, args.jobs))
             rep[key] = spread([r["accuracy"] for r in runs[key][-1]])
