@@ -333,7 +333,8 @@ def class_traits(cls: str) -> ClassTraits:
 
 
 def class_weights_for(surface: Surface, cfg: SamplerConfig) -> dict[str, float]:
-    """Class weights on a surface: produce goes in drawers, bottles and cartons in the door."""
+    """Class weights on a surface: produce goes in drawers, bottles and cartons in the door, raw
+    meat on the lowest shelf ("shelf:0", the drawer cover or the cabinet floor)."""
     out = {}
     for c in cfg.classes:
         wgt = float(cfg.class_weights.get(c, 1.0))
@@ -341,6 +342,9 @@ def class_weights_for(surface: Surface, cfg: SamplerConfig) -> dict[str, float]:
             wgt *= class_traits(c).drawer
         elif surface.kind == "door":
             wgt *= 1.0 if class_traits(c).door else 0.0
+        elif surface.kind == "shelf":
+            low = class_traits(c).low_shelf
+            wgt *= low if surface.name == "shelf:0" else 1.0 / low
         if wgt > 0:
             out[c] = wgt
     return out

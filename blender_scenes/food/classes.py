@@ -44,6 +44,8 @@ class ClassTraits:
     - ``family``: produce | drinks | dairy | meat | bakery | pantry (documentation and grouping);
     - ``drawer``: weight factor in crisper drawers (produce 6, everything else 0.15);
     - ``door``: may stand in the door bins;
+    - ``low_shelf``: weight factor on the lowest shelf, its inverse on the shelves above (raw
+      meat 3: it is kept at the bottom, where it cannot drip onto other food);
     - ``lie_prob``: chance to be laid on its side (placement=physics);
     - ``stack_top``: small enough to be stacked on other items (placement=physics);
     - ``friction``: rigid-body friction; ``rolls``: round, so spin is damped hard and the mesh
@@ -54,6 +56,7 @@ class ClassTraits:
     family: str
     drawer: float = 0.15
     door: bool = False
+    low_shelf: float = 1.0
     lie_prob: float = 0.0
     stack_top: bool = False
     friction: float = 0.6
@@ -61,6 +64,7 @@ class ClassTraits:
 
 
 PRODUCE_DRAWER = 6.0
+RAW_MEAT_LOW_SHELF = 3.0
 
 
 def _produce(params: Sampler, friction: float = 0.8, rolls: bool = True, **kw) -> ClassTraits:
@@ -102,10 +106,10 @@ CLASS_TABLE: dict[str, ClassTraits] = {
     "spinach": _produce(gp.spinach, rolls=False),
     "blueberries": _produce(gp.blueberries, rolls=False, stack_top=True),
     "strawberries": _produce(gp.strawberries, rolls=False, stack_top=True),
-    "beef": ClassTraits(gp.beef, "meat"),
-    "ground_beef": ClassTraits(gp.ground_beef, "meat"),
-    "chicken": ClassTraits(gp.chicken, "meat"),
-    "chicken_breast": ClassTraits(gp.chicken_breast, "meat"),
+    "beef": ClassTraits(gp.beef, "meat", low_shelf=RAW_MEAT_LOW_SHELF),
+    "ground_beef": ClassTraits(gp.ground_beef, "meat", low_shelf=RAW_MEAT_LOW_SHELF),
+    "chicken": ClassTraits(gp.chicken, "meat", low_shelf=RAW_MEAT_LOW_SHELF),
+    "chicken_breast": ClassTraits(gp.chicken_breast, "meat", low_shelf=RAW_MEAT_LOW_SHELF),
     "ham": ClassTraits(gp.ham, "meat", stack_top=True),
     "shrimp": ClassTraits(gp.shrimp, "meat", stack_top=True),
     "eggs": ClassTraits(gp.eggs, "dairy", door=True, friction=0.7),

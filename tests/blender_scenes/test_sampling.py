@@ -9,9 +9,11 @@ from testutils import render_config
 
 from blender_scenes.config import default_sampler
 from blender_scenes.description import SceneDescription
+from blender_scenes.food.classes import CLASS_SETS, CLASS_TABLE
 from blender_scenes.food.params import FOOD_CLASSES
 from blender_scenes.placement import Item, Placed, Surface, boxes_disjoint, half_extents, pack_rows
 from blender_scenes.sampling import (
+    class_weights_for,
     kelvin_to_rgb,
     rng_for,
     sample_scene,
@@ -112,6 +114,28 @@ def test_class_selection_and_weights():
     assert seen <= {"can", "apple"} and seen
     no_cans = replace(ROWS, class_weights={"can": 0.0})
     assert all(o.cls != "can" for i in range(10) for o in sample_scene(0, i, no_cans).objects)
+
+
+def test_raw_meat_goes_on_the_lowest_shelf():
+    """Raw meat trays weigh 3x on shelf:0 (the drawer cover or cabinet floor) and a third above;
+    other classes keep their shelf weights, so the original fifteen's scenes are unchanged."""
+    meat = {c for c, t in CLASS_TABLE.items() if t.low_shelf != 1.0}
+    assert meat == {"beef", "ground_beef", "chicken", "chicken_breast"}
+    cfg = replace(ROWS, classes=tuple(CLASS_SETS["aicook"]), class_weights=CLASS_SETS["aicook"])
+    low = {True: [0, 0], False: [0, 0]}  # meat?: [on shelf:0, on shelves above]
+    for i in range(30):
+        for o in sample_scene(1, i, cfg).objects:
+            if o.support.startswith("shelf"):
+                low[o.cls in meat][o.support != "shelf:0"] += 1
+    share = {k: v[0] / sum(v) for k, v in low.items()}
+    assert share[True] > 2 * share[False], (low, share)
+    f = sample_scene(1, 0, cfg).fridge
+    shelves = [s for s in support_surfaces(f) if s.kind == "shelf"]
+    weights = {s.name: class_weights_for(s, cfg) for s in shelves}
+    for name, w in weights.items():
+        factor = 3.0 if name == "shelf:0" else 1 / 3
+        assert w["beef"] == pytest.approx(CLASS_SETS["aicook"]["beef"] * factor)
+        assert w["milk_carton"] == CLASS_SETS["aicook"]["milk_carton"]
 
 
 def test_all_classes_appear_over_a_batch():
