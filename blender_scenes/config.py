@@ -22,7 +22,7 @@ from typing import Any
 from gan.config import default_config, with_defaults
 
 from .assets.catalog import Catalog, CatalogError, load_catalog
-from .food.classes import ALL_CLASSES, CLASS_SETS
+from .food.classes import ALL_CLASSES, CLASS_SETS, PRODUCT_CLASSES
 from .food.params import FOOD_CLASSES
 from .sampling import PLACEMENT_MODES, VIEW_TRANSFORMS, WALL_KINDS, SamplerConfig
 
@@ -325,6 +325,30 @@ def placement_from(d: dict[str, Any]) -> PlacementSettings:
     )
 
 
+def products_from(p: Any) -> dict[str, dict[str, float]]:
+    """`products`: per class with printed packs, product name -> weight factor (others 1)."""
+    if p is None:
+        return {}
+    if not isinstance(p, dict):
+        raise ConfigError(f"products: expected a mapping class -> {{product: weight}}, got {p!r}")
+    out = {}
+    for cls, prefer in p.items():
+        names = PRODUCT_CLASSES.get(cls)
+        if names is None:
+            raise ConfigError(f"products.{cls}: not a class with products (those are: {', '.join(PRODUCT_CLASSES)})")
+        if not isinstance(prefer, dict) or not prefer:
+            raise ConfigError(f"products.{cls}: expected a mapping product -> weight, got {prefer!r}")
+        for name, w in prefer.items():
+            if name not in names:
+                raise ConfigError(f"products.{cls}.{name}: unknown product (known: {', '.join(names)})")
+            if isinstance(w, bool) or not isinstance(w, int | float) or w < 0:
+                raise ConfigError(f"products.{cls}.{name}: expected a weight >= 0, got {w!r}")
+        if all(float(prefer.get(n, 1.0)) == 0 for n in names):
+            raise ConfigError(f"products.{cls}: every product has weight 0")
+        out[str(cls)] = {str(k): float(v) for k, v in prefer.items()}
+    return out
+
+
 def sampler_from(d: dict[str, Any], aspect: float, placement: PlacementSettings) -> SamplerConfig:
     """Scene randomization knobs."""
     mode, catalog = assets_from(d)
@@ -341,6 +365,7 @@ def sampler_from(d: dict[str, Any], aspect: float, placement: PlacementSettings)
             raise ConfigError(f"class_weights.{k}: expected a weight >= 0, got {w!r}")
     if all(float(weights.get(c, 1.0)) == 0 for c in classes):
         raise ConfigError("class_weights: every selected class has weight 0")
+    products = products_from(d.get("products"))
     objs = _group(d, "objects")
     fr = _group(d, "fridge")
     cam = _group(d, "camera")
@@ -354,6 +379,7 @@ def sampler_from(d: dict[str, Any], aspect: float, placement: PlacementSettings)
         max_tries=placement.max_tries,
         classes=classes,
         class_weights={k: float(v) for k, v in weights.items()},
+        products=products,
         per_shelf=per_shelf,
         total=total,
         shelves=_range(fr.get("shelves"), "fridge.shelves", lo=1),

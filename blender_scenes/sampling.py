@@ -74,6 +74,8 @@ class SamplerConfig:
 
     classes: tuple[str, ...]
     class_weights: dict[str, float]
+    # product name -> weight factor per class with products (food.classes.PRODUCT_CLASSES)
+    products: dict[str, dict[str, float]]
     per_shelf: tuple[int, int]
     total: tuple[int, int]
     shelves: tuple[int, int]
@@ -392,7 +394,9 @@ def sample_params(cls: str, rng: np.random.Generator, cfg: SamplerConfig) -> dic
     in_catalog = cfg.catalog is not None and cls in cfg.catalog.classes
     in_procedural = cfg.procedural and cls in cfg.procedural_classes
     use_catalog = in_catalog and (not in_procedural or rng.random() < 0.5)
-    return sample_catalog_params(cfg.catalog, cls, rng) if use_catalog else sample_food_params(cls, rng)
+    if use_catalog:
+        return sample_catalog_params(cfg.catalog, cls, rng)
+    return sample_food_params(cls, rng, cfg.products.get(cls))
 
 
 def sample_items(

@@ -161,13 +161,25 @@ def classes_where(test: Callable[[ClassTraits], bool]) -> frozenset[str]:
     return frozenset(c for c, t in CLASS_TABLE.items() if test(t))
 
 
-def sample_params(cls: str, rng: np.random.Generator) -> dict:
-    """Sample the full, JSON-serialisable build parameters of one item of class `cls`."""
+# Classes whose packs carry one of several products (`grocery_params.PRODUCTS`): the render
+# config's `products.<class>` weighs them (`sample_params(..., prefer=...)`).
+PRODUCT_CLASSES: dict[str, tuple[str, ...]] = {
+    c: tuple(name for name, _ in options) for c, options in gp.PRODUCTS.items()
+}
+
+
+def sample_params(cls: str, rng: np.random.Generator, prefer: dict[str, float] | None = None) -> dict:
+    """Sample the full, JSON-serialisable build parameters of one item of class `cls`.
+
+    `prefer` (classes of `PRODUCT_CLASSES` only) multiplies the weights of named products.
+    """
     sampler = traits(cls).params
     # One draw from the caller's stream, salted with the class: the caller's later draws do not
     # depend on how many numbers a class consumes, and classes never share brands or palettes.
     own = np.random.default_rng([int(rng.integers(0, 2**62)), ALL_CLASSES.index(cls)])
-    params = sampler(own)
+    if prefer and cls not in PRODUCT_CLASSES:
+        raise ValueError(f"{cls}: has no products to prefer (those with: {', '.join(PRODUCT_CLASSES)})")
+    params = sampler(own, prefer=prefer) if prefer else sampler(own)
     params["class"] = cls
     return params
 

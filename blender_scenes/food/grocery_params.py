@@ -77,6 +77,7 @@ PRODUCTS: dict[str, list[tuple[str, Color]]] = {
     "corn": [
         ("SWEET CORN", [0.15, 0.45, 0.2]), ("CORN", [0.9, 0.7, 0.1]),
         ("GOLDEN CORN", [0.1, 0.25, 0.6]), ("MAIS", [0.75, 0.2, 0.1]),
+        ("MAIS DOUX", [0.26, 0.14, 0.07]),  # dark brown wrap (the AICook photos' tin)
     ],
     "flour": [
         ("PLAIN FLOUR", [0.2, 0.35, 0.7]), ("SELF RAISING", [0.8, 0.2, 0.15]),
@@ -94,6 +95,21 @@ PRODUCTS: dict[str, list[tuple[str, Color]]] = {
         ("CARAMEL", [0.85, 0.55, 0.15]), ("CHOCOLAT", [0.6, 0.1, 0.25]),
     ],
 }  # fmt: skip
+
+Prefer = dict[str, float] | None  # product name -> weight factor (render config `products.<class>`)
+
+
+def pick_product(
+    rng: np.random.Generator, cls: str, prefer: Prefer = None, weights: list[float] | None = None
+) -> tuple[str, Color]:
+    """One (name, colour) of `PRODUCTS[cls]`, by `weights` (default: equal) times the factors of
+    `prefer`, so that a preset can follow a photo set's brands (the AICook butter is a red tub)."""
+    options = PRODUCTS[cls]
+    if prefer:
+        base = weights or [1.0] * len(options)
+        weights = [w * float(prefer.get(name, 1.0)) for w, (name, _) in zip(base, options, strict=True)]
+    return pick(rng, options, weights)
+
 
 # --------------------------------------------------------------------------------------------
 # Pieces and groups
@@ -1327,9 +1343,9 @@ def _brick(rng: np.random.Generator, volume_l: float, product: str, main: Color,
     )
 
 
-def heavy_cream(rng: np.random.Generator) -> dict:
+def heavy_cream(rng: np.random.Generator, prefer: Prefer = None) -> dict:
     """Cream in a small carton (brick, with or without a cap, or a small gable top) or a pot."""
-    product, main = pick(rng, PRODUCTS["heavy_cream"])
+    product, main = pick_product(rng, "heavy_cream", prefer)
     style = pick(rng, ["brick", "gable", "pot"], [7, 2, 1.5])
     if style == "pot":
         d = rng.uniform(0.075, 0.095)
@@ -1366,10 +1382,10 @@ def heavy_cream(rng: np.random.Generator) -> dict:
     return out
 
 
-def milk_bottle(rng: np.random.Generator) -> dict:
+def milk_bottle(rng: np.random.Generator, prefer: Prefer = None) -> dict:
     """Milk in an HDPE jug with a handle, an opaque PET bottle or a glass bottle."""
     style = pick(rng, ["jug", "pet", "glass"], [5, 3, 2])
-    fat, cap_col = pick(rng, PRODUCTS["milk_bottle"])
+    fat, cap_col = pick_product(rng, "milk_bottle", prefer)
     product = pick(rng, [f"{fat} MILK", "FRESH MILK", f"{fat}", "FARM MILK"])
     if style == "jug":
         volume = pick(rng, [1.0, 2.0, 2.0, 3.0])
@@ -1466,10 +1482,10 @@ def cheese_pack(rng: np.random.Generator) -> dict:
     )
 
 
-def goat_cheese(rng: np.random.Generator) -> dict:
+def goat_cheese(rng: np.random.Generator, prefer: Prefer = None) -> dict:
     """Goat cheese: a small printed tub, a log with a white rind, or a small round."""
     style = pick(rng, ["tub", "log", "round"], [5.5, 3, 1.5])
-    product, main = pick(rng, PRODUCTS["goat_cheese"])
+    product, main = pick_product(rng, "goat_cheese", prefer)
     if style == "tub":
         sx, sy = rng.uniform(0.08, 0.11), rng.uniform(0.07, 0.09)
         square = rng.random() < 0.7
@@ -1507,9 +1523,9 @@ def goat_cheese(rng: np.random.Generator) -> dict:
     )
 
 
-def butter_tub(rng: np.random.Generator) -> dict:
+def butter_tub(rng: np.random.Generator, prefer: Prefer = None) -> dict:
     """Spread or butter in a rectangular plastic tub with a printed lid."""
-    product, main = pick(rng, PRODUCTS["butter_tub"], [3, 1, 1, 1, 1, 1])  # red tubs are common
+    product, main = pick_product(rng, "butter_tub", prefer, [3, 1, 1, 1, 1, 1])  # red tubs are common
     big = rng.random() < 0.5
     sx, sy = (
         (rng.uniform(0.14, 0.16), rng.uniform(0.1, 0.115))
@@ -1619,14 +1635,14 @@ def green_beans(rng: np.random.Generator) -> dict:
     return out
 
 
-def corn(rng: np.random.Generator) -> dict:
+def corn(rng: np.random.Generator, prefer: Prefer = None) -> dict:
     """Sweet corn: a tin (closed or opened), or cobs loose or in a filmed tray."""
     style = pick(rng, ["tin", "open_tin", "cobs", "tray"], [7, 1, 1.5, 1])  # tins above all
     kernel = jitter(rng, [0.98, 0.78, 0.2], 0.05)
     if style in ("tin", "open_tin"):
         d, h = pick(rng, [(0.074, 0.095), (0.083, 0.105), (0.065, 0.077), (0.099, 0.118)])
         d, h = d * rng.uniform(0.99, 1.01), h * rng.uniform(0.99, 1.01)
-        product, main = pick(rng, PRODUCTS["corn"])
+        product, main = pick_product(rng, "corn", prefer)
         return item_params(
             [d, d, h],
             "circle",
@@ -1785,12 +1801,12 @@ def _paper_bag(
     )
 
 
-def flour(rng: np.random.Generator) -> dict:
+def flour(rng: np.random.Generator, prefer: Prefer = None) -> dict:
     """Flour in a paper bag, mostly white with a sparse print, or in a clip-top storage jar,
     often nearly used up (as in the AICook photos: a crumpled white bag, mostly empty jars)."""
     if rng.random() < 0.5:
         return _storage_jar(rng, "FLOUR", [0.96, 0.95, 0.92], fill=(0.05, 0.5), clip_p=0.85)
-    product, main = pick(rng, PRODUCTS["flour"])
+    product, main = pick_product(rng, "flour", prefer)
     return _paper_bag(
         rng,
         pick(rng, [(0.11, 0.075, 0.18), (0.13, 0.08, 0.22)]),
@@ -1801,12 +1817,12 @@ def flour(rng: np.random.Generator) -> dict:
     )
 
 
-def sugar(rng: np.random.Generator) -> dict:
+def sugar(rng: np.random.Generator, prefer: Prefer = None) -> dict:
     """Sugar in a paper bag, a storage jar or a box of cubes."""
     style = pick(rng, ["bag", "jar", "cubes"], [4.5, 4, 1.5])
     if style == "jar":
         return _storage_jar(rng, "SUGAR", pick(rng, [[0.97, 0.97, 0.96], [0.8, 0.6, 0.38]], [4, 1]))
-    product, main = pick(rng, PRODUCTS["sugar"])
+    product, main = pick_product(rng, "sugar", prefer)
     if style == "cubes":
         sx, sy, sz = rng.uniform(0.11, 0.14), rng.uniform(0.06, 0.075), rng.uniform(0.1, 0.13)
         return item_params(
@@ -1821,9 +1837,9 @@ def sugar(rng: np.random.Generator) -> dict:
     )
 
 
-def chocolate(rng: np.random.Generator) -> dict:
+def chocolate(rng: np.random.Generator, prefer: Prefer = None) -> dict:
     """A chocolate bar in a printed paper or foil wrapper, lying flat (built like butter)."""
-    product, main = pick(rng, PRODUCTS["chocolate"])
+    product, main = pick_product(rng, "chocolate", prefer)
     big = rng.random() < 0.3
     dims = np.array([0.2, 0.1, 0.014] if big else [0.16, 0.078, 0.011])
     sx, sy, sz = dims * rng.uniform(0.94, 1.06, 3)

@@ -613,12 +613,12 @@ def cheese_block(rng: np.random.Generator) -> dict:
     )  # fmt: skip
 
 
-def sample_food_params(cls: str, rng: np.random.Generator) -> dict:
+def sample_food_params(cls: str, rng: np.random.Generator, prefer: dict[str, float] | None = None) -> dict:
     """Sample the full, JSON-serialisable build parameters of one item of class `cls`.
 
     Any procedural class of `classes.CLASS_TABLE` (the table imports this module, hence
-    the late import).
+    the late import); `prefer` weighs its products (`classes.sample_params`).
     """
     from .classes import sample_params
 
-    return sample_params(cls, rng)
+    return sample_params(cls, rng, prefer)

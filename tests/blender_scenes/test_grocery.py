@@ -133,6 +133,50 @@ def test_render_config_class_sets(tmp_path):
             render_config(tmp_path / "a", override)
 
 
+def test_products_weigh_the_brands_of_a_class(tmp_path):
+    """`products.<class>` multiplies the weights of named products (the others keep theirs), down
+    to the scene sampler; without it the draws are those of before; bad keys fail in one line."""
+    from collections import Counter
+
+    from testutils import render_config
+
+    from blender_scenes.config import ConfigError
+    from blender_scenes.food.classes import PRODUCT_CLASSES
+
+    def product(cls, i, prefer=None):
+        return sample_params(cls, np.random.default_rng(i), prefer).get("label", {}).get("product")
+
+    only_spread = {n: 0 for n in PRODUCT_CLASSES["butter_tub"] if n != "SPREAD"}
+    assert {product("butter_tub", i, only_spread) for i in range(40)} == {"SPREAD"}
+    assert len({product("butter_tub", i) for i in range(40)}) >= 4
+    assert sample_params("chocolate", np.random.default_rng(3), None) == sample_params(
+        "chocolate", np.random.default_rng(3)
+    )
+    more = Counter(product("corn", i, {"MAIS DOUX": 10}) for i in range(200))
+    plain = Counter(product("corn", i) for i in range(200))
+    assert more["MAIS DOUX"] > 3 * plain["MAIS DOUX"] > 0, (more, plain)
+    with pytest.raises(ValueError, match="apple: has no products"):
+        sample_params("apple", np.random.default_rng(0), {"RED": 2.0})
+
+    cfg = default_sampler(classes=("butter_tub", "corn"), class_weights={"butter_tub": 1.0, "corn": 1.0},
+                          products={"butter_tub": only_spread}, procedural_classes=ALL_CLASSES)  # fmt: skip
+    tubs = [o for i in range(4) for o in sample_scene(5, i, cfg).objects if o.cls == "butter_tub"]
+    assert tubs and {o.params["label"]["product"] for o in tubs} == {"SPREAD"}
+
+    sampler = render_config(tmp_path / "a", "classes=aicook", "products={butter_tub: {SPREAD: 6}}").sampler
+    assert sampler.products == {"butter_tub": {"SPREAD": 6.0}}
+    assert render_config(tmp_path / "a").sampler.products == {}
+    for override, needle in (
+        ("products={apple: {RED: 2}}", "products.apple: not a class with products"),
+        ("products={corn: {POPCORN: 2}}", "products.corn.POPCORN: unknown product"),
+        ("products={corn: {CORN: -1}}", "products.corn.CORN: expected a weight >= 0"),
+        ("products={chocolate: {}}", "products.chocolate: expected a mapping"),
+        ("products=[corn]", "products: expected a mapping"),
+    ):
+        with pytest.raises(ConfigError, match=f"^{needle}"):
+            render_config(tmp_path / "a", override)
+
+
 def test_aicook_scenes_sample_every_kind_of_item():
     """Fridges with the aicook set: reproducible, many classes, produce in the drawers."""
     cfg = default_sampler(classes=tuple(CLASS_SETS["aicook"]), class_weights=dict(CLASS_SETS["aicook"]),
