@@ -160,6 +160,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument(
         "--ensemble", type=int, default=None, help="classifiers per seed that vote (recipe's: 1)"
     )
+    ap.add_argument(
+        "--crop", choices=("square", "warp"), default=None, help="override the recipe's crop shape"
+    )
     ap.add_argument("--seeds", type=int, nargs="+", default=[0, 1])
     ap.add_argument(
         "--jobs", type=int, default=1,
@@ -177,6 +180,8 @@ def main(argv: list[str] | None = None) -> int:
         s = replace(s, steps=args.steps)
     if args.ensemble:
         s = replace(s, ensemble=args.ensemble)
+    if args.crop:
+        s = replace(s, crop=args.crop)
     cmap = load_class_map(args.class_map)
     names = read_yolo_names(args.real)
     started = time.perf_counter()

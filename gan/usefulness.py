@@ -65,6 +65,7 @@ DEFAULT_CLASS_MAP: dict[str, str] = {
 }
 
 Box = tuple[float, float, float, float]  # x0, y0, width, height in pixels
+CROP_SHAPES = ("square", "warp")
 
 
 @dataclass(frozen=True)
@@ -73,6 +74,10 @@ class UsefulnessSettings:
 
     crop_size: int = 64  # crops are resized to crop_size x crop_size
     margin: float = 0.15  # context on each side, as a fraction of the box's longer side
+    # square: a square around the box's longer side (the object keeps its aspect, a flat one is
+    # a thin band among its neighbours) | warp: the box plus `margin` of each side stretched to
+    # the square, as a detector's RoI pooling sees it (the object fills the crop)
+    crop: str = "square"
     min_visible_pixels: int = 100  # synthetic objects: fewer visible pixels are left out
     max_occlusion: float = 0.5  # synthetic objects: more occluded ones are left out
     max_truncation: float = 0.5  # synthetic objects: more cut by the frame are left out
@@ -117,8 +122,14 @@ class UsefulnessSettings:
             raise ConfigError(f"{prefix}.translate_jitter: must be within [0, 0.5]")
         if not 0.0 <= self.label_smoothing < 1.0:
             raise ConfigError(f"{prefix}.label_smoothing: must be within [0, 1)")
+        if self.crop not in CROP_SHAPES:
+            raise ConfigError(
+                f"{prefix}.crop: expected one of {', '.join(CROP_SHAPES)}, got {self.crop!r}"
+            )
         if not isinstance(self.standardise, bool):
-            raise ConfigError(f"{prefix}.standardise: expected true or false, got {self.standardise!r}")
+            raise ConfigError(
+                f"{prefix}.standardise: expected true or false, got {self.standardise!r}"
+            )
 
 
 @dataclass
@@ -409,17 +420,23 @@ def synthetic_objects(
 # Crops
 
 
-def crop_object(img: Image.Image, box: Box, size: int, margin: float) -> np.ndarray:
-    """Square crop around a box (longer side plus `margin` each side), resized to size x size.
+def crop_object(
+    img: Image.Image, box: Box, size: int, margin: float, shape: str = "square"
+) -> np.ndarray:
+    """A crop around a box, resized to size x size; parts outside the image are black.
 
-    Keeps the aspect ratio of the object; parts outside the image are black.
+    `square`: the box's longer side plus `margin` of it on each side, so the object keeps its
+    aspect ratio. `warp`: each side of the box plus `margin` of that side, stretched to the
+    square (the object fills the crop whatever its aspect).
     """
     x0, y0, w, h = box
-    side = max(w, h) * (1.0 + 2.0 * margin)
+    if shape == "warp":
+        cw, ch = w * (1.0 + 2.0 * margin), h * (1.0 + 2.0 * margin)
+    else:
+        cw = ch = max(w, h) * (1.0 + 2.0 * margin)
     cx, cy = x0 + w / 2, y0 + h / 2
-    left, top = round(cx - side / 2), round(cy - side / 2)
-    n = max(round(side), 1)
-    crop = img.crop((left, top, left + n, top + n))
+    left, top = round(cx - cw / 2), round(cy - ch / 2)
+    crop = img.crop((left, top, left + max(round(cw), 1), top + max(round(ch), 1)))
     return np.asarray(crop.resize((size, size), Image.BILINEAR), dtype=np.uint8)
 
 
@@ -483,7 +500,7 @@ def load_crops(
     ):
         img = load_rgb(path)
         for cls, box in objs:
-            crops.append(crop_object(img, box, s.crop_size, s.margin))
+            crops.append(crop_object(img, box, s.crop_size, s.margin, s.crop))
             labels.append(classes.index(cls))
     if crops:
         images = torch.from_numpy(np.stack(crops)).permute(0, 3, 1, 2).contiguous()

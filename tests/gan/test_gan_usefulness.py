@@ -35,6 +35,7 @@ from gan.usefulness import (
     check_real_dir,
     check_synthetic_dir,
     classification_scores,
+    crop_object,
     load_crops,
     parse_yolo_line,
     predict,
@@ -347,6 +348,27 @@ def test_box_shapes_describe_the_cropped_boxes(data: dict[str, Path]) -> None:
         box_shapes(batch / "images", CLASS_MAP, SETTINGS)
 
 
+def test_warp_crops_stretch_the_box_to_the_square(data: dict[str, Path]) -> None:
+    """`crop=warp` fills the crop with the box (plus its margin) whatever its aspect, as a
+    detector's RoI pooling does; `square` keeps the aspect, so a wide box is a thin band."""
+    img = Image.new("RGB", (120, 120), "black")
+    ImageDraw.Draw(img).rectangle((20, 50, 79, 59), fill=(255, 0, 0))  # a 60 x 10 box
+    box = (20.0, 50.0, 60.0, 10.0)
+    red = lambda crop: float((crop[..., 0] > 127).mean())  # noqa: E731
+    assert red(crop_object(img, box, 32, 0.0)) == pytest.approx(10 / 60, abs=0.04)
+    assert red(crop_object(img, box, 32, 0.0, "warp")) > 0.97
+    assert red(crop_object(img, box, 32, 0.25, "warp")) == pytest.approx((1 / 1.5) ** 2, abs=0.06)
+    s = replace(SETTINGS, crop="warp")
+    square, warped = (
+        load_crops(data["batch"], CLASS_MAP, SETTINGS),
+        load_crops(data["batch"], CLASS_MAP, s),
+    )
+    assert torch.equal(square.labels, warped.labels) and warped.images.shape == square.images.shape
+    assert not torch.equal(square.images, warped.images)  # the generator's bars are wide
+    with pytest.raises(ConfigError, match="usefulness.crop: expected one of square, warp"):
+        replace(SETTINGS, crop="round").validate()
+
+
 def test_class_map_validation(data: dict[str, Path]) -> None:
     """Class maps: default, bad shapes, names unknown to the real split or to the batch."""
     assert resolve_class_map(None, "k") == DEFAULT_CLASS_MAP
@@ -510,7 +532,9 @@ def test_standardised_crops_ignore_brightness_and_colour_cast(data: dict[str, Pa
     s = replace(SETTINGS, standardise=True)
     with single_thread():
         model = train_classifier(train, s, seed=0, progress=False)
-        plain = train_classifier(train, replace(s, standardise=False, steps=3), seed=0, progress=False)
+        plain = train_classifier(
+            train, replace(s, standardise=False, steps=3), seed=0, progress=False
+        )
     assert isinstance(model[0], CropStandardise)
     x = test.images.float() / 255 * 4 - 2
     offset = torch.tensor([0.4, -0.3, 0.2]).view(1, 3, 1, 1)
