@@ -59,6 +59,7 @@ sys.path.insert(0, str(REPO))
 
 from blender_scenes.food.classes import load_class_map  # noqa: E402
 from gan.usefulness import (  # noqa: E402
+    CROP_SHAPES,
     DEFAULT_CLASS_MAP,
     CropSet,
     UsefulnessSettings,
@@ -161,7 +162,7 @@ def main(argv: list[str] | None = None) -> int:
         "--ensemble", type=int, default=None, help="classifiers per seed that vote (recipe's: 1)"
     )
     ap.add_argument(
-        "--crop", choices=("square", "warp"), default=None, help="override the recipe's crop shape"
+        "--crop", choices=CROP_SHAPES, default=None, help="override the recipe's crop shape"
     )
     ap.add_argument("--seeds", type=int, nargs="+", default=[0, 1])
     ap.add_argument(
