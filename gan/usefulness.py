@@ -73,7 +73,7 @@ class UsefulnessSettings:
     """The fixed crop-classifier recipe (keep it equal across inputs that are compared)."""
 
     crop_size: int = 64  # crops are resized to crop_size x crop_size
-    margin: float = 0.15  # context on each side, as a fraction of the box's longer side
+    margin: float = 0.15  # context on each side, a fraction of the box's longer side (warp: each)
     # square: a square around the box's longer side (the object keeps its aspect, a flat one is
     # a thin band among its neighbours) | warp: the box plus `margin` of each side stretched to
     # the square, as a detector's RoI pooling sees it (the object fills the crop)
