@@ -62,6 +62,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from blender_scenes.food.classes import load_class_map  # noqa: E402
+from gan.config import ConfigError  # noqa: E402
 from gan.usefulness import (  # noqa: E402
     CROP_SHAPES,
     DEFAULT_CLASS_MAP,
@@ -169,6 +170,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument(
         "--crop", choices=CROP_SHAPES, default=None, help="override the recipe's crop shape"
     )
+    ap.add_argument(
+        "--margin", type=float, default=None,
+        help="override the recipe's context margin (a fraction of the box's longer side; warp: "
+        "of each side)",
+    )  # fmt: skip
     ap.add_argument("--seeds", type=int, nargs="+", default=[0, 1])
     ap.add_argument(
         "--jobs", type=int, default=1,
@@ -188,6 +194,12 @@ def main(argv: list[str] | None = None) -> int:
         s = replace(s, ensemble=args.ensemble)
     if args.crop:
         s = replace(s, crop=args.crop)
+    if args.margin is not None:
+        s = replace(s, margin=args.margin)
+    try:
+        s.validate()
+    except ConfigError as err:
+        ap.error(str(err))
     cmap = load_class_map(args.class_map)
     names = read_yolo_names(args.real)
     started = time.perf_counter()
