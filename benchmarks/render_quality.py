@@ -84,6 +84,8 @@ CANDIDATES: dict[str, tuple[str, ...]] = {
     "no denoise": ("render.denoise=false",),
     "samples 16 + threshold 0.05": ("render.samples=16", "render.adaptive_threshold=0.05"),
     "samples 16 + OIDN balanced": ("render.samples=16", "render.denoise_quality=balanced"),
+    "fast GI replace 1": ("render.fast_gi=replace", "render.ao_bounces=1"),
+    "fast GI replace 2": ("render.fast_gi=replace", "render.ao_bounces=2"),
 }
 
 

@@ -55,6 +55,8 @@ class RenderSettings:
     clamp_direct: float  # cap on a sample's direct light (0 = no cap)
     clamp_indirect: float  # cap on a sample's indirect light (0 = no cap)
     filter_glossy: float  # blur of glossy paths after a diffuse or rough bounce (0 = none)
+    fast_gi: str  # off | replace | add: Cycles' fast GI approximation after `ao_bounces` bounces
+    ao_bounces: int  # diffuse bounces before fast GI approximates the rest with ambient occlusion
     max_bounces: int
     diffuse_bounces: int
     glossy_bounces: int
@@ -412,6 +414,7 @@ DENOISE_QUALITIES = ("high", "balanced", "fast")
 # render.sampling_pattern -> Cycles' sampling pattern: Sobol points or blue-noise dithered ones
 # (noise spread evenly over the image; after OIDN 0.55 dB worse here, README: Speed and quality)
 SAMPLING_PATTERNS = {"sobol": "TABULATED_SOBOL", "blue_noise": "BLUE_NOISE", "automatic": "AUTOMATIC"}
+FAST_GI = ("off", "replace", "add")  # render.fast_gi: off, or Cycles' fast GI method
 
 
 def _choice(r: dict[str, Any], key: str, choices: Iterable[str], section: str = "render") -> str:
@@ -460,6 +463,9 @@ def render_settings_from(r: dict[str, Any]) -> RenderSettings:
         clamp_direct=_num(r.get("clamp_direct"), "render.clamp_direct", 0.0, 1e6),
         clamp_indirect=_num(r.get("clamp_indirect"), "render.clamp_indirect", 0.0, 1e6),
         filter_glossy=_num(r.get("filter_glossy"), "render.filter_glossy", 0.0, 10.0),
+        fast_gi=_choice({"fast_gi": "off" if r.get("fast_gi") is False else r.get("fast_gi")},
+                        "fast_gi", FAST_GI),  # YAML reads an unquoted off as false
+        ao_bounces=_int(r, "ao_bounces", "render.ao_bounces", 0, 1024),
         max_bounces=_int(r, "max_bounces", "render.max_bounces", 0, 1024),
         diffuse_bounces=_int(r, "diffuse_bounces", "render.diffuse_bounces", 0, 1024),
         glossy_bounces=_int(r, "glossy_bounces", "render.glossy_bounces", 0, 1024),

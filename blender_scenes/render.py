@@ -158,6 +158,10 @@ def configure_render(scene: bpy.types.Scene, rs: RenderSettings, resolution: tup
     cyc.caustics_reflective = False
     cyc.caustics_refractive = False
     cyc.blur_glossy = rs.filter_glossy
+    cyc.use_fast_gi = rs.fast_gi != "off"
+    if cyc.use_fast_gi:
+        cyc.fast_gi_method = rs.fast_gi.upper()
+        cyc.ao_bounces_render = rs.ao_bounces
     cyc.seed = 0
     cyc.use_animated_seed = False
     if rs.threads > 0:

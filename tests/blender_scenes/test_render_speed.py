@@ -1,5 +1,5 @@
 """Cycles speed knobs (denoiser guides / prefilter / quality, light tree and light threshold,
-adaptive minimum, path guiding, clamping, glossy filter) and the speed / quality benchmark's
+adaptive minimum, path guiding, clamping, glossy filter, fast GI) and the speed / quality benchmark's
 plumbing, on tiny renders."""
 
 from __future__ import annotations
@@ -19,7 +19,8 @@ FAST_KNOBS = ("render.denoise=true", "render.denoise_guides=albedo", "render.den
               "render.denoise_quality=fast", "render.light_tree=false",
               "render.adaptive_min_samples=2", "render.light_threshold=0.05",
               "render.path_guiding=true", "render.clamp_direct=20", "render.clamp_indirect=3",
-              "render.filter_glossy=0.5", "render.sampling_pattern=blue_noise")  # fmt: skip
+              "render.filter_glossy=0.5", "render.sampling_pattern=blue_noise",
+              "render.fast_gi=add", "render.ao_bounces=2")  # fmt: skip
 
 
 @pytest.mark.parametrize(
@@ -36,6 +37,8 @@ FAST_KNOBS = ("render.denoise=true", "render.denoise_guides=albedo", "render.den
         ("render.clamp_indirect=lots", "render.clamp_indirect"),
         ("render.filter_glossy=true", "render.filter_glossy"),
         ("render.sampling_pattern=halton", "render.sampling_pattern"),
+        ("render.fast_gi=true", "render.fast_gi"),
+        ("render.ao_bounces=-1", "render.ao_bounces"),
     ],
 )
 def test_bad_speed_knobs_name_the_key(tmp_path, override, key):
@@ -60,6 +63,11 @@ def test_prefilter_accepts_the_old_booleans(tmp_path):
     )
 
 
+def test_fast_gi_off_may_be_written_unquoted(tmp_path):
+    """YAML reads `fast_gi: off` as false; it means off, not a type error."""
+    assert render_config(tmp_path / "b", "render.fast_gi=false").render.fast_gi == "off"
+
+
 def test_speed_knobs_reach_cycles(tmp_path):
     import bpy
 
@@ -81,6 +89,7 @@ def test_speed_knobs_reach_cycles(tmp_path):
     assert cyc.use_guiding and cyc.light_sampling_threshold == pytest.approx(0.05)
     assert (cyc.sample_clamp_direct, cyc.sample_clamp_indirect, cyc.blur_glossy) == (20, 3, 0.5)
     assert cyc.sampling_pattern == "BLUE_NOISE"
+    assert cyc.use_fast_gi and (cyc.fast_gi_method, cyc.ao_bounces_render) == ("ADD", 2)
     cfg = render_config(tmp_path / "b", *TINY, "render.denoise=true")  # the defaults again
     render_one(cfg, 0)
     rs = cfg.render
@@ -88,6 +97,7 @@ def test_speed_knobs_reach_cycles(tmp_path):
         "RGB_ALBEDO_NORMAL", rs.denoise_prefilter.upper(), rs.denoise_quality.upper())  # fmt: skip
     assert (cyc.use_light_tree, cyc.use_guiding) == (rs.light_tree, rs.path_guiding)
     assert cyc.sampling_pattern == SAMPLING_PATTERNS[rs.sampling_pattern]
+    assert rs.fast_gi == "off" and not cyc.use_fast_gi
     assert cyc.light_sampling_threshold == pytest.approx(rs.light_threshold)
     assert (cyc.sample_clamp_direct, cyc.sample_clamp_indirect, cyc.blur_glossy) == pytest.approx(
         (rs.clamp_direct, rs.clamp_indirect, rs.filter_glossy))  # fmt: skip
