@@ -435,6 +435,11 @@ def denoise_prefilter_from(r: dict[str, Any]) -> str:
     return _choice(r, "denoise_prefilter", DENOISE_PREFILTERS)
 
 
+def fast_gi_from(r: dict[str, Any]) -> str:
+    """`render.fast_gi`: off | replace | add; false (YAML's reading of an unquoted off) is off."""
+    return "off" if r.get("fast_gi") is False else _choice(r, "fast_gi", FAST_GI)
+
+
 def render_settings_from(r: dict[str, Any]) -> RenderSettings:
     """Cycles knobs."""
     device = r.get("device")
@@ -463,8 +468,7 @@ def render_settings_from(r: dict[str, Any]) -> RenderSettings:
         clamp_direct=_num(r.get("clamp_direct"), "render.clamp_direct", 0.0, 1e6),
         clamp_indirect=_num(r.get("clamp_indirect"), "render.clamp_indirect", 0.0, 1e6),
         filter_glossy=_num(r.get("filter_glossy"), "render.filter_glossy", 0.0, 10.0),
-        fast_gi=_choice({"fast_gi": "off" if r.get("fast_gi") is False else r.get("fast_gi")},
-                        "fast_gi", FAST_GI),  # YAML reads an unquoted off as false
+        fast_gi=fast_gi_from(r),
         ao_bounces=_int(r, "ao_bounces", "render.ao_bounces", 0, 1024),
         max_bounces=_int(r, "max_bounces", "render.max_bounces", 0, 1024),
         diffuse_bounces=_int(r, "diffuse_bounces", "render.diffuse_bounces", 0, 1024),
