@@ -63,6 +63,8 @@ CANDIDATES: dict[str, tuple[str, ...]] = {
         "render.light_tree=true",
         "render.denoise_prefilter=fast",
     ),
+    # the defaults before the sample cap came down to 24 (the README's speed / quality table)
+    "32 samples": ("render.samples=32", "render.adaptive_threshold=0.07"),
     "blue noise": ("render.sampling_pattern=blue_noise",),
     "samples 16": ("render.samples=16",),
     "samples 8": ("render.samples=8",),

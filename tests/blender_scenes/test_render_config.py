@@ -24,9 +24,9 @@ def load(*overrides: str) -> dict:
 
 def test_defaults_validate(tmp_path):
     rc = validate(load(f"out_dir={tmp_path / 'b'}"))
-    assert rc.count == 16 and rc.resolution == (256, 256) and rc.render.samples == 32
+    assert rc.count == 16 and rc.resolution == (256, 256) and rc.render.samples == 24
     r = rc.render  # the speed / quality trade-off of benchmarks/render_quality.py (README)
-    assert (r.adaptive_threshold, r.adaptive_min_samples, r.light_tree) == (0.07, 4, False)
+    assert (r.adaptive_threshold, r.adaptive_min_samples, r.light_tree) == (0.05, 4, False)
     assert (r.denoise_prefilter, r.denoise_guides, r.denoise_quality) == (
         "accurate", "albedo_normal", "high")  # fmt: skip
     assert rc.placement.mode == rc.sampler.placement == "physics"
