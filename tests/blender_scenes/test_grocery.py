@@ -206,6 +206,14 @@ def test_produce_packs_look_like_the_ones_sold():
     punnets = [sample_params("blueberries", np.random.default_rng(s)) for s in range(200)]
     kinds = [p["container"]["material"] for p in punnets]
     assert kinds.count("clear") > 0.45 * len(kinds) and {"green", "blue", "black"} <= set(kinds)
+    potatoes = [sample_params("potato", np.random.default_rng(s)) for s in range(200)]
+    tubs = [p for p in potatoes if p["container"]["kind"] == "tub"]
+    assert len(tubs) > 0.7 * len(potatoes)  # as sold: a clear tub heaped with them
+    assert {p["container"]["kind"] for p in potatoes} == {"tub", "net", "loose"}
+    assert np.median([len(p["pieces"]) for p in tubs]) >= 8
+    heap = [max(q["at"][2] + q["size"][2] / 2 for q in p["pieces"]) / p["container"]["height"]
+            for p in tubs]  # fmt: skip
+    assert np.median(heap) > 1.0  # the heap's top stands above the rim
 
 
 def test_flour_is_mostly_in_white_bags_or_part_used_jars():
