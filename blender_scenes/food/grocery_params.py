@@ -865,10 +865,13 @@ def _tray(
     depth: float,
     clear_p: float = 0.1,
     black: float = 5.0,
+    kinds: dict[str, float] | None = None,
 ) -> dict:
     """A food tray: black (weight `black` against white 2, colour 1.5), white or coloured
-    plastic, or clear."""
-    kind = pick(rng, ["black", "white", "clear", "colour"], [black, 2, 10 * clear_p, 1.5])
+    plastic, or clear (weight 10 x `clear_p`); `kinds` replaces these weights."""
+    if kinds is None:
+        kinds = {"black": black, "white": 2, "clear": 10 * clear_p, "colour": 1.5}
+    kind = pick(rng, list(kinds), list(kinds.values()))
     color = {
         "black": [0.05, 0.05, 0.055],
         "white": [0.9, 0.9, 0.88],
@@ -1181,33 +1184,83 @@ def ham(rng: np.random.Generator) -> dict:
     return _film_pack(rng, tray, pieces, product, style=style, meat=colors)
 
 
+SHRIMP_COLORS = {  # (shell, band) of each kind
+    "brown": ([0.62, 0.3, 0.14], [0.72, 0.42, 0.22]),  # small cooked brown shrimp
+    "pink": ([0.95, 0.45, 0.3], [0.98, 0.75, 0.65]),  # cooked prawns
+    "raw": ([0.6, 0.58, 0.55], [0.75, 0.72, 0.68]),
+}
+
+
 def shrimp(rng: np.random.Generator) -> dict:
-    """Shrimp (cooked pink or raw grey) heaped in a tray under film."""
-    cooked = rng.random() < 0.7
-    colors = {
-        "shell": jitter(rng, [0.95, 0.45, 0.3] if cooked else [0.6, 0.58, 0.55], 0.06),
-        "band": jitter(rng, [0.98, 0.75, 0.65] if cooked else [0.75, 0.72, 0.68], 0.05),
-    }
-    sx, sy = rng.uniform(0.14, 0.19), rng.uniform(0.1, 0.13)
-    tray = _tray(rng, sx, sy, rng.uniform(0.025, 0.04), clear_p=0.6)
-    n = int(rng.integers(12, 26))
-    inner = (sx - 0.03, sy - 0.03)
+    """Shrimp: mostly a deep clear tub filled to the lid with small ones, tumbled in layers (the
+    aicook photos' shrimp are all in such tubs); otherwise larger prawns laid in a low tray, all
+    under film."""
+    tub = rng.random() < 0.65
+    kind = pick(rng, list(SHRIMP_COLORS), [6, 3, 1] if tub else [1, 6, 3])
+    shell, band = SHRIMP_COLORS[kind]
+    colors = {"shell": jitter(rng, shell, 0.06), "band": jitter(rng, band, 0.05)}
+    names = ["PRAWNS", "SHRIMP", "KING PRAWNS", "COOKED PRAWNS"]
+    if not tub:
+        sx, sy = rng.uniform(0.14, 0.19), rng.uniform(0.1, 0.13)
+        tray = _tray(rng, sx, sy, rng.uniform(0.025, 0.04), clear_p=0.6)
+        inner = (sx - 0.03, sy - 0.03)
+        pieces = []
+        for x, y, layer in grid_slots(rng, int(rng.integers(12, 26)), inner, 0.032, wobble=0.3):
+            length = rng.uniform(0.035, 0.05)
+            pieces.append(
+                piece(
+                    "shrimp",
+                    (x, y, 0.004 + 0.007 + layer * 0.009),
+                    (length, length * 0.7, length * 0.28),
+                    (rng.uniform(-20, 20), rng.uniform(-20, 20), rng.uniform(-180, 180)),
+                    "box",
+                    len(pieces) % 2,
+                    curl=r5(rng.uniform(0.8, 1.3)),
+                )
+            )
+        return _film_pack(rng, tray, pieces, names, cooked=kind != "raw", meat=colors)
+    sx, sy, depth = rng.uniform(0.11, 0.16), rng.uniform(0.09, 0.12), rng.uniform(0.05, 0.08)
+    tray = _tray(rng, sx, sy, depth, kinds={"clear": 1.0})
+    tray["slope"] = r5(rng.uniform(0.03, 0.06))  # a tub's walls stand nearly upright
+    length = rng.uniform(0.02, 0.028)
+    margin = 0.008 + 2 * tray["slope"] * depth
+    inner = (sx - 2 * margin, sy - 2 * margin)
+    cell, step = length * 0.8, length * 0.32  # heaped: each layer over the gaps of the last
+    per_layer = max(1, int(inner[0] / cell)) * max(1, int(inner[1] / cell))
+    layers = max(1, int(depth * rng.uniform(0.85, 1.05) / step))
     pieces = []
-    for x, y, layer in grid_slots(rng, n, inner, 0.032, wobble=0.3):
-        length = rng.uniform(0.035, 0.05)
+    for layer in range(layers):
+        for x, y, _ in grid_slots(rng, per_layer, inner, cell, wobble=0.35):
+            hidden = abs(x) < inner[0] / 2 - 1.2 * cell and abs(y) < inner[1] / 2 - 1.2 * cell
+            if hidden and layer < layers - 1:  # buried in the heap: never seen, not built
+                continue
+            r = length * rng.uniform(0.85, 1.15)
+            pieces.append(
+                piece(
+                    "shrimp",
+                    (x, y, 0.004 + (layer + 0.5) * step),
+                    (r, r * 0.7, r * 0.28),
+                    (rng.uniform(-40, 40), rng.uniform(-40, 40), rng.uniform(-180, 180)),
+                    "box",
+                    len(pieces) % 2,
+                    curl=r5(rng.uniform(0.8, 1.3)),
+                    lean=True,
+                )
+            )
+    core = layers * step - 1.5 * step  # under the top layer, inside the ring at the walls
+    if core > 0.01:
         pieces.append(
             piece(
-                "shrimp",
-                (x, y, 0.004 + 0.007 + layer * 0.009),
-                (length, length * 0.7, length * 0.28),
-                (rng.uniform(-20, 20), rng.uniform(-20, 20), rng.uniform(-180, 180)),
+                "shrimp_heap",
+                (0, 0, 0.004 + core / 2),
+                (inner[0] - 1.2 * cell, inner[1] - 1.2 * cell, core),
+                (0, 0, 0),
                 "box",
-                len(pieces) % 2,
-                curl=r5(rng.uniform(0.8, 1.3)),
+                0,
+                seed=int(rng.integers(0, 2**31 - 1)),
             )
         )
-    names = ["PRAWNS", "SHRIMP", "KING PRAWNS", "COOKED PRAWNS"]
-    return _film_pack(rng, tray, pieces, names, cooked=cooked, meat=colors)
+    return _film_pack(rng, tray, pieces, names, cooked=kind != "raw", meat=colors, style="tub")
 
 
 # --------------------------------------------------------------------------------------------
@@ -1215,10 +1268,11 @@ def shrimp(rng: np.random.Generator) -> dict:
 
 
 def eggs(rng: np.random.Generator) -> dict:
-    """Eggs: a few loose ones, an open carton with eggs in it, a closed carton, or eggs standing
-    in a low white egg holder (no lid; how the aicook_fridge photos keep theirs)."""
-    style = pick(rng, ["loose", "open", "closed", "holder"], [2.5, 3.5, 2.5, 3])
-    shells = [egg(rng) for _ in range(3)]
+    """Eggs: a few loose ones, an open carton with eggs in it, a closed carton, or, half the
+    time, eggs standing in a low white egg holder (no lid; how the aicook_fridge photos keep
+    all of theirs)."""
+    style = pick(rng, ["loose", "open", "closed", "holder"], [1.5, 3, 1.5, 6])
+    shells = [egg(rng, (1, 4, 3, 2)) for _ in range(3)]  # mostly brown, as in the photos
     if style == "loose":
 
         def make(r: np.random.Generator, k: int) -> dict:

@@ -455,11 +455,16 @@ def butter_pack(rng: np.random.Generator) -> dict:
 # Fresh food
 
 
-def egg(rng: np.random.Generator) -> dict:
-    """A hen's egg lying on its side (long axis along X)."""
+EGG_SHELLS = ([0.97, 0.96, 0.92], [0.78, 0.55, 0.36], [0.86, 0.7, 0.52], [0.66, 0.4, 0.25])
+"""Shell colours: white, brown, light brown, dark red-brown."""
+
+
+def egg(rng: np.random.Generator, shell_weights: tuple[float, ...] = (3, 4, 2, 0)) -> dict:
+    """A hen's egg lying on its side (long axis along X); its shell colour one of `EGG_SHELLS`
+    by `shell_weights`."""
     length = rng.uniform(0.054, 0.063)
     width = length * rng.uniform(0.74, 0.8)
-    color = pick(rng, [[0.97, 0.96, 0.92], [0.78, 0.55, 0.36], [0.86, 0.7, 0.52]], [3, 4, 2])
+    color = pick(rng, list(EGG_SHELLS), list(shell_weights))
     return item_params(
         [length, width, width],
         pointiness=r5(rng.uniform(0.12, 0.24)),

@@ -342,18 +342,35 @@ def fold_piece(b: MeshBuilder, q: dict, p: dict) -> None:
 
 
 def shrimp_piece(b: MeshBuilder, q: dict, p: dict) -> None:
-    """A shrimp curled in a C, segmented, thinning to a small tail fan."""
-    n = 10
+    """A shrimp curled in a C, segmented, thinning to a small tail fan; `lean` pieces (small
+    ones heaped by the hundred) get fewer rings and sides."""
+    lean = bool(q.get("lean"))
+    n = 5 if lean else 10
     arc = q["curl"] * math.pi
     t = np.linspace(0, 1, n)
     ang = -arc / 2 + t * arc
     centres = np.column_stack([0.5 * np.sin(ang), 0.5 * (1 - np.cos(ang)), np.full(n, 0.5)])
     radius = 0.22 * np.sin(np.clip(t * 0.85 + 0.15, 0, 1) * math.pi * 0.62) + 0.03
     mat = b.slot("shell", lambda n: shrimp_material(n, p["meat"]["shell"], p["meat"]["band"]))
-    tube(b, centres, radius, mat, 8, uv_along=True)
+    tube(b, centres, radius, mat, 5 if lean else 8, uv_along=True)
+    if lean:  # a tail fan of a few millimetres: not worth its faces
+        return
     fan = centres[-1] + np.array([0.08, -0.05, 0.0])
     moved(b, lambda: box_shell(b, 0.16, 0.1, 0.04, 0.005, mat, mat, mat), fan - [0, 0, 0.02],
           (0, 0, math.degrees(ang[-1])))  # fmt: skip
+
+
+def shrimp_heap_piece(b: MeshBuilder, q: dict, p: dict) -> None:
+    """The inside of a tub heaped with small shrimp: a lumpy block in their colours, so that
+    the gaps between the outer ones show more shrimp, not the fridge behind the tub."""
+    ph = np.random.default_rng(q["seed"]).uniform(0, TAU, 2)
+    mat = b.slot("shell", lambda n: shrimp_material(n, p["meat"]["shell"], p["meat"]["band"]))
+
+    def height(u: Array, v: Array) -> Array:
+        """Lumps of shrimp across the top."""
+        return 1 - 0.12 * (1 + np.sin(9 * u + ph[0]) * np.cos(7 * v + ph[1]))
+
+    heightfield(b, 1.0, 1.0, 1.0, height, mat, 10)
 
 
 def shrimp_material(name: str, shell: list[float], band: list[float]) -> bpy.types.Material:
@@ -470,7 +487,7 @@ PIECES: dict[str, PieceFn] = {
     "lime": lime_piece, "carrot": carrot_piece, "mushroom": mushroom_piece, "berry": berry_piece,
     "strawberry": strawberry_piece, "steak": steak_piece, "chunk": chunk_piece, "joint": joint_piece,
     "mince": mince_piece, "chicken": chicken_piece, "breast": breast_piece, "slice": slice_piece,
-    "fold": fold_piece, "shrimp": shrimp_piece, "cob": cob_piece, "bean": bean_piece,
+    "fold": fold_piece, "shrimp": shrimp_piece, "shrimp_heap": shrimp_heap_piece, "cob": cob_piece, "bean": bean_piece,
     "roll": roll_piece, "cheese_slice": cheese_slice_piece,
     "apple": _food_piece(apple), "tomato": _food_piece(tomato),
     "egg": _food_piece(egg), "banana": _food_piece(banana),

@@ -251,12 +251,35 @@ def test_meat_sits_in_deep_black_trays_and_eggs_stand_in_holders():
     assert not any(sample_params(c, np.random.default_rng(0))["stackable"] for c in meat)
     eggs = [sample_params("eggs", np.random.default_rng(s)) for s in range(200)]
     holders = [p for p in eggs if p["style"] == "holder"]
-    assert 0.15 * len(eggs) < len(holders) < 0.5 * len(eggs)
+    assert 0.4 * len(eggs) < len(holders) < 0.7 * len(eggs)  # as all the photos' eggs stand
+    shells = [q["shell_color"] for p in eggs for q in p["pieces"]]
+    brown = [c for c in shells if c[0] - c[2] > 0.2]
+    assert 0.75 * len(shells) < len(brown) < len(shells)  # mostly brown, some white
     for p in holders:
         assert "lid_open" not in p["carton"] and p["carton"]["base_height"] <= 0.02
         assert len(p["pieces"]) >= p["carton"]["rows"] * p["carton"]["cols"] - 1
         assert p["size"][2] > 0.05  # eggs stand upright
     assert {p["style"] for p in eggs} == {"loose", "open", "closed", "holder"}
+
+
+def test_shrimp_mostly_fill_deep_clear_tubs():
+    """Shrimp come mostly as a deep clear tub heaped to the lid with small brown ones (the
+    photos' shrimp); prawns laid in a low tray remain."""
+    packs = [sample_params("shrimp", np.random.default_rng(s)) for s in range(200)]
+    tubs = [p for p in packs if p.get("style") == "tub"]
+    assert 0.5 * len(packs) < len(tubs) < 0.8 * len(packs)
+    assert all(p["tray"]["material"] == "clear" and p["tray"]["size"][2] >= 0.05 for p in tubs)
+    shrimp = [[q for q in p["pieces"] if q["kind"] == "shrimp"] for p in tubs]
+    assert np.median([len(s) for s in shrimp]) >= 60
+    assert max(q["size"][0] for s in shrimp for q in s) < 0.033  # small ones
+    heap = [max(q["at"][2] + q["size"][2] / 2 for q in s) / p["tray"]["size"][2]
+            for s, p in zip(shrimp, tubs, strict=True)]  # fmt: skip
+    assert np.median(heap) > 0.85  # filled to the lid
+    assert sum(q["kind"] == "shrimp_heap" for p in tubs for q in p["pieces"]) > 0.9 * len(tubs)
+    brown = [p for p in tubs if p["meat"]["shell"][0] - p["meat"]["shell"][2] > 0.35]
+    assert len(brown) > 0.45 * len(tubs)
+    trays = [p for p in packs if p.get("style") != "tub"]
+    assert trays and min(q["size"][0] for p in trays for q in p["pieces"]) >= 0.035
 
 
 def test_coco_categories_keep_ids():
