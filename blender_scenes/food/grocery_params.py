@@ -1643,26 +1643,29 @@ def spinach(rng: np.random.Generator) -> dict:
 
 
 def green_beans(rng: np.random.Generator) -> dict:
-    """Green beans: a bundle lying together, or in a clear bag."""
-    bagged = rng.random() < 0.6
-    color = jitter(rng, pick(rng, [[0.25, 0.5, 0.12], [0.2, 0.42, 0.1], [0.32, 0.55, 0.15]]), 0.05)
-    n = int(rng.integers(14, 30)) if bagged else int(rng.integers(8, 18))
-    width = rng.uniform(0.08, 0.12)
+    """Green beans: mostly a clear bag of a few dozen thin, dark ones lying every which way (as
+    the aicook photos' beans), or a tidier bundle lying loose."""
+    bagged = rng.random() < 0.85
+    color = jitter(rng, pick(rng, [[0.25, 0.5, 0.12], [0.2, 0.42, 0.1], [0.32, 0.55, 0.15],
+                                   [0.14, 0.3, 0.08], [0.17, 0.36, 0.1]], [2, 2, 1, 1, 1]), 0.05)  # fmt: skip
+    n = int(rng.integers(35, 60)) if bagged else int(rng.integers(8, 18))
+    width = rng.uniform(0.08, 0.11) if bagged else rng.uniform(0.08, 0.12)
+    spread, turn, layers = (0.02, 25, 6) if bagged else (0.012, 12, 3)
     pieces = []
     for k in range(n):
-        length = rng.uniform(0.1, 0.14)
-        d = rng.uniform(0.006, 0.009)
-        layer = k % 3
+        length = rng.uniform(0.1, 0.15)
+        d = rng.uniform(0.005, 0.007) if bagged else rng.uniform(0.006, 0.009)
+        layer = k % layers
         pieces.append(
             piece(
                 "bean",
                 (
-                    rng.uniform(-0.012, 0.012),
+                    rng.uniform(-spread, spread),
                     rng.uniform(-width / 2, width / 2),
                     d / 2 + layer * d * 0.8,
                 ),
                 (length, d, d),
-                (rng.uniform(-180, 180), 0, rng.uniform(-12, 12)),
+                (rng.uniform(-180, 180), rng.uniform(-8, 8) if bagged else 0, rng.uniform(-turn, turn)),
                 "cone",
                 k % 2,
                 bend=r5(rng.uniform(-0.3, 0.3)),

@@ -282,6 +282,20 @@ def test_shrimp_mostly_fill_deep_clear_tubs():
     assert trays and min(q["size"][0] for p in trays for q in p["pieces"]) >= 0.035
 
 
+def test_green_beans_mostly_fill_bags_with_thin_ones():
+    """Green beans come mostly as a clear bag of a few dozen thin ones lying every which way;
+    loose bundles stay tidier and fewer."""
+    packs = [sample_params("green_beans", np.random.default_rng(s)) for s in range(200)]
+    bags = [p for p in packs if "bag" in p]
+    assert 0.75 * len(packs) < len(bags) < len(packs)
+    assert np.median([len(p["pieces"]) for p in bags]) >= 40
+    assert max(q["size"][1] for p in bags for q in p["pieces"]) <= 0.007
+    turns = [abs(q["rot"][2]) for p in bags for q in p["pieces"]]
+    assert np.percentile(turns, 90) > 15  # not all parallel
+    loose = [p for p in packs if "bag" not in p]
+    assert loose and max(len(p["pieces"]) for p in loose) < 18
+
+
 def test_coco_categories_keep_ids():
     """Default batches list the fifteen classes; any grocery class brings all of them, fixed ids."""
     from blender_scenes.annotate import coco_categories
