@@ -1200,24 +1200,20 @@ def shrimp(rng: np.random.Generator) -> dict:
     shell, band = SHRIMP_COLORS[kind]
     colors = {"shell": jitter(rng, shell, 0.06), "band": jitter(rng, band, 0.05)}
     names = ["PRAWNS", "SHRIMP", "KING PRAWNS", "COOKED PRAWNS"]
+    pieces: list[dict] = []
+
+    def add(at: tuple, length: float, tilt: float, **extra) -> None:
+        """One shrimp of `length` at `at`, leaning up to `tilt` degrees, any turn."""
+        rot = (rng.uniform(-tilt, tilt), rng.uniform(-tilt, tilt), rng.uniform(-180, 180))
+        pieces.append(piece("shrimp", at, (length, length * 0.7, length * 0.28), rot, "box",
+                            len(pieces) % 2, curl=r5(rng.uniform(0.8, 1.3)), **extra))  # fmt: skip
+
     if not tub:
         sx, sy = rng.uniform(0.14, 0.19), rng.uniform(0.1, 0.13)
         tray = _tray(rng, sx, sy, rng.uniform(0.025, 0.04), clear_p=0.6)
         inner = (sx - 0.03, sy - 0.03)
-        pieces = []
         for x, y, layer in grid_slots(rng, int(rng.integers(12, 26)), inner, 0.032, wobble=0.3):
-            length = rng.uniform(0.035, 0.05)
-            pieces.append(
-                piece(
-                    "shrimp",
-                    (x, y, 0.004 + 0.007 + layer * 0.009),
-                    (length, length * 0.7, length * 0.28),
-                    (rng.uniform(-20, 20), rng.uniform(-20, 20), rng.uniform(-180, 180)),
-                    "box",
-                    len(pieces) % 2,
-                    curl=r5(rng.uniform(0.8, 1.3)),
-                )
-            )
+            add((x, y, 0.004 + 0.007 + layer * 0.009), rng.uniform(0.035, 0.05), 20)
         return _film_pack(rng, tray, pieces, names, cooked=kind != "raw", meat=colors)
     sx, sy, depth = rng.uniform(0.11, 0.16), rng.uniform(0.09, 0.12), rng.uniform(0.05, 0.08)
     tray = _tray(rng, sx, sy, depth, kinds={"clear": 1.0})
@@ -1228,25 +1224,12 @@ def shrimp(rng: np.random.Generator) -> dict:
     cell, step = length * 0.8, length * 0.32  # heaped: each layer over the gaps of the last
     per_layer = max(1, int(inner[0] / cell)) * max(1, int(inner[1] / cell))
     layers = max(1, int(depth * rng.uniform(0.85, 1.05) / step))
-    pieces = []
     for layer in range(layers):
         for x, y, _ in grid_slots(rng, per_layer, inner, cell, wobble=0.35):
             hidden = abs(x) < inner[0] / 2 - 1.2 * cell and abs(y) < inner[1] / 2 - 1.2 * cell
             if hidden and layer < layers - 1:  # buried in the heap: never seen, not built
                 continue
-            r = length * rng.uniform(0.85, 1.15)
-            pieces.append(
-                piece(
-                    "shrimp",
-                    (x, y, 0.004 + (layer + 0.5) * step),
-                    (r, r * 0.7, r * 0.28),
-                    (rng.uniform(-40, 40), rng.uniform(-40, 40), rng.uniform(-180, 180)),
-                    "box",
-                    len(pieces) % 2,
-                    curl=r5(rng.uniform(0.8, 1.3)),
-                    lean=True,
-                )
-            )
+            add((x, y, 0.004 + (layer + 0.5) * step), length * rng.uniform(0.85, 1.15), 40, lean=True)
     core = layers * step - 1.5 * step  # under the top layer, inside the ring at the walls
     if core > 0.01:
         pieces.append(
