@@ -351,7 +351,7 @@ def shrimp_piece(b: MeshBuilder, q: dict, p: dict) -> None:
     ang = -arc / 2 + t * arc
     centres = np.column_stack([0.5 * np.sin(ang), 0.5 * (1 - np.cos(ang)), np.full(n, 0.5)])
     radius = 0.22 * np.sin(np.clip(t * 0.85 + 0.15, 0, 1) * math.pi * 0.62) + 0.03
-    mat = b.slot("shell", lambda n: shrimp_material(n, p["meat"]["shell"], p["meat"]["band"]))
+    mat = shrimp_shell(b, p)
     tube(b, centres, radius, mat, 5 if lean else 8, uv_along=True)
     if lean:  # a tail fan of a few millimetres: not worth its faces
         return
@@ -364,13 +364,18 @@ def shrimp_heap_piece(b: MeshBuilder, q: dict, p: dict) -> None:
     """The inside of a tub heaped with small shrimp: a lumpy block in their colours, so that
     the gaps between the outer ones show more shrimp, not the fridge behind the tub."""
     ph = np.random.default_rng(q["seed"]).uniform(0, TAU, 2)
-    mat = b.slot("shell", lambda n: shrimp_material(n, p["meat"]["shell"], p["meat"]["band"]))
+    mat = shrimp_shell(b, p)
 
     def height(u: Array, v: Array) -> Array:
         """Lumps of shrimp across the top."""
         return 1 - 0.12 * (1 + np.sin(9 * u + ph[0]) * np.cos(7 * v + ph[1]))
 
     heightfield(b, 1.0, 1.0, 1.0, height, mat, 10)
+
+
+def shrimp_shell(b: MeshBuilder, p: dict) -> int:
+    """The slot of the pack's shrimp shell material, shared by its shrimp and its heap."""
+    return b.slot("shell", lambda n: shrimp_material(n, p["meat"]["shell"], p["meat"]["band"]))
 
 
 def shrimp_material(name: str, shell: list[float], band: list[float]) -> bpy.types.Material:
