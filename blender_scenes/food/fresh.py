@@ -1,6 +1,7 @@
 """Builders of the fresh food among the original fifteen classes.
 
-Apples, oranges, lemons, eggs, tomatoes, bananas and cheese blocks with their materials:
+Apples, oranges, lemons, eggs, tomatoes, bananas, cheese blocks and segments of waxed wheels,
+with their materials:
 ``builder(b, p)`` adds the item's shells to the `MeshBuilder` ``b`` from its params ``p``.
 """
 
@@ -16,6 +17,8 @@ from .mesh import (
     axis_body,
     box_shell,
     lathe,
+    moved,
+    printed_slab,
     prism,
     smoothstep,
     sphere_profile,
@@ -30,6 +33,7 @@ from .shading import (
     noise,
     overlay,
     principled,
+    printed,
     ramp,
     set_inputs,
     shade,
@@ -283,6 +287,37 @@ def cheese_block(b: MeshBuilder, p: dict) -> None:
     for f in b.bm.faces:
         if len(f.verts) == 4 and all(v.co.x > sx / 2 - 0.065 * sx for v in f.verts):
             f.material_index = rind
+
+
+def cheese_segment(b: MeshBuilder, p: dict) -> None:
+    """A segment cut from a waxed wheel: rind on its two sector faces and its arc, paste on the
+    two cut faces; lying on a sector face (``flat``) or standing on a cut face."""
+    r, a, h = p["radius"], p["angle"], p["thickness"]
+    paste = b.slot("cheese", lambda n: cheese_material(n, {**p, "holes": False, "wrapped": False}))
+    rind = b.slot("rind", lambda n: principled(n, p["rind_color"], p["rind_roughness"]))
+    flat = p["pose"] == "flat"
+    phi = (-a / 2 if flat else 0.0) + a * np.linspace(0.0, 1.0, 9)
+    ring = np.vstack([[(0.0, 0.0)], np.column_stack([r * np.cos(phi), r * np.sin(phi)])])
+    c = ring.mean(axis=0)
+    pts, caps = prism(ring, [0.0, h]), ((c[0], c[1], 0.0), (c[0], c[1], h))
+    if not flat:  # the sector upright: its plane is XZ, the wheel's thickness along Y
+        pts, caps = pts[..., [0, 2, 1]], tuple((x, z, y) for x, y, z in caps)
+    first = len(b.bm.faces)
+    b.grid(pts, rind, caps=caps)
+    b.bm.faces.ensure_lookup_table()
+    for f in b.bm.faces[first:]:  # the quads reaching the wheel's axis are the cut faces
+        if len(f.verts) == 4 and any(v.co.x**2 + (v.co.y if flat else v.co.z) ** 2 < 1e-12 for v in f.verts):
+            f.material_index = paste
+    if p["sticker"] is None:
+        return
+    st = b.slot("sticker", lambda n: printed(n, p["sticker"], (256, 192), 0.45))
+    mid = 0.0 if flat else a / 2
+    w = min(0.3 * r, 0.6 * r * np.sin(a / 2) * 2 * 0.6)
+    at = 0.6 * r * np.array([np.cos(mid), np.sin(mid)])
+    if flat:  # on the top sector face
+        moved(b, lambda: printed_slab(b, w * 1.3, w, 0.0008, st), (at[0], at[1], h - 0.0004))
+    else:  # on the sector face turned to -Y
+        moved(b, lambda: printed_slab(b, w * 1.3, w, 0.0008, st), (at[0], 0.0004, at[1]), (np.pi / 2, 0.0, 0.0))
 
 
 def cheese_material(name: str, p: dict) -> bpy.types.Material:

@@ -16,7 +16,7 @@ import numpy as np
 
 from ..blender import bpy
 from ..placement import euler_matrix
-from .fresh import cheese_block
+from .fresh import cheese_block, cheese_segment
 from .mesh import (
     TAU,
     Array,
@@ -205,9 +205,12 @@ def heavy_cream(b: MeshBuilder, p: dict) -> None:
 
 
 def cheese_pack(b: MeshBuilder, p: dict) -> None:
-    """Cheese in film or paper, or a flat pack of slices."""
+    """A bare segment of a waxed wheel, cheese in film or paper, or a flat pack of slices."""
     if p["style"] == "slices":
         tray_pack(b, p)
+        return
+    if p["style"] == "waxed":
+        cheese_segment(b, p)
         return
     sx, sy, sz = p["size"]
     pad = p["pad"]

@@ -978,16 +978,28 @@ def _meat_color(rng: np.random.Generator, base: Color, fat: Color) -> dict:
 
 
 def beef(rng: np.random.Generator) -> dict:
-    """Steaks, diced beef or a roasting joint in a filmed tray."""
-    cut = pick(rng, ["steak", "diced", "joint"], [3, 5, 2])
-    colors = _meat_color(
-        rng,
-        pick(rng, [[0.55, 0.08, 0.08], [0.48, 0.06, 0.07], [0.62, 0.12, 0.1]]),
-        [0.93, 0.86, 0.75],
-    )
+    """Half the time coarse beef mince pressed level with the rim of a black tray (the beef of
+    the aicook_fridge photos: darker and more orange than their pink, heaped ground beef); else
+    steaks, diced beef or a roasting joint in a filmed tray."""
+    cut = pick(rng, ["steak", "diced", "joint", "mince"], [3, 5, 2, 10])
+    reds = [[0.55, 0.08, 0.08], [0.48, 0.06, 0.07], [0.62, 0.12, 0.1]]
+    if cut == "mince":
+        reds = [[0.4, 0.06, 0.02], [0.32, 0.045, 0.015], [0.45, 0.09, 0.03]]
+    colors = _meat_color(rng, pick(rng, reds), [0.93, 0.86, 0.75])
     sx, sy = rng.uniform(0.18, 0.24), rng.uniform(0.13, 0.17)
-    tray = _tray(rng, sx, sy, rng.uniform(0.025, 0.04), black=MEAT_TRAY_BLACK)
+    depth = rng.uniform(0.025, 0.04)
+    tray = _tray(rng, sx, sy, depth, black=MEAT_TRAY_BLACK)
     pieces = []
+    if cut == "mince":
+        h, fill = depth + rng.uniform(-0.004, 0.004), rng.uniform(0.9, 0.95)
+        pieces = [
+            piece("mince", (0, 0, 0.004 + h / 2), (sx * fill - 0.01, sy * fill - 0.01, h),
+                  (0, 0, 0), "box", 0, seed=int(rng.integers(0, 2**31 - 1)), strands=False,
+                  lumps=r5(rng.uniform(0.1, 0.25)))
+        ]  # fmt: skip
+        names = ["BEEF", "MINCED BEEF", "RINDERHACK", "BEEF MINCE"]
+        return _film_pack(rng, tray, pieces, names, cut=cut, meat=colors,
+                          fat_specks=r5(rng.uniform(0.05, 0.25)))  # fmt: skip
     if cut == "steak":
         n = int(rng.integers(1, 4))
         for _ in range(n):
@@ -1458,9 +1470,16 @@ def milk_bottle(rng: np.random.Generator, prefer: Prefer = None) -> dict:
     )
 
 
+# Rind colours of a bare segment of a waxed wheel: black wax (most of the photos' cheese),
+# aubergine-brown wax, a brown natural crust, a yellow waxed rind.
+WAX_RINDS: list[Color] = [[0.03, 0.03, 0.035], [0.12, 0.05, 0.05], [0.3, 0.2, 0.12], [0.85, 0.62, 0.2]]
+
+
 def cheese_pack(rng: np.random.Generator) -> dict:
-    """Cheese in film (a wedge with its rind), in waxed paper, or a flat pack of slices."""
-    style = pick(rng, ["film", "paper", "slices"], [4, 2.5, 3.5])
+    """Cheese as most photographed fridges keep it: half the time a bare segment cut from a waxed
+    wheel (aged Gouda: a black rind, a yellow cut face); else in film (a wedge with its rind), in
+    waxed paper, or a flat pack of slices."""
+    style = pick(rng, ["film", "paper", "slices", "waxed"], [2, 1.2, 1.8, 5])
     kind, color = pick(
         rng,
         [
@@ -1472,6 +1491,8 @@ def cheese_pack(rng: np.random.Generator) -> dict:
         ],
     )
     product = pick(rng, ["GOUDA", "CHEDDAR", "EMMENTAL", "CHEESE", "MATURE", "FROMAGE"])
+    if style == "waxed":
+        return _waxed_segment(rng, product)
     if style == "slices":
         sx, sy = rng.uniform(0.12, 0.16), rng.uniform(0.1, 0.13)
         n, th = int(rng.integers(6, 12)), rng.uniform(0.0015, 0.0025)
@@ -1517,6 +1538,31 @@ def cheese_pack(rng: np.random.Generator) -> dict:
             r5(sx * 0.45),
             r5(sy * 0.55),
         ],
+    )
+
+
+def _waxed_segment(rng: np.random.Generator, product: str) -> dict:
+    """A segment of a waxed wheel (radius, angle in radians, wheel thickness), lying on its
+    rind (``flat``) or standing on a cut face (``standing``: the rind's sector faces the side)."""
+    radius, angle, thick = rng.uniform(0.09, 0.15), rng.uniform(0.45, 1.05), rng.uniform(0.05, 0.09)
+    pose = pick(rng, ["flat", "standing"])
+    if pose == "flat":
+        size = [radius, 2 * radius * math.sin(angle / 2), thick]
+    else:
+        size = [radius, thick, radius * math.sin(angle)]
+    paste = pick(rng, [[0.96, 0.88, 0.55], [0.98, 0.8, 0.35], [0.97, 0.72, 0.25]], [3, 3, 1])
+    return item_params(
+        size,
+        style="waxed",
+        pose=pose,
+        radius=r5(radius),
+        angle=r5(angle),
+        thickness=r5(thick),
+        color=jitter(rng, paste, 0.04),
+        rind_color=jitter(rng, pick(rng, WAX_RINDS, [6, 2, 1, 1.5]), 0.03),
+        rind_roughness=r5(rng.uniform(0.25, 0.45)),
+        roughness=r5(rng.uniform(0.4, 0.6)),
+        sticker=sticker(rng, product) if rng.random() < 0.4 else None,
     )
 
 
