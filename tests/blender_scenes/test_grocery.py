@@ -296,6 +296,77 @@ def test_green_beans_mostly_fill_bags_with_thin_ones():
     assert loose and max(len(p["pieces"]) for p in loose) < 18
 
 
+def test_cheese_is_mostly_bare_segments_of_black_waxed_wheels():
+    """Half the cheese packs are a bare segment of a waxed wheel (the photos' cheese), mostly
+    black-rinded, lying on its rind or standing on a cut face, sized as a wheel's segment; the
+    food/aicook preset makes cheese twice as common as a plain class."""
+    packs = [sample_params("cheese_pack", np.random.default_rng(s)) for s in range(300)]
+    waxed = [p for p in packs if p["style"] == "waxed"]
+    assert 0.4 * len(packs) < len(waxed) < 0.65 * len(packs)
+    assert {p["style"] for p in packs} == {"film", "paper", "slices", "waxed"}
+    black = [p for p in waxed if max(p["rind_color"]) < 0.2]
+    assert 0.6 * len(waxed) < len(black) < 0.9 * len(waxed)
+    assert {p["pose"] for p in waxed} == {"flat", "standing"}
+    for p in waxed:
+        r, a, h = p["radius"], p["angle"], p["thickness"]
+        chord = 2 * r * np.sin(a / 2) if p["pose"] == "flat" else r * np.sin(a)
+        want = [r, chord, h] if p["pose"] == "flat" else [r, h, chord]
+        assert np.allclose(p["size"], want, atol=1e-4) and 0.45 <= a <= 1.05
+        assert p["color"][0] > 0.85 and p["color"][2] < 0.65  # yellow paste
+    preset = yaml.safe_load((config_dir() / "render_preset/food/aicook.yaml").read_text())
+    assert preset["class_weights"]["cheese_pack"] + preset["class_weights"]["cheese_block"] == 2.0
+
+
+def test_beef_is_mostly_dark_mince_level_with_its_tray():
+    """Half the beef packs are coarse mince pressed level with the rim of the tray, darker and
+    more orange than ground beef (heaped and pink, as on the photos)."""
+    packs = [sample_params("beef", np.random.default_rng(s)) for s in range(200)]
+    mince = [p for p in packs if p["cut"] == "mince"]
+    assert 0.4 * len(packs) < len(mince) < 0.65 * len(packs)
+    assert {p["cut"] for p in packs} == {"steak", "diced", "joint", "mince"}
+    for p in mince:
+        (q,) = p["pieces"]
+        assert q["kind"] == "mince" and not q["strands"]
+        assert abs(q["size"][2] + 0.004 - p["tray"]["size"][2]) <= 0.0081  # level with the rim
+        assert q["size"][0] > 0.85 * p["tray"]["size"][0] - 0.01  # fills the tray
+    ground = [sample_params("ground_beef", np.random.default_rng(s)) for s in range(100)]
+    lean = np.array([p["meat"]["lean"] for p in mince])
+    pink = np.array([p["meat"]["lean"] for p in ground])
+    assert lean[:, 0].mean() < 0.8 * pink[:, 0].mean()  # darker
+    assert (lean[:, 2] / lean[:, 0]).mean() < 0.6 * (pink[:, 2] / pink[:, 0]).mean()  # less pink
+
+
+def test_cheese_segment_mesh_has_rind_and_cut_faces(collection):
+    """A waxed segment builds closed and fills its box, in both poses; paste covers exactly its
+    two cut faces (2 x radius x thickness), the rind the rest (sectors and arc)."""
+    import bmesh
+
+    from blender_scenes.food.build import build_food
+
+    seen = set()
+    for seed in range(60):
+        p = sample_params("cheese_pack", np.random.default_rng(seed))
+        if p["style"] != "waxed" or p["pose"] in seen:
+            continue
+        seen.add(p["pose"])
+        ob = build_food("cheese_pack", p, f"cheese.{seed}", collection)
+        co = np.array([v.co[:] for v in ob.data.vertices])
+        assert np.allclose(co.max(axis=0) - co.min(axis=0), p["size"], atol=0.002)
+        bm = bmesh.new()
+        bm.from_mesh(ob.data)
+        assert sum(1 for e in bm.edges if len(e.link_faces) < 2) == 0
+        bm.free()
+        area: dict[str, float] = {}
+        for f in ob.data.polygons:
+            key = ob.data.materials[f.material_index].name.rsplit(".", 1)[-1]
+            area[key] = area.get(key, 0.0) + f.area
+        r, a, h = p["radius"], p["angle"], p["thickness"]
+        assert area["cheese"] == pytest.approx(2 * r * h, rel=0.03)
+        arc = 8 * 2 * r * np.sin(a / 16)  # the arc as built: 8 chords
+        assert area["rind"] == pytest.approx(arc * h + 2 * 0.5 * r * arc * np.cos(a / 16), rel=0.03)
+    assert seen == {"flat", "standing"}
+
+
 def test_coco_categories_keep_ids():
     """Default batches list the fifteen classes; any grocery class brings all of them, fixed ids."""
     from blender_scenes.annotate import coco_categories
