@@ -77,7 +77,7 @@ PRODUCTS: dict[str, list[tuple[str, Color]]] = {
     "corn": [
         ("SWEET CORN", [0.15, 0.45, 0.2]), ("CORN", [0.9, 0.7, 0.1]),
         ("GOLDEN CORN", [0.1, 0.25, 0.6]), ("MAIS", [0.75, 0.2, 0.1]),
-        ("MAIS DOUX", [0.26, 0.14, 0.07]),  # dark brown wrap (the AICook photos' tin)
+        ("MAIS DOUX", [0.26, 0.14, 0.07]),  # CORN_TIN
     ],
     "flour": [
         ("PLAIN FLOUR", [0.2, 0.35, 0.7]), ("SELF RAISING", [0.8, 0.2, 0.15]),
@@ -95,6 +95,10 @@ PRODUCTS: dict[str, list[tuple[str, Color]]] = {
         ("CARAMEL", [0.85, 0.55, 0.15]), ("CHOCOLAT", [0.6, 0.1, 0.25]),
     ],
 }  # fmt: skip
+
+# The sweet-corn tin of the AICook photos: squat, a dark brown wrap under a ruled yellow-orange
+# top band, kernels pictured at the foot of the front (food/aicook prefers it).
+CORN_TIN = "MAIS DOUX"
 
 Prefer = dict[str, float] | None  # product name -> weight factor (render config `products.<class>`)
 
@@ -1727,9 +1731,18 @@ def corn(rng: np.random.Generator, prefer: Prefer = None) -> dict:
     style = pick(rng, ["tin", "open_tin", "cobs", "tray"], [7, 1, 1.5, 1])  # tins above all
     kernel = jitter(rng, [0.98, 0.78, 0.2], 0.05)
     if style in ("tin", "open_tin"):
-        d, h = pick(rng, [(0.074, 0.095), (0.083, 0.105), (0.065, 0.077), (0.099, 0.118)])
-        d, h = d * rng.uniform(0.99, 1.01), h * rng.uniform(0.99, 1.01)
         product, main = pick_product(rng, "corn", prefer)
+        sizes = [(0.074, 0.095), (0.083, 0.105), (0.065, 0.077), (0.099, 0.118)]
+        if product == CORN_TIN:
+            sizes = [(0.084, 0.066), (0.084, 0.072)]
+        d, h = pick(rng, sizes)
+        d, h = d * rng.uniform(0.99, 1.01), h * rng.uniform(0.99, 1.01)
+        label = make_label(rng, "can_wrap", product, jitter(rng, main, 0.08))
+        if product == CORN_TIN:
+            label.update(palette=[label["palette"][0], rgb(*jitter(rng, [0.95, 0.55, 0.08], 0.05)),
+                                  [0.96, 0.94, 0.88], [0.12, 0.06, 0.03], [0.98, 0.8, 0.2]],
+                         pattern="plain", background=0, nutrition=False,
+                         top_band=r5(rng.uniform(0.3, 0.42)), picture="kernels")  # fmt: skip
         return item_params(
             [d, d, h],
             "circle",
@@ -1738,7 +1751,7 @@ def corn(rng: np.random.Generator, prefer: Prefer = None) -> dict:
             metal_color=jitter(rng, [0.78, 0.78, 0.8], 0.03),
             ribs=int(rng.integers(2, 6)),
             kernel=kernel,
-            label=make_label(rng, "can_wrap", product, jitter(rng, main, 0.08)),
+            label=label,
         )
     n = int(rng.integers(1, 4)) if style == "cobs" else 2
     pieces = []

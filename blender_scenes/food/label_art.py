@@ -391,13 +391,40 @@ def roof(draw: ImageDraw.ImageDraw, box: Box, front: Box, label: dict, rnd: rand
     )
 
 
+def top_band(draw: ImageDraw.ImageDraw, w: int, h: int, frac: float, cols: list[RGB]) -> None:
+    """A band of the accent colour over the top `frac` of a wrap, ruled with thin lines of the
+    extra colour (a sweet-corn tin's yellow-orange top)."""
+    y1 = int(h * frac)
+    draw.rectangle((0, 0, w, y1), fill=cols[1])
+    for k in range(1, 6):
+        y = int(y1 * k / 6)
+        draw.rectangle((0, y, w, y + max(1, h // 90)), fill=cols[4])
+
+
+def kernels(draw: ImageDraw.ImageDraw, box: Box, seed: int) -> None:
+    """A heap of sweet-corn kernels (the serving picture of a tin), from its own random stream."""
+    rnd = random.Random(seed)
+    x0, y0, x1, y1 = box
+    r = max(2.0, (y1 - y0) * 0.09)
+    for _ in range(int((x1 - x0) * (y1 - y0) / (r * r * 2.2))):
+        x, y = rnd.uniform(x0, x1), rnd.uniform(y0 + (y1 - y0) * 0.25 * rnd.random(), y1)
+        c = (rnd.randint(225, 255), rnd.randint(170, 215), rnd.randint(20, 70))
+        draw.ellipse((x - r, y - r * 0.8, x + r, y + r * 0.8), fill=c, outline=(170, 110, 20))
+
+
 def draw_cylinder_wrap(img: Image.Image, label: dict, rnd: random.Random) -> None:
-    """Wrap around a cylinder: front centred at u = 0.5, barcode/nutrition towards the back."""
+    """Wrap around a cylinder: front centred at u = 0.5, barcode/nutrition towards the back;
+    optionally a ruled top band (``top_band``: its fraction of the height) and a picture of
+    kernels at the foot of the front (``picture: kernels``)."""
     draw = ImageDraw.Draw(img)
     w, h = img.size
     cols = palette(label)
     bg_cols = [cols[0], cols[4], cols[1]] if label.get("background", 0) != 1 else [cols[2], cols[0]]
     pattern(draw, (0, 0, w, h), label["pattern"], bg_cols, rnd)
+    if "top_band" in label:
+        top_band(draw, w, h, label["top_band"], cols)
+    if label.get("picture") == "kernels":
+        kernels(draw, (int(w * 0.22), int(h * 0.62), int(w * 0.78), h), label["seed"] + 1)
     front_panel(draw, (int(w * 0.3), 0, int(w * 0.7), h), label, rnd)
     if label.get("nutrition"):
         nutrition(draw, (int(w * 0.76), int(h * 0.15), int(w * 0.94), int(h * 0.85)), rnd)

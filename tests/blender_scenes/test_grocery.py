@@ -336,6 +336,33 @@ def test_beef_is_mostly_dark_mince_level_with_its_tray():
     assert (lean[:, 2] / lean[:, 0]).mean() < 0.6 * (pink[:, 2] / pink[:, 0]).mean()  # less pink
 
 
+def test_the_photos_corn_tin_is_squat_brown_and_shows_kernels():
+    """food/aicook prefers the photos' sweet-corn tin: squat, a dark brown wrap with a ruled
+    yellow-orange top band and kernels pictured at the foot of its front."""
+    from blender_scenes.food.grocery_params import CORN_TIN
+    from blender_scenes.food.label_art import draw_label
+
+    preset = yaml.safe_load((config_dir() / "render_preset/food/aicook.yaml").read_text())
+    prefer = preset["products"]["corn"]
+    tins = [p for s in range(300)
+            if (p := sample_params("corn", np.random.default_rng(s), prefer))["style"] == "tin"]  # fmt: skip
+    ours = [p for p in tins if p["label"]["product"] == CORN_TIN]
+    assert 0.35 * len(tins) < len(ours) < 0.65 * len(tins)
+    for p in ours:
+        assert p["size"][2] < p["size"][0] and p["label"]["picture"] == "kernels"
+    assert all(p["size"][2] > p["size"][0] for p in tins if p not in ours)  # other tins stay tall
+    img = np.asarray(draw_label(ours[0]["label"], 512, 160)).astype(int)
+    band = img[: int(160 * ours[0]["label"]["top_band"]) - 4]
+    assert np.mean(band[..., 0] - band[..., 2] > 120) > 0.7  # yellow-orange top
+    foot = img[110:, 160:350]
+    yellow = (foot[..., 0] > 200) & (foot[..., 1] > 150) & (foot[..., 2] < 90)
+    assert yellow.mean() > 0.15  # kernels
+    plain = dict(ours[0]["label"])
+    del plain["picture"]
+    foot = np.asarray(draw_label(plain, 512, 160)).astype(int)[110:, 160:350]
+    assert ((foot[..., 0] > 200) & (foot[..., 1] > 150) & (foot[..., 2] < 90)).mean() < yellow.mean() / 4
+
+
 def test_cheese_segment_mesh_has_rind_and_cut_faces(collection):
     """A waxed segment builds closed and fills its box, in both poses; paste covers exactly its
     two cut faces (2 x radius x thickness), the rind the rest (sectors and arc)."""
