@@ -260,11 +260,17 @@ def grid_slots(
             y = -d / 2 + (j + 0.5) * d / rows
             cells.append((x, y, 0))
     order = [cells[int(k)] for k in rng.permutation(len(cells))]
-    top = [
-        (x + cell / 2 * rng.uniform(-1, 1) * 0.5, y + cell / 2 * rng.uniform(-1, 1) * 0.5, 1)
-        for x, y, _ in order
-    ]
-    spots = (order + top)[:n]
+    spots = order[:n]
+    if n > len(order):  # the second layer nestles between neighbours, as a heap settles
+        xy = np.array([c[:2] for c in cells])
+        dist = np.linalg.norm(xy[:, None] - xy[None], axis=-1)
+        near = dist[dist > 0].min() * 1.5 if len(cells) > 1 else 0.0
+        gaps = [(*((xy[a] + xy[b]) / 2), 1) for a in range(len(cells))
+                for b in range(a + 1, len(cells)) if dist[a, b] <= near]  # fmt: skip
+        gaps = [gaps[int(k)] for k in rng.permutation(len(gaps))]
+        over = [(x + cell * rng.uniform(-0.25, 0.25), y + cell * rng.uniform(-0.25, 0.25), 1)
+                for x, y, _ in order]  # fmt: skip
+        spots = (order + gaps + over)[:n]
     return [
         (x + rng.uniform(-wobble, wobble) * cell, y + rng.uniform(-wobble, wobble) * cell, layer)
         for x, y, layer in spots
@@ -531,7 +537,8 @@ def sweet_potato(rng: np.random.Generator) -> dict:
 
 
 def onion(rng: np.random.Generator) -> dict:
-    """Onions (golden, red or white) loose, in a clear tub or a net bag."""
+    """Onions (golden, red or white): mostly a heap of four to seven in a clear tub, else loose
+    or in a net bag."""
     kind = pick(rng, ["golden", "red", "white"], [7, 2, 1])
     base = {"golden": [0.78, 0.5, 0.22], "red": [0.45, 0.12, 0.2], "white": [0.92, 0.88, 0.78]}[
         kind
@@ -539,7 +546,7 @@ def onion(rng: np.random.Generator) -> dict:
     colors = shades(rng, base, 0.06, 3)
 
     def make(r: np.random.Generator, k: int) -> dict:
-        d = r.uniform(0.055, 0.085)
+        d = r.uniform(*sizes)
         h = d * r.uniform(0.85, 1.05)
         return part(
             "onion",
@@ -550,10 +557,12 @@ def onion(rng: np.random.Generator) -> dict:
             seed=int(r.integers(0, 2**31 - 1)),
         )
 
-    n = int(rng.integers(2, 7))
-    container = _container(  # shops sell onions mostly in clear tubs or nets, seldom loose
-        rng, {"loose": 0.15, "tub": 0.7, "net": 0.15}, ((0.15, 0.2), (0.11, 0.14)), (0.05, 0.07)
+    container = _container(  # the photos' onions are heaped in a clear box, 4-6 of them
+        rng, {"loose": 0.07, "tub": 0.85, "net": 0.08}, ((0.16, 0.2), (0.125, 0.15)), (0.055, 0.075)
     )
+    tub = container["kind"] == "tub"
+    n = int(rng.integers(4, 8) if tub else rng.integers(2, 7))
+    sizes = (0.052, 0.07) if tub else (0.055, 0.085)  # a box holds the smaller ones
     pieces, boxes = _produce_group(rng, n, make, int(rng.integers(1, 3)), container)
     return _finish_produce(
         pieces, boxes, container, onion=kind, colors=colors, streaks=r5(rng.uniform(0.3, 1.0))

@@ -363,6 +363,20 @@ def test_the_photos_corn_tin_is_squat_brown_and_shows_kernels():
     assert ((foot[..., 0] > 200) & (foot[..., 1] > 150) & (foot[..., 2] < 90)).mean() < yellow.mean() / 4
 
 
+def test_onions_mostly_heap_in_clear_tubs_and_heaps_nestle():
+    """Onions come mostly as a heap of four to seven in a clear tub; the second layer of any
+    heap in a tub lies over the gaps between the first layer's pieces, not on top of one."""
+    from blender_scenes.food.grocery_params import grid_slots
+
+    packs = [sample_params("onion", np.random.default_rng(s)) for s in range(200)]
+    tubs = [p for p in packs if p["container"]["kind"] == "tub"]
+    assert 0.75 * len(packs) < len(tubs) < 0.95 * len(packs)
+    assert all(4 <= len(p["pieces"]) <= 7 for p in tubs)
+    spots = grid_slots(np.random.default_rng(0), 3, (0.2, 0.1), 0.1, wobble=0.0)
+    (x0, y0, _), (x1, y1, _), (x, y, layer) = sorted(spots, key=lambda s: s[2])
+    assert layer == 1 and np.isclose(x, (x0 + x1) / 2) and np.isclose(y, (y0 + y1) / 2)
+
+
 def test_cheese_segment_mesh_has_rind_and_cut_faces(collection):
     """A waxed segment builds closed and fills its box, in both poses; paste covers exactly its
     two cut faces (2 x radius x thickness), the rind the rest (sectors and arc)."""
