@@ -380,8 +380,6 @@ def test_onions_mostly_heap_in_clear_tubs_and_heaps_nestle():
 def test_cheese_segment_mesh_has_rind_and_cut_faces(collection):
     """A waxed segment builds closed and fills its box, in both poses; paste covers exactly its
     two cut faces (2 x radius x thickness), the rind the rest (sectors and arc)."""
-    import bmesh
-
     from blender_scenes.food.build import build_food
 
     seen = set()
@@ -391,12 +389,7 @@ def test_cheese_segment_mesh_has_rind_and_cut_faces(collection):
             continue
         seen.add(p["pose"])
         ob = build_food("cheese_pack", p, f"cheese.{seed}", collection)
-        co = np.array([v.co[:] for v in ob.data.vertices])
-        assert np.allclose(co.max(axis=0) - co.min(axis=0), p["size"], atol=0.002)
-        bm = bmesh.new()
-        bm.from_mesh(ob.data)
-        assert sum(1 for e in bm.edges if len(e.link_faces) < 2) == 0
-        bm.free()
+        assert_closed_and_fills(ob, p["size"])
         area: dict[str, float] = {}
         for f in ob.data.polygons:
             key = ob.data.materials[f.material_index].name.rsplit(".", 1)[-1]
@@ -430,6 +423,18 @@ def collection():
     coll = bpy.data.collections.new("food")
     bpy.context.scene.collection.children.link(coll)
     return coll
+
+
+def assert_closed_and_fills(ob, size: list[float]) -> None:
+    """The object's mesh has no open edge and its bounding box is `size` (to 2 mm)."""
+    import bmesh
+
+    co = np.array([v.co[:] for v in ob.data.vertices])
+    assert np.allclose(co.max(axis=0) - co.min(axis=0), size, atol=0.002)
+    bm = bmesh.new()
+    bm.from_mesh(ob.data)
+    assert sum(1 for e in bm.edges if len(e.link_faces) < 2) == 0
+    bm.free()
 
 
 def test_every_class_has_a_builder():
@@ -481,20 +486,13 @@ def test_grocery_meshes_are_closed_and_fill_their_box(collection, cls, monkeypat
 
 def test_egg_holder_mesh_is_closed_and_fills_its_box(collection):
     """The lidless egg holder builds like the cartons: one closed mesh of the sampled size."""
-    import bmesh
-
     from blender_scenes.food.build import build_food
 
     seed = next(s for s in range(100)
                 if sample_params("eggs", np.random.default_rng(s))["style"] == "holder")  # fmt: skip
     p = sample_params("eggs", np.random.default_rng(seed))
     ob = build_food("eggs", p, "eggs.holder", collection)
-    co = np.array([v.co[:] for v in ob.data.vertices])
-    assert np.allclose(co.max(axis=0) - co.min(axis=0), p["size"], atol=0.002)
-    bm = bmesh.new()
-    bm.from_mesh(ob.data)
-    assert sum(1 for e in bm.edges if len(e.link_faces) < 2) == 0
-    bm.free()
+    assert_closed_and_fills(ob, p["size"])
 
 
 @pytest.mark.slow
