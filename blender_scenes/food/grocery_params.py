@@ -544,6 +544,12 @@ def onion(rng: np.random.Generator) -> dict:
         kind
     ]
     colors = shades(rng, base, 0.06, 3)
+    container = _container(  # the photos' onions are heaped in a clear box, 4-6 of them
+        rng, {"loose": 0.07, "tub": 0.85, "net": 0.08}, ((0.16, 0.2), (0.125, 0.15)), (0.055, 0.075)
+    )
+    tub = container["kind"] == "tub"
+    n = int(rng.integers(4, 8) if tub else rng.integers(2, 7))
+    sizes = (0.052, 0.07) if tub else (0.055, 0.085)  # a box holds the smaller ones
 
     def make(r: np.random.Generator, k: int) -> dict:
         d = r.uniform(*sizes)
@@ -557,12 +563,6 @@ def onion(rng: np.random.Generator) -> dict:
             seed=int(r.integers(0, 2**31 - 1)),
         )
 
-    container = _container(  # the photos' onions are heaped in a clear box, 4-6 of them
-        rng, {"loose": 0.07, "tub": 0.85, "net": 0.08}, ((0.16, 0.2), (0.125, 0.15)), (0.055, 0.075)
-    )
-    tub = container["kind"] == "tub"
-    n = int(rng.integers(4, 8) if tub else rng.integers(2, 7))
-    sizes = (0.052, 0.07) if tub else (0.055, 0.085)  # a box holds the smaller ones
     pieces, boxes = _produce_group(rng, n, make, int(rng.integers(1, 3)), container)
     return _finish_produce(
         pieces, boxes, container, onion=kind, colors=colors, streaks=r5(rng.uniform(0.3, 1.0))
@@ -990,6 +990,30 @@ def _meat_color(rng: np.random.Generator, base: Color, fat: Color) -> dict:
     return {"lean": jitter(rng, base, 0.06), "fat": jitter(rng, fat, 0.04)}
 
 
+def _mince(
+    rng: np.random.Generator,
+    sx: float,
+    sy: float,
+    h: float,
+    fill: float,
+    strands_p: float,
+    lumps: tuple[float, float],
+) -> dict:
+    """A slab of mince `h` high filling `fill` of an sx x sy tray, with pressed strands with
+    probability `strands_p` and lumps drawn from the range `lumps`."""
+    return piece(
+        "mince",
+        (0, 0, 0.004 + h / 2),
+        (sx * fill - 0.01, sy * fill - 0.01, h),
+        (0, 0, 0),
+        "box",
+        0,
+        seed=int(rng.integers(0, 2**31 - 1)),
+        strands=bool(strands_p > 0 and rng.random() < strands_p),  # no draw for 0
+        lumps=r5(rng.uniform(*lumps)),
+    )
+
+
 def beef(rng: np.random.Generator) -> dict:
     """Half the time coarse beef mince pressed level with the rim of a black tray (the beef of
     the aicook_fridge photos: darker and more orange than their pink, heaped ground beef); else
@@ -1003,13 +1027,9 @@ def beef(rng: np.random.Generator) -> dict:
     depth = rng.uniform(0.025, 0.04)
     tray = _tray(rng, sx, sy, depth, black=MEAT_TRAY_BLACK)
     pieces = []
-    if cut == "mince":
-        h, fill = depth + rng.uniform(-0.004, 0.004), rng.uniform(0.9, 0.95)
-        pieces = [
-            piece("mince", (0, 0, 0.004 + h / 2), (sx * fill - 0.01, sy * fill - 0.01, h),
-                  (0, 0, 0), "box", 0, seed=int(rng.integers(0, 2**31 - 1)), strands=False,
-                  lumps=r5(rng.uniform(0.1, 0.25)))
-        ]  # fmt: skip
+    if cut == "mince":  # level with the rim, filling the tray
+        h = depth + rng.uniform(-0.004, 0.004)
+        pieces = [_mince(rng, sx, sy, h, rng.uniform(0.9, 0.95), 0.0, (0.1, 0.25))]
         names = ["BEEF", "MINCED BEEF", "RINDERHACK", "BEEF MINCE"]
         return _film_pack(rng, tray, pieces, names, cut=cut, meat=colors,
                           fat_specks=r5(rng.uniform(0.05, 0.25)))  # fmt: skip
@@ -1075,18 +1095,7 @@ def ground_beef(rng: np.random.Generator) -> dict:
     depth = rng.uniform(0.028, 0.045)
     tray = _tray(rng, sx, sy, depth, black=MEAT_TRAY_BLACK)
     h = depth + rng.uniform(-0.006, 0.016)  # heaped: the mince shows above the rim
-    fill = rng.uniform(0.8, 0.92)
-    mound = piece(
-        "mince",
-        (0, 0, 0.004 + h / 2),
-        (sx * fill - 0.01, sy * fill - 0.01, h),
-        (0, 0, 0),
-        "box",
-        0,
-        seed=int(rng.integers(0, 2**31 - 1)),
-        strands=bool(rng.random() < 0.5),
-        lumps=r5(rng.uniform(0.15, 0.4)),
-    )
+    mound = _mince(rng, sx, sy, h, rng.uniform(0.8, 0.92), 0.5, (0.15, 0.4))
     names = ["MINCED BEEF", "BEEF MINCE", "GROUND BEEF", "LEAN MINCE"]
     return _film_pack(rng, tray, [mound], names, meat=colors, fat_specks=r5(rng.uniform(0.1, 0.5)))
 
