@@ -313,11 +313,10 @@ def cheese_segment(b: MeshBuilder, p: dict) -> None:
     st = b.slot("sticker", lambda n: printed(n, p["sticker"], (256, 192), 0.45))
     mid = 0.0 if flat else a / 2
     w = min(0.3, 0.72 * np.sin(a / 2)) * r  # at most 0.6 of the sector's chord at 0.6 r
-    at = 0.6 * r * np.array([np.cos(mid), np.sin(mid)])
-    if flat:  # on the top sector face
-        moved(b, lambda: printed_slab(b, w * 1.3, w, 0.0008, st), (at[0], at[1], h - 0.0004))
-    else:  # on the sector face turned to -Y
-        moved(b, lambda: printed_slab(b, w * 1.3, w, 0.0008, st), (at[0], 0.0004, at[1]), (np.pi / 2, 0.0, 0.0))
+    u, v = 0.6 * r * np.cos(mid), 0.6 * r * np.sin(mid)
+    # on the top sector face, or on the upright one turned to -Y
+    offset, rot = ((u, v, h - 0.0004), (0.0, 0.0, 0.0)) if flat else ((u, 0.0004, v), (np.pi / 2, 0.0, 0.0))
+    moved(b, lambda: printed_slab(b, w * 1.3, w, 0.0008, st), offset, rot)
 
 
 def cheese_material(name: str, p: dict) -> bpy.types.Material:
