@@ -288,8 +288,12 @@ def clamp_xy(x: float, y: float, half_w: float, half_d: float, inner: tuple[floa
 # flat_pack_label, flat_pack); trays and film packs are under "Meat"
 
 
-def sticker(rng: np.random.Generator, product: str, main: Color | None = None) -> dict:
-    """A price/weight sticker (label kind ``sticker``)."""
+def sticker(
+    rng: np.random.Generator, product: str, main: Color | None = None, plain: bool = False
+) -> dict:
+    """A price/weight sticker (label kind ``sticker``); `plain`: white with grey print, no
+    coloured header or price box (a butcher's or scale sticker; same draws)."""
+    extra = {"plain": True} if plain else {}
     return make_label(
         rng,
         "sticker",
@@ -297,6 +301,7 @@ def sticker(rng: np.random.Generator, product: str, main: Color | None = None) -
         main,
         price=r5(rng.uniform(1.5, 15.0)),
         weight_g=int(rng.integers(2, 12)) * 50,
+        **extra,
     )
 
 
@@ -539,8 +544,8 @@ def sweet_potato(rng: np.random.Generator) -> dict:
 def onion(rng: np.random.Generator) -> dict:
     """Onions (golden, red or white): mostly a heap of four to seven in a clear tub, else loose
     or in a net bag."""
-    kind = pick(rng, ["golden", "red", "white"], [7, 2, 1])
-    base = {"golden": [0.78, 0.5, 0.22], "red": [0.45, 0.12, 0.2], "white": [0.92, 0.88, 0.78]}[
+    kind = pick(rng, ["golden", "red", "white"], [10, 2, 1])
+    base = {"golden": [0.7, 0.33, 0.11], "red": [0.45, 0.12, 0.2], "white": [0.92, 0.88, 0.78]}[
         kind
     ]
     colors = shades(rng, base, 0.06, 3)
@@ -553,13 +558,13 @@ def onion(rng: np.random.Generator) -> dict:
 
     def make(r: np.random.Generator, k: int) -> dict:
         d = r.uniform(*sizes)
-        h = d * r.uniform(0.85, 1.05)
+        h = d * r.uniform(0.8, 0.95)  # a round bulb, a little wider than tall
         return part(
             "onion",
             (d, d, h),
             tilted(r, 15),
             mat=k % 3,
-            neck=r5(r.uniform(0.06, 0.16)),
+            neck=r5(r.uniform(0.05, 0.12)),
             seed=int(r.integers(0, 2**31 - 1)),
         )
 
@@ -906,17 +911,18 @@ def _film_pack(
     tray: dict,
     pieces: list[dict],
     product: str | list[str],
+    plain_sticker: bool = False,
     **extra,
 ) -> dict:
     """Params of a tray with contents sealed under a clear film and a sticker naming `product`
-    (or one name picked from a list)."""
+    (or one name picked from a list), a plain white one with `plain_sticker`."""
     if isinstance(product, list):
         product = pick(rng, product)
     sx, sy, depth = tray["size"]
     lo, hi = group_extent(pieces) if pieces else (np.zeros(3), np.zeros(3))
     top = max(depth, float(hi[2])) + 0.002
     film = film_params(rng, (0.03, 0.12), top=top, dome=max(0.0, top - depth))
-    label = sticker(rng, product)
+    label = sticker(rng, product, plain=plain_sticker)
     at = [r5(rng.uniform(-0.3, 0.3) * sx), r5(rng.uniform(-0.3, 0.2) * sy)]
     return item_params(
         [sx, sy, top],
@@ -1020,8 +1026,8 @@ def beef(rng: np.random.Generator) -> dict:
     steaks, diced beef or a roasting joint in a filmed tray."""
     cut = pick(rng, ["steak", "diced", "joint", "mince"], [3, 5, 2, 10])
     reds = [[0.55, 0.08, 0.08], [0.48, 0.06, 0.07], [0.62, 0.12, 0.1]]
-    if cut == "mince":
-        reds = [[0.4, 0.06, 0.02], [0.32, 0.045, 0.015], [0.45, 0.09, 0.03]]
+    if cut == "mince":  # the photos' mince is a bright orange-red
+        reds = [[0.6, 0.12, 0.035], [0.5, 0.09, 0.028], [0.68, 0.17, 0.05]]
     colors = _meat_color(rng, pick(rng, reds), [0.93, 0.86, 0.75])
     sx, sy = rng.uniform(0.18, 0.24), rng.uniform(0.13, 0.17)
     depth = rng.uniform(0.025, 0.04)
@@ -1031,7 +1037,7 @@ def beef(rng: np.random.Generator) -> dict:
         h = depth + rng.uniform(-0.004, 0.004)
         pieces = [_mince(rng, sx, sy, h, rng.uniform(0.9, 0.95), 0.0, (0.1, 0.25))]
         names = ["BEEF", "MINCED BEEF", "RINDERHACK", "BEEF MINCE"]
-        return _film_pack(rng, tray, pieces, names, cut=cut, meat=colors,
+        return _film_pack(rng, tray, pieces, names, cut=cut, meat=colors, plain_sticker=True,
                           fat_specks=r5(rng.uniform(0.05, 0.25)))  # fmt: skip
     if cut == "steak":
         n = int(rng.integers(1, 4))

@@ -508,17 +508,21 @@ def draw_butter(img: Image.Image, label: dict, rnd: random.Random) -> None:
 
 
 def draw_sticker(img: Image.Image, label: dict, rnd: random.Random) -> None:
-    """Price sticker: coloured header with the brand, product line, weight and price, barcode."""
+    """Price sticker: coloured header with the brand, product line, weight and price, barcode.
+    A `plain` sticker is white paper printed in grey only (no coloured header or price box)."""
     draw = ImageDraw.Draw(img)
     w, h = img.size
     cols = palette(label)
     paper = (248, 246, 238) if label.get("background", 0) != 1 else cols[2]
+    ink = (25, 25, 25)
+    if label.get("plain"):
+        paper, ink = (246, 246, 242), (95, 95, 95)
+        cols = [paper, paper, *cols[2:]]
     draw.rectangle((0, 0, w, h), fill=paper)
     head = int(h * rnd.uniform(0.22, 0.32))
     draw.rectangle((0, 0, w, head), fill=cols[0])
     centered_text(draw, label["brand"], (w / 2, head / 2), w * 0.85, head * 0.7,
-                  contrast(cols[0], [(255, 255, 255), (15, 15, 15)]))  # fmt: skip
-    ink = (25, 25, 25)
+                  ink if label.get("plain") else contrast(cols[0], [(255, 255, 255), (15, 15, 15)]))  # fmt: skip
     centered_text(draw, label["product"], (w / 2, head + (h - head) * 0.18), w * 0.9, (h - head) * 0.2, ink)
     weight = f"{label.get('weight_g', 500)} g"
     price = f"{label.get('price', 4.99):.2f}"

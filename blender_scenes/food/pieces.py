@@ -78,10 +78,10 @@ def sweet_potato_piece(b: MeshBuilder, q: dict, p: dict) -> None:
 
 
 def onion_piece(b: MeshBuilder, q: dict, p: dict) -> None:
-    """A bulb with a pointed neck and a root tuft, papery streaked skin."""
+    """A round bulb with a thin dry neck and a root tuft, papery streaked skin."""
     prof, s = sphere_profile(12, 0.5, 0.85)
     neck = q["neck"]
-    top = [(0.5 * 0.25 * (1 - t) + 0.02, 0.85 + t * neck) for t in (0.35, 0.7, 1.0)]
+    top = [(0.5 * 0.14 * (1 - t) + 0.015, 0.84 + t * neck) for t in (0.3, 0.65, 1.0)]
     prof = np.vstack([prof[prof[:, 1] < 0.8], top])
     c = _variant(p, "colors", q)
     mat = b.slot("skin", lambda n: streaked(n, c, shade(c, 0.6), (40.0, 40.0, 1.5), 0.55, 1.0,

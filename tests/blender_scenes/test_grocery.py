@@ -317,9 +317,11 @@ def test_cheese_is_mostly_bare_segments_of_black_waxed_wheels():
     assert preset["class_weights"]["cheese_pack"] + preset["class_weights"]["cheese_block"] == 2.0
 
 
-def test_beef_is_mostly_dark_mince_level_with_its_tray():
-    """Half the beef packs are coarse mince pressed level with the rim of the tray, darker and
-    more orange than ground beef (heaped and pink, as on the photos)."""
+def test_beef_is_mostly_orange_red_mince_level_with_its_tray():
+    """Half the beef packs are coarse mince pressed level with the rim of the tray, an orange-red
+    rather than the pink of ground beef (heaped, as on the photos), under a plain white sticker."""
+    from blender_scenes.food.label_art import draw_label
+
     packs = [sample_params("beef", np.random.default_rng(s)) for s in range(200)]
     mince = [p for p in packs if p["cut"] == "mince"]
     assert 0.4 * len(packs) < len(mince) < 0.65 * len(packs)
@@ -332,8 +334,14 @@ def test_beef_is_mostly_dark_mince_level_with_its_tray():
     ground = [sample_params("ground_beef", np.random.default_rng(s)) for s in range(100)]
     lean = np.array([p["meat"]["lean"] for p in mince])
     pink = np.array([p["meat"]["lean"] for p in ground])
-    assert lean[:, 0].mean() < 0.8 * pink[:, 0].mean()  # darker
-    assert (lean[:, 2] / lean[:, 0]).mean() < 0.6 * (pink[:, 2] / pink[:, 0]).mean()  # less pink
+    assert lean[:, 0].mean() > 0.8 * pink[:, 0].mean()  # as bright a red
+    assert (lean[:, 2] / lean[:, 0]).mean() < 0.4 * (pink[:, 2] / pink[:, 0]).mean()  # not pink
+    assert all(p["sticker"].get("plain") for p in mince)
+    assert not any(p["sticker"].get("plain") for p in packs if p["cut"] != "mince")
+    for p in (mince[0], next(p for p in packs if p["cut"] != "mince")):
+        img = np.asarray(draw_label(p["sticker"], 200, 150), dtype=float)
+        chroma = img.max(axis=2) - img.min(axis=2)  # 0 for white and greys
+        assert (chroma < 12).mean() > 0.99 if p["sticker"].get("plain") else (chroma > 60).mean() > 0.1
 
 
 def test_the_photos_corn_tin_is_squat_brown_and_shows_kernels():
