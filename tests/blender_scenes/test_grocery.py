@@ -372,14 +372,30 @@ def test_the_photos_corn_tin_is_squat_brown_and_shows_kernels():
 
 
 def test_onions_mostly_heap_in_clear_tubs_and_heaps_nestle():
-    """Onions come mostly as a heap of four to seven in a clear tub; the second layer of any
-    heap in a tub lies over the gaps between the first layer's pieces, not on top of one."""
+    """Onions come mostly as a heap of four to seven golden-brown bulbs in a clear tub, round
+    (a little wider than tall) with a thin neck; the second layer of any heap in a tub lies over
+    the gaps between the first layer's pieces, not on top of one."""
     from blender_scenes.food.grocery_params import grid_slots
+    from blender_scenes.food.mesh import MeshBuilder
+    from blender_scenes.food.pieces import onion_piece
 
     packs = [sample_params("onion", np.random.default_rng(s)) for s in range(200)]
     tubs = [p for p in packs if p["container"]["kind"] == "tub"]
     assert 0.75 * len(packs) < len(tubs) < 0.95 * len(packs)
     assert all(4 <= len(p["pieces"]) <= 7 for p in tubs)
+    golden = [p for p in packs if p["onion"] == "golden"]
+    assert 0.7 * len(packs) < len(golden) < 0.85 * len(packs)
+    skin = np.array([c for p in golden for c in p["colors"]])
+    assert (skin[:, 2] < 0.25 * skin[:, 0]).all() and (skin[:, 1] < 0.6 * skin[:, 0]).all()
+    bulbs = [q for p in packs for q in p["pieces"]]
+    assert all(0.8 * q["size"][0] - 1e-4 <= q["size"][2] <= 0.95 * q["size"][0] + 1e-4 for q in bulbs)
+    b = MeshBuilder("onion")
+    onion_piece(b, tubs[0]["pieces"][0], tubs[0])
+    pts = np.array([v.co[:] for v in b.bm.verts])
+    b.bm.free()
+    radius, z = np.hypot(pts[:, 0], pts[:, 1]), pts[:, 2] - pts[:, 2].min()
+    assert radius.max() == pytest.approx(0.5, abs=0.01)
+    assert radius[z > 0.85 * z.max()].max() < 0.08  # a thin neck, not a tapering teardrop
     spots = grid_slots(np.random.default_rng(0), 3, (0.2, 0.1), 0.1, wobble=0.0)
     (x0, y0, _), (x1, y1, _), (x, y, layer) = sorted(spots, key=lambda s: s[2])
     assert layer == 1 and np.isclose(x, (x0 + x1) / 2) and np.isclose(y, (y0 + y1) / 2)
