@@ -1022,7 +1022,8 @@ def _mince(
 
 def beef(rng: np.random.Generator) -> dict:
     """Half the time coarse beef mince pressed level with the rim of a black tray (the beef of
-    the aicook_fridge photos: darker and more orange than their pink, heaped ground beef); else
+    the aicook_fridge photos: an orange-red rather than their pink, heaped ground beef, under a
+    plain white sticker); else
     steaks, diced beef or a roasting joint in a filmed tray."""
     cut = pick(rng, ["steak", "diced", "joint", "mince"], [3, 5, 2, 10])
     reds = [[0.55, 0.08, 0.08], [0.48, 0.06, 0.07], [0.62, 0.12, 0.1]]

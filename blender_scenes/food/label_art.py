@@ -509,7 +509,8 @@ def draw_butter(img: Image.Image, label: dict, rnd: random.Random) -> None:
 
 def draw_sticker(img: Image.Image, label: dict, rnd: random.Random) -> None:
     """Price sticker: coloured header with the brand, product line, weight and price, barcode.
-    A `plain` sticker is white paper printed in grey only (no coloured header or price box)."""
+    A `plain` sticker is white paper printed in grey, the price in black (no coloured header
+    or price box)."""
     draw = ImageDraw.Draw(img)
     w, h = img.size
     cols = palette(label)
