@@ -546,13 +546,17 @@ def pantry(b: MeshBuilder, p: dict) -> None:
     )
     fill = 1 - fold
     uvs = ring_uvs(ring, [0.0, 0.004 / sz, fill * 0.5, fill, 1.0, 1.0])
-    top_mat = plain
+    top_mat = fold_mat = plain
+    if p.get("top_color") is not None:  # the folded top printed solid in the brand colour
+        top_col = p["top_color"]
+        fold_mat = b.slot("top", lambda n: principled(n, top_col, 0.55))
+        top_mat = fold_mat
     if p["open"]:
         top_mat = b.slot(
             "powder",
             lambda n: mottled(n, [(0.3, [0.93, 0.92, 0.9]), (0.7, [0.98, 0.98, 0.97])], 80.0, 0.9),
         )
-    b.grid(pts, [plain, printed_mat, printed_mat, plain, plain], uvs, caps=((0, 0, 0), (0, 0, zs[-1])),
+    b.grid(pts, [plain, printed_mat, printed_mat, fold_mat, fold_mat], uvs, caps=((0, 0, 0), (0, 0, zs[-1])),
            cap_mats=(plain, top_mat), smooth=False)  # fmt: skip
 
 

@@ -68,6 +68,7 @@ PRODUCTS: dict[str, list[tuple[str, Color]]] = {
     "goat_cheese": [
         ("CHEVRE", [0.2, 0.55, 0.25]), ("GOAT CHEESE", [0.15, 0.35, 0.6]),
         ("CHEVRE FRAIS", [0.55, 0.7, 0.2]), ("GOAT LOG", [0.6, 0.2, 0.15]),
+        ("CHEVRE DOUX", [0.05, 0.22, 0.1]),  # the dark green oval of the AICook tub
     ],
     "butter_tub": [
         ("SPREAD", [0.85, 0.1, 0.08]), ("BUTTERY", [0.95, 0.75, 0.15]),
@@ -1596,15 +1597,20 @@ def _waxed_segment(rng: np.random.Generator, product: str) -> dict:
 
 
 def goat_cheese(rng: np.random.Generator, prefer: Prefer = None) -> dict:
-    """Goat cheese: a small printed tub, a log with a white rind, or a small round."""
-    style = pick(rng, ["tub", "log", "round"], [5.5, 3, 1.5])
+    """Goat cheese: a printed tub (mostly square and wide, as on the AICook photos, and on most
+    of them an `oval` badge in the brand colour on a white sleeve), a log with a white rind,
+    or a small round."""
+    style = pick(rng, ["tub", "log", "round"], [7, 2, 1])
     product, main = pick_product(rng, "goat_cheese", prefer)
     if style == "tub":
-        sx, sy = rng.uniform(0.08, 0.11), rng.uniform(0.07, 0.09)
-        square = rng.random() < 0.7
+        sx, sy = rng.uniform(0.09, 0.12), rng.uniform(0.07, 0.09)
+        square = rng.random() < 0.85
         if not square:
             sy = sx
-        h = rng.uniform(0.04, 0.06)
+        h = rng.uniform(0.045, 0.065)
+        label = carton_label(rng, product, main, sx, sy, vary=0.06)
+        if rng.random() < 0.6:
+            label.update(background=1, pattern="plain", oval=True)
         return item_params(
             [sx, sy, h],
             "box" if square else "circle",
@@ -1614,7 +1620,7 @@ def goat_cheese(rng: np.random.Generator, prefer: Prefer = None) -> dict:
             taper=r5(rng.uniform(0.86, 0.94)),
             tub_color=jitter(rng, [0.95, 0.95, 0.93], 0.03),
             lid_height=r5(rng.uniform(0.008, 0.012)),
-            label=carton_label(rng, product, main, sx, sy, vary=0.06),
+            label=label,
             lid_label=lid_label(rng, product, main),
         )
     if style == "log":
@@ -1902,10 +1908,17 @@ def _storage_jar(
 
 
 def _paper_bag(
-    rng: np.random.Generator, dims, product: str, main: Color, paper: Color, plain: float = 0.0
+    rng: np.random.Generator,
+    dims,
+    product: str,
+    main: Color,
+    paper: Color,
+    plain: float = 0.0,
+    top_p: float = 0.0,
 ) -> dict:
     """A printed paper bag of a powder, standing, its top folded over; with probability `plain`
-    the print is on a white ground (the bag's own colour shows) instead of a coloured one."""
+    the print is on a white ground (the bag's own colour shows) instead of a coloured one; with
+    probability `top_p` the folded top is printed solid in the main colour (``top_color``)."""
     sx, sy, sz = (v * rng.uniform(0.96, 1.04) for v in dims)
     fold = rng.uniform(0.12, 0.22)
     bulge = rng.uniform(0.03, 0.08)
@@ -1914,6 +1927,9 @@ def _paper_bag(
     label = carton_label(rng, product, main, sx, sy, fill=r5(1 - fold))
     if plain and rng.random() < plain:  # a light ground, the main colour only in a sparse print
         label.update(background=1, pattern=pick(rng, ["plain", "bands", "waves"]))
+    top_color = None
+    if top_p and rng.random() < top_p:
+        top_color = jitter(rng, main, 0.05)
     return item_params(
         [sx * (1 + bulge), sy * (1 + bulge), top],
         style="bag",
@@ -1923,6 +1939,7 @@ def _paper_bag(
         paper=jitter(rng, paper, 0.03),
         open=is_open,
         label=label,
+        top_color=top_color,
     )
 
 
@@ -1943,10 +1960,13 @@ def flour(rng: np.random.Generator, prefer: Prefer = None) -> dict:
 
 
 def sugar(rng: np.random.Generator, prefer: Prefer = None) -> dict:
-    """Sugar in a paper bag, a storage jar or a box of cubes."""
-    style = pick(rng, ["bag", "jar", "cubes"], [4.5, 4, 1.5])
+    """Sugar in a paper bag, a storage jar or a box of cubes. As on the AICook photos, bags are
+    mostly white with a sparse print under a folded top printed solid in the brand colour (their
+    red), and jars mostly screw-topped and nearly full."""
+    style = pick(rng, ["bag", "jar", "cubes"], [5, 4, 1])
     if style == "jar":
-        return _storage_jar(rng, "SUGAR", pick(rng, [[0.97, 0.97, 0.96], [0.8, 0.6, 0.38]], [4, 1]))
+        white = pick(rng, [[0.97, 0.97, 0.96], [0.8, 0.6, 0.38]], [6, 1])
+        return _storage_jar(rng, "SUGAR", white, fill=(0.65, 0.95), clip_p=0.25)
     product, main = pick_product(rng, "sugar", prefer)
     if style == "cubes":
         sx, sy, sz = rng.uniform(0.11, 0.14), rng.uniform(0.06, 0.075), rng.uniform(0.1, 0.13)
@@ -1958,7 +1978,13 @@ def sugar(rng: np.random.Generator, prefer: Prefer = None) -> dict:
             label=carton_label(rng, product, main, sx, sy),
         )
     return _paper_bag(
-        rng, pick(rng, [(0.1, 0.065, 0.16), (0.12, 0.07, 0.19)]), product, main, [0.96, 0.96, 0.95]
+        rng,
+        pick(rng, [(0.1, 0.065, 0.16), (0.12, 0.07, 0.19)]),
+        product,
+        main,
+        [0.96, 0.96, 0.95],
+        plain=0.7,
+        top_p=0.7,
     )
 
 

@@ -264,8 +264,26 @@ def text_lines(draw: ImageDraw.ImageDraw, box: Box, ink: RGB, rnd: random.Random
 # Panels
 
 
+def oval_front(draw: ImageDraw.ImageDraw, box: Box, label: dict) -> None:
+    """A front that is one wide oval in the main colour, light-rimmed, the brand large and the
+    product small in light ink inside it (a fresh-cheese tub's badge); the rest stays ground."""
+    main, _, light, _ = palette(label)[:4]
+    x0, y0, x1, y1 = box
+    w, h = x1 - x0, y1 - y0
+    cx, cy = (x0 + x1) / 2, y0 + h * 0.55
+    rx, ry = w * 0.42, min(h * 0.3, w * 0.3)
+    draw.ellipse((cx - rx, cy - ry, cx + rx, cy + ry), fill=main, outline=light,
+                 width=max(1, int(ry / 10)))  # fmt: skip
+    centered_text(draw, label["brand"], (cx, cy - ry * 0.15), rx * 1.5, ry * 0.7, light)
+    centered_text(draw, label["product"], (cx, cy + ry * 0.5), rx * 1.1, ry * 0.3, light)
+
+
 def front_panel(draw: ImageDraw.ImageDraw, box: Box, label: dict, rnd: random.Random) -> None:
-    """The front: brand, emblem and product name over the label's pattern."""
+    """The front: brand, emblem and product name over the label's pattern (or, for a label
+    with ``oval``, the `oval_front` badge)."""
+    if label.get("oval"):
+        oval_front(draw, box, label)
+        return
     cols = palette(label)
     main, accent, light, dark = cols[:4]
     x0, y0, x1, y1 = box
@@ -366,6 +384,8 @@ def draw_boxed(img: Image.Image, label: dict, rnd: random.Random, box: Box) -> N
             pb = (pb[0], int(y1 - (y1 - y0) * fill), pb[2], pb[3])
         if i == 0:
             front_panel(draw, pb, label, rnd)
+        elif i == 2 and label.get("oval"):  # the badge on both long sides of a tub
+            oval_front(draw, pb, label)
         else:
             side_panel(draw, pb, label, rnd, i - 1)
     if fill < 1.0:

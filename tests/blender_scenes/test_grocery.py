@@ -218,7 +218,7 @@ def test_produce_packs_look_like_the_ones_sold():
 
 def test_flour_is_mostly_in_white_bags_or_part_used_jars():
     """Flour bags are mostly white with a sparse print (a light label ground); flour jars are
-    mostly clip-top and often nearly used up; sugar bags keep their coloured prints."""
+    mostly clip-top and often nearly used up."""
     flour = [sample_params("flour", np.random.default_rng(s)) for s in range(300)]
     bags = [p for p in flour if p["style"] == "bag"]
     jars = [p for p in flour if p["style"] == "jar"]
@@ -231,9 +231,71 @@ def test_flour_is_mostly_in_white_bags_or_part_used_jars():
     fills = [p["fill"] for p in jars]
     assert min(fills) >= 0.05 and max(fills) <= 0.5
     assert sum(f < 0.25 for f in fills) > 0.3 * len(jars)
-    sugar = [sample_params("sugar", np.random.default_rng(s)) for s in range(300)]
-    sugar_bags = [p for p in sugar if p["style"] == "bag"]
-    assert sum(p["label"]["background"] == 1 for p in sugar_bags) < 0.5 * len(sugar_bags)
+    assert not any(p["top_color"] for p in bags)  # a white folded top: sugar's is coloured
+
+
+def test_sugar_bags_have_a_coloured_top_and_sugar_jars_are_full(collection):
+    """Sugar bags are mostly white-grounded under a folded top printed solid in the brand
+    colour (red for the photos' bag, which food/aicook prefers), drawn in that colour by the
+    bag builder; sugar jars are mostly screw-topped and nearly full (flour's nearly empty)."""
+    preset = yaml.safe_load((config_dir() / "render_preset/food/aicook.yaml").read_text())
+    prefer = preset["products"]["sugar"]
+    sugar = [sample_params("sugar", np.random.default_rng(s), prefer) for s in range(300)]
+    bags = [p for p in sugar if p["style"] == "bag"]
+    jars = [p for p in sugar if p["style"] == "jar"]
+    assert 0.4 * len(sugar) < len(bags) < 0.6 * len(sugar) and len(jars) > 0.3 * len(sugar)
+    topped = [p for p in bags if p["top_color"]]
+    assert 0.55 * len(bags) < len(topped) < 0.85 * len(bags)
+    assert 0.55 * len(bags) < sum(p["label"]["background"] == 1 for p in bags) < 0.85 * len(bags)
+    red = [p for p in topped if p["top_color"][0] > 0.7 and max(p["top_color"][1:]) < 0.3]
+    assert 0.35 * len(topped) < len(red) < 0.7 * len(topped)
+    assert sum(p["lid"] == "screw" for p in jars) > 0.6 * len(jars)
+    assert min(p["fill"] for p in jars) >= 0.65
+    flour = [sample_params("flour", np.random.default_rng(s)) for s in range(100)]
+    assert max(p["fill"] for p in flour if p["style"] == "jar") < 0.55
+    from blender_scenes.food.build import build_food
+
+    bag = next(p for p in topped if not p["open"])
+    me = build_food("sugar", bag, "sugar.0", collection).data
+    names = [m.name.rsplit(".", 1)[-1] for m in me.materials]
+    top = names.index("top")
+    assert np.allclose(me.materials[top].diffuse_color[:3], bag["top_color"], atol=1e-4)
+    me.calc_loop_triangles()
+    z = np.array([[me.vertices[v].co.z for v in t.vertices] for t in me.loop_triangles])
+    topped_z = z[[t.material_index == top for t in me.loop_triangles]]
+    assert topped_z.min() > 0.6 * bag["size"][2]  # only the folded top is the brand colour
+    assert z.max() == pytest.approx(topped_z.max())
+
+
+def test_goat_cheese_is_mostly_a_wide_tub_with_an_oval_badge():
+    """Goat cheese is mostly a square tub wider than deep and than tall; on most tubs both long
+    sides of the white sleeve carry an oval badge in the brand colour with light lettering (the
+    photos' dark green one, which food/aicook prefers)."""
+    from blender_scenes.food.label_art import draw_label
+
+    preset = yaml.safe_load((config_dir() / "render_preset/food/aicook.yaml").read_text())
+    prefer = preset["products"]["goat_cheese"]
+    packs = [sample_params("goat_cheese", np.random.default_rng(s), prefer) for s in range(300)]
+    tubs = [p for p in packs if p["style"] == "tub"]
+    assert len(tubs) > 0.6 * len(packs) and {p["style"] for p in packs} == {"tub", "log", "round"}
+    square = [p for p in tubs if p["square"]]
+    assert len(square) > 0.75 * len(tubs)
+    assert all(p["size"][0] > p["size"][1] and p["size"][0] > p["size"][2] for p in square)
+    ovals = [p for p in tubs if p["label"].get("oval")]
+    assert 0.45 * len(tubs) < len(ovals) < 0.75 * len(tubs)
+    dark = [p for p in ovals if p["label"]["product"] == "CHEVRE DOUX"]
+    assert len(dark) > 0.35 * len(ovals)
+    p = dark[0]
+    img = np.asarray(draw_label(p["label"], 1000, 120), dtype=float)
+    sx, sy = p["size"][:2]
+    front = img[30:90, int(1000 * sx / (2 * (sx + sy)) / 2) - 5 : int(1000 * sx / (2 * (sx + sy)) / 2) + 5]
+    back_x = int(1000 * (sx + sy + sx / 2) / (2 * (sx + sy)))
+    back = img[30:90, back_x - 5 : back_x + 5]
+    for side in (front, back):  # the badge, dark green, where the middle of each long side is
+        g = side.reshape(-1, 3)
+        assert (g.max(axis=1) < 90).mean() > 0.3 and (g[:, 1] > g[:, 0]).mean() > 0.8
+    ground = img[5:25, :].reshape(-1, 3)  # above the badge: the light sleeve
+    assert np.median(ground.min(axis=1)) > 180
 
 
 def test_meat_sits_in_deep_black_trays_and_eggs_stand_in_holders():
