@@ -27,7 +27,9 @@ def bbox_of(binary: np.ndarray) -> list[int]:
     return [int(cols[0]), int(rows[0]), int(cols[-1] - cols[0] + 1), int(rows[-1] - rows[0] + 1)]
 
 
-def annotate_object(ids: np.ndarray, spec: ObjectSpec, silhouette: tuple[int, int]) -> ObjectAnnotation:
+def annotate_object(
+    ids: np.ndarray, spec: ObjectSpec, silhouette: tuple[int, int]
+) -> ObjectAnnotation:
     """Labels of one object from the id mask and its unoccluded silhouette size."""
     binary = ids == spec.instance_id
     visible = int(np.count_nonzero(binary))
@@ -54,8 +56,9 @@ def annotate_object(ids: np.ndarray, spec: ObjectSpec, silhouette: tuple[int, in
     )
 
 
-def annotate(ids: np.ndarray, objects: list[ObjectSpec],
-             silhouettes: dict[int, tuple[int, int]]) -> list[ObjectAnnotation]:
+def annotate(
+    ids: np.ndarray, objects: list[ObjectSpec], silhouettes: dict[int, tuple[int, int]]
+) -> list[ObjectAnnotation]:
     """Labels of every object of a scene."""
     return [annotate_object(ids, o, silhouettes.get(o.instance_id, (0, 0))) for o in objects]
 
@@ -76,8 +79,11 @@ IMAGE_EXTRAS = ("depth_file", "normals_file")  # optional files of an image, rel
 ANNOTATION_EXTRAS = ("amodal_bbox", "amodal_segmentation")  # with outputs.amodal=true
 
 
-def coco_from_meta(metas: list[dict[str, Any]], info: dict[str, Any] | None = None,
-                   licenses: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+def coco_from_meta(
+    metas: list[dict[str, Any]],
+    info: dict[str, Any] | None = None,
+    licenses: list[dict[str, Any]] | None = None,
+) -> dict[str, Any]:
     """A COCO dataset dict from per-image meta records (sorted by image index).
 
     Images carry, besides the COCO fields, the mask file, depth and normals files when
@@ -92,8 +98,14 @@ def coco_from_meta(metas: list[dict[str, Any]], info: dict[str, Any] | None = No
     for meta in sorted(metas, key=lambda m: m["image"]["index"]):
         im = meta["image"]
         image_id = im["index"] + 1
-        record = {"id": image_id, "file_name": im["file_name"], "width": im["width"],
-                  "height": im["height"], "mask_file": im["mask_file"], "license": 1}
+        record = {
+            "id": image_id,
+            "file_name": im["file_name"],
+            "width": im["width"],
+            "height": im["height"],
+            "mask_file": im["mask_file"],
+            "license": 1,
+        }
         record.update({k: im[k] for k in IMAGE_EXTRAS if k in im})
         if "camera" in meta:
             record["camera"] = meta["camera"]
@@ -117,7 +129,8 @@ def coco_from_meta(metas: list[dict[str, Any]], info: dict[str, Any] | None = No
             ann.update({k: a[k] for k in ANNOTATION_EXTRAS if k in a})
             anns.append(ann)
     return {
-        "info": info or {"description": "Synthetic fridge scenes (fridge-render)", "version": "1.0"},
+        "info": info
+        or {"description": "Synthetic fridge scenes (fridge-render)", "version": "1.0"},
         "licenses": licenses or [{"id": 1, "name": "unspecified", "url": ""}],
         "categories": categories,
         "images": images,

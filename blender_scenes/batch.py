@@ -89,7 +89,9 @@ def drop_blender_script_paths() -> list[str]:
             roots.append(pkg.resolve())
     if "bpy" in sys.modules or not roots:
         return []
-    dropped = [e for e in sys.path if any(Path(e or ".").resolve().is_relative_to(r) for r in roots)]
+    dropped = [
+        e for e in sys.path if any(Path(e or ".").resolve().is_relative_to(r) for r in roots)
+    ]
     sys.path[:] = [e for e in sys.path if e not in dropped]
     return dropped
 
@@ -173,8 +175,12 @@ def run_batch(cfg: RenderConfig) -> BatchSummary:
     writer.clean_stale_temps(cfg.out_dir, cfg.shard_index, cfg.shard_count, started)
     todo, skipped = pending_indices(cfg)
     if skipped:
-        log.info("%d of %d images already finished in %s: skipping them",
-                 skipped, skipped + len(todo), cfg.out_dir)
+        log.info(
+            "%d of %d images already finished in %s: skipping them",
+            skipped,
+            skipped + len(todo),
+            cfg.out_dir,
+        )
     workers = min(cfg.workers, len(todo))
     stream = run_in_pool(cfg, todo, workers) if workers >= 1 else run_in_process(cfg, todo)
     timings = []

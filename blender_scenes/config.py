@@ -124,7 +124,9 @@ class RenderConfig:
     dataset: DatasetInfo
 
 
-def _int(d: dict[str, Any], key: str, path: str, lo: int | None = None, hi: int | None = None) -> int:
+def _int(
+    d: dict[str, Any], key: str, path: str, lo: int | None = None, hi: int | None = None
+) -> int:
     """Read an integer key with bounds."""
     v = d.get(key)
     if isinstance(v, bool) or not isinstance(v, int):
@@ -184,7 +186,9 @@ def _num_range(v: Any, path: str, lo: float, hi: float) -> tuple[float, float]:
 def _gain(v: Any, path: str) -> tuple[float, float, float]:
     """Read an RGB gain: three numbers in [0, 4] (1, 1, 1 keeps the sampled colour)."""
     ok = isinstance(v, list | tuple) and len(v) == 3
-    if not ok or any(isinstance(x, bool) or not isinstance(x, int | float) or not 0 <= x <= 4 for x in v):
+    if not ok or any(
+        isinstance(x, bool) or not isinstance(x, int | float) or not 0 <= x <= 4 for x in v
+    ):
         raise ConfigError(f"{path}: expected [r, g, b] gains in [0, 4], got {v!r}")
     return float(v[0]), float(v[1]), float(v[2])
 
@@ -207,7 +211,9 @@ def look_from(d: dict[str, Any]) -> dict[str, Any]:
     """The look of fridge, lights and camera (`fridge.walls`, `lights.*`, `camera.*_fov`, ...) as
     `SamplerConfig` fields."""
     fr, li, cam = _group(d, "fridge"), _group(d, "lights"), _group(d, "camera")
-    out: dict[str, Any] = {"wall_kinds": _weights(fr.get("walls"), "fridge.walls", tuple(WALL_KINDS))}
+    out: dict[str, Any] = {
+        "wall_kinds": _weights(fr.get("walls"), "fridge.walls", tuple(WALL_KINDS))
+    }
     for key in ("wall_color", "trim_color", "drawer_color"):
         out[key] = _gain(fr.get(key), f"fridge.{key}")
     unknown = sorted(set(li) - {"temperature_k", "power"})
@@ -215,13 +221,20 @@ def look_from(d: dict[str, Any]) -> dict[str, Any]:
         raise ConfigError(f"lights.{unknown[0]}: unknown key (known: temperature_k, power)")
     out["light_kelvin"] = _num_range(li.get("temperature_k"), "lights.temperature_k", 1000, 20000)
     out["light_power"] = _num(li.get("power"), "lights.power", 0.0, 100.0)
-    ranges = {"front_fov": (10, 120), "builtin_fov": (10, 150), "front_height": (0, 1),
-        "front_cover": (0.1, 5), "exposure": (-10, 10)}
+    ranges = {
+        "front_fov": (10, 120),
+        "builtin_fov": (10, 150),
+        "front_height": (0, 1),
+        "front_cover": (0.1, 5),
+        "exposure": (-10, 10),
+    }
     for key, (lo, hi) in ranges.items():
         out[key] = _num_range(cam.get(key), f"camera.{key}", lo, hi)
     out["pitch_deg"] = _num(cam.get("pitch_deg"), "camera.pitch_deg", -45.0, 45.0)
     wb = cam.get("white_balance_k")
-    out["white_balance_k"] = None if wb is None else _num_range(wb, "camera.white_balance_k", 1000, 20000)
+    out["white_balance_k"] = (
+        None if wb is None else _num_range(wb, "camera.white_balance_k", 1000, 20000)
+    )
     out["view_transform"] = _choice(cam, "view_transform", VIEW_TRANSFORMS, "camera")
     out["pixel_aspect"] = _num(cam.get("pixel_aspect"), "camera.pixel_aspect", 0.2, 5.0)
     ae = cam.get("auto_exposure")
@@ -229,17 +242,25 @@ def look_from(d: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def check_classes(names: Any, path: str, known: tuple[str, ...] = FOOD_CLASSES,
-                  default: tuple[str, ...] | None = None) -> tuple[str, ...]:
+def check_classes(
+    names: Any,
+    path: str,
+    known: tuple[str, ...] = FOOD_CLASSES,
+    default: tuple[str, ...] | None = None,
+) -> tuple[str, ...]:
     """Class names must be known (procedural or catalog) classes; null means `default`."""
     if names is None:
         return known if default is None else default
     if isinstance(names, str) and names in CLASS_SETS:
         if not set(CLASS_SETS[names]) <= set(known):
-            raise ConfigError(f"{path}: class set {names!r} needs the procedural classes (assets=procedural|mixed)")
+            raise ConfigError(
+                f"{path}: class set {names!r} needs the procedural classes (assets=procedural|mixed)"
+            )
         return tuple(CLASS_SETS[names])
     if isinstance(names, str):
-        raise ConfigError(f"{path}: unknown class set {names!r} (sets: {', '.join(CLASS_SETS)}; or a list of class names)")
+        raise ConfigError(
+            f"{path}: unknown class set {names!r} (sets: {', '.join(CLASS_SETS)}; or a list of class names)"
+        )
     if not isinstance(names, list | tuple) or not names:
         raise ConfigError(f"{path}: expected a non-empty list of class names, got {names!r}")
     for n in names:
@@ -258,7 +279,9 @@ def assets_from(d: dict[str, Any]) -> tuple[str, Catalog | None]:
         return mode, None
     path = a.get("catalog")
     if not path:
-        raise ConfigError(f"assets.catalog: assets={mode} needs the catalog YAML (assets.catalog=PATH)")
+        raise ConfigError(
+            f"assets.catalog: assets={mode} needs the catalog YAML (assets.catalog=PATH)"
+        )
     if not isinstance(path, str):
         raise ConfigError(f"assets.catalog: expected a path to the catalog YAML, got {path!r}")
     if Path(path).is_dir():
@@ -271,7 +294,9 @@ def assets_from(d: dict[str, Any]) -> tuple[str, Catalog | None]:
         raise ConfigError(f"assets.catalog: {err}") from err
 
 
-def known_classes(mode: str, catalog: Catalog | None, base: tuple[str, ...] = ALL_CLASSES) -> tuple[str, ...]:
+def known_classes(
+    mode: str, catalog: Catalog | None, base: tuple[str, ...] = ALL_CLASSES
+) -> tuple[str, ...]:
     """Classes available in this asset mode (procedural first, then catalog-only ones); with
     base=FOOD_CLASSES: the classes rendered when `classes` is null."""
     procedural = base if mode != "catalog" else ()
@@ -297,7 +322,12 @@ def check_out_dir(v: Any) -> Path:
 def _number(p: dict[str, Any], key: str, lo: float, hi: float | None = None) -> float:
     """Read a number key of the placement group within [lo, hi]."""
     v = p.get(key)
-    ok = not isinstance(v, bool) and isinstance(v, int | float) and v >= lo and (hi is None or v <= hi)
+    ok = (
+        not isinstance(v, bool)
+        and isinstance(v, int | float)
+        and v >= lo
+        and (hi is None or v <= hi)
+    )
     if not ok:
         bound = f"in [{lo}, {hi}]" if hi is not None else f">= {lo}"
         raise ConfigError(f"placement.{key}: expected a number {bound}, got {v!r}")
@@ -311,7 +341,9 @@ def placement_from(d: dict[str, Any]) -> PlacementSettings:
         raise ConfigError(f"placement: expected physics or rows (configs/placement/), got {p!r}")
     mode = p.get("mode")
     if mode not in PLACEMENT_MODES:
-        raise ConfigError(f"placement.mode: expected one of {', '.join(PLACEMENT_MODES)}, got {mode!r}")
+        raise ConfigError(
+            f"placement.mode: expected one of {', '.join(PLACEMENT_MODES)}, got {mode!r}"
+        )
     rest = _number(p, "rest_speed", 0.0)
     if rest <= 0:
         raise ConfigError(f"placement.rest_speed: expected a speed > 0 (m/s), got {rest!r}")
@@ -337,12 +369,18 @@ def products_from(p: Any) -> dict[str, dict[str, float]]:
     for cls, prefer in p.items():
         names = PRODUCT_CLASSES.get(cls)
         if names is None:
-            raise ConfigError(f"products.{cls}: not a class with products (those are: {', '.join(PRODUCT_CLASSES)})")
+            raise ConfigError(
+                f"products.{cls}: not a class with products (those are: {', '.join(PRODUCT_CLASSES)})"
+            )
         if not isinstance(prefer, dict) or not prefer:
-            raise ConfigError(f"products.{cls}: expected a mapping product -> weight, got {prefer!r}")
+            raise ConfigError(
+                f"products.{cls}: expected a mapping product -> weight, got {prefer!r}"
+            )
         for name, w in prefer.items():
             if name not in names:
-                raise ConfigError(f"products.{cls}.{name}: unknown product (known: {', '.join(names)})")
+                raise ConfigError(
+                    f"products.{cls}.{name}: unknown product (known: {', '.join(names)})"
+                )
             if isinstance(w, bool) or not isinstance(w, int | float) or w < 0:
                 raise ConfigError(f"products.{cls}.{name}: expected a weight >= 0, got {w!r}")
         if all(float(prefer.get(n, 1.0)) == 0 for n in names):
@@ -355,11 +393,17 @@ def sampler_from(d: dict[str, Any], aspect: float, placement: PlacementSettings)
     """Scene randomization knobs."""
     mode, catalog = assets_from(d)
     known = known_classes(mode, catalog)
-    classes = check_classes(d.get("classes"), "classes", known, known_classes(mode, catalog, FOOD_CLASSES))
+    classes = check_classes(
+        d.get("classes"), "classes", known, known_classes(mode, catalog, FOOD_CLASSES)
+    )
     weights = d.get("class_weights") or {}
     if not isinstance(weights, dict):
         raise ConfigError(f"class_weights: expected a mapping class -> weight, got {weights!r}")
-    weights = {**CLASS_SETS.get(d["classes"], {}), **weights} if isinstance(d.get("classes"), str) else weights
+    weights = (
+        {**CLASS_SETS.get(d["classes"], {}), **weights}
+        if isinstance(d.get("classes"), str)
+        else weights
+    )
     for k, w in weights.items():
         if k not in known:
             raise ConfigError(f"class_weights.{k}: unknown class (known: {', '.join(known)})")
@@ -391,7 +435,9 @@ def sampler_from(d: dict[str, Any], aspect: float, placement: PlacementSettings)
         camera_modes=modes,
         aspect=aspect,
         procedural=mode != "catalog",
-        procedural_classes=tuple(c for c in ALL_CLASSES if c in FOOD_CLASSES or c in classes) if mode != "catalog" else (),
+        procedural_classes=tuple(c for c in ALL_CLASSES if c in FOOD_CLASSES or c in classes)
+        if mode != "catalog"
+        else (),
         catalog=catalog,
         **look_from(d),
     )
@@ -413,7 +459,11 @@ DENOISE_GUIDES = {"none": "RGB", "albedo": "RGB_ALBEDO", "albedo_normal": "RGB_A
 DENOISE_QUALITIES = ("high", "balanced", "fast")
 # render.sampling_pattern -> Cycles' sampling pattern: Sobol points or blue-noise dithered ones
 # (noise spread evenly over the image; after OIDN 0.55 dB worse here, README: Speed and quality)
-SAMPLING_PATTERNS = {"sobol": "TABULATED_SOBOL", "blue_noise": "BLUE_NOISE", "automatic": "AUTOMATIC"}
+SAMPLING_PATTERNS = {
+    "sobol": "TABULATED_SOBOL",
+    "blue_noise": "BLUE_NOISE",
+    "automatic": "AUTOMATIC",
+}
 FAST_GI = ("off", "replace", "add")  # render.fast_gi: off, or Cycles' fast GI method
 
 
@@ -460,7 +510,9 @@ def render_settings_from(r: dict[str, Any]) -> RenderSettings:
         device=device,
         adaptive=r["adaptive"],
         adaptive_threshold=float(thr),
-        adaptive_min_samples=_int(r, "adaptive_min_samples", "render.adaptive_min_samples", 0, 4096),
+        adaptive_min_samples=_int(
+            r, "adaptive_min_samples", "render.adaptive_min_samples", 0, 4096
+        ),
         light_tree=r["light_tree"],
         light_threshold=_num(r.get("light_threshold"), "render.light_threshold", 0.0, 1.0),
         path_guiding=r["path_guiding"],
@@ -473,7 +525,9 @@ def render_settings_from(r: dict[str, Any]) -> RenderSettings:
         max_bounces=_int(r, "max_bounces", "render.max_bounces", 0, 1024),
         diffuse_bounces=_int(r, "diffuse_bounces", "render.diffuse_bounces", 0, 1024),
         glossy_bounces=_int(r, "glossy_bounces", "render.glossy_bounces", 0, 1024),
-        transmission_bounces=_int(r, "transmission_bounces", "render.transmission_bounces", 0, 1024),
+        transmission_bounces=_int(
+            r, "transmission_bounces", "render.transmission_bounces", 0, 1024
+        ),
         transparent_bounces=_int(r, "transparent_bounces", "render.transparent_bounces", 0, 1024),
         threads=_int(r, "threads", "render.threads", 0, 4096),
     )
@@ -503,7 +557,9 @@ def outputs_from(d: dict[str, Any]) -> OutputSettings:
     g = _group(d, "outputs")
     unknown = sorted(set(g) - {"depth", "depth_format", "normals", "amodal"})
     if unknown:
-        raise ConfigError(f"outputs.{unknown[0]}: unknown key (known: depth, depth_format, normals, amodal)")
+        raise ConfigError(
+            f"outputs.{unknown[0]}: unknown key (known: depth, depth_format, normals, amodal)"
+        )
     depth_format = g.get("depth_format")
     if depth_format not in DEPTH_FORMATS:
         raise ConfigError(f"outputs.depth_format: expected png16 or exr, got {depth_format!r}")
@@ -544,10 +600,15 @@ def validate(d: dict[str, Any]) -> RenderConfig:
     count = _int(d, "count", "count", lo=1, hi=MAX_COUNT)
     seed = _int(d, "seed", "seed", lo=0)
     res = d.get("resolution")
-    if (not isinstance(res, list | tuple) or len(res) != 2
-            or not all(isinstance(x, int) and not isinstance(x, bool) for x in res)
-            or not all(16 <= x <= 16384 for x in res)):
-        raise ConfigError(f"resolution: expected [width, height] integers in 16..16384, got {res!r}")
+    if (
+        not isinstance(res, list | tuple)
+        or len(res) != 2
+        or not all(isinstance(x, int) and not isinstance(x, bool) for x in res)
+        or not all(16 <= x <= 16384 for x in res)
+    ):
+        raise ConfigError(
+            f"resolution: expected [width, height] integers in 16..16384, got {res!r}"
+        )
     shard = _group(d, "shard")
     shard_count = _int(shard, "count", "shard.count", lo=1)
     shard_index = _int(shard, "index", "shard.index", lo=0)

@@ -121,7 +121,9 @@ class ObjectSpec:
     location: list[float]  # world position of the item's origin (its bottom centre)
     yaw_deg: float
     support: str  # e.g. "shelf:1", "drawer:0", "door:2"
-    rotation_deg: list[float] | None = None  # XYZ Euler in degrees; None: upright, turned by yaw_deg
+    rotation_deg: list[float] | None = (
+        None  # XYZ Euler in degrees; None: upright, turned by yaw_deg
+    )
     pose: str = "upright"  # upright | side (lying) | tilted | stacked (on another item) | pile
 
 
@@ -132,8 +134,12 @@ class PlacementInfo:
     mode: str = "rows"  # rows | physics
     settled: bool = False  # physics only: poses are final (rebuilding never re-simulates)
     layout_try: int = 0  # which of the layout tries was kept (see placement.min_occlusion)
-    occlusion_estimate: float = 0.0  # cheap layout occlusion estimate of the kept try (0: not computed)
-    removed: list[str] = field(default_factory=list)  # items the simulation dropped, with the reason
+    occlusion_estimate: float = (
+        0.0  # cheap layout occlusion estimate of the kept try (0: not computed)
+    )
+    removed: list[str] = field(
+        default_factory=list
+    )  # items the simulation dropped, with the reason
 
 
 @dataclass

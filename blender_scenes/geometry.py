@@ -446,7 +446,9 @@ def support_slabs(f: FridgeSpec) -> list[tuple[str, Box]]:
     first = 0 if f.drawers else 1  # without drawers shelf:0 is the floor
     for k, s in enumerate(f.shelves):
         name = f"shelf:{k + first}"
-        out.append((name, _collider(f"slab.{name}", (-x, d - s.depth, s.z - SLAB), (x, d, s.z), ())))
+        out.append(
+            (name, _collider(f"slab.{name}", (-x, d - s.depth, s.z - SLAB), (x, d, s.z), ()))
+        )
     seen = {b.name: b for b in door_boxes(f)}
     for k in range(len(f.door.bin_z) if f.door is not None else 0):
         bottom = seen[f"door.bin.{k}.bottom"]  # the slab reaches SLAB below the bin's floor

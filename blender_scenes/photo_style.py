@@ -44,12 +44,20 @@ def sample_photo_style(seed: int, index: int) -> PhotoStyle:
     """Camera flaws for image `index`, from a stream separate from the scene's."""
     rng = np.random.default_rng([int(seed), int(index), 0x50484F54])
     cast = rng.choice(["warm", "green", "cool", "neutral"], p=[0.4, 0.3, 0.1, 0.2])
-    gains = {"warm": (1.18, 1.0, 0.78), "green": (0.9, 1.08, 0.82), "cool": (0.9, 1.0, 1.12),
-             "neutral": (1.0, 1.0, 1.0)}[str(cast)]
+    gains = {
+        "warm": (1.18, 1.0, 0.78),
+        "green": (0.9, 1.08, 0.82),
+        "cool": (0.9, 1.0, 1.12),
+        "neutral": (1.0, 1.0, 1.0),
+    }[str(cast)]
     gains = tuple(round(float(g * rng.uniform(0.95, 1.05)), 4) for g in gains)
     haze = [
-        (round(float(rng.uniform(0, 1)), 4), round(float(rng.uniform(0, 1)), 4),
-         round(float(rng.uniform(0.08, 0.3)), 4), round(float(rng.uniform(0.15, 0.45)), 4))
+        (
+            round(float(rng.uniform(0, 1)), 4),
+            round(float(rng.uniform(0, 1)), 4),
+            round(float(rng.uniform(0.08, 0.3)), 4),
+            round(float(rng.uniform(0.15, 0.45)), 4),
+        )
         for _ in range(int(rng.integers(0, 4)))
     ]
     return PhotoStyle(
@@ -133,8 +141,9 @@ def warp(rgb: np.ndarray, ids: np.ndarray, k1: float) -> tuple[np.ndarray, np.nd
     x1, y1 = np.clip(x0 + 1, 0, w - 1), np.clip(y0 + 1, 0, h - 1)
     fx, fy = np.clip(sx - x0, 0, 1)[..., None], np.clip(sy - y0, 0, 1)[..., None]
     src = rgb.astype(np.float32)
-    out = ((src[y0, x0] * (1 - fx) + src[y0, x1] * fx) * (1 - fy)
-           + (src[y1, x0] * (1 - fx) + src[y1, x1] * fx) * fy)
+    out = (src[y0, x0] * (1 - fx) + src[y0, x1] * fx) * (1 - fy) + (
+        src[y1, x0] * (1 - fx) + src[y1, x1] * fx
+    ) * fy
     return np.clip(np.rint(out), 0, 255).astype(np.uint8), warp_nearest(ids, k1)
 
 
@@ -162,8 +171,9 @@ def distort_points(uv: np.ndarray, width: int, height: int, k1: float) -> np.nda
     return c + d * scale[..., None] * s
 
 
-def camera_sensor(rgb: np.ndarray, ids: np.ndarray, style: PhotoStyle,
-                  seed: int, index: int) -> tuple[np.ndarray, np.ndarray]:
+def camera_sensor(
+    rgb: np.ndarray, ids: np.ndarray, style: PhotoStyle, seed: int, index: int
+) -> tuple[np.ndarray, np.ndarray]:
     """Lens distortion, defocus, sensor noise and JPEG on the display image (8-bit RGB).
 
     Only the distortion moves pixels; ground truth other than the ids (depth, normals, amodal

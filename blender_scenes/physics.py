@@ -43,7 +43,9 @@ log = logging.getLogger(__name__)
 COLLIDERS = "physics_colliders"
 # Friction and rolling per class from the class table (catalog-only classes: 0.6, not rolling).
 FRICTION = {c: t.friction for c, t in CLASS_TABLE.items()}
-ROCKING = frozenset(c for c, t in CLASS_TABLE.items() if t.rolls)  # round produce: damp its spin too
+ROCKING = frozenset(
+    c for c, t in CLASS_TABLE.items() if t.rolls
+)  # round produce: damp its spin too
 DENSITY_KG_M3 = 600.0  # packed food, roughly; only mass ratios matter here
 # Bullet puts an item's centre of mass at its origin, the base of a food mesh: right for upright
 # items (they stand firm), wrong for lying ones (a bottle on its side weighs nothing at the neck
@@ -59,15 +61,22 @@ class SettleResult:
     frames: int
     seconds: float
     removed: list[str] = field(default_factory=list)  # "cls (reason)"
-    removed_specs: list[tuple[ObjectSpec, str]] = field(default_factory=list)  # (item as settled, reason)
+    removed_specs: list[tuple[ObjectSpec, str]] = field(
+        default_factory=list
+    )  # (item as settled, reason)
 
 
 LAYERS = 20  # Blender's rigid-body collision collections; 0 is the shared one
 FRONT_LAYER = LAYERS - 1  # the opening guard and the items inside the cabinet (not the door's)
 
 
-def box_object(name: str, box: Box, mesh: bpy.types.Mesh, coll: bpy.types.Collection,
-               matrix: Matrix | None = None) -> bpy.types.Object:
+def box_object(
+    name: str,
+    box: Box,
+    mesh: bpy.types.Mesh,
+    coll: bpy.types.Collection,
+    matrix: Matrix | None = None,
+) -> bpy.types.Object:
     """A unit-cube object scaled and placed to cover `box`, optionally transformed (door space)."""
     ob = bpy.data.objects.new(name, mesh)
     m = box_matrix(box)
@@ -94,11 +103,15 @@ def build_colliders(f: FridgeSpec, coll: bpy.types.Collection) -> list[bpy.types
     return obs
 
 
-def build_slabs(f: FridgeSpec, coll: bpy.types.Collection, mesh: bpy.types.Mesh) -> dict[str, bpy.types.Object]:
+def build_slabs(
+    f: FridgeSpec, coll: bpy.types.Collection, mesh: bpy.types.Mesh
+) -> dict[str, bpy.types.Object]:
     """Invisible slab colliders under the supports (`geometry.support_slabs`), by support name."""
     m = door_matrix(f) if f.door is not None else None
-    return {name: box_object(f"collider.slab.{name}", box, mesh, coll, m if box.frame == DOOR else None)
-            for name, box in support_slabs(f)}
+    return {
+        name: box_object(f"collider.slab.{name}", box, mesh, coll, m if box.frame == DOOR else None)
+        for name, box in support_slabs(f)
+    }
 
 
 def set_layers(ob: bpy.types.Object, *layers: int) -> None:
@@ -106,7 +119,9 @@ def set_layers(ob: bpy.types.Object, *layers: int) -> None:
     ob.rigid_body.collision_collections = [k in layers for k in range(LAYERS)]
 
 
-def centre_origins(lying: list[bpy.types.Object], items: list[bpy.types.Object]) -> dict[str, tuple[Vector, np.ndarray]]:
+def centre_origins(
+    lying: list[bpy.types.Object], items: list[bpy.types.Object]
+) -> dict[str, tuple[Vector, np.ndarray]]:
     """Move the origin of each `lying` item's mesh to the centre of its bounds for the
     simulation (see CENTRED_POSES), compensating the pose of every item using that mesh, so
     nothing moves. Returns, per mesh, the offset and the exact vertex coordinates for
@@ -126,7 +141,9 @@ def centre_origins(lying: list[bpy.types.Object], items: list[bpy.types.Object])
     return saved
 
 
-def restore_origins(items: list[bpy.types.Object], saved: dict[str, tuple[Vector, np.ndarray]]) -> None:
+def restore_origins(
+    items: list[bpy.types.Object], saved: dict[str, tuple[Vector, np.ndarray]]
+) -> None:
     """Undo `centre_origins` at the items' current poses: the exact original vertices, the
     origins back at the base."""
     for ob in items:
@@ -161,7 +178,9 @@ def set_active(ob: bpy.types.Object, spec: ObjectSpec) -> None:
     rb.friction = FRICTION.get(spec.cls, 0.6)
     rb.restitution = 0.05
     rb.linear_damping = 0.2
-    rb.angular_damping = 0.95 if spec.cls in ROCKING or spec.pose == "side" else 0.7  # lying items roll too
+    rb.angular_damping = (
+        0.95 if spec.cls in ROCKING or spec.pose == "side" else 0.7
+    )  # lying items roll too
     rb.use_deactivation = False
 
 
@@ -195,8 +214,12 @@ def remove_world(scene: bpy.types.Scene) -> None:
         bpy.data.collections.remove(bodies)
 
 
-def step_until_rest(scene: bpy.types.Scene, obs: list[bpy.types.Object], settings: PlacementSettings,
-                    window: int = 6) -> int:
+def step_until_rest(
+    scene: bpy.types.Scene,
+    obs: list[bpy.types.Object],
+    settings: PlacementSettings,
+    window: int = 6,
+) -> int:
     """Advance frame by frame until no item's surface moved faster than rest_speed, measured
     over `window` frames (solver jitter cancels out), for 3 frames in a row.
 
@@ -215,14 +238,19 @@ def step_until_rest(scene: bpy.types.Scene, obs: list[bpy.types.Object], setting
         if len(history) <= window:
             continue
         diff = np.abs(history[-1] - history.pop(0))
-        moved = diff[:, :3, 3].max(axis=1, initial=0.0) + diff[:, :3, :3].max(axis=(1, 2), initial=0.0) * radius
+        moved = (
+            diff[:, :3, 3].max(axis=1, initial=0.0)
+            + diff[:, :3, :3].max(axis=(1, 2), initial=0.0) * radius
+        )
         calm = calm + 1 if moved.max(initial=0.0) * fps / window < settings.rest_speed else 0
         if calm >= 3:
             break
     return frame - 1
 
 
-def world_bounds(ob: bpy.types.Object, to_local: Matrix | None = None) -> tuple[np.ndarray, np.ndarray]:
+def world_bounds(
+    ob: bpy.types.Object, to_local: Matrix | None = None
+) -> tuple[np.ndarray, np.ndarray]:
     """Axis-aligned bounds of an object's mesh in world (or `to_local`) coordinates."""
     co = np.empty(len(ob.data.vertices) * 3)
     ob.data.vertices.foreach_get("co", co)
@@ -236,7 +264,9 @@ def support_z(desc: SceneDescription, support: str) -> float:
     return fridge_geometry(desc.fridge).surface(support).origin[2]
 
 
-def leave_reason(desc: SceneDescription, spec: ObjectSpec, ob: bpy.types.Object, tol: float = 0.01) -> str | None:
+def leave_reason(
+    desc: SceneDescription, spec: ObjectSpec, ob: bpy.types.Object, tol: float = 0.01
+) -> str | None:
     """Why a settled item must go (outside the fridge or door bin, below its support), or None."""
     f = desc.fridge
     lo, hi = world_bounds(ob)
@@ -250,8 +280,13 @@ def leave_reason(desc: SceneDescription, spec: ObjectSpec, ob: bpy.types.Object,
         lo, hi = world_bounds(ob, door_matrix(f).inverted())
         space = geo.door_space
     (x0, y0, _), (x1, y1, z1) = space  # the floor side is the support check above
-    inside = (lo[0] >= x0 - tol and hi[0] <= x1 + tol and lo[1] >= y0 - tol
-              and hi[1] <= y1 + tol and hi[2] <= z1 + tol)
+    inside = (
+        lo[0] >= x0 - tol
+        and hi[0] <= x1 + tol
+        and lo[1] >= y0 - tol
+        and hi[1] <= y1 + tol
+        and hi[2] <= z1 + tol
+    )
     return None if inside else "left the fridge"
 
 
@@ -275,14 +310,20 @@ def overlapping(objects: dict[int, bpy.types.Object]) -> list[int]:
     return sorted(drop)
 
 
-def remove_items(desc: SceneDescription, objects: dict[int, bpy.types.Object],
-                 reasons: dict[int, str], specs_out: list[tuple[ObjectSpec, str]] | None = None) -> list[str]:
+def remove_items(
+    desc: SceneDescription,
+    objects: dict[int, bpy.types.Object],
+    reasons: dict[int, str],
+    specs_out: list[tuple[ObjectSpec, str]] | None = None,
+) -> list[str]:
     """Delete items from the scene and the description; log each one (and add it to `specs_out`)."""
     out = []
     for iid, why in sorted(reasons.items()):
         ob = objects.pop(iid)
         spec = next(s for s in desc.objects if s.instance_id == iid)
-        log.warning("image %d: removed %s (%s %s): %s", desc.index, ob.name, spec.cls, spec.pose, why)
+        log.warning(
+            "image %d: removed %s (%s %s): %s", desc.index, ob.name, spec.cls, spec.pose, why
+        )
         out.append(f"{spec.cls} ({why})")
         if specs_out is not None:
             specs_out.append((spec, why))
@@ -294,7 +335,9 @@ def remove_items(desc: SceneDescription, objects: dict[int, bpy.types.Object],
     return out
 
 
-def renumber(desc: SceneDescription, objects: dict[int, bpy.types.Object]) -> dict[int, bpy.types.Object]:
+def renumber(
+    desc: SceneDescription, objects: dict[int, bpy.types.Object]
+) -> dict[int, bpy.types.Object]:
     """Instance ids 1..N again after removals (the mask values follow)."""
     out = {}
     for k, spec in enumerate(desc.objects, start=1):
@@ -305,8 +348,9 @@ def renumber(desc: SceneDescription, objects: dict[int, bpy.types.Object]) -> di
     return out
 
 
-def settle(desc: SceneDescription, objects: dict[int, bpy.types.Object],
-           settings: PlacementSettings) -> tuple[dict[int, bpy.types.Object], SettleResult]:
+def settle(
+    desc: SceneDescription, objects: dict[int, bpy.types.Object], settings: PlacementSettings
+) -> tuple[dict[int, bpy.types.Object], SettleResult]:
     """Drop the built items into the fridge, keep the ones that stay, store their final poses."""
     t0 = time.perf_counter()
     scene = bpy.context.scene
@@ -320,7 +364,9 @@ def settle(desc: SceneDescription, objects: dict[int, bpy.types.Object],
     passive += [*slabs.values(), guard]
     specs = {s.instance_id: s for s in desc.objects}
     active = [objects[iid] for iid in sorted(objects)]
-    centred = centre_origins([objects[iid] for iid in sorted(objects) if specs[iid].pose in CENTRED_POSES], active)
+    centred = centre_origins(
+        [objects[iid] for iid in sorted(objects) if specs[iid].pose in CENTRED_POSES], active
+    )
     for ob in passive + active:
         bodies.objects.link(ob)
     bpy.context.view_layer.update()  # creates the rigid-body settings of the linked objects
@@ -357,16 +403,26 @@ def settle(desc: SceneDescription, objects: dict[int, bpy.types.Object],
         record_pose(specs[iid], ob)
         apply_pose(ob, specs[iid])
     bpy.context.view_layer.update()
-    reasons = {iid: why for iid in sorted(objects)
-               if (why := leave_reason(desc, specs[iid], objects[iid])) is not None}
+    reasons = {
+        iid: why
+        for iid in sorted(objects)
+        if (why := leave_reason(desc, specs[iid], objects[iid])) is not None
+    }
     gone: list[tuple[ObjectSpec, str]] = []
     removed = remove_items(desc, objects, reasons, gone)
-    removed += remove_items(desc, objects, {iid: "interpenetrates another item" for iid in overlapping(objects)},
-                            gone)
+    removed += remove_items(
+        desc, objects, {iid: "interpenetrates another item" for iid in overlapping(objects)}, gone
+    )
     objects = renumber(desc, objects)
     desc.placement.settled = True
     desc.placement.removed = removed
     result = SettleResult(frames, time.perf_counter() - t0, removed, gone)
-    log.debug("image %d: settled %d items in %d frames (%.2f s), removed %d",
-              desc.index, len(objects), frames, result.seconds, len(removed))
+    log.debug(
+        "image %d: settled %d items in %d frames (%.2f s), removed %d",
+        desc.index,
+        len(objects),
+        frames,
+        result.seconds,
+        len(removed),
+    )
     return objects, result

@@ -48,8 +48,9 @@ def half_extents(item: Item) -> tuple[float, float]:
     return (c * sx + s * sy) / 2, (s * sx + c * sy) / 2
 
 
-def pack_rows(surface: Surface, items: list[Item], rng: np.random.Generator,
-              gap_scale: float = 1.0) -> list[Placed]:
+def pack_rows(
+    surface: Surface, items: list[Item], rng: np.random.Generator, gap_scale: float = 1.0
+) -> list[Placed]:
     """Pack items in rows from the back edge forwards; items that do not fit are left out.
 
     `gap_scale` scales the random gaps between items and rows (0: MIN_GAP apart, 1: the default).
@@ -110,7 +111,14 @@ def boxes_disjoint(a: Placed, b: Placed, gap: float = 0.0) -> bool:
 def euler_matrix(deg: tuple[float, float, float] | list[float]) -> np.ndarray:
     """3x3 rotation of an XYZ Euler triple in degrees (Blender's default order: Rz @ Ry @ Rx)."""
     ax, ay, az = (math.radians(float(v)) for v in deg)
-    cx, sx, cy, sy, cz, sz = math.cos(ax), math.sin(ax), math.cos(ay), math.sin(ay), math.cos(az), math.sin(az)
+    cx, sx, cy, sy, cz, sz = (
+        math.cos(ax),
+        math.sin(ax),
+        math.cos(ay),
+        math.sin(ay),
+        math.cos(az),
+        math.sin(az),
+    )
     rx = np.array([[1, 0, 0], [0, cx, -sx], [0, sx, cx]])
     ry = np.array([[cy, 0, sy], [0, 1, 0], [-sy, 0, cy]])
     rz = np.array([[cz, -sz, 0], [sz, cz, 0], [0, 0, 1]])
@@ -133,16 +141,22 @@ def matrix_euler(m: np.ndarray) -> tuple[float, float, float]:
 def box_corners(size: tuple[float, float, float] | list[float]) -> np.ndarray:
     """(8, 3) corners of an item's box in its own frame (origin at the bottom centre)."""
     sx, sy, sz = size
-    return np.array([[x, y, z] for x in (-sx / 2, sx / 2) for y in (-sy / 2, sy / 2) for z in (0.0, sz)])
+    return np.array(
+        [[x, y, z] for x in (-sx / 2, sx / 2) for y in (-sy / 2, sy / 2) for z in (0.0, sz)]
+    )
 
 
-def posed_box(size: tuple[float, float, float] | list[float], rot: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def posed_box(
+    size: tuple[float, float, float] | list[float], rot: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
     """Axis-aligned bounds (lo, hi) of the item's box turned by `rot`, relative to its origin."""
     pts = box_corners(size) @ rot.T
     return pts.min(axis=0), pts.max(axis=0)
 
 
-def posed_item(size: tuple[float, float, float] | list[float], rot: np.ndarray) -> tuple[Item, np.ndarray]:
+def posed_item(
+    size: tuple[float, float, float] | list[float], rot: np.ndarray
+) -> tuple[Item, np.ndarray]:
     """A box Item covering the posed item, and the origin's offset from its bottom centre."""
     lo, hi = posed_box(size, rot)
     ext = hi - lo
@@ -155,12 +169,22 @@ def camera_frame(location: list[float], target: list[float]) -> np.ndarray:
     f = np.asarray(target, float) - np.asarray(location, float)
     f /= np.linalg.norm(f)
     right = np.cross(f, [0.0, 0.0, 1.0])
-    right = right / max(np.linalg.norm(right), 1e-9) if np.linalg.norm(right) > 1e-6 else np.array([1.0, 0, 0])
+    right = (
+        right / max(np.linalg.norm(right), 1e-9)
+        if np.linalg.norm(right) > 1e-6
+        else np.array([1.0, 0, 0])
+    )
     return np.stack([right, np.cross(right, f), f])
 
 
-def layout_occlusion(boxes: list[np.ndarray], location: list[float], target: list[float],
-                     fov_deg: float, aspect: float, width: int = 64) -> float:
+def layout_occlusion(
+    boxes: list[np.ndarray],
+    location: list[float],
+    target: list[float],
+    fov_deg: float,
+    aspect: float,
+    width: int = 64,
+) -> float:
     """Mean occlusion of item boxes ((8, 3) world corners each) seen by a pinhole camera.
 
     Cheap and approximate: each box is drawn as the convex hull of its projected corners, in
@@ -207,8 +231,14 @@ def convex_hull(pts: np.ndarray) -> np.ndarray:
     def half(seq: list[tuple[float, float]]) -> list[tuple[float, float]]:
         out: list[tuple[float, float]] = []
         for q in seq:
-            while len(out) >= 2 and ((out[-1][0] - out[-2][0]) * (q[1] - out[-2][1])
-                                     - (out[-1][1] - out[-2][1]) * (q[0] - out[-2][0])) <= 0:
+            while (
+                len(out) >= 2
+                and (
+                    (out[-1][0] - out[-2][0]) * (q[1] - out[-2][1])
+                    - (out[-1][1] - out[-2][1]) * (q[0] - out[-2][0])
+                )
+                <= 0
+            ):
                 out.pop()
             out.append(q)
         return out

@@ -23,7 +23,9 @@ def id_colors(n: int = 65536, seed: int = 7) -> np.ndarray:
 def overlay(image: Image.Image, mask: np.ndarray, boxes: list[list[int]]) -> Image.Image:
     """The render with coloured instance masks blended in and visible boxes drawn."""
     colors = id_colors()[mask]
-    blend = np.where(mask[..., None] > 0, 0.45 * np.asarray(image) + 0.55 * colors, np.asarray(image))
+    blend = np.where(
+        mask[..., None] > 0, 0.45 * np.asarray(image) + 0.55 * colors, np.asarray(image)
+    )
     out = Image.fromarray(blend.astype(np.uint8))
     draw = ImageDraw.Draw(out)
     for x, y, w, h in boxes:

@@ -51,8 +51,15 @@ def rasterize(tris: np.ndarray, width: int, height: int, pad: int = 0) -> np.nda
     return canvas
 
 
-def _fill(canvas: np.ndarray, tris: np.ndarray, i0: np.ndarray, j0: np.ndarray,
-          nx: np.ndarray, n: np.ndarray, pad: int) -> None:
+def _fill(
+    canvas: np.ndarray,
+    tris: np.ndarray,
+    i0: np.ndarray,
+    j0: np.ndarray,
+    nx: np.ndarray,
+    n: np.ndarray,
+    pad: int,
+) -> None:
     """Test every candidate pixel centre against its triangle and mark the inside ones."""
     tri_idx = np.repeat(np.arange(len(tris)), n)
     offsets = np.arange(int(n.sum())) - np.repeat(np.cumsum(n) - n, n)

@@ -38,8 +38,13 @@ SEE_THROUGH = "see_through"  # collection of glass and clear plastic, left out o
 
 def bundled(module: str):
     """Import a module that ships inside bpy's own Python folder (OpenImageIO, PyOpenColorIO)."""
-    site = os.path.join(bpy.utils.resource_path("LOCAL"), "python", "lib",
-                        f"python{sys.version_info.major}.{sys.version_info.minor}", "site-packages")
+    site = os.path.join(
+        bpy.utils.resource_path("LOCAL"),
+        "python",
+        "lib",
+        f"python{sys.version_info.major}.{sys.version_info.minor}",
+        "site-packages",
+    )
     if site not in sys.path:
         sys.path.append(site)
     return importlib.import_module(module)
@@ -49,7 +54,9 @@ def bundled(module: str):
 def display_processor(view: str, display: str = "sRGB"):
     """OCIO CPU processor from Blender's scene-linear space to `display` through `view`."""
     ocio = bundled("PyOpenColorIO")
-    path = os.path.join(bpy.utils.resource_path("LOCAL"), "datafiles", "colormanagement", "config.ocio")
+    path = os.path.join(
+        bpy.utils.resource_path("LOCAL"), "datafiles", "colormanagement", "config.ocio"
+    )
     config = ocio.Config.CreateFromFile(path)
     transform = ocio.DisplayViewTransform(src=ocio.ROLE_SCENE_LINEAR, display=display, view=view)
     return config.getProcessor(transform).getDefaultCPUProcessor()
@@ -117,8 +124,13 @@ def enable_gpu() -> str | None:
     return None
 
 
-def configure_render(scene: bpy.types.Scene, rs: RenderSettings, resolution: tuple[int, int],
-                     depth: bool = False, normals: bool = False) -> str:
+def configure_render(
+    scene: bpy.types.Scene,
+    rs: RenderSettings,
+    resolution: tuple[int, int],
+    depth: bool = False,
+    normals: bool = False,
+) -> str:
     """Apply render settings; returns the device actually used ("CPU", "OPTIX", "CUDA", ...).
 
     `depth` and `normals` add Cycles' Depth and Normal passes to the id layer.
@@ -129,7 +141,9 @@ def configure_render(scene: bpy.types.Scene, rs: RenderSettings, resolution: tup
     if rs.device == "gpu":
         backend = enable_gpu()
         if backend is None:
-            log.warning("render.device=gpu but no CUDA/OptiX/HIP device was found: rendering on CPU")
+            log.warning(
+                "render.device=gpu but no CUDA/OptiX/HIP device was found: rendering on CPU"
+            )
         else:
             device = backend
     cyc.device = "GPU" if device != "CPU" else "CPU"
@@ -312,13 +326,17 @@ def _read_layers(oiio, path: Path, wanted: dict) -> tuple[dict[str, np.ndarray],
                 if isinstance(want, str):
                     hit = [names.index(want)] if want in names else []
                 else:
-                    hit = [i for i, n in enumerate(names)
-                           if n.startswith(f"{IDS_LAYER}.") and n.endswith(want)]
+                    hit = [
+                        i
+                        for i, n in enumerate(names)
+                        if n.startswith(f"{IDS_LAYER}.") and n.endswith(want)
+                    ]
                 if not hit:
                     continue
                 channels = 3 if key in ("rgb", "normals") else 1
-                data = _pixels(inp.read_image(sub, 0, hit[0], hit[0] + channels, "float"), shape,
-                               channels)
+                data = _pixels(
+                    inp.read_image(sub, 0, hit[0], hit[0] + channels, "float"), shape, channels
+                )
                 if data is None:
                     return {}, inp.geterror()
                 found[key] = data

@@ -58,7 +58,10 @@ CATALOG_TRAITS = ClassTraits(params=lambda rng: {}, family="catalog")
 TILT_PROB = 0.2  # tall upright items start tilted by a few degrees (they lean or topple)
 DROP_PROB = 0.3  # dropped from 1-5 cm instead of set down
 STACK_PROB = 0.6  # a small stackable item goes on top of another one instead of into the rows
-ORDER_NOISE = (0.4, 1.6)  # physics: less tidy than rows (0.7, 1.3): small items also end up behind tall ones
+ORDER_NOISE = (
+    0.4,
+    1.6,
+)  # physics: less tidy than rows (0.7, 1.3): small items also end up behind tall ones
 SET_DOWN = 0.002  # gap under items that are set down (no contact at the first simulation step)
 WALL_KINDS = {"white": 0.65, "grey": 0.25, "steel": 0.1}  # fridge wall materials and their weights
 DEFAULT_VIEW = "AgX"  # the display transform a description without `world.view_transform` uses
@@ -121,7 +124,9 @@ class SamplerConfig:
 
 def rng_for(seed: int, index: int, stream: int = 0) -> np.random.Generator:
     """The generator of image `index` in a batch with `seed` (stream > 0: a derived sub-stream)."""
-    return np.random.default_rng([int(seed), int(index), 0x46524447] + ([int(stream)] if stream else []))
+    return np.random.default_rng(
+        [int(seed), int(index), 0x46524447] + ([int(stream)] if stream else [])
+    )
 
 
 def density_scale(cfg: SamplerConfig) -> float:
@@ -147,7 +152,11 @@ def kelvin_to_rgb(kelvin: float) -> list[float]:
         g = 99.4708025861 * math.log(t) - 161.1195681661
     else:
         g = 288.1221695283 * (t - 60) ** -0.0755148492
-    b = 255.0 if t >= 66 else (0.0 if t <= 19 else 138.5177312231 * math.log(t - 10) - 305.0447927307)
+    b = (
+        255.0
+        if t >= 66
+        else (0.0 if t <= 19 else 138.5177312231 * math.log(t - 10) - 305.0447927307)
+    )
     srgb = [min(max(c / 255.0, 0.0), 1.0) for c in (r, g, b)]
     lin = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in srgb]
     m = max(lin)
@@ -170,9 +179,13 @@ def sample_walls(rng: np.random.Generator, cfg: SamplerConfig) -> SurfaceMateria
         return SurfaceMaterial("plastic", color, r5(rng.uniform(0.25, 0.5)))
     if kind == "grey":
         v = rng.uniform(0.35, 0.6)
-        return SurfaceMaterial("plastic", tinted((v, v * 1.01, v * 1.03), cfg.wall_color), r5(rng.uniform(0.3, 0.55)))
+        return SurfaceMaterial(
+            "plastic", tinted((v, v * 1.01, v * 1.03), cfg.wall_color), r5(rng.uniform(0.3, 0.55))
+        )
     v = rng.uniform(0.55, 0.75)
-    return SurfaceMaterial("steel", tinted((v, v, v * 1.02), cfg.wall_color), r5(rng.uniform(0.35, 0.55)))
+    return SurfaceMaterial(
+        "steel", tinted((v, v, v * 1.02), cfg.wall_color), r5(rng.uniform(0.35, 0.55))
+    )
 
 
 def sample_fridge(rng: np.random.Generator, cfg: SamplerConfig) -> FridgeSpec:
@@ -198,7 +211,10 @@ def sample_fridge(rng: np.random.Generator, cfg: SamplerConfig) -> FridgeSpec:
     if rng.random() < cfg.door_prob:
         n_bins = int(rng.integers(2, 4))
         lo, hi = 0.12 * height, 0.88 * height
-        bin_z = [r5(lo + (hi - lo) * k / max(1, n_bins - 1) * rng.uniform(0.9, 1.0)) for k in range(n_bins)]
+        bin_z = [
+            r5(lo + (hi - lo) * k / max(1, n_bins - 1) * rng.uniform(0.9, 1.0))
+            for k in range(n_bins)
+        ]
         door = DoorSpec(
             angle_deg=r5(rng.uniform(95, 118)),
             width=r5(width + 0.08),
@@ -240,7 +256,9 @@ def sample_shelves(
         z += min_gap + weights[k]
         zs.append(z)
     glass_all = rng.random() < cfg.glass_shelf_prob
-    trim = tinted((rng.uniform(0.6, 0.9),) * 3 if rng.random() < 0.5 else (0.15, 0.15, 0.16), cfg.trim_color)
+    trim = tinted(
+        (rng.uniform(0.6, 0.9),) * 3 if rng.random() < 0.5 else (0.15, 0.15, 0.16), cfg.trim_color
+    )
     shelves = []
     for k, zk in enumerate(zs[:n]):
         glass = glass_all if k > 0 or not has_drawers else rng.random() < 0.8
@@ -256,7 +274,9 @@ def sample_shelves(
     return shelves
 
 
-def sample_lights(rng: np.random.Generator, fridge: FridgeSpec, cfg: SamplerConfig) -> list[LightSpec]:
+def sample_lights(
+    rng: np.random.Generator, fridge: FridgeSpec, cfg: SamplerConfig
+) -> list[LightSpec]:
     """A ceiling panel, sometimes side LED strips; one colour temperature per fridge."""
     kelvin = float(rng.uniform(*cfg.light_kelvin))
     color = kelvin_to_rgb(kelvin)
@@ -317,7 +337,9 @@ def sample_camera(rng: np.random.Generator, cfg: SamplerConfig, fridge: FridgeSp
         target = (loc[0] * 0.3, d * rng.uniform(0.9, 1.1), top + rng.uniform(-0.12, 0.06))
         fov = rng.uniform(*cfg.builtin_fov)
     if cfg.pitch_deg:  # tilt down (or up): lower the target by the tangent times the distance
-        drop = math.tan(math.radians(cfg.pitch_deg)) * math.hypot(target[0] - loc[0], target[1] - loc[1])
+        drop = math.tan(math.radians(cfg.pitch_deg)) * math.hypot(
+            target[0] - loc[0], target[1] - loc[1]
+        )
         target = (target[0], target[1], target[2] - drop)
     return CameraSpec(
         mode=mode,
@@ -352,7 +374,9 @@ def class_weights_for(surface: Surface, cfg: SamplerConfig) -> dict[str, float]:
     return out
 
 
-def sample_counts(rng: np.random.Generator, cfg: SamplerConfig, surfaces: list[Surface]) -> list[int]:
+def sample_counts(
+    rng: np.random.Generator, cfg: SamplerConfig, surfaces: list[Surface]
+) -> list[int]:
     """How many items to try on each surface, honouring per-shelf and total ranges.
 
     Trimming takes from the fullest surface and growing adds to the emptiest, so no shelf is
@@ -360,10 +384,19 @@ def sample_counts(rng: np.random.Generator, cfg: SamplerConfig, surfaces: list[S
     five to nine items each, scaled by the density, on top of the total).
     """
     k = density_scale(cfg)
-    lo, hi = round(cfg.per_shelf[0] * k), max(round(cfg.per_shelf[0] * k), round(cfg.per_shelf[1] * k))
-    door_lo, door_hi = (1, 3) if cfg.placement == "rows" else (max(1, round(5 * k)), max(1, round(9 * k)))
-    counts = [int(rng.integers(lo, hi + 1)) if s.kind != "door" else int(rng.integers(door_lo, door_hi + 1))
-              for s in surfaces]
+    lo, hi = (
+        round(cfg.per_shelf[0] * k),
+        max(round(cfg.per_shelf[0] * k), round(cfg.per_shelf[1] * k)),
+    )
+    door_lo, door_hi = (
+        (1, 3) if cfg.placement == "rows" else (max(1, round(5 * k)), max(1, round(9 * k)))
+    )
+    counts = [
+        int(rng.integers(lo, hi + 1))
+        if s.kind != "door"
+        else int(rng.integers(door_lo, door_hi + 1))
+        for s in surfaces
+    ]
     t_lo = max(1, round(cfg.total[0] * k))
     total = int(rng.integers(t_lo, max(t_lo, round(cfg.total[1] * k)) + 1))
     jitter = rng.uniform(0, 0.5, len(counts))  # random tie-breaking
@@ -400,7 +433,11 @@ def sample_params(cls: str, rng: np.random.Generator, cfg: SamplerConfig) -> dic
 
 
 def sample_items(
-    rng: np.random.Generator, surface: Surface, n: int, weights: dict[str, float], cfg: SamplerConfig
+    rng: np.random.Generator,
+    surface: Surface,
+    n: int,
+    weights: dict[str, float],
+    cfg: SamplerConfig,
 ) -> list[tuple[str, dict, Item]]:
     """Draw n items that fit under the surface's clearance; taller ones first (back rows)."""
     if not weights or n <= 0:
@@ -421,7 +458,9 @@ def sample_items(
     return [out[i] for i in order]
 
 
-def sample_objects(rng: np.random.Generator, cfg: SamplerConfig, fridge: FridgeSpec) -> list[ObjectSpec]:
+def sample_objects(
+    rng: np.random.Generator, cfg: SamplerConfig, fridge: FridgeSpec
+) -> list[ObjectSpec]:
     """Fill every support surface with packed rows of items (posed and stacked for physics)."""
     surfaces = support_surfaces(fridge)
     counts = sample_counts(rng, cfg, surfaces)
@@ -464,7 +503,9 @@ class Posed:
     drop: float  # start height above the support
 
 
-def sample_pose(rng: np.random.Generator, cls: str, params: dict, surface: Surface) -> tuple[str, np.ndarray]:
+def sample_pose(
+    rng: np.random.Generator, cls: str, params: dict, surface: Surface
+) -> tuple[str, np.ndarray]:
     """Upright (turned), lying on the side, or tilted by a few degrees."""
     yaw = sample_yaw(rng, params["footprint"])
     catalog = params.get("source") == "catalog"  # catalog models come posed (their `poses`)
@@ -485,12 +526,16 @@ def sample_posed(rng: np.random.Generator, cls: str, params: dict, surface: Surf
     pose, rot = sample_pose(rng, cls, params, surface)
     drop = float(rng.uniform(0.01, 0.05)) if rng.random() < DROP_PROB else SET_DOWN
     if pose == "upright" and params["footprint"] == "circle":
-        return Posed(cls, params, pose, rot, Item(tuple(params["size"]), "circle", 0.0), np.zeros(3), drop)
+        return Posed(
+            cls, params, pose, rot, Item(tuple(params["size"]), "circle", 0.0), np.zeros(3), drop
+        )
     item, offset = posed_item(params["size"], rot)
     return Posed(cls, params, pose, rot, item, offset, drop)
 
 
-def sample_posed_items(rng: np.random.Generator, surface: Surface, n: int, cfg: SamplerConfig) -> list[Posed]:
+def sample_posed_items(
+    rng: np.random.Generator, surface: Surface, n: int, cfg: SamplerConfig
+) -> list[Posed]:
     """Draw n posed items that fit under the surface's clearance; taller ones first (back rows)."""
     weights = class_weights_for(surface, cfg)
     if not weights or n <= 0:
@@ -510,14 +555,24 @@ def sample_posed_items(rng: np.random.Generator, surface: Surface, n: int, cfg: 
     return [out[i] for i in order]
 
 
-def posed_spec(surface: Surface, posed: Posed, x: float, y: float, z: float, pose: str) -> ObjectSpec:
+def posed_spec(
+    surface: Surface, posed: Posed, x: float, y: float, z: float, pose: str
+) -> ObjectSpec:
     """World pose of a packed item (instance id assigned by the caller)."""
     turn = euler_matrix((0, 0, surface.yaw_deg))
     wx, wy, wz = to_world(surface, x, y)
     origin = np.array([wx, wy, wz + z]) + turn @ posed.offset
     euler = matrix_euler(turn @ posed.rot)
-    return ObjectSpec(instance_id=0, cls=posed.cls, params=posed.params, location=vec(*origin),
-                      yaw_deg=r5(euler[2]), support=surface.name, rotation_deg=vec(*euler), pose=pose)
+    return ObjectSpec(
+        instance_id=0,
+        cls=posed.cls,
+        params=posed.params,
+        location=vec(*origin),
+        yaw_deg=r5(euler[2]),
+        support=surface.name,
+        rotation_deg=vec(*euler),
+        pose=pose,
+    )
 
 
 @dataclass
@@ -531,8 +586,9 @@ class Stack:
     start_top: float  # height of its top above the surface at the start (drops included)
 
 
-def sample_surface_physics(rng: np.random.Generator, surface: Surface, n: int,
-                           cfg: SamplerConfig) -> list[ObjectSpec]:
+def sample_surface_physics(
+    rng: np.random.Generator, surface: Surface, n: int, cfg: SamplerConfig
+) -> list[ObjectSpec]:
     """Posed rows on one surface, small items stacked on stackable ones, piles in drawers."""
     posed = sample_posed_items(rng, surface, n, cfg)
     tops, floor = [], []
@@ -546,7 +602,9 @@ def sample_surface_physics(rng: np.random.Generator, surface: Surface, n: int,
     for pl in placed:
         it = floor[pl.item_index]
         out.append(posed_spec(surface, it, pl.x, pl.y, it.drop, it.pose))
-        occupied.append(Stack(pl.x, pl.y, pl.half_extent, it.item.size[2], it.item.size[2] + it.drop))
+        occupied.append(
+            Stack(pl.x, pl.y, pl.half_extent, it.item.size[2], it.item.size[2] + it.drop)
+        )
         if it.params.get("stackable") and it.pose == "upright":
             bases.append(occupied[-1])
     for it in tops:
@@ -559,25 +617,38 @@ def sample_surface_physics(rng: np.random.Generator, surface: Surface, n: int,
     return out
 
 
-def boxes_clear(x: float, y: float, half: tuple[float, float], others: list[Stack], z: float) -> bool:
+def boxes_clear(
+    x: float, y: float, half: tuple[float, float], others: list[Stack], z: float
+) -> bool:
     """True when the footprint box at (x, y) misses every item that reaches above height z."""
-    return all(abs(x - q.x) >= half[0] + q.half[0] or abs(y - q.y) >= half[1] + q.half[1]
-               for q in others if q.start_top > z)
+    return all(
+        abs(x - q.x) >= half[0] + q.half[0] or abs(y - q.y) >= half[1] + q.half[1]
+        for q in others
+        if q.start_top > z
+    )
 
 
-def stack_on(rng: np.random.Generator, surface: Surface, it: Posed, bases: list[Stack],
-             occupied: list[Stack]) -> ObjectSpec | None:
+def stack_on(
+    rng: np.random.Generator, surface: Surface, it: Posed, bases: list[Stack], occupied: list[Stack]
+) -> ObjectSpec | None:
     """Put a small item on top of a random stackable item (it may overhang a little), or None."""
     hx, hy = half_extents(it.item)
     h = it.item.size[2]
-    fits = [b for b in bases if hx <= b.half[0] + 0.015 and hy <= b.half[1] + 0.015
-            and b.start_top + h + SET_DOWN + 0.01 <= surface.clearance]
+    fits = [
+        b
+        for b in bases
+        if hx <= b.half[0] + 0.015
+        and hy <= b.half[1] + 0.015
+        and b.start_top + h + SET_DOWN + 0.01 <= surface.clearance
+    ]
     for k in rng.permutation(len(fits)):
         b = fits[int(k)]
         x = b.x + float(rng.uniform(-1, 1)) * max(0.0, b.half[0] - hx)
         y = b.y + float(rng.uniform(-1, 1)) * max(0.0, b.half[1] - hy)
         z = b.start_top + SET_DOWN + float(rng.uniform(0.0, 0.01))
-        if not boxes_clear(x, y, (hx + MIN_GAP, hy + MIN_GAP), [q for q in occupied if q is not b], z):
+        if not boxes_clear(
+            x, y, (hx + MIN_GAP, hy + MIN_GAP), [q for q in occupied if q is not b], z
+        ):
             continue
         spec = posed_spec(surface, it, x, y, z, "stacked")
         top = Stack(x, y, (hx, hy), b.top + h, z + h)
@@ -589,8 +660,14 @@ def stack_on(rng: np.random.Generator, surface: Surface, it: Posed, bases: list[
     return None
 
 
-def pile(rng: np.random.Generator, surface: Surface, left: list[Posed], placed: list[Placed],
-         floor: list[Posed], cfg: SamplerConfig) -> list[ObjectSpec]:
+def pile(
+    rng: np.random.Generator,
+    surface: Surface,
+    left: list[Posed],
+    placed: list[Placed],
+    floor: list[Posed],
+    cfg: SamplerConfig,
+) -> list[ObjectSpec]:
     """Items that did not fit in a drawer's rows, dropped as a second layer on top of the first."""
     if not left or not placed:
         return []
@@ -598,8 +675,10 @@ def pile(rng: np.random.Generator, surface: Surface, left: list[Posed], placed: 
     room = surface.clearance - layer
     fit = [it for it in left if it.item.size[2] + it.drop <= room]
     upper = replace(surface, clearance=room)
-    return [posed_spec(upper, fit[p.item_index], p.x, p.y, layer + fit[p.item_index].drop, "pile")
-            for p in pack_rows(upper, [it.item for it in fit], rng, gap_scale(cfg))]
+    return [
+        posed_spec(upper, fit[p.item_index], p.x, p.y, layer + fit[p.item_index].drop, "pile")
+        for p in pack_rows(upper, [it.item for it in fit], rng, gap_scale(cfg))
+    ]
 
 
 def object_corners(spec: ObjectSpec) -> np.ndarray:
@@ -610,8 +689,9 @@ def object_corners(spec: ObjectSpec) -> np.ndarray:
 
 def estimate_occlusion(objects: list[ObjectSpec], camera: CameraSpec, aspect: float) -> float:
     """Cheap mean occlusion of a layout from the camera (boxes, painter's order, 64 px wide)."""
-    return layout_occlusion([object_corners(o) for o in objects], camera.location, camera.target,
-                            camera.fov_deg, aspect)
+    return layout_occlusion(
+        [object_corners(o) for o in objects], camera.location, camera.target, camera.fov_deg, aspect
+    )
 
 
 def sample_world(rng: np.random.Generator, cfg: SamplerConfig) -> WorldSpec:
@@ -650,13 +730,28 @@ def sample_scene(seed: int, index: int, cfg: SamplerConfig) -> SceneDescription:
     info = PlacementInfo(mode=cfg.placement)
     if cfg.min_occlusion > 0:
         objects, info.layout_try, info.occlusion_estimate = most_occluded(
-            seed, index, cfg, fridge, camera, objects)
-    return SceneDescription(seed=int(seed), index=int(index), fridge=fridge, lights=lights,
-                            camera=camera, world=world, objects=objects, placement=info)
+            seed, index, cfg, fridge, camera, objects
+        )
+    return SceneDescription(
+        seed=int(seed),
+        index=int(index),
+        fridge=fridge,
+        lights=lights,
+        camera=camera,
+        world=world,
+        objects=objects,
+        placement=info,
+    )
 
 
-def most_occluded(seed: int, index: int, cfg: SamplerConfig, fridge: FridgeSpec, camera: CameraSpec,
-                  first: list[ObjectSpec]) -> tuple[list[ObjectSpec], int, float]:
+def most_occluded(
+    seed: int,
+    index: int,
+    cfg: SamplerConfig,
+    fridge: FridgeSpec,
+    camera: CameraSpec,
+    first: list[ObjectSpec],
+) -> tuple[list[ObjectSpec], int, float]:
     """The first layout try whose estimated occlusion reaches cfg.min_occlusion, else the most
     occluded of cfg.max_tries; try t > 0 draws from the derived stream rng_for(seed, index, t)."""
     best = (estimate_occlusion(first, camera, cfg.view_aspect), 0, first)

@@ -12,8 +12,16 @@ from .fridge import Collections, build_fridge, build_kitchen_floor
 from .render import IDS_LAYER, SEE_THROUGH
 
 DATA_COLLECTIONS = (
-    "objects", "meshes", "materials", "images", "lights", "cameras", "node_groups",
-    "textures", "curves", "worlds",
+    "objects",
+    "meshes",
+    "materials",
+    "images",
+    "lights",
+    "cameras",
+    "node_groups",
+    "textures",
+    "curves",
+    "worlds",
 )
 
 

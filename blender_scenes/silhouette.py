@@ -32,8 +32,9 @@ def camera_matrix(scene: bpy.types.Scene, width: int, height: int) -> np.ndarray
     return projection_matrix(scene, width, height) @ view
 
 
-def scene_camera_record(scene: bpy.types.Scene, width: int, height: int,
-                        distortion_k1: float = 0.0) -> dict:
+def scene_camera_record(
+    scene: bpy.types.Scene, width: int, height: int, distortion_k1: float = 0.0
+) -> dict:
     """K and camera-to-world matrices of the scene camera (see `ground_truth.camera_record`)."""
     return camera_record(projection_matrix(scene, width, height),
                          np.array(scene.camera.matrix_world, dtype=np.float64), width, height,
@@ -65,8 +66,9 @@ def project(points: np.ndarray, clip_from_world: np.ndarray, width: int, height:
     return np.stack([x, y], axis=-1), w
 
 
-def silhouettes(objects: dict[int, bpy.types.Object], scene: bpy.types.Scene,
-                width: int, height: int) -> Iterator[tuple[int, np.ndarray, int]]:
+def silhouettes(
+    objects: dict[int, bpy.types.Object], scene: bpy.types.Scene, width: int, height: int
+) -> Iterator[tuple[int, np.ndarray, int]]:
     """For each instance id: (id, its unoccluded silhouette inside the frame as a bool (h, w)
     mask, pixels of the whole projection including the part outside the frame).
 
@@ -78,11 +80,14 @@ def silhouettes(objects: dict[int, bpy.types.Object], scene: bpy.types.Scene,
         tris, w = project(world_triangles(ob), m, width, height)
         tris = tris[(w > 1e-6).all(axis=1)]  # drop triangles behind the camera
         canvas = rasterize(tris, width, height, pad)
-        yield iid, canvas[pad:pad + height, pad:pad + width], int(np.count_nonzero(canvas))
+        yield iid, canvas[pad : pad + height, pad : pad + width], int(np.count_nonzero(canvas))
 
 
-def silhouette_pixels(objects: dict[int, bpy.types.Object], scene: bpy.types.Scene,
-                      width: int, height: int) -> dict[int, tuple[int, int]]:
+def silhouette_pixels(
+    objects: dict[int, bpy.types.Object], scene: bpy.types.Scene, width: int, height: int
+) -> dict[int, tuple[int, int]]:
     """For each instance id: (pixels inside the frame, pixels of the whole projection)."""
-    return {iid: (int(np.count_nonzero(inside)), total)
-            for iid, inside, total in silhouettes(objects, scene, width, height)}
+    return {
+        iid: (int(np.count_nonzero(inside)), total)
+        for iid, inside, total in silhouettes(objects, scene, width, height)
+    }

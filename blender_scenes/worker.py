@@ -40,8 +40,13 @@ log = logging.getLogger(__name__)
 
 def image_record(cfg: RenderConfig, index: int) -> dict[str, Any]:
     """The `image` part of a meta file: the image's files (relative to the batch) and size."""
-    record = {"index": index, "file_name": layout.image_file(index),
-              "mask_file": layout.mask_file(index), "width": cfg.resolution[0], "height": cfg.resolution[1]}
+    record = {
+        "index": index,
+        "file_name": layout.image_file(index),
+        "mask_file": layout.mask_file(index),
+        "width": cfg.resolution[0],
+        "height": cfg.resolution[1],
+    }
     record.update(writer.ground_truth_files(cfg.outputs, index))
     return record
 
@@ -55,8 +60,11 @@ def software_versions() -> dict[str, str]:
         own = metadata.version("fridge-synth")
     except metadata.PackageNotFoundError:
         own = "unknown"
-    return {"fridge_synth": own, "blender": bpy.app.version_string,
-            "python": platform.python_version()}
+    return {
+        "fridge_synth": own,
+        "blender": bpy.app.version_string,
+        "python": platform.python_version(),
+    }
 
 
 def object_silhouettes(objects, scene, cfg: RenderConfig, ids: np.ndarray, k1: float):
@@ -75,8 +83,10 @@ def object_silhouettes(objects, scene, cfg: RenderConfig, ids: np.ndarray, k1: f
         projected = round(total * in_frame / before) if k1 and before else total
         sil[iid] = (in_frame, projected)
         if cfg.outputs.amodal:
-            amodal[iid] = {"amodal_bbox": bbox_of(full),
-                           "amodal_segmentation": rle_encode(full) if in_frame else None}
+            amodal[iid] = {
+                "amodal_bbox": bbox_of(full),
+                "amodal_segmentation": rle_encode(full) if in_frame else None,
+            }
     return sil, amodal
 
 
@@ -87,7 +97,9 @@ def render_one(cfg: RenderConfig, index: int) -> dict[str, Any]:
     return render_description(cfg, desc, t0)
 
 
-def build_description(cfg: RenderConfig, desc: SceneDescription) -> tuple[dict[int, Any], SettleResult | None]:
+def build_description(
+    cfg: RenderConfig, desc: SceneDescription
+) -> tuple[dict[int, Any], SettleResult | None]:
     """Clear the Blender scene, set up Cycles, build `desc` and settle it if it still needs it.
 
     Returns the food objects by instance id and what the settling did (None when the scene
@@ -95,8 +107,13 @@ def build_description(cfg: RenderConfig, desc: SceneDescription) -> tuple[dict[i
     """
     scene = bpy.context.scene
     clear_scene()
-    configure_render(scene, cfg.render, cfg.resolution, depth=cfg.outputs.depth,
-                     normals=cfg.outputs.normals is not None)
+    configure_render(
+        scene,
+        cfg.render,
+        cfg.resolution,
+        depth=cfg.outputs.depth,
+        normals=cfg.outputs.normals is not None,
+    )
     objects = build_scene(desc)
     if not desc.needs_settling:
         return objects, None
@@ -105,7 +122,9 @@ def build_description(cfg: RenderConfig, desc: SceneDescription) -> tuple[dict[i
     return settle(desc, objects, cfg.placement)
 
 
-def render_description(cfg: RenderConfig, desc: SceneDescription, t0: float | None = None) -> dict[str, Any]:
+def render_description(
+    cfg: RenderConfig, desc: SceneDescription, t0: float | None = None
+) -> dict[str, Any]:
     """Build, render, label and write one described scene as image `desc.index` of the batch."""
     t0 = time.perf_counter() if t0 is None else t0
     c0 = time.process_time()  # CPU seconds of every thread (Cycles' too): robust under load
@@ -137,7 +156,9 @@ def render_description(cfg: RenderConfig, desc: SceneDescription, t0: float | No
     if style is None:
         rgb = to_display(linear, exposure, view)
     else:
-        rgb = to_display(photo_style.camera_linear(linear, style), exposure + style.exposure_ev, view)
+        rgb = to_display(
+            photo_style.camera_linear(linear, style), exposure + style.exposure_ev, view
+        )
         rgb, ids = photo_style.camera_sensor(rgb, ids, style, cfg.seed, index)
     k1 = style.distortion_k1 if style else 0.0
     camera = scene_camera_record(scene, *cfg.resolution, distortion_k1=k1)
@@ -155,13 +176,19 @@ def render_description(cfg: RenderConfig, desc: SceneDescription, t0: float | No
     for a in anns:
         a.update(amodal.get(a["instance_id"], {}))
     t4 = time.perf_counter()
-    meta = {"image": image_record(cfg, index), "scene": desc.to_dict(),
-            "style": style.to_dict() if style else {"name": "clean"},
-            "camera": camera,
-            "outputs": {"depth": want.depth_format if want.depth else None,
-                        "normals": want.normals, "amodal": want.amodal},
-            "software": software_versions(),
-            "annotations": anns}
+    meta = {
+        "image": image_record(cfg, index),
+        "scene": desc.to_dict(),
+        "style": style.to_dict() if style else {"name": "clean"},
+        "camera": camera,
+        "outputs": {
+            "depth": want.depth_format if want.depth else None,
+            "normals": want.normals,
+            "amodal": want.amodal,
+        },
+        "software": software_versions(),
+        "annotations": anns,
+    }
     image = meta["image"]
     writer.write_rgb(out, out / image["file_name"], rgb)
     writer.write_mask(out, out / image["mask_file"], ids)

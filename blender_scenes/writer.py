@@ -115,8 +115,12 @@ def is_done(out_dir: Path, index: int, outputs: Any = None) -> bool:
     With `outputs` (the batch's OutputSettings), its depth and normals files count too: a batch
     resumed with depth switched on renders again the images that have none.
     """
-    need = [layout.meta_file(index), layout.image_file(index), layout.mask_file(index),
-            *ground_truth_files(outputs, index).values()]
+    need = [
+        layout.meta_file(index),
+        layout.image_file(index),
+        layout.mask_file(index),
+        *ground_truth_files(outputs, index).values(),
+    ]
     return all((out_dir / p).exists() for p in need)
 
 

@@ -168,7 +168,9 @@ PRODUCT_CLASSES: dict[str, tuple[str, ...]] = {
 }
 
 
-def sample_params(cls: str, rng: np.random.Generator, prefer: dict[str, float] | None = None) -> dict:
+def sample_params(
+    cls: str, rng: np.random.Generator, prefer: dict[str, float] | None = None
+) -> dict:
     """Sample the full, JSON-serialisable build parameters of one item of class `cls`.
 
     `prefer` (classes of `PRODUCT_CLASSES` only) multiplies the weights of named products.
@@ -178,7 +180,9 @@ def sample_params(cls: str, rng: np.random.Generator, prefer: dict[str, float] |
     # depend on how many numbers a class consumes, and classes never share brands or palettes.
     own = np.random.default_rng([int(rng.integers(0, 2**62)), ALL_CLASSES.index(cls)])
     if prefer and cls not in PRODUCT_CLASSES:
-        raise ValueError(f"{cls}: has no products to prefer (those with: {', '.join(PRODUCT_CLASSES)})")
+        raise ValueError(
+            f"{cls}: has no products to prefer (those with: {', '.join(PRODUCT_CLASSES)})"
+        )
     params = sampler(own, prefer=prefer) if prefer else sampler(own)
     params["class"] = cls
     return params

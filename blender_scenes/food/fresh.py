@@ -306,7 +306,9 @@ def cheese_segment(b: MeshBuilder, p: dict) -> None:
     b.grid(pts, rind, caps=caps)
     b.bm.faces.ensure_lookup_table()
     for f in b.bm.faces[first:]:  # the quads reaching the wheel's axis are the cut faces
-        if len(f.verts) == 4 and any(v.co.x**2 + (v.co.y if flat else v.co.z) ** 2 < 1e-12 for v in f.verts):
+        if len(f.verts) == 4 and any(
+            v.co.x**2 + (v.co.y if flat else v.co.z) ** 2 < 1e-12 for v in f.verts
+        ):
             f.material_index = paste
     if p["sticker"] is None:
         return
@@ -315,7 +317,9 @@ def cheese_segment(b: MeshBuilder, p: dict) -> None:
     w = min(0.3, 0.72 * np.sin(a / 2)) * r  # at most 0.6 of the sector's chord at 0.6 r
     u, v = 0.6 * r * np.cos(mid), 0.6 * r * np.sin(mid)
     # on the top sector face, or on the upright one turned to -Y
-    offset, rot = ((u, v, h - 0.0004), (0.0, 0.0, 0.0)) if flat else ((u, 0.0004, v), (np.pi / 2, 0.0, 0.0))
+    offset, rot = (
+        ((u, v, h - 0.0004), (0.0, 0.0, 0.0)) if flat else ((u, 0.0004, v), (np.pi / 2, 0.0, 0.0))
+    )
     moved(b, lambda: printed_slab(b, w * 1.3, w, 0.0008, st), offset, rot)
 
 

@@ -112,7 +112,9 @@ def pick_product(
     options = PRODUCTS[cls]
     if prefer:
         base = weights or [1.0] * len(options)
-        weights = [w * float(prefer.get(name, 1.0)) for w, (name, _) in zip(base, options, strict=True)]
+        weights = [
+            w * float(prefer.get(name, 1.0)) for w, (name, _) in zip(base, options, strict=True)
+        ]
     return pick(rng, options, weights)
 
 
@@ -1271,7 +1273,12 @@ def shrimp(rng: np.random.Generator) -> dict:
             hidden = abs(x) < inner[0] / 2 - 1.2 * cell and abs(y) < inner[1] / 2 - 1.2 * cell
             if hidden and layer < layers - 1:  # buried in the heap: never seen, not built
                 continue
-            add((x, y, 0.004 + (layer + 0.5) * step), length * rng.uniform(0.85, 1.15), 40, lean=True)
+            add(
+                (x, y, 0.004 + (layer + 0.5) * step),
+                length * rng.uniform(0.85, 1.15),
+                40,
+                lean=True,
+            )
     core = layers * step - 1.5 * step  # under the top layer, inside the ring at the walls
     if core > 0.01:
         pieces.append(
@@ -1502,7 +1509,12 @@ def milk_bottle(rng: np.random.Generator, prefer: Prefer = None) -> dict:
 
 # Rind colours of a bare segment of a waxed wheel: black wax (most of the photos' cheese),
 # aubergine-brown wax, a brown natural crust, a yellow waxed rind.
-WAX_RINDS: list[Color] = [[0.03, 0.03, 0.035], [0.12, 0.05, 0.05], [0.3, 0.2, 0.12], [0.85, 0.62, 0.2]]
+WAX_RINDS: list[Color] = [
+    [0.03, 0.03, 0.035],
+    [0.12, 0.05, 0.05],
+    [0.3, 0.2, 0.12],
+    [0.85, 0.62, 0.2],
+]
 
 
 def cheese_pack(rng: np.random.Generator) -> dict:
@@ -1644,7 +1656,9 @@ def goat_cheese(rng: np.random.Generator, prefer: Prefer = None) -> dict:
 
 def butter_tub(rng: np.random.Generator, prefer: Prefer = None) -> dict:
     """Spread or butter in a rectangular plastic tub with a printed lid."""
-    product, main = pick_product(rng, "butter_tub", prefer, [3, 1, 1, 1, 1, 1])  # red tubs are common
+    product, main = pick_product(
+        rng, "butter_tub", prefer, [3, 1, 1, 1, 1, 1]
+    )  # red tubs are common
     big = rng.random() < 0.5
     sx, sy = (
         (rng.uniform(0.14, 0.16), rng.uniform(0.1, 0.115))
@@ -1729,7 +1743,11 @@ def green_beans(rng: np.random.Generator) -> dict:
                     d / 2 + layer * d * 0.8,
                 ),
                 (length, d, d),
-                (rng.uniform(-180, 180), rng.uniform(-8, 8) if bagged else 0, rng.uniform(-turn, turn)),
+                (
+                    rng.uniform(-180, 180),
+                    rng.uniform(-8, 8) if bagged else 0,
+                    rng.uniform(-turn, turn),
+                ),
                 "cone",
                 k % 2,
                 bend=r5(rng.uniform(-0.3, 0.3)),

@@ -544,18 +544,29 @@ def draw_sticker(img: Image.Image, label: dict, rnd: random.Random) -> None:
     draw.rectangle((0, 0, w, head), fill=cols[0])
     centered_text(draw, label["brand"], (w / 2, head / 2), w * 0.85, head * 0.7,
                   ink if label.get("plain") else contrast(cols[0], [(255, 255, 255), (15, 15, 15)]))  # fmt: skip
-    centered_text(draw, label["product"], (w / 2, head + (h - head) * 0.18), w * 0.9, (h - head) * 0.2, ink)
+    centered_text(
+        draw, label["product"], (w / 2, head + (h - head) * 0.18), w * 0.9, (h - head) * 0.2, ink
+    )
     weight = f"{label.get('weight_g', 500)} g"
     price = f"{label.get('price', 4.99):.2f}"
     f = fitted_font(draw, weight, w * 0.4, (h - head) * 0.16)
     draw.text((w * 0.05, head + (h - head) * 0.42), weight, font=f, fill=ink, anchor="lm")
-    box = (int(w * 0.55), int(head + (h - head) * 0.3), int(w * 0.95), int(head + (h - head) * 0.58))
+    box = (
+        int(w * 0.55),
+        int(head + (h - head) * 0.3),
+        int(w * 0.95),
+        int(head + (h - head) * 0.58),
+    )
     draw.rectangle(box, fill=cols[1])
     centered_text(draw, price, ((box[0] + box[2]) / 2, (box[1] + box[3]) / 2), (box[2] - box[0]) * 0.85,
                   (box[3] - box[1]) * 0.75, contrast(cols[1], [(255, 255, 255), (15, 15, 15)]))  # fmt: skip
     if label.get("barcode", True):
-        barcode(draw, (int(w * 0.08), int(head + (h - head) * 0.66), int(w * 0.62), int(h * 0.96)), rnd)
-    text_lines(draw, (int(w * 0.66), int(head + (h - head) * 0.68), int(w * 0.95), int(h * 0.95)), ink, rnd)
+        barcode(
+            draw, (int(w * 0.08), int(head + (h - head) * 0.66), int(w * 0.62), int(h * 0.96)), rnd
+        )
+    text_lines(
+        draw, (int(w * 0.66), int(head + (h - head) * 0.68), int(w * 0.95), int(h * 0.95)), ink, rnd
+    )
 
 
 def draw_label(label: dict, width: int, height: int) -> Image.Image:

@@ -618,7 +618,9 @@ def cheese_block(rng: np.random.Generator) -> dict:
     )  # fmt: skip
 
 
-def sample_food_params(cls: str, rng: np.random.Generator, prefer: dict[str, float] | None = None) -> dict:
+def sample_food_params(
+    cls: str, rng: np.random.Generator, prefer: dict[str, float] | None = None
+) -> dict:
     """Sample the full, JSON-serialisable build parameters of one item of class `cls`.
 
     Any procedural class of `classes.CLASS_TABLE` (the table imports this module, hence

@@ -10,8 +10,15 @@ from pycocotools.coco import COCO
 from test_catalog import CATALOG, export_all, reset
 from testutils import SHARED, cli
 
-SMALL = ["resolution=[128,96]", "render.samples=4", "render.denoise=false", "workers=0",
-         "objects.total=[30,40]", "camera.modes={front: 1}", "placement=rows"]
+SMALL = [
+    "resolution=[128,96]",
+    "render.samples=4",
+    "render.denoise=false",
+    "workers=0",
+    "objects.total=[30,40]",
+    "camera.modes={front: 1}",
+    "placement=rows",
+]
 
 
 @pytest.fixture(scope="module")
@@ -38,8 +45,15 @@ def classes_in(out: Path) -> set[str]:
 
 def test_catalog_only_batch(tmp_path, catalog):
     out = tmp_path / "b"
-    proc = run(tmp_path, f"out_dir={out}", "count=2", "seed=1", "assets=catalog",
-               f"assets.catalog={catalog}", *SMALL)
+    proc = run(
+        tmp_path,
+        f"out_dir={out}",
+        "count=2",
+        "seed=1",
+        "assets=catalog",
+        f"assets.catalog={catalog}",
+        *SMALL,
+    )
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert classes_in(out) == {"can", "box"}
     for p in (out / "meta").glob("*.json"):
@@ -51,27 +65,61 @@ def test_catalog_only_batch(tmp_path, catalog):
 
 def test_mixed_batch_merges_classes(tmp_path, catalog):
     out = tmp_path / "m"
-    proc = run(tmp_path, f"out_dir={out}", "count=2", "seed=2", "assets=mixed",
-               f"assets.catalog={catalog}", *SMALL)
+    proc = run(
+        tmp_path,
+        f"out_dir={out}",
+        "count=2",
+        "seed=2",
+        "assets=mixed",
+        f"assets.catalog={catalog}",
+        *SMALL,
+    )
     assert proc.returncode == 0, proc.stderr[-2000:]
-    sources = {o["params"].get("source", "procedural")
-               for p in (out / "meta").glob("*.json")
-               for o in json.loads(p.read_text())["scene"]["objects"] if o["cls"] == "can"}
+    sources = {
+        o["params"].get("source", "procedural")
+        for p in (out / "meta").glob("*.json")
+        for o in json.loads(p.read_text())["scene"]["objects"]
+        if o["cls"] == "can"
+    }
     assert sources == {"catalog", "procedural"}  # "can" exists in both and draws from both
     assert "box" in classes_in(out) and len(classes_in(out)) >= 6
 
 
 def test_validate_only(tmp_path, catalog):
-    ok = run(tmp_path, "out_dir=unused", "validate_only=true", "assets=catalog", f"assets.catalog={catalog}")
+    ok = run(
+        tmp_path,
+        "out_dir=unused",
+        "validate_only=true",
+        "assets=catalog",
+        f"assets.catalog={catalog}",
+    )
     assert ok.returncode == 0, ok.stderr[-2000:]
     broken = tmp_path / "broken.yaml"
-    broken.write_text(yaml.safe_dump({"classes": {
-        "a": [{"file": "missing.glb", "height": 0.1}],
-        "b": [{"file": str(catalog.parent / "models" / "cyl.obj"), "height": -1}],
-        "c": [{"file": str(catalog), "height": 0.1}],
-        "d": [{"file": str(catalog.parent / "models" / "cyl.obj"), "height": 0.1, "poses": ["flying"]}],
-    }}))
-    bad = run(tmp_path, "out_dir=unused", "validate_only=true", "assets=catalog", f"assets.catalog={broken}")
+    broken.write_text(
+        yaml.safe_dump(
+            {
+                "classes": {
+                    "a": [{"file": "missing.glb", "height": 0.1}],
+                    "b": [{"file": str(catalog.parent / "models" / "cyl.obj"), "height": -1}],
+                    "c": [{"file": str(catalog), "height": 0.1}],
+                    "d": [
+                        {
+                            "file": str(catalog.parent / "models" / "cyl.obj"),
+                            "height": 0.1,
+                            "poses": ["flying"],
+                        }
+                    ],
+                }
+            }
+        )
+    )
+    bad = run(
+        tmp_path,
+        "out_dir=unused",
+        "validate_only=true",
+        "assets=catalog",
+        f"assets.catalog={broken}",
+    )
     assert bad.returncode == 1
     lines = [ln for ln in bad.stderr.splitlines() if "broken.yaml" in ln]
     assert len(lines) >= 4, bad.stderr
@@ -87,16 +135,25 @@ def test_missing_catalog_is_a_config_error(tmp_path):
 def test_real_third_party_models(tmp_path):
     kenney = SHARED / "meshes" / "kenney_food_kit"
     robo = SHARED / "meshes" / "robosuite_food" / "objects" / "meshes"
-    doc = {"classes": {
-        "apple": [{"file": str(kenney / "apple.glb"), "height": 0.08}],
-        "milk_carton": [{"file": str(kenney / "carton.glb"), "height": 0.22}],
-        "ketchup": [{"file": str(kenney / "bottleKetchup.glb"), "height": 0.2}],
-        "milk": [{"file": str(robo / "milk.stl"), "height": 0.2}],
-    }}
+    doc = {
+        "classes": {
+            "apple": [{"file": str(kenney / "apple.glb"), "height": 0.08}],
+            "milk_carton": [{"file": str(kenney / "carton.glb"), "height": 0.22}],
+            "ketchup": [{"file": str(kenney / "bottleKetchup.glb"), "height": 0.2}],
+            "milk": [{"file": str(robo / "milk.stl"), "height": 0.2}],
+        }
+    }
     path = tmp_path / "real.yaml"
     path.write_text(yaml.safe_dump(doc))
     out = tmp_path / "r"
-    proc = run(tmp_path, f"out_dir={out}", "count=2", "seed=3", "assets=catalog",
-               f"assets.catalog={path}", *SMALL)
+    proc = run(
+        tmp_path,
+        f"out_dir={out}",
+        "count=2",
+        "seed=3",
+        "assets=catalog",
+        f"assets.catalog={path}",
+        *SMALL,
+    )
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert classes_in(out) == set(doc["classes"])

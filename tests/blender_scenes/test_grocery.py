@@ -163,7 +163,9 @@ def test_products_weigh_the_brands_of_a_class(tmp_path):
     tubs = [o for i in range(4) for o in sample_scene(5, i, cfg).objects if o.cls == "butter_tub"]
     assert tubs and {o.params["label"]["product"] for o in tubs} == {"SPREAD"}
 
-    sampler = render_config(tmp_path / "a", "classes=aicook", "products={butter_tub: {SPREAD: 6}}").sampler
+    sampler = render_config(
+        tmp_path / "a", "classes=aicook", "products={butter_tub: {SPREAD: 6}}"
+    ).sampler
     assert sampler.products == {"butter_tub": {"SPREAD": 6.0}}
     assert render_config(tmp_path / "a").sampler.products == {}
     for override, needle in (
@@ -288,7 +290,9 @@ def test_goat_cheese_is_mostly_a_wide_tub_with_an_oval_badge():
     p = dark[0]
     img = np.asarray(draw_label(p["label"], 1000, 120), dtype=float)
     sx, sy = p["size"][:2]
-    front = img[30:90, int(1000 * sx / (2 * (sx + sy)) / 2) - 5 : int(1000 * sx / (2 * (sx + sy)) / 2) + 5]
+    front = img[
+        30:90, int(1000 * sx / (2 * (sx + sy)) / 2) - 5 : int(1000 * sx / (2 * (sx + sy)) / 2) + 5
+    ]
     back_x = int(1000 * (sx + sy + sx / 2) / (2 * (sx + sy)))
     back = img[30:90, back_x - 5 : back_x + 5]
     for side in (front, back):  # the badge, dark green, where the middle of each long side is
@@ -403,7 +407,9 @@ def test_beef_is_mostly_orange_red_mince_level_with_its_tray():
     for p in (mince[0], next(p for p in packs if p["cut"] != "mince")):
         img = np.asarray(draw_label(p["sticker"], 200, 150), dtype=float)
         chroma = img.max(axis=2) - img.min(axis=2)  # 0 for white and greys
-        assert (chroma < 12).mean() > 0.99 if p["sticker"].get("plain") else (chroma > 60).mean() > 0.1
+        assert (
+            (chroma < 12).mean() > 0.99 if p["sticker"].get("plain") else (chroma > 60).mean() > 0.1
+        )
 
 
 def test_the_photos_corn_tin_is_squat_brown_and_shows_kernels():
@@ -430,7 +436,9 @@ def test_the_photos_corn_tin_is_squat_brown_and_shows_kernels():
     plain = dict(ours[0]["label"])
     del plain["picture"]
     foot = np.asarray(draw_label(plain, 512, 160)).astype(int)[110:, 160:350]
-    assert ((foot[..., 0] > 200) & (foot[..., 1] > 150) & (foot[..., 2] < 90)).mean() < yellow.mean() / 4
+    assert (
+        (foot[..., 0] > 200) & (foot[..., 1] > 150) & (foot[..., 2] < 90)
+    ).mean() < yellow.mean() / 4
 
 
 def test_onions_mostly_heap_in_clear_tubs_and_heaps_nestle():
@@ -450,7 +458,9 @@ def test_onions_mostly_heap_in_clear_tubs_and_heaps_nestle():
     skin = np.array([c for p in golden for c in p["colors"]])
     assert (skin[:, 2] < 0.25 * skin[:, 0]).all() and (skin[:, 1] < 0.6 * skin[:, 0]).all()
     bulbs = [q for p in packs for q in p["pieces"]]
-    assert all(0.8 * q["size"][0] - 1e-4 <= q["size"][2] <= 0.95 * q["size"][0] + 1e-4 for q in bulbs)
+    assert all(
+        0.8 * q["size"][0] - 1e-4 <= q["size"][2] <= 0.95 * q["size"][0] + 1e-4 for q in bulbs
+    )
     b = MeshBuilder("onion")
     onion_piece(b, tubs[0]["pieces"][0], tubs[0])
     pts = np.array([v.co[:] for v in b.bm.verts])

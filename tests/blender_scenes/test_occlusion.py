@@ -49,8 +49,9 @@ def occlusion_scene() -> SceneDescription:
         ObjectSpec(3, "milk_carton", carton, [right, yf, 0.0], 0.0, "floor"),
         ObjectSpec(4, "can", can, [behind(edge, yf, yb), yb, 0.0], 0.0, "floor"),
     ]
-    fridge = FridgeSpec(0.7, 0.45, 0.6, 0.04, SurfaceMaterial("plastic", [0.8, 0.8, 0.8], 0.4),
-                        [], [], 0.0, None)
+    fridge = FridgeSpec(
+        0.7, 0.45, 0.6, 0.04, SurfaceMaterial("plastic", [0.8, 0.8, 0.8], 0.4), [], [], 0.0, None
+    )
     light = LightSpec("area", [0.0, 0.2, 0.58], [0, 0, -1], 0.3, 0.1, 30.0, 5000.0, [1, 1, 1])
     cam = CameraSpec("front", [0.0, CAM_Y, 0.08], [0.0, 0.3, 0.08], 0.0, 16.0)
     return SceneDescription(0, 0, fridge, [light], cam, WorldSpec([0.5, 0.5, 0.5], 0.5, 0.0), objs)
@@ -60,8 +61,13 @@ def test_hidden_and_half_hidden_objects(tmp_path, fresh_blender):
     from blender_scenes import writer
     from blender_scenes.worker import render_description
 
-    cfg = render_config(tmp_path / "occ", "count=1", "resolution=[240,120]", "render.samples=4",
-                        "render.denoise=false")
+    cfg = render_config(
+        tmp_path / "occ",
+        "count=1",
+        "resolution=[240,120]",
+        "render.samples=4",
+        "render.denoise=false",
+    )
     writer.prepare(cfg.out_dir)
     render_description(cfg, occlusion_scene())
     meta = json.loads((cfg.out_dir / "meta" / "000000.json").read_text())

@@ -56,8 +56,15 @@ def test_clean_and_photo_batches_share_scenes(tmp_path, fresh_blender):
 
     metas = {}
     for style in ("clean", "photo"):
-        cfg = render_config(tmp_path / style, "count=2", "seed=3", "resolution=[96,72]",
-                            "render.samples=4", "render.denoise=false", f"style={style}")
+        cfg = render_config(
+            tmp_path / style,
+            "count=2",
+            "seed=3",
+            "resolution=[96,72]",
+            "render.samples=4",
+            "render.denoise=false",
+            f"style={style}",
+        )
         writer.prepare(cfg.out_dir)
         render_one(cfg, 1)
         metas[style] = json.loads((cfg.out_dir / "meta" / "000001.json").read_text())

@@ -32,18 +32,27 @@ def inside_fridge(desc: SceneDescription, objects: dict) -> list[str]:
         if door:
             ok = lo[0] >= -f.door.width - tol and hi[0] <= tol and lo[1] >= -tol and lo[2] >= -tol
         else:
-            ok = (-f.width / 2 - tol <= lo[0] and hi[0] <= f.width / 2 + tol and lo[1] >= -tol
-                  and hi[1] <= f.depth + tol and lo[2] >= -tol)
+            ok = (
+                -f.width / 2 - tol <= lo[0]
+                and hi[0] <= f.width / 2 + tol
+                and lo[1] >= -tol
+                and hi[1] <= f.depth + tol
+                and lo[2] >= -tol
+            )
         if not (ok and hi[2] <= f.height + tol):
             bad.append(ob.name)
     return bad
 
 
-def test_thirty_dropped_objects_come_to_rest_inside_without_interpenetration(tmp_path, fresh_blender):
+def test_thirty_dropped_objects_come_to_rest_inside_without_interpenetration(
+    tmp_path, fresh_blender
+):
     from blender_scenes.physics import settle
     from blender_scenes.scene import build_scene, mesh_overlaps
 
-    cfg = render_config(tmp_path / "b", "placement=physics", "objects.total=[30,30]", "fridge.door_prob=0", *TINY)
+    cfg = render_config(
+        tmp_path / "b", "placement=physics", "objects.total=[30,30]", "fridge.door_prob=0", *TINY
+    )
     desc = next(d for i in range(40) if len((d := sample_scene(2, i, cfg.sampler)).objects) == 30)
     poses = {o.pose for o in desc.objects}
     assert desc.needs_settling and len(poses) >= 2, poses  # lying, stacked or tilted items too
@@ -83,7 +92,9 @@ def test_physics_hides_more_than_rows_at_the_same_density(tmp_path, fresh_blende
 
     common = ["seed=5", "objects.total=[30,30]", "placement.density=0.5", *TINY]
     rows, _ = mean_occlusion(render_config(tmp_path / "rows", "placement=rows", *common), 4)
-    physics, summaries = mean_occlusion(render_config(tmp_path / "phys", "placement=physics", *common), 4)
+    physics, summaries = mean_occlusion(
+        render_config(tmp_path / "phys", "placement=physics", *common), 4
+    )
     print(f"mean label occlusion over 4 tiny renders: physics {physics:.3f}, rows {rows:.3f}")
     assert physics > rows, (physics, rows)
     assert all(s["t_settle"] > 0 for s in summaries)
@@ -93,7 +104,9 @@ def test_physics_hides_more_than_rows_at_the_same_density(tmp_path, fresh_blende
     assert len(food) == len(meta["scene"]["objects"]) and mesh_overlaps(food) == []
 
 
-def test_rebuild_from_meta_does_not_simulate_and_gives_identical_poses(tmp_path, fresh_blender, monkeypatch):
+def test_rebuild_from_meta_does_not_simulate_and_gives_identical_poses(
+    tmp_path, fresh_blender, monkeypatch
+):
     import bpy
 
     from blender_scenes import physics, writer
@@ -103,7 +116,9 @@ def test_rebuild_from_meta_does_not_simulate_and_gives_identical_poses(tmp_path,
     writer.prepare(cfg.out_dir)
     summary = render_one(cfg, 0)
     assert summary["t_settle"] > 0
-    poses = {ob.pass_index: np.array(ob.matrix_world) for ob in bpy.data.collections["food"].objects}
+    poses = {
+        ob.pass_index: np.array(ob.matrix_world) for ob in bpy.data.collections["food"].objects
+    }
     meta = json.loads((cfg.out_dir / "meta" / "000000.json").read_text())
     desc = SceneDescription.from_dict(meta["scene"])
     assert desc.placement.settled and not desc.needs_settling
@@ -115,7 +130,9 @@ def test_rebuild_from_meta_does_not_simulate_and_gives_identical_poses(tmp_path,
     again = replace(cfg, out_dir=tmp_path / "again")
     writer.prepare(again.out_dir)
     assert render_description(again, desc)["t_settle"] == 0
-    rebuilt = {ob.pass_index: np.array(ob.matrix_world) for ob in bpy.data.collections["food"].objects}
+    rebuilt = {
+        ob.pass_index: np.array(ob.matrix_world) for ob in bpy.data.collections["food"].objects
+    }
     assert rebuilt.keys() == poses.keys()
     for iid, m in poses.items():
         assert np.allclose(rebuilt[iid], m, atol=1e-5), iid
@@ -136,7 +153,16 @@ def test_sampled_physics_layouts_start_without_interpenetration(fresh_blender, i
 
 @pytest.mark.parametrize("mode", ["rows", "physics"])
 def test_placement_group_from_the_command_line(tmp_path, mode):
-    cfg = render_config(tmp_path / "b", f"placement={mode}", "placement.density=0.8",
-                        "placement.min_occlusion=0.3", "placement.max_tries=3")
+    cfg = render_config(
+        tmp_path / "b",
+        f"placement={mode}",
+        "placement.density=0.8",
+        "placement.min_occlusion=0.3",
+        "placement.max_tries=3",
+    )
     assert cfg.placement.mode == cfg.sampler.placement == mode
-    assert cfg.sampler.density == 0.8 and cfg.sampler.min_occlusion == 0.3 and cfg.sampler.max_tries == 3
+    assert (
+        cfg.sampler.density == 0.8
+        and cfg.sampler.min_occlusion == 0.3
+        and cfg.sampler.max_tries == 3
+    )

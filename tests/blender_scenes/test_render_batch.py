@@ -17,8 +17,13 @@ ACCEPT = ["count=8", "seed=3", "resolution=[160,120]", "render.samples=16"]
 def render(tmp: Path, out: Path, *args: str, multirun: bool = False) -> subprocess.CompletedProcess:
     """Run fridge-render and fail loudly with its output."""
     hydra_dir = "hydra.sweep.dir" if multirun else "hydra.run.dir"
-    cmd = [cli("fridge-render"), *(["--multirun"] if multirun else []), f"out_dir={out}", *args,
-           f"{hydra_dir}={tmp / 'hydra' / out.name}"]
+    cmd = [
+        cli("fridge-render"),
+        *(["--multirun"] if multirun else []),
+        f"out_dir={out}",
+        *args,
+        f"{hydra_dir}={tmp / 'hydra' / out.name}",
+    ]
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, proc.stderr[-3000:]
     return proc
@@ -108,8 +113,16 @@ def test_resume_after_a_killed_run(batch):
 def test_shards_as_a_joblib_multirun(batch):
     tmp, out = batch
     sharded = tmp / "sharded"
-    render(tmp, sharded, "count=4", *ACCEPT[1:], "shard.count=2", "shard.index=0,1",
-           "hydra/launcher=joblib", multirun=True)
+    render(
+        tmp,
+        sharded,
+        "count=4",
+        *ACCEPT[1:],
+        "shard.count=2",
+        "shard.index=0,1",
+        "hydra/launcher=joblib",
+        multirun=True,
+    )
     want = {k: v for k, v in metas(out).items() if int(k[:6]) < 4}
     assert metas(sharded) == want
     coco = json.loads((sharded / "annotations.json").read_text())
@@ -119,13 +132,28 @@ def test_shards_as_a_joblib_multirun(batch):
 def test_shards_with_submitit_local(batch):
     tmp, out = batch
     sharded = tmp / "submitit"
-    render(tmp, sharded, "count=2", *ACCEPT[1:], "shard.count=2", "shard.index=0,1",
-           "hydra/launcher=submitit_local", "hydra.launcher.timeout_min=10", multirun=True)
+    render(
+        tmp,
+        sharded,
+        "count=2",
+        *ACCEPT[1:],
+        "shard.count=2",
+        "shard.index=0,1",
+        "hydra/launcher=submitit_local",
+        "hydra.launcher.timeout_min=10",
+        multirun=True,
+    )
     want = {k: v for k, v in metas(out).items() if int(k[:6]) < 2}
     assert metas(sharded) == want
 
 
-PHYSICS = ["placement=physics", "seed=4", "resolution=[96,72]", "render.samples=4", "render.denoise=false"]
+PHYSICS = [
+    "placement=physics",
+    "seed=4",
+    "resolution=[96,72]",
+    "render.samples=4",
+    "render.denoise=false",
+]
 
 
 def test_physics_batches_are_identical_across_workers_and_resume(batch):
@@ -179,7 +207,9 @@ def test_auto_exposure_meters_each_render(batch):
                    f"camera.auto_exposure={key}")  # fmt: skip
             rgb = np.asarray(Image.open(out / "images" / "000000.png").convert("RGB"))
             means[power, key] = float(rgb.mean())
-            worlds[power, key] = json.loads((out / "meta" / "000000.json").read_text())["scene"]["world"]
+            worlds[power, key] = json.loads((out / "meta" / "000000.json").read_text())["scene"][
+                "world"
+            ]
             masks[power, key] = (out / "masks" / "000000.png").read_bytes()
     assert means["3.0", "null"] > 1.6 * means["0.3", "null"], means
     assert abs(means["3.0", "0.25"] / means["0.3", "0.25"] - 1) < 0.2, means

@@ -93,9 +93,14 @@ def test_out_dir_under_a_file(tmp_path):
 @pytest.mark.parametrize(
     "override, expected",
     [
-        ("classes=[milk_carton,unicorn]", "fridge-render: error: classes: unknown class 'unicorn' (known: "),
-        ("placement.density=3",
-         "fridge-render: error: placement.density: expected a number in [0.0, 1.0], got 3"),
+        (
+            "classes=[milk_carton,unicorn]",
+            "fridge-render: error: classes: unknown class 'unicorn' (known: ",
+        ),
+        (
+            "placement.density=3",
+            "fridge-render: error: placement.density: expected a number in [0.0, 1.0], got 3",
+        ),
     ],
 )
 def test_cli_exits_2_with_one_line_and_writes_nothing(tmp_path, override, expected):
@@ -103,7 +108,9 @@ def test_cli_exits_2_with_one_line_and_writes_nothing(tmp_path, override, expect
     exe = Path(sys.executable).with_name("fridge-render")
     proc = subprocess.run(
         [str(exe), f"out_dir={out}", "count=2", override, f"hydra.run.dir={tmp_path / 'run'}"],
-        capture_output=True, text=True, timeout=120,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert proc.returncode == 2
     errors = [line for line in proc.stderr.splitlines() if "error" in line]

@@ -170,13 +170,21 @@ def test_physics_layouts_look_lived_in():
         for o in d.objects:
             if o.pose == "side":
                 assert o.cls in ("water_bottle", "glass_bottle", "can", "jar")
-                assert abs(abs(o.rotation_deg[1]) - 90) < 1e-3 or abs(abs(o.rotation_deg[0]) - 90) < 30
+                assert (
+                    abs(abs(o.rotation_deg[1]) - 90) < 1e-3 or abs(abs(o.rotation_deg[0]) - 90) < 30
+                )
             if o.pose in ("stacked", "pile"):  # starts above the items it lands on
                 assert o.location[2] > surfaces[o.support].origin[2] + 0.02
-    door = [sum(o.support.startswith("door") for o in d.objects) / max(1, len(d.fridge.door.bin_z))
-            for d in descs if d.fridge.door]
-    door_rows = [sum(o.support.startswith("door") for o in d.objects) / max(1, len(d.fridge.door.bin_z))
-                 for d in (sample_scene(4, i, ROWS) for i in range(16)) if d.fridge.door]
+    door = [
+        sum(o.support.startswith("door") for o in d.objects) / max(1, len(d.fridge.door.bin_z))
+        for d in descs
+        if d.fridge.door
+    ]
+    door_rows = [
+        sum(o.support.startswith("door") for o in d.objects) / max(1, len(d.fridge.door.bin_z))
+        for d in (sample_scene(4, i, ROWS) for i in range(16))
+        if d.fridge.door
+    ]
     assert sum(door) / len(door) > 1.5 * sum(door_rows) / len(door_rows)  # door bins filled
 
 
@@ -208,8 +216,10 @@ def test_min_occlusion_keeps_a_more_occluded_layout_deterministically():
         est = d.placement.occlusion_estimate
         assert est >= estimate_occlusion(first.objects, first.camera, cfg.aspect) - 1e-4
         if est < cfg.min_occlusion:  # no try reached the target: the most occluded one is kept
-            others = [estimate_occlusion(sample_objects(rng_for(9, i, t), cfg, d.fridge), d.camera, 1.0)
-                      for t in range(1, cfg.max_tries)]
+            others = [
+                estimate_occlusion(sample_objects(rng_for(9, i, t), cfg, d.fridge), d.camera, 1.0)
+                for t in range(1, cfg.max_tries)
+            ]
             assert est >= max(others) - 1e-4
         tries.append(d.placement.layout_try)
     assert max(tries) > 0

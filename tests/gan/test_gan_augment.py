@@ -372,7 +372,11 @@ def test_cli_training_with_diffaug_and_ema_resumes_exactly(domains, tmp_path):
         assert run_training(cfg, sweep / str(job)).step == 2
     # One process resumes both runs (Hydra job n continues in sweep/n).
     args = [str(BIN / "fridge-train"), "--multirun", f"model={','.join(MODELS)}", *common]
-    args += ["trainer.max_steps=4", f"hydra.sweep.dir={sweep}", "hydra.sweep.subdir=${hydra.job.num}"]
+    args += [
+        "trainer.max_steps=4",
+        f"hydra.sweep.dir={sweep}",
+        "hydra.sweep.subdir=${hydra.job.num}",
+    ]
     proc = run_cli(args, cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr[-3000:]
     for job, name in enumerate(MODELS):

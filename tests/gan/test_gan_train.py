@@ -140,7 +140,9 @@ def test_run_label_says_what_a_run_is():
 
     aicook = "../shared/data/aicook_fridge/train/images"
     overrides = ["model.lambda_content=0.5", "data.target_dir=x", "trainer.lr=1e-4"]
-    assert run_label("cut", aicook, overrides) == "cut_aicook_fridge-train_lambda_content=0.5,lr=1e-4"
+    assert (
+        run_label("cut", aicook, overrides) == "cut_aicook_fridge-train_lambda_content=0.5,lr=1e-4"
+    )
     assert run_label("pix2pix", "datasets/real") == "pix2pix_datasets-real"
     assert run_label("cut", "/data/x y/photos", ["data.crop=[1, 2]"]) == "cut_data-x-y_crop=-1,-2"
     long = run_label("cut", aicook, [f"model.k{i}=v" for i in range(60)])

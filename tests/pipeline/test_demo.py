@@ -161,7 +161,12 @@ def test_demo_end_to_end_writes_report_panel_and_labeled_translations(demo_run):
     from pipeline.report import wrap_title
 
     draw, font = ImageDraw.Draw(Image.new("RGB", (1, 1))), ImageFont.load_default(size=16)
-    titles = ["render (untranslated)", "CUT + content term", "CycleGAN", "ground truth (photo style)"]
+    titles = [
+        "render (untranslated)",
+        "CUT + content term",
+        "CycleGAN",
+        "ground truth (photo style)",
+    ]
     head = 6 + 20 * max(len(wrap_title(t, 60, draw, font)) for t in titles)
     with Image.open(out / "panel.png") as panel:  # 4 columns of 64 px, 2 rows, wrapped titles
         assert panel.width == 4 * (64 + 4) + 4
@@ -214,7 +219,9 @@ def test_panel_titles_wrap_inside_their_column():
     from pipeline.report import wrap_title
 
     draw, font = ImageDraw.Draw(Image.new("RGB", (1, 1))), ImageFont.load_default(size=16)
-    lines = wrap_title("residual CUT + colour head + content term, no colour jitter", 252, draw, font)
+    lines = wrap_title(
+        "residual CUT + colour head + content term, no colour jitter", 252, draw, font
+    )
     assert len(lines) == 2 and " ".join(lines).startswith("residual CUT + colour head")
     assert all(draw.textlength(line, font=font) <= 252 for line in lines)
     (cut,) = wrap_title("x" * 80, 100, draw, font)
