@@ -372,7 +372,7 @@ def _container(
         "inner": [r5(inner[0]), r5(inner[1])],
         "height": r5(height),
         "wall": 0.0025,
-        "color": jitter(rng, pick(rng, [[0.93, 0.95, 0.95], [0.85, 0.9, 0.92]]), 0.02),
+        "color": jitter(rng, pick(rng, [[0.97, 0.97, 0.96], [0.95, 0.96, 0.96]]), 0.015),
         "clear": True,
     }
 
@@ -552,12 +552,12 @@ def onion(rng: np.random.Generator) -> dict:
         kind
     ]
     colors = shades(rng, base, 0.06, 3)
-    container = _container(  # the photos' onions are heaped in a clear box, 4-6 of them
-        rng, {"loose": 0.07, "tub": 0.85, "net": 0.08}, ((0.16, 0.2), (0.125, 0.15)), (0.055, 0.075)
+    container = _container(  # the photos' onions are heaped in a clear box, three across
+        rng, {"loose": 0.07, "tub": 0.85, "net": 0.08}, ((0.17, 0.2), (0.125, 0.15)), (0.055, 0.075)
     )
     tub = container["kind"] == "tub"
-    n = int(rng.integers(4, 8) if tub else rng.integers(2, 7))
-    sizes = (0.052, 0.07) if tub else (0.055, 0.085)  # a box holds the smaller ones
+    n = int(rng.integers(6, 10) if tub else rng.integers(2, 7))
+    sizes = (0.05, 0.062) if tub else (0.055, 0.085)  # a box holds the smaller ones
 
     def make(r: np.random.Generator, k: int) -> dict:
         d = r.uniform(*sizes)

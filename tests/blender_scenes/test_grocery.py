@@ -442,9 +442,9 @@ def test_the_photos_corn_tin_is_squat_brown_and_shows_kernels():
 
 
 def test_onions_mostly_heap_in_clear_tubs_and_heaps_nestle():
-    """Onions come mostly as a heap of four to seven golden-brown bulbs in a clear tub, round
-    (a little wider than tall) with a thin neck; the second layer of any heap in a tub lies over
-    the gaps between the first layer's pieces, not on top of one."""
+    """Onions come mostly as a heap of six to nine golden-brown bulbs in a clear, colourless tub,
+    three across, round (a little wider than tall) with a thin neck; the second layer of any heap
+    in a tub lies over the gaps between the first layer's pieces, not on top of one."""
     from blender_scenes.food.grocery_params import grid_slots
     from blender_scenes.food.mesh import MeshBuilder
     from blender_scenes.food.pieces import onion_piece
@@ -452,7 +452,14 @@ def test_onions_mostly_heap_in_clear_tubs_and_heaps_nestle():
     packs = [sample_params("onion", np.random.default_rng(s)) for s in range(200)]
     tubs = [p for p in packs if p["container"]["kind"] == "tub"]
     assert 0.75 * len(packs) < len(tubs) < 0.95 * len(packs)
-    assert all(4 <= len(p["pieces"]) <= 7 for p in tubs)
+    assert all(6 <= len(p["pieces"]) <= 9 for p in tubs)
+    firsts = [[q for q in p["pieces"] if q["at"][2] < q["size"][2]] for p in tubs]
+    assert np.median([len(low) for low in firsts]) >= 6  # mostly three across, two deep
+    for p, low in zip(tubs, firsts, strict=True):
+        xs = [q["at"][0] for q in low]
+        assert len(low) >= 4 and max(xs) - min(xs) > p["container"]["inner"][0] / 3
+        col = p["container"]["color"]
+        assert min(col) > 0.92 and max(col) - min(col) < 0.05  # clear, not a blue-grey
     golden = [p for p in packs if p["onion"] == "golden"]
     assert 0.7 * len(packs) < len(golden) < 0.85 * len(packs)
     skin = np.array([c for p in golden for c in p["colors"]])
