@@ -1148,32 +1148,50 @@ def chicken(rng: np.random.Generator) -> dict:
 
 
 def chicken_breast(rng: np.random.Generator) -> dict:
-    """Two to four chicken breast fillets (or mini fillets) in a filmed tray."""
+    """Chicken breast fillets in a filmed black tray under a plain white sticker. Mostly (as on
+    the AICook photos) two or three big fillets lying along the tray, side by side front to
+    back, filling it to the rim or above; else five to eight mini fillets across it."""
     colors = _meat_color(
-        rng, pick(rng, [[0.93, 0.7, 0.66], [0.95, 0.76, 0.7], [0.9, 0.66, 0.6]]), [0.97, 0.9, 0.86]
-    )
+        rng,
+        pick(rng, [[0.9, 0.6, 0.46], [0.93, 0.66, 0.52], [0.86, 0.55, 0.42]]),
+        [0.97, 0.9, 0.86],
+    )  # raw breast is a salmon pink, as the photos show it
     sx, sy = rng.uniform(0.19, 0.23), rng.uniform(0.13, 0.17)
-    tray = _tray(rng, sx, sy, rng.uniform(0.025, 0.038), black=MEAT_TRAY_BLACK)
+    depth = rng.uniform(0.025, 0.038)
+    tray = _tray(rng, sx, sy, depth, black=MEAT_TRAY_BLACK)
     mini = rng.random() < 0.25
-    n = int(rng.integers(5, 9)) if mini else int(rng.integers(2, 4))
-    pieces = []
-    for _ in range(n):
-        length = (rng.uniform(0.09, 0.12) if mini else rng.uniform(0.13, 0.17)) * min(
-            1.0, sy / 0.15
-        )
-        w = length * (rng.uniform(0.25, 0.32) if mini else rng.uniform(0.42, 0.55))
-        pieces.append(
-            part(
-                "breast",
-                (length, w, w * rng.uniform(0.42, 0.6)),
-                (0, 0, 90 + rng.uniform(-12, 12) + (180 if rng.random() < 0.5 else 0)),
-                point=r5(rng.uniform(0.35, 0.6)),
-                seed=int(rng.integers(0, 2**31 - 1)),
-            )
-        )
-    pieces = _spread(rng, pieces, tray)
     names = ["CHICKEN BREAST", "BREAST FILLETS", "MINI FILLETS", "CHICKEN"]
-    return _film_pack(rng, tray, pieces, names, meat=colors)
+    margin = 0.01
+    in_x = sx - 2 * margin - 2 * tray["slope"] * depth
+    in_y = sy - 2 * margin - 2 * tray["slope"] * depth
+    pieces = []
+    if mini:
+        for _ in range(int(rng.integers(5, 9))):
+            length = min(rng.uniform(0.09, 0.12), in_y)
+            w = length * rng.uniform(0.25, 0.32)
+            pieces.append(
+                part(
+                    "breast",
+                    (length, w, w * rng.uniform(0.42, 0.6)),
+                    (0, 0, 90 + rng.uniform(-12, 12) + (180 if rng.random() < 0.5 else 0)),
+                    point=r5(rng.uniform(0.35, 0.6)),
+                    seed=int(rng.integers(0, 2**31 - 1)),
+                )
+            )
+        pieces = _spread(rng, pieces, tray, margin)
+        return _film_pack(rng, tray, pieces, names, plain_sticker=True, meat=colors)
+    n = int(pick(rng, [2, 3], [3, 2]))
+    for k in range(n):
+        length = in_x * rng.uniform(0.82, 0.95)
+        w = in_y / n * rng.uniform(0.9, 1.0)
+        h = max(w * rng.uniform(0.5, 0.65), depth * rng.uniform(0.8, 1.1))
+        spin = rng.uniform(-5, 5) + (180 if rng.random() < 0.5 else 0)
+        q = part("breast", (length, w, h), (0, 0, spin), point=r5(rng.uniform(0.35, 0.6)),
+                 seed=int(rng.integers(0, 2**31 - 1)))  # fmt: skip
+        x = rng.uniform(-0.5, 0.5) * (in_x - length)
+        q["at"] = [r5(x), r5(-in_y / 2 + (k + 0.5) * in_y / n), r5(0.004 + h / 2)]
+        pieces.append(q)
+    return _film_pack(rng, tray, pieces, names, plain_sticker=True, meat=colors)
 
 
 def ham(rng: np.random.Generator) -> dict:

@@ -328,6 +328,35 @@ def test_meat_sits_in_deep_black_trays_and_eggs_stand_in_holders():
     assert {p["style"] for p in eggs} == {"loose", "open", "closed", "holder"}
 
 
+def test_chicken_breasts_lie_along_the_tray_filling_it():
+    """Chicken breast is mostly two or three big fillets lying along the tray side by side,
+    filling it from wall to wall and up to its rim, inside its walls, under a plain sticker."""
+    packs = [sample_params("chicken_breast", np.random.default_rng(s)) for s in range(200)]
+    assert all(p["sticker"].get("plain") for p in packs)
+    big = [p for p in packs if len(p["pieces"]) <= 3]
+    assert 0.65 * len(packs) < len(big) < 0.85 * len(packs)
+    for p in packs:
+        sx, sy, depth = p["tray"]["size"]
+        lo, hi = (
+            np.min([piece_box(q)[0] for q in p["pieces"]], 0),
+            np.max([piece_box(q)[1] for q in p["pieces"]], 0),
+        )
+        assert hi[0] < sx / 2 and lo[0] > -sx / 2 and hi[1] < sy / 2 and lo[1] > -sy / 2
+        if p in big:
+            assert hi[1] - lo[1] > 0.7 * sy and hi[0] - lo[0] > 0.7 * sx  # fills the tray
+            assert hi[2] > 0.8 * depth
+            assert all(q["size"][0] > 2 * q["size"][1] for q in p["pieces"])  # along the tray
+
+
+def piece_box(q: dict) -> tuple[np.ndarray, np.ndarray]:
+    """A placed piece's axis-aligned box (its turn about Z only)."""
+    a = np.radians(q["rot"][2])
+    c, s_ = abs(np.cos(a)), abs(np.sin(a))
+    w, d, h = q["size"]
+    half = np.array([w * c + d * s_, w * s_ + d * c, h]) / 2
+    return np.asarray(q["at"]) - half, np.asarray(q["at"]) + half
+
+
 def test_shrimp_mostly_fill_deep_clear_tubs():
     """Shrimp come mostly as a deep clear tub heaped to the lid with small brown ones (the
     photos' shrimp); prawns laid in a low tray remain."""
