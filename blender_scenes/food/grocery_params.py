@@ -939,15 +939,17 @@ def _film_pack(
     )
 
 
+def _tray_floor(tray: dict, margin: float) -> tuple[float, float]:
+    """Width and depth of a tray's floor (its walls lean in by its slope) less `margin` a side."""
+    sx, sy, depth = tray["size"]
+    return sx - 2 * margin - 2 * tray["slope"] * depth, sy - 2 * margin - 2 * tray["slope"] * depth
+
+
 def _spread(
     rng: np.random.Generator, pieces: list[dict], tray: dict, margin: float = 0.012
 ) -> list[dict]:
     """Lay pieces side by side on the tray floor (kept inside its inner area)."""
-    sx, sy, _ = tray["size"]
-    inner = (
-        sx - 2 * margin - 2 * tray["slope"] * tray["size"][2],
-        sy - 2 * margin - 2 * tray["slope"] * tray["size"][2],
-    )
+    inner = _tray_floor(tray, margin)
     dims = [posed_extent(q)[:2] for q in pieces]
     rows = 1 if len(pieces) < 3 else 2
     pos = row_layout(rng, dims, rows, squeeze=1.0, wobble=0.05)
@@ -1162,8 +1164,7 @@ def chicken_breast(rng: np.random.Generator) -> dict:
     mini = rng.random() < 0.25
     names = ["CHICKEN BREAST", "BREAST FILLETS", "MINI FILLETS", "CHICKEN"]
     margin = 0.01
-    in_x = sx - 2 * margin - 2 * tray["slope"] * depth
-    in_y = sy - 2 * margin - 2 * tray["slope"] * depth
+    in_x, in_y = _tray_floor(tray, margin)
     pieces = []
     if mini:
         for _ in range(int(rng.integers(5, 9))):
@@ -1179,18 +1180,18 @@ def chicken_breast(rng: np.random.Generator) -> dict:
                 )
             )
         pieces = _spread(rng, pieces, tray, margin)
-        return _film_pack(rng, tray, pieces, names, plain_sticker=True, meat=colors)
-    n = int(pick(rng, [2, 3], [3, 2]))
-    for k in range(n):
-        length = in_x * rng.uniform(0.82, 0.95)
-        w = in_y / n * rng.uniform(0.9, 1.0)
-        h = max(w * rng.uniform(0.5, 0.65), depth * rng.uniform(0.8, 1.1))
-        spin = rng.uniform(-5, 5) + (180 if rng.random() < 0.5 else 0)
-        q = part("breast", (length, w, h), (0, 0, spin), point=r5(rng.uniform(0.35, 0.6)),
-                 seed=int(rng.integers(0, 2**31 - 1)))  # fmt: skip
-        x = rng.uniform(-0.5, 0.5) * (in_x - length)
-        q["at"] = [r5(x), r5(-in_y / 2 + (k + 0.5) * in_y / n), r5(0.004 + h / 2)]
-        pieces.append(q)
+    else:
+        n = int(pick(rng, [2, 3], [3, 2]))
+        for k in range(n):
+            length = in_x * rng.uniform(0.82, 0.95)
+            w = in_y / n * rng.uniform(0.9, 1.0)
+            h = max(w * rng.uniform(0.5, 0.65), depth * rng.uniform(0.8, 1.1))
+            spin = rng.uniform(-5, 5) + (180 if rng.random() < 0.5 else 0)
+            q = part("breast", (length, w, h), (0, 0, spin), point=r5(rng.uniform(0.35, 0.6)),
+                     seed=int(rng.integers(0, 2**31 - 1)))  # fmt: skip
+            x = rng.uniform(-0.5, 0.5) * (in_x - length)
+            q["at"] = [r5(x), r5(-in_y / 2 + (k + 0.5) * in_y / n), r5(0.004 + h / 2)]
+            pieces.append(q)
     return _film_pack(rng, tray, pieces, names, plain_sticker=True, meat=colors)
 
 
