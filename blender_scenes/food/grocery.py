@@ -546,11 +546,10 @@ def pantry(b: MeshBuilder, p: dict) -> None:
     )
     fill = 1 - fold
     uvs = ring_uvs(ring, [0.0, 0.004 / sz, fill * 0.5, fill, 1.0, 1.0])
-    top_mat = fold_mat = plain
+    fold_mat = plain
     if p.get("top_color") is not None:  # the folded top printed solid in the brand colour
-        top_col = p["top_color"]
-        fold_mat = b.slot("top", lambda n: principled(n, top_col, 0.55))
-        top_mat = fold_mat
+        fold_mat = b.slot("top", lambda n: principled(n, p["top_color"], 0.55))
+    top_mat = fold_mat
     if p["open"]:
         top_mat = b.slot(
             "powder",

@@ -279,11 +279,7 @@ def oval_front(draw: ImageDraw.ImageDraw, box: Box, label: dict) -> None:
 
 
 def front_panel(draw: ImageDraw.ImageDraw, box: Box, label: dict, rnd: random.Random) -> None:
-    """The front: brand, emblem and product name over the label's pattern (or, for a label
-    with ``oval``, the `oval_front` badge)."""
-    if label.get("oval"):
-        oval_front(draw, box, label)
-        return
+    """The front: brand, emblem and product name over the label's pattern."""
     cols = palette(label)
     main, accent, light, dark = cols[:4]
     x0, y0, x1, y1 = box
@@ -382,10 +378,10 @@ def draw_boxed(img: Image.Image, label: dict, rnd: random.Random, box: Box) -> N
     for i, pb in enumerate(panels):
         if fill < 1.0:  # carton print covers the lower part; the top stays carton-coloured
             pb = (pb[0], int(y1 - (y1 - y0) * fill), pb[2], pb[3])
-        if i == 0:
-            front_panel(draw, pb, label, rnd)
-        elif i == 2 and label.get("oval"):  # the badge on both long sides of a tub
+        if label.get("oval") and i in (0, 2):  # the badge on both long sides of a tub
             oval_front(draw, pb, label)
+        elif i == 0:
+            front_panel(draw, pb, label, rnd)
         else:
             side_panel(draw, pb, label, rnd, i - 1)
     if fill < 1.0:
