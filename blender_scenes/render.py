@@ -124,6 +124,24 @@ def enable_gpu() -> str | None:
     return None
 
 
+@functools.cache
+def announce_gpu(backend: str) -> None:
+    """Say once per process why the first GPU image can take minutes."""
+    log.info(
+        "rendering on the GPU (%s): the first image loads Cycles' GPU kernels, minutes where "
+        "this Blender has no binary for the card and the driver compiles them (e.g. Hopper, "
+        "sm_90, with Blender 5.0); the driver caches them for later runs",
+        backend,
+    )
+
+
+def cycles_device(scene: bpy.types.Scene) -> str:
+    """The device Cycles renders `scene` on: "CPU", or the GPU backend ("OPTIX", "CUDA", ...)."""
+    if scene.cycles.device != "GPU":
+        return "CPU"
+    return bpy.context.preferences.addons["cycles"].preferences.compute_device_type
+
+
 def configure_render(
     scene: bpy.types.Scene,
     rs: RenderSettings,
@@ -146,6 +164,7 @@ def configure_render(
             )
         else:
             device = backend
+            announce_gpu(backend)
     cyc.device = "GPU" if device != "CPU" else "CPU"
     cyc.samples = rs.samples
     cyc.use_adaptive_sampling = rs.adaptive

@@ -22,6 +22,7 @@ from .description import SceneDescription
 from .files import OutputError, atomic_write, describe_broken_file
 from .render import (
     configure_render,
+    cycles_device,
     metered_ev,
     quiet_fd,
     read_pass_file,
@@ -53,7 +54,8 @@ def image_record(cfg: RenderConfig, index: int) -> dict[str, Any]:
 
 @functools.lru_cache(maxsize=1)
 def software_versions() -> dict[str, str]:
-    """Versions of this project, Blender and Python that made an image (for the dataset card)."""
+    """Versions of this project, Blender and Python that made an image (for the dataset card;
+    each image's meta adds the Cycles device it was rendered on)."""
     from importlib import metadata
 
     try:
@@ -186,7 +188,7 @@ def render_description(
             "normals": want.normals,
             "amodal": want.amodal,
         },
-        "software": software_versions(),
+        "software": {**software_versions(), "cycles_device": cycles_device(scene)},
         "annotations": anns,
     }
     image = meta["image"]

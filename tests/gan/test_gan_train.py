@@ -290,6 +290,22 @@ def test_bf16_autocast_training_on_cpu(domains, tmp_path):
     assert result.step == 2 and np.isfinite(result.metrics["swd"])
 
 
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="no CUDA device (the CPU runs above)")
+@pytest.mark.parametrize(
+    "model", ["model=pix2pix", "model=cyclegan", "model=cut model.nce_layers=[0,1,4,7,10]"]
+)
+def test_bf16_training_on_cuda_resumes_and_loads_on_the_cpu(domains, tmp_path, model):
+    on_cuda = [*model.split(), "trainer.device=cuda", "trainer.precision=bf16"]
+    first = train(domains, tmp_path, *on_cuda, "trainer.max_steps=2")
+    assert first.step == 2 and np.isfinite(first.metrics["swd"])
+    resumed = train(domains, tmp_path, *on_cuda, "trainer.max_steps=4")
+    assert resumed.step == 4 and np.isfinite(resumed.metrics["swd"])
+    net, _ = rebuild_generator(ckpt.load(tmp_path / "checkpoints" / "last.pt")["generator"])
+    assert {p.device.type for p in net.parameters()} == {"cpu"}
+    y = net(torch.rand(1, 3, 32, 32) * 2 - 1)
+    assert y.shape == (1, 3, 32, 32) and torch.isfinite(y).all()
+
+
 def test_checkpoint_rebuilds_generator_without_config(domains, tmp_path):
     train(domains, tmp_path, "model=cyclegan", "trainer.max_steps=1")
     payload = ckpt.load(tmp_path / "checkpoints" / "last.pt")
