@@ -43,7 +43,7 @@ ROOT = Path(__file__).resolve().parent.parent
 # (file name or "*" for meta/*.json, key path). Nothing else is dropped; the folder the batch was
 # rendered into is replaced by "<work>" wherever it occurs (out_dir, catalog paths).
 VOLATILE = (
-    ("meta", ("software",)),                    # Blender, fridge-synth and Python versions
+    ("meta", ("software",)),                    # versions and the Cycles device
     ("annotations.json", ("info", "date_created")),
     ("annotations.json", ("info", "year")),
     ("dataset.json", ("software",)),
