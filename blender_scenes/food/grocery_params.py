@@ -482,15 +482,15 @@ def _bag_film(rng: np.random.Generator, params: dict, product: str) -> dict:
 def potato(rng: np.random.Generator) -> dict:
     """Potatoes loose, in a net bag or, mostly, a clear tub filled with a heap of them."""
     variety = pick(rng, ["yellow", "red", "russet"], [6, 1, 2])
-    base = {"yellow": [0.8, 0.6, 0.3], "red": [0.6, 0.25, 0.2], "russet": [0.56, 0.38, 0.21]}[
+    base = {"yellow": [0.78, 0.62, 0.38], "red": [0.6, 0.25, 0.2], "russet": [0.55, 0.4, 0.26]}[
         variety
     ]
     colors = shades(rng, base, 0.06, 3)
-    container = _container(  # as the photos show them: a clear tub heaped with big ones
+    container = _container(  # a tub holds a heap of small ones, as sold; nets and loose fewer
         rng, {"loose": 0.1, "tub": 0.8, "net": 0.1}, ((0.17, 0.22), (0.12, 0.16)), (0.045, 0.06)
     )
     tub = container["kind"] == "tub"
-    big = rng.uniform(0.062, 0.08) if tub else rng.uniform(0.06, 0.09)
+    big = rng.uniform(0.05, 0.068) if tub else rng.uniform(0.06, 0.09)
 
     def make(r: np.random.Generator, k: int) -> dict:
         length = big * r.uniform(0.75, 1.1)
@@ -505,7 +505,7 @@ def potato(rng: np.random.Generator) -> dict:
             bumps=r5(r.uniform(0.04, 0.1)),
         )
 
-    n = int(rng.integers(6, 11)) if tub else int(rng.integers(2, 9))
+    n = int(rng.integers(8, 14)) if tub else int(rng.integers(2, 9))
     pieces, boxes = _produce_group(rng, n, make, int(rng.integers(1, 3)), container)
     return _finish_produce(
         pieces,

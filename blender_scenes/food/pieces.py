@@ -47,8 +47,6 @@ from .shading import (
     streaked,
 )
 
-SOIL = [0.3, 0.2, 0.12]  # the dried earth on root vegetables
-
 
 def _variant(p: dict, key: str, q: dict) -> list[float]:
     """The piece's colour from a list of variants in the item params."""
@@ -57,12 +55,10 @@ def _variant(p: dict, key: str, q: dict) -> list[float]:
 
 
 def potato_piece(b: MeshBuilder, q: dict, p: dict) -> None:
-    """A lumpy tuber: smooth skin blotched with soil (`dirt`), a few small, faint eyes. (Dark
-    specks all over read as a speckled egg.)"""
+    """A lumpy tuber with dark eyes and some soil."""
     c = _variant(p, "colors", q)
-    soil = mix_col(c, SOIL, 0.3 + 0.5 * p["dirt"])
-    mat = b.slot("skin", lambda n: speckled(n, [(0.35, soil), (0.65, c)], shade(c, 0.7), 150.0,
-                                            0.4 * p["eyes"], 0.7, Coat_Weight=0.0))  # fmt: skip
+    mat = b.slot("skin", lambda n: speckled(n, [(0.3, shade(c, 0.8)), (0.7, c)], shade(c, 0.45), 180.0,
+                                            p["eyes"], 0.7, Coat_Weight=0.0))  # fmt: skip
     blob(b, mat, q["seed"], q["bumps"])
 
 
