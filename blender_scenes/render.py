@@ -24,6 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
+from . import cuda_kernels
 from .blender import bpy
 from .config import DENOISE_GUIDES, SAMPLING_PATTERNS, RenderSettings
 from .files import OutputError, describe_broken_file
@@ -126,13 +127,28 @@ def enable_gpu() -> str | None:
 
 @functools.cache
 def announce_gpu(backend: str) -> None:
-    """Say once per process why the first GPU image can take minutes."""
-    log.info(
-        "rendering on the GPU (%s): the first image loads Cycles' GPU kernels, minutes where "
-        "this Blender has no binary for the card and the driver compiles them (e.g. Hopper, "
-        "sm_90, with Blender 5.0); the driver caches them for later runs",
-        backend,
-    )
+    """Say once per process which GPU renders, and warn where its first image will compile
+    Cycles' CUDA kernel for minutes (no binary for the card: `fridge-cuda-kernels` makes one)."""
+    missing = []
+    if backend in ("CUDA", "OPTIX"):
+        try:
+            missing = cuda_kernels.missing_cubins(
+                cuda_kernels.cycles_lib_dir(), cuda_kernels.cuda_cards()
+            )
+        except (cuda_kernels.KernelError, OSError) as exc:
+            log.debug("cannot check Cycles' CUDA binaries: %s", exc)
+    if missing:
+        card = missing[0]
+        log.warning(
+            "rendering on the GPU (%s), but this Blender has no CUDA binary for the %s (sm_%d): "
+            "its first image compiles Cycles' kernel from PTX, about 5 minutes on every fresh "
+            "machine; `fridge-cuda-kernels` compiles it once ahead",
+            backend,
+            card.name,
+            card.arch,
+        )
+    else:
+        log.info("rendering on the GPU (%s)", backend)
 
 
 def cycles_device(scene: bpy.types.Scene) -> str:

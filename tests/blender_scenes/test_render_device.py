@@ -105,3 +105,26 @@ def test_gpu_render_matches_the_cpu(cpu_render, tmp_path):
             assert np.allclose(gpu[iid]["bbox"], a["bbox"], atol=2), (iid, a["bbox"])
     # Same light paths up to float rounding and the denoiser's device: nearly the same picture.
     assert rgb_psnr(r["rgb"], cpu_render["rgb"]) > 30
+
+
+@pytest.mark.parametrize(("arch", "warned"), [(90, True), (89, False)])
+def test_gpu_announcement_warns_where_cycles_must_compile_its_kernel(monkeypatch, caplog, arch,
+                                                                     warned):  # fmt: skip
+    """On a card the wheel has no cubin for (Hopper), the first GPU image compiles Cycles' kernel
+    for minutes: say so, and name the command that compiles it ahead."""
+    from blender_scenes import cuda_kernels, render
+
+    monkeypatch.setattr(
+        cuda_kernels, "cuda_cards", lambda: [cuda_kernels.Card(0, "Test GPU", arch)]
+    )
+    with caplog.at_level(logging.INFO, logger="blender_scenes.render"):
+        render.announce_gpu.__wrapped__("OPTIX")
+    (record,) = [r for r in caplog.records if "rendering on the GPU (OPTIX)" in r.getMessage()]
+    if warned:
+        assert record.levelno == logging.WARNING
+        assert "no CUDA binary for the Test GPU (sm_90)" in record.getMessage()
+        assert "fridge-cuda-kernels" in record.getMessage()
+    else:
+        assert (
+            record.levelno == logging.INFO and record.getMessage() == "rendering on the GPU (OPTIX)"
+        )
