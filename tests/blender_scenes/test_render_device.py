@@ -108,12 +108,17 @@ def test_gpu_render_matches_the_cpu(cpu_render, tmp_path):
 
 
 @pytest.mark.parametrize(("arch", "warned"), [(90, True), (89, False)])
-def test_gpu_announcement_warns_where_cycles_must_compile_its_kernel(monkeypatch, caplog, arch,
-                                                                     warned):  # fmt: skip
-    """On a card the wheel has no cubin for (Hopper), the first GPU image compiles Cycles' kernel
-    for minutes: say so, and name the command that compiles it ahead."""
+def test_gpu_announcement_warns_where_cycles_must_compile_its_kernel(
+    monkeypatch, caplog, tmp_path, arch, warned
+):
+    """On a card Cycles has no cubin for (Hopper with Blender 5.0.1's cubins, sm_50-89 and
+    sm_120), the first GPU image compiles Cycles' kernel for minutes: say so, and name the
+    command that compiles it ahead."""
     from blender_scenes import cuda_kernels, render
 
+    for name in ("kernel_sm_89.cubin.zst", "kernel_sm_120.cubin.zst", "kernel_compute_75.ptx.zst"):
+        (tmp_path / name).write_bytes(b"")
+    monkeypatch.setattr(cuda_kernels, "cycles_lib_dir", lambda: tmp_path)
     monkeypatch.setattr(
         cuda_kernels, "cuda_cards", lambda: [cuda_kernels.Card(0, "Test GPU", arch)]
     )
