@@ -4,14 +4,14 @@ binary for.
 Blender 5.0.1's wheel carries Cycles' CUDA kernel as binaries (cubins) for sm_50 to sm_89 and
 sm_120, and as PTX for compute_75. On any other NVIDIA card (Hopper, sm_90: H100, H200, GH200)
 Cycles hands that PTX to the driver, which compiles it at the first GPU image of every fresh
-machine: about five minutes in which nothing renders (ptxas took 5 min 10 s for it on a 2-core
+machine: about five minutes in which nothing renders (ptxas takes 5-6 min for it on a 2-core
 CPU; on an H200 the first image had not appeared after 330 s). OptiX renders need it too: OptiX
 only compiles its small ray-tracing modules and runs the rest of Cycles' CUDA kernel.
 
 This command compiles the PTX into the missing cubin once, with NVIDIA's ``ptxas`` (``pip install
 'fridge-synth[cuda]'`` brings one; any CUDA toolkit's works), and puts it where Cycles looks
 first, beside the shipped ones (``bpy/<version>/scripts/addons_core/cycles/lib``). With it the
-H200's first image took 6.8 s, and its renders match the CPU's (PSNR 48-59 dB at 640x640)::
+H200's first image took 6.8-7.1 s, and its renders match the CPU's (PSNR 48-59 dB at 640x640)::
 
     fridge-cuda-kernels                  # for every CUDA card of this machine
     fridge-cuda-kernels --arch sm_90     # for a card elsewhere: no GPU needed here
