@@ -54,8 +54,12 @@ from .params import (
 )
 
 # (product name, main colour of its pack) per class, for the labels (milk bottles: the fat
-# grade and the cap colour that goes with it)
+# grade and the cap colour that goes with it; apple groups: the variety and its skin colour)
 PRODUCTS: dict[str, list[tuple[str, Color]]] = {
+    "apple_group": [
+        ("mixed", [0.55, 0.3, 0.1]), ("red", [0.55, 0.04, 0.04]), ("green", [0.45, 0.7, 0.15]),
+        ("yellow", [0.9, 0.78, 0.25]), ("bicolor", [0.85, 0.6, 0.15]),
+    ],
     "heavy_cream": [
         ("CREAM", [0.2, 0.45, 0.25]), ("WHIPPING CREAM", [0.15, 0.3, 0.65]),
         ("DOUBLE CREAM", [0.75, 0.6, 0.2]), ("COOKING CREAM", [0.8, 0.25, 0.15]),
@@ -96,6 +100,8 @@ PRODUCTS: dict[str, list[tuple[str, Color]]] = {
         ("CARAMEL", [0.85, 0.55, 0.15]), ("CHOCOLAT", [0.6, 0.1, 0.25]),
     ],
 }  # fmt: skip
+
+assert [n for n, _ in PRODUCTS["apple_group"]] == ["mixed", *APPLE_VARIETIES]
 
 # The sweet-corn tin of the AICook photos: squat, a dark brown wrap under a ruled yellow-orange
 # top band, kernels pictured at the foot of the front (food/aicook prefers it).
@@ -682,10 +688,11 @@ def mushrooms(rng: np.random.Generator) -> dict:
     return _lidded(rng, out, "MUSHROOMS") if not loose else out
 
 
-def apple_group(rng: np.random.Generator) -> dict:
+def apple_group(rng: np.random.Generator, prefer: Prefer = None) -> dict:
     """Two to four apples lying together, sometimes in a clear tray: mostly of one variety, as
-    apples are sold in bags and trays (green ones as often as red), sometimes mixed."""
-    variety = pick(rng, ["mixed", *APPLE_VARIETIES], [2, 3, 3, 0.7, 1.3])
+    apples are sold in bags and trays (green ones as often as red), sometimes mixed. The
+    varieties are the class's products (`products.apple_group.green`: the AICook photos')."""
+    variety, _ = pick_product(rng, "apple_group", prefer, [2, 3, 3, 0.7, 1.3])
     kinds = [apple(rng, None if variety == "mixed" else variety) for _ in range(3)]
 
     def make(r: np.random.Generator, k: int) -> dict:

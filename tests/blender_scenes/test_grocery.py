@@ -179,6 +179,30 @@ def test_products_weigh_the_brands_of_a_class(tmp_path):
             render_config(tmp_path / "a", override)
 
 
+def test_apple_varieties_are_the_products_of_apple_groups():
+    """An apple group's variety is a product of the class: by default red and green as often,
+    some yellow, bicoloured and mixed; food/aicook prefers the photos' green apples."""
+    import json
+    import re
+    from collections import Counter
+
+    def variety(p):
+        kinds = Counter(re.findall(r'"variety": "(\w+)"', json.dumps(p)))
+        return "mixed" if len(kinds) > 1 else next(iter(kinds))
+
+    plain = Counter(
+        variety(sample_params("apple_group", np.random.default_rng(i))) for i in range(300)
+    )
+    assert set(plain) == {"red", "green", "yellow", "bicolor", "mixed"}
+    assert 0.2 < plain["green"] / 300 < 0.45 and 0.2 < plain["red"] / 300 < 0.45, plain
+    preset = yaml.safe_load((config_dir() / "render_preset/food/aicook.yaml").read_text())
+    prefer = preset["products"]["apple_group"]
+    aicook = Counter(
+        variety(sample_params("apple_group", np.random.default_rng(i), prefer)) for i in range(300)
+    )
+    assert aicook["green"] > 0.8 * 300, aicook
+
+
 def test_aicook_scenes_sample_every_kind_of_item():
     """Fridges with the aicook set: reproducible, many classes, produce in the drawers."""
     cfg = default_sampler(classes=tuple(CLASS_SETS["aicook"]), class_weights=dict(CLASS_SETS["aicook"]),
