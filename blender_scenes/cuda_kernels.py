@@ -226,12 +226,12 @@ def compile_cubin(
 
 def describe(lib: Path, cards: list[Card]) -> str:
     """What Cycles carries in `lib` and what each card of this machine gets (for --list)."""
+    have = shipped_cubins(lib)
     lines = [
         f"Cycles kernels: {lib}",
-        "  cubins: " + ", ".join(f"sm_{a}" for a in shipped_cubins(lib)),
+        "  cubins: " + ", ".join(f"sm_{a}" for a in have),
         "  PTX: " + ", ".join(f"compute_{a}" for a in _archs(lib, PTX)),
     ]
-    have = set(shipped_cubins(lib))
     for c in cards:
         state = "cubin present" if c.arch in have else "no cubin: compiled at the first image"
         lines.append(f"  GPU {c.index}: {c.name}, sm_{c.arch}: {state}")

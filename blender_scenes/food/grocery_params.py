@@ -33,7 +33,7 @@ import numpy as np
 
 from ..placement import euler_matrix
 from .params import (
-    APPLE_VARIETIES,
+    APPLE_COLORS,
     Color,
     apple,
     banana,
@@ -56,10 +56,7 @@ from .params import (
 # (product name, main colour of its pack) per class, for the labels (milk bottles: the fat
 # grade and the cap colour that goes with it; apple groups: the variety and its skin colour)
 PRODUCTS: dict[str, list[tuple[str, Color]]] = {
-    "apple_group": [
-        ("mixed", [0.55, 0.3, 0.1]), ("red", [0.55, 0.04, 0.04]), ("green", [0.45, 0.7, 0.15]),
-        ("yellow", [0.9, 0.78, 0.25]), ("bicolor", [0.85, 0.6, 0.15]),
-    ],
+    "apple_group": [("mixed", [0.55, 0.3, 0.1]), *((v, c) for v, (c, _) in APPLE_COLORS.items())],
     "heavy_cream": [
         ("CREAM", [0.2, 0.45, 0.25]), ("WHIPPING CREAM", [0.15, 0.3, 0.65]),
         ("DOUBLE CREAM", [0.75, 0.6, 0.2]), ("COOKING CREAM", [0.8, 0.25, 0.15]),
@@ -100,8 +97,6 @@ PRODUCTS: dict[str, list[tuple[str, Color]]] = {
         ("CARAMEL", [0.85, 0.55, 0.15]), ("CHOCOLAT", [0.6, 0.1, 0.25]),
     ],
 }  # fmt: skip
-
-assert [n for n, _ in PRODUCTS["apple_group"]] == ["mixed", *APPLE_VARIETIES]
 
 # The sweet-corn tin of the AICook photos: squat, a dark brown wrap under a ruled yellow-orange
 # top band, kernels pictured at the foot of the front (food/aicook prefers it).

@@ -473,7 +473,14 @@ def egg(rng: np.random.Generator, shell_weights: tuple[float, ...] = (3, 4, 2, 0
     )
 
 
-APPLE_VARIETIES = ("red", "green", "yellow", "bicolor")
+# apple variety -> (skin colour, blush colour)
+APPLE_COLORS: dict[str, tuple[list[float], list[float]]] = {
+    "red": ([0.55, 0.04, 0.04], [0.3, 0.02, 0.03]),
+    "green": ([0.45, 0.7, 0.15], [0.6, 0.75, 0.2]),
+    "yellow": ([0.9, 0.78, 0.25], [0.85, 0.55, 0.15]),
+    "bicolor": ([0.85, 0.6, 0.15], [0.65, 0.06, 0.04]),
+}
+APPLE_VARIETIES = tuple(APPLE_COLORS)
 
 
 def apple(rng: np.random.Generator, variety: str | None = None) -> dict:
@@ -481,12 +488,7 @@ def apple(rng: np.random.Generator, variety: str | None = None) -> dict:
     lopsided."""
     if variety is None:
         variety = pick(rng, list(APPLE_VARIETIES), [4, 2, 1, 3])
-    base, blush = {
-        "red": ([0.55, 0.04, 0.04], [0.3, 0.02, 0.03]),
-        "green": ([0.45, 0.7, 0.15], [0.6, 0.75, 0.2]),
-        "yellow": ([0.9, 0.78, 0.25], [0.85, 0.55, 0.15]),
-        "bicolor": ([0.85, 0.6, 0.15], [0.65, 0.06, 0.04]),
-    }[variety]
+    base, blush = APPLE_COLORS[variety]
     d = rng.uniform(0.068, 0.09)
     h_body = d * rng.uniform(0.8, 0.95)
     stem = rng.uniform(0.006, 0.014) if rng.random() < 0.85 else 0.0
