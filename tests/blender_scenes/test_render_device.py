@@ -114,7 +114,8 @@ def test_gpu_announcement_warns_where_cycles_must_compile_its_kernel(
     """On a card Cycles has no cubin for (Hopper with Blender 5.0.1's cubins, sm_50-89 and
     sm_120), the first GPU image compiles Cycles' kernel for minutes: say so, and name the
     command that compiles it ahead."""
-    from blender_scenes import cuda_kernels, render
+    from blender_scenes import cuda_kernels
+    from blender_scenes.render import announce_gpu
 
     for name in ("kernel_sm_89.cubin.zst", "kernel_sm_120.cubin.zst", "kernel_compute_75.ptx.zst"):
         (tmp_path / name).write_bytes(b"")
@@ -123,7 +124,7 @@ def test_gpu_announcement_warns_where_cycles_must_compile_its_kernel(
         cuda_kernels, "cuda_cards", lambda: [cuda_kernels.Card(0, "Test GPU", arch)]
     )
     with caplog.at_level(logging.INFO, logger="blender_scenes.render"):
-        render.announce_gpu.__wrapped__("OPTIX")
+        announce_gpu.__wrapped__("OPTIX")
     (record,) = [r for r in caplog.records if "rendering on the GPU (OPTIX)" in r.getMessage()]
     if warned:
         assert record.levelno == logging.WARNING
