@@ -53,10 +53,13 @@ from .params import (
     tomato,
 )
 
+CARROT_ORANGE = [0.95, 0.45, 0.06]
+
 # (product name, main colour of its pack) per class, for the labels (milk bottles: the fat
 # grade and the cap colour that goes with it; apple groups: the variety and its skin colour)
 PRODUCTS: dict[str, list[tuple[str, Color]]] = {
     "apple_group": [("mixed", [0.55, 0.3, 0.1]), *((v, c) for v, (c, _) in APPLE_COLORS.items())],
+    "carrot": [("side", CARROT_ORANGE), ("heap", CARROT_ORANGE)],  # how they lie (carrot())
     "heavy_cream": [
         ("CREAM", [0.2, 0.45, 0.25]), ("WHIPPING CREAM", [0.15, 0.3, 0.65]),
         ("DOUBLE CREAM", [0.75, 0.6, 0.2]), ("COOKING CREAM", [0.8, 0.25, 0.15]),
@@ -433,13 +436,19 @@ def _finish_produce(pieces: list[dict], boxes: list[tuple], container: dict, **e
     )
 
 
-def carrot(rng: np.random.Generator) -> dict:
-    """Carrots lying together (sometimes with green tops), loose or in a clear bag."""
-    n = int(rng.integers(2, 7))
+def carrot(rng: np.random.Generator, prefer: Prefer = None) -> dict:
+    """Carrots lying side by side across the view (sometimes with green tops, sometimes in a
+    clear bag), or heaped: a pile of six to twelve pointing at the viewer, thick ends with their
+    dark crowns to the front, a second layer in the gaps of the first (`products.carrot.heap`:
+    every carrot of the AICook photos lies so)."""
+    style, _ = pick_product(rng, "carrot", prefer, [3, 1])
     colors = [
-        jitter(rng, pick(rng, [[0.95, 0.45, 0.06], [0.92, 0.38, 0.05], [0.98, 0.52, 0.1]]), 0.05)
+        jitter(rng, pick(rng, [CARROT_ORANGE, [0.92, 0.38, 0.05], [0.98, 0.52, 0.1]]), 0.05)
         for _ in range(2)
     ]
+    if style == "heap":
+        return _carrot_heap(rng, colors)
+    n = int(rng.integers(2, 7))
     tops = bool(rng.random() < 0.25)
 
     def make(r: np.random.Generator, k: int) -> dict:
@@ -463,6 +472,37 @@ def carrot(rng: np.random.Generator) -> dict:
     if bagged:
         out["bag"] = _bag_film(rng, out, pick(rng, ["CARROTS", "FRESH CARROTS", "ORGANIC", "1 KG"]))
     return out
+
+
+def _carrot_heap(rng: np.random.Generator, colors: list[Color]) -> dict:
+    """Six to twelve carrots side by side along X, each pointing along Y with its thick end (and
+    its crown) to the front (-Y); the rest of them in the gaps of that layer, a little higher."""
+    n = int(rng.integers(6, 13))
+    first = min(n, max(4, math.ceil(n * 0.6)))
+    d_mean = rng.uniform(0.028, 0.038)
+    pieces = []
+    for k in range(n):
+        length, d = rng.uniform(0.13, 0.2), d_mean * rng.uniform(0.85, 1.15)
+        layer = 0 if k < first else 1
+        slot = k if layer == 0 else (k - first) + 0.5
+        x = (slot - (first - 1) / 2) * d_mean * 1.02 + rng.uniform(-0.15, 0.15) * d_mean
+        y = rng.uniform(-0.025, 0.025) + length / 2  # thick ends roughly in a line at the front
+        z = d / 2 + layer * d_mean * 0.75
+        q = part(
+            "carrot",
+            (length, d, d),
+            (rng.uniform(-180, 180), rng.uniform(-4, 4) * layer, 90 + rng.uniform(-12, 12)),
+            shape="cone",
+            mat=k % 2,
+            bend=r5(rng.uniform(-0.12, 0.12)),
+            top=False,
+            crown=True,
+        )
+        q["at"] = [r5(x), r5(y), r5(z)]
+        pieces.append(q)
+    return _finish_produce(
+        pieces, [], dict(_LOOSE), colors=colors, ridges=r5(rng.uniform(0.3, 1.0))
+    )
 
 
 def _bag_film(rng: np.random.Generator, params: dict, product: str) -> dict:
@@ -520,13 +560,18 @@ def potato(rng: np.random.Generator) -> dict:
 
 
 def sweet_potato(rng: np.random.Generator) -> dict:
-    """Sweet potatoes: long, tapered, red-brown or orange-brown; loose or in a tub."""
-    base = pick(rng, [[0.62, 0.3, 0.2], [0.7, 0.4, 0.25], [0.5, 0.25, 0.22], [0.75, 0.5, 0.3]])
+    """Sweet potatoes: plump, tapered, copper to orange-brown with dark earthy blotches (the
+    common orange-fleshed kind; a purple-red one now and then); loose or in a tub."""
+    base = pick(
+        rng,
+        [[0.72, 0.4, 0.2], [0.66, 0.34, 0.17], [0.78, 0.5, 0.28], [0.55, 0.26, 0.2]],
+        [3, 3, 2, 1],
+    )
     colors = shades(rng, base, 0.06, 2)
 
     def make(r: np.random.Generator, k: int) -> dict:
-        length = r.uniform(0.12, 0.22)
-        w = length * r.uniform(0.32, 0.48)
+        length = r.uniform(0.11, 0.2)
+        w = length * r.uniform(0.42, 0.6)
         return part(
             "sweet_potato",
             (length, w, w * r.uniform(0.8, 0.95)),
@@ -542,7 +587,7 @@ def sweet_potato(rng: np.random.Generator) -> dict:
         rng, {"loose": 0.8, "tub": 0.2}, ((0.2, 0.24), (0.13, 0.16)), (0.05, 0.07)
     )
     pieces, boxes = _produce_group(rng, n, make, 1, container, along="y")
-    return _finish_produce(pieces, boxes, container, colors=colors, dirt=r5(rng.uniform(0.1, 0.6)))
+    return _finish_produce(pieces, boxes, container, colors=colors, dirt=r5(rng.uniform(0.35, 0.8)))
 
 
 def onion(rng: np.random.Generator) -> dict:

@@ -114,6 +114,10 @@ def carrot_piece(b: MeshBuilder, q: dict, p: dict) -> None:
     c = _variant(p, "colors", q)
     mat = b.slot("root", lambda n: streaked(n, c, shade(c, 0.75), (2.0, 60.0, 60.0), 0.5))
     b.grid(pts, mat, caps=((xs[0] - 0.01, 0, 0.5), (xs[-1] + 0.01, 0, 0.5)))
+    if q.get("crown"):  # the cut stalk base: a dark green-brown disc on the thick end
+        crown = b.slot("crown", lambda n: principled(n, [0.16, 0.13, 0.04], 0.7))
+        tube(b, np.array([[-0.515, 0, 0.5], [-0.505, 0, 0.5], [-0.495, 0, 0.5]]),
+             np.array([0.1, 0.17, 0.19]), crown, 10)  # fmt: skip
     if q.get("top"):
         green = b.slot("stalk", lambda n: principled(n, [0.2, 0.45, 0.1], 0.6))
         for k in range(3):
