@@ -64,6 +64,7 @@ PRODUCTS: dict[str, list[tuple[str, Color]]] = {
         ("CREAM", [0.2, 0.45, 0.25]), ("WHIPPING CREAM", [0.15, 0.3, 0.65]),
         ("DOUBLE CREAM", [0.75, 0.6, 0.2]), ("COOKING CREAM", [0.8, 0.25, 0.15]),
         ("HEAVY CREAM", [0.2, 0.5, 0.35]), ("CREME", [0.55, 0.3, 0.6]),
+        ("CREME CUISINE", [0.16, 0.38, 0.1]),  # CREAM_BRICK
     ],
     "milk_bottle": [
         ("WHOLE", [0.1, 0.3, 0.8]), ("SEMI-SKIMMED", [0.15, 0.6, 0.25]),
@@ -100,6 +101,10 @@ PRODUCTS: dict[str, list[tuple[str, Color]]] = {
         ("CARAMEL", [0.85, 0.55, 0.15]), ("CHOCOLAT", [0.6, 0.1, 0.25]),
     ],
 }  # fmt: skip
+
+# The cream of the AICook photos: a tall green half-litre brick with a white cap and a light
+# oval badge with a brown rim on its front (food/aicook prefers it).
+CREAM_BRICK = "CREME CUISINE"
 
 # The sweet-corn tin of the AICook photos: squat, a dark brown wrap under a ruled yellow-orange
 # top band, kernels pictured at the foot of the front (food/aicook prefers it).
@@ -1499,6 +1504,15 @@ def _brick(rng: np.random.Generator, volume_l: float, product: str, main: Color,
 def heavy_cream(rng: np.random.Generator, prefer: Prefer = None) -> dict:
     """Cream in a small carton (brick, with or without a cap, or a small gable top) or a pot."""
     product, main = pick_product(rng, "heavy_cream", prefer)
+    if product == CREAM_BRICK:
+        out = _brick(rng, 0.5, product, main, True)
+        out["top"]["cap_color"] = jitter(rng, [0.95, 0.95, 0.93], 0.02)
+        out["label"].update(
+            pattern="plain", oval="light", background=0, fill=r5(rng.uniform(0.92, 0.97))
+        )
+        out["label"]["palette"][1] = jitter(rng, [0.45, 0.22, 0.06], 0.04)  # the badge's rim
+        out["style"] = "brick"
+        return out
     style = pick(rng, ["brick", "gable", "pot"], [7, 2, 1.5])
     if style == "pot":
         d = rng.uniform(0.075, 0.095)
