@@ -99,12 +99,17 @@ PRODUCTS: dict[str, list[tuple[str, Color]]] = {
         ("MILK CHOCOLATE", [0.35, 0.55, 0.85]), ("DARK 70%", [0.15, 0.1, 0.08]),
         ("HAZELNUT", [0.5, 0.3, 0.15]), ("WHITE", [0.9, 0.88, 0.8]), ("ALMOND", [0.2, 0.45, 0.3]),
         ("CARAMEL", [0.85, 0.55, 0.15]), ("CHOCOLAT", [0.6, 0.1, 0.25]),
+        ("ICE BLUE", [0.55, 0.75, 0.92]),  # CHOCOLATE_BAR
     ],
 }  # fmt: skip
 
 # The cream of the AICook photos: a tall green half-litre brick with a white cap and a light
 # oval badge with a brown rim on its front (food/aicook prefers it).
 CREAM_BRICK = "CREME CUISINE"
+
+# The chocolate of the AICook photos: a thick bar in a light blue wrapper printed like crushed
+# ice, a navy band across one end (food/aicook prefers it).
+CHOCOLATE_BAR = "ICE BLUE"
 
 # The sweet-corn tin of the AICook photos: squat, a dark brown wrap under a ruled yellow-orange
 # top band, kernels pictured at the foot of the front (food/aicook prefers it).
@@ -2089,6 +2094,13 @@ def sugar(rng: np.random.Generator, prefer: Prefer = None) -> dict:
 def chocolate(rng: np.random.Generator, prefer: Prefer = None) -> dict:
     """A chocolate bar in a printed paper or foil wrapper, lying flat (built like butter)."""
     product, main = pick_product(rng, "chocolate", prefer)
+    if product == CHOCOLATE_BAR:
+        dims = np.array([0.19, 0.1, 0.02]) * rng.uniform(0.95, 1.05, 3)
+        out = flat_pack(rng, tuple(dims), product, main, foil_p=0.0, bevel=(0.002, 0.003))
+        pal = out["label"]["palette"]
+        pal[1], pal[4] = jitter(rng, [0.94, 0.96, 0.98], 0.02), jitter(rng, [0.36, 0.6, 0.86])
+        out["label"].update(pattern="shards", background=0, end_band=jitter(rng, [0.05, 0.1, 0.3]))
+        return out
     big = rng.random() < 0.3
     dims = np.array([0.2, 0.1, 0.014] if big else [0.16, 0.078, 0.011])
     sx, sy, sz = dims * rng.uniform(0.94, 1.06, 3)

@@ -101,6 +101,13 @@ def pattern(
         width = step * rnd.uniform(0.2, 0.5)
         for x in range(x0 - h, x1 + step, step):
             draw.polygon([(x, y1), (x + width, y1), (x + width + h, y0), (x + h, y0)], fill=second)
+    elif kind == "shards":  # crushed ice: overlapping light triangles over the ground
+        for _ in range(rnd.randint(25, 45)):
+            cx, cy = x0 + w * rnd.random(), y0 + h * rnd.random()
+            r = min(w, h) * rnd.uniform(0.1, 0.4)
+            pts = [(cx + r * math.cos(a), cy + r * math.sin(a))
+                   for a in (rnd.uniform(0, 2 * math.pi) for _ in range(3))]  # fmt: skip
+            draw.polygon(pts, fill=rnd.choice(cols[1:]))
     elif kind == "checks":
         step = max(6, int(min(w, h) * rnd.uniform(0.06, 0.15)))
         for j, y in enumerate(range(y0, y1, step)):
@@ -488,6 +495,14 @@ def draw_butter(img: Image.Image, label: dict, rnd: random.Random) -> None:
     pattern(draw, (0, 0, w, h), label["pattern"], bg_cols, rnd)
     bg = bg_cols[0]
     m = int(min(w, top_h) * 0.08)
+    if label.get("end_band"):  # a dark band across one end of the top, the brand in it
+        band = to_rgb(label["end_band"])
+        bw = int(w * 0.3)
+        draw.rectangle((0, 0, bw, top_h), fill=band)
+        centered_text(draw, label["brand"], (bw / 2, top_h / 2), bw * 0.85, top_h * 0.3,
+                      contrast(band, [cols[2], (255, 255, 255)]))  # fmt: skip
+        _butter_sides(draw, label, (w, h, top_h), bg_cols, cols)
+        return
     fill = rnd.choice([cols[2], cols[0], cols[3]])
     if rnd.random() < 0.6:
         draw.rounded_rectangle(
@@ -514,6 +529,19 @@ def draw_butter(img: Image.Image, label: dict, rnd: random.Random) -> None:
         contrast(cols[1], [cols[2], cols[3]]),
         rnd,
     )
+    _butter_sides(draw, label, (w, h, top_h), bg_cols, cols)
+
+
+def _butter_sides(
+    draw: ImageDraw.ImageDraw,
+    label: dict,
+    dims: tuple[int, int, int],
+    bg_cols: list[RGB],
+    cols: list[RGB],
+) -> None:
+    """The side strip of a butter wrap (below the top face): brand and product on the long
+    sides."""
+    w, h, top_h = dims
     fracs = label.get("panels", [0.35, 0.15, 0.35, 0.15])
     for i, pb in enumerate(panel_boxes(fracs, 0, top_h, w, h)):
         if i % 2 == 0:
