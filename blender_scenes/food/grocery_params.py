@@ -1806,14 +1806,16 @@ def spinach(rng: np.random.Generator) -> dict:
 
 
 def green_beans(rng: np.random.Generator) -> dict:
-    """Green beans: mostly a clear bag of a few dozen thin, dark ones lying every which way (as
-    the aicook photos' beans), or a tidier bundle lying loose."""
+    """Green beans: mostly a puffy clear bag of a few dozen thin, dark olive ones heaped every
+    which way under a narrow printed strip at one seal (as the aicook photos' beans), or a
+    tidier bundle lying loose."""
     bagged = rng.random() < 0.85
     color = jitter(rng, pick(rng, [[0.25, 0.5, 0.12], [0.2, 0.42, 0.1], [0.32, 0.55, 0.15],
-                                   [0.14, 0.3, 0.08], [0.17, 0.36, 0.1]], [2, 2, 1, 1, 1]), 0.05)  # fmt: skip
-    n = int(rng.integers(35, 60)) if bagged else int(rng.integers(8, 18))
+                                   [0.14, 0.3, 0.08], [0.17, 0.36, 0.1], [0.11, 0.22, 0.05]],
+                             [1, 1, 0.5, 2, 2, 2]), 0.05)  # fmt: skip
+    n = int(rng.integers(40, 70)) if bagged else int(rng.integers(8, 18))
     width = rng.uniform(0.08, 0.11) if bagged else rng.uniform(0.08, 0.12)
-    spread, turn, layers = (0.02, 25, 6) if bagged else (0.012, 12, 3)
+    spread, turn, layers = (0.03, 40, 9) if bagged else (0.012, 12, 3)
     pieces = []
     for k in range(n):
         length = rng.uniform(0.1, 0.15)
@@ -1855,6 +1857,7 @@ def green_beans(rng: np.random.Generator) -> dict:
             pick(rng, [[0.2, 0.5, 0.2], [0.85, 0.6, 0.1], None]),
         )
         bag.pop("footprint"), bag.pop("stackable")
+        bag["header"] = r5(rng.uniform(0.06, 0.12))  # a strip at the seal, not a printed half
         out["size"] = bag.pop("size")
         out["bag"] = bag
     return out
