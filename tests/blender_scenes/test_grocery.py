@@ -411,6 +411,7 @@ def test_green_beans_mostly_fill_bags_with_thin_ones():
     assert max(q["size"][1] for p in bags for q in p["pieces"]) <= 0.007
     turns = [abs(q["rot"][2]) for p in bags for q in p["pieces"]]
     assert np.percentile(turns, 90) > 15  # not all parallel
+    assert all(p["bag"]["header"] <= 0.12 for p in bags)  # a printed strip at the seal, no more
     loose = [p for p in packs if "bag" not in p]
     assert loose and max(len(p["pieces"]) for p in loose) < 18
 
@@ -667,3 +668,103 @@ def test_every_grocery_class_renders_with_its_label(tmp_path):
     coco = json.loads((tmp_path / "annotations.json").read_text())
     names = {c["id"]: c["name"] for c in coco["categories"]}
     assert {names[a["category_id"]] for a in coco["annotations"]} == set(GROCERY_CLASSES)
+
+
+def _aicook_prefer(cls: str) -> dict:
+    preset = yaml.safe_load((config_dir() / "render_preset/food/aicook.yaml").read_text())
+    return preset["products"][cls]
+
+
+def test_carrot_heaps_point_at_the_viewer_with_dark_crowns():
+    """Carrots lie across the view or, as a product style (`heap`, what food/aicook prefers),
+    heaped six to twelve pointing at the viewer: thick end (and its crown) to the front (-Y),
+    the rest of them in a second, higher layer; the crown is a dark disc on the thick end."""
+    from blender_scenes.food.mesh import MeshBuilder
+    from blender_scenes.food.pieces import carrot_piece
+    from blender_scenes.placement import euler_matrix
+
+    def styles(prefer):
+        packs = [sample_params("carrot", np.random.default_rng(s), prefer) for s in range(200)]
+        return packs, [p for p in packs if p["pieces"][0].get("crown")]
+
+    plain, plain_heaps = styles(None)
+    assert 0.15 * len(plain) < len(plain_heaps) < 0.35 * len(plain)
+    packs, heaps = styles(_aicook_prefer("carrot"))
+    assert len(heaps) > 0.85 * len(packs)
+    for p in heaps:
+        assert 6 <= len(p["pieces"]) <= 12 and "bag" not in p
+        zs = sorted(q["at"][2] for q in p["pieces"])
+        assert zs[-1] - zs[0] > 0.5 * min(q["size"][1] for q in p["pieces"])  # two layers
+        for q in p["pieces"]:
+            axis = euler_matrix(q["rot"]) @ np.array([-1.0, 0.0, 0.0])  # towards the thick end
+            assert axis[1] < -0.95  # points at the viewer
+    side = [p for p in plain if p not in plain_heaps]
+    for q in (q for p in side for q in p["pieces"]):
+        assert abs((euler_matrix(q["rot"]) @ np.array([1.0, 0.0, 0.0]))[0]) > 0.95  # across
+    b = MeshBuilder("carrot")
+    carrot_piece(b, heaps[0]["pieces"][0], heaps[0])
+    crown = b.keys["crown"]
+    faces = [f for f in b.bm.faces if f.material_index == crown]
+    xs = np.array([v.co.x for f in faces for v in f.verts])
+    every = np.array([v.co.x for v in b.bm.verts])
+    b.bm.free()
+    assert faces and xs.max() < every.min() + 0.03  # on the thick end only
+
+
+def test_sweet_potatoes_are_plump_and_copper():
+    """Sweet potatoes are plump (at least 0.42 as wide as long), copper to orange-brown, with
+    earthy blotches."""
+    packs = [sample_params("sweet_potato", np.random.default_rng(s)) for s in range(100)]
+    roots = [q for p in packs for q in p["pieces"]]
+    assert all(q["size"][1] >= 0.42 * q["size"][0] - 1e-4 for q in roots)
+    skin = np.array([c for p in packs for c in p["colors"]])
+    assert (skin[:, 0] > skin[:, 1]).all() and (skin[:, 1] >= 0.8 * skin[:, 2]).mean() > 0.85
+    assert min(p["dirt"] for p in packs) >= 0.35
+
+
+def test_the_photos_cream_is_a_tall_green_brick_with_a_light_oval():
+    """food/aicook prefers the photos' cream: a tall half-litre brick (white cap) printed green
+    with a light oval badge in the middle of its front."""
+    from blender_scenes.food.grocery_params import CREAM_BRICK
+    from blender_scenes.food.label_art import draw_label
+
+    packs = [sample_params("heavy_cream", np.random.default_rng(s), _aicook_prefer("heavy_cream"))
+             for s in range(200)]  # fmt: skip
+    ours = [p for p in packs if p["label"]["product"] == CREAM_BRICK]
+    assert 0.6 * len(packs) < len(ours) < 0.85 * len(packs)
+    for p in ours:
+        w, _, h = p["size"]
+        assert p["volume_l"] == 0.5 and w < 0.5 * h and min(p["top"]["cap_color"]) > 0.85
+    label = ours[0]["label"]
+    img = np.asarray(draw_label(label, 512, 256)).astype(int)
+    front = img[:, : int(512 * label["panels"][0] / sum(label["panels"]))]
+    fh, fw = front.shape[:2]
+    centre = front[int(fh * 0.5) : int(fh * 0.6), int(fw * 0.3) : int(fw * 0.7)]
+    corner = front[int(fh * 0.15) : int(fh * 0.25), : int(fw * 0.1)]
+    assert centre.mean() > corner.mean() + 60  # the light oval on the green ground
+    assert (corner[..., 1] > corner[..., 0] + 20).mean() > 0.8 and (
+        corner[..., 1] > corner[..., 2]
+    ).mean() > 0.8
+
+
+def test_the_photos_chocolate_is_a_light_blue_bar_with_a_navy_end():
+    """food/aicook prefers the photos' chocolate: a thick bar (about 19 x 10 x 2 cm) whose top
+    is printed light blue like crushed ice with a navy band across one end."""
+    from blender_scenes.food.grocery_params import CHOCOLATE_BAR
+    from blender_scenes.food.label_art import draw_label
+
+    packs = [sample_params("chocolate", np.random.default_rng(s), _aicook_prefer("chocolate"))
+             for s in range(200)]  # fmt: skip
+    ours = [p for p in packs if p["label"]["product"] == CHOCOLATE_BAR]
+    assert len(ours) > 0.65 * len(packs)
+    assert all(0.018 < p["size"][2] < 0.022 and p["size"][0] > 0.17 for p in ours)
+    others = [p for p in packs if p not in ours]
+    assert others and all(p["size"][2] < 0.016 for p in others)
+    label = ours[0]["label"]
+    img = np.asarray(draw_label(label, 400, 300)).astype(int)
+    top = img[: int(300 * label["top_fraction"]) - 2]
+    band, rest = top[:, 10:100], top[:, 140:]
+    assert (band[..., 2] > band[..., 0] + 30).mean() > 0.6 and band.mean() < 90  # navy
+    blue = (rest[..., 2] > rest[..., 0] + 25) & (rest.mean(axis=2) > 150)
+    white = rest.min(axis=2) > 215
+    assert blue.mean() > 0.3 and white.mean() > 0.05  # light blue ground, white shards
