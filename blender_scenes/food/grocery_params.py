@@ -489,12 +489,13 @@ def _carrot_heap(rng: np.random.Generator, colors: list[Color]) -> dict:
     its crown) to the front (-Y); the rest of them in the gaps of that layer, a little higher."""
     n = int(rng.integers(6, 13))
     first = min(n, max(4, math.ceil(n * 0.6)))
+    start = (first - 1 - (n - first)) // 2  # the upper layer over the middle gaps
     d_mean = rng.uniform(0.028, 0.038)
     pieces = []
     for k in range(n):
         length, d = rng.uniform(0.13, 0.2), d_mean * rng.uniform(0.85, 1.15)
         layer = 0 if k < first else 1
-        slot = k if layer == 0 else (k - first) + 0.5
+        slot = k if layer == 0 else start + (k - first) + 0.5
         x = (slot - (first - 1) / 2) * d_mean * 1.02 + rng.uniform(-0.15, 0.15) * d_mean
         y = rng.uniform(-0.025, 0.025) + length / 2  # thick ends roughly in a line at the front
         z = d / 2 + layer * d_mean * 0.75
