@@ -571,18 +571,13 @@ def potato(rng: np.random.Generator) -> dict:
 
 
 def sweet_potato(rng: np.random.Generator) -> dict:
-    """Sweet potatoes: plump, tapered, copper to orange-brown with dark earthy blotches (the
-    common orange-fleshed kind; a purple-red one now and then); loose or in a tub."""
-    base = pick(
-        rng,
-        [[0.72, 0.4, 0.2], [0.66, 0.34, 0.17], [0.78, 0.5, 0.28], [0.55, 0.26, 0.2]],
-        [3, 3, 2, 1],
-    )
+    """Sweet potatoes: long, tapered, red-brown or orange-brown; loose or in a tub."""
+    base = pick(rng, [[0.62, 0.3, 0.2], [0.7, 0.4, 0.25], [0.5, 0.25, 0.22], [0.75, 0.5, 0.3]])
     colors = shades(rng, base, 0.06, 2)
 
     def make(r: np.random.Generator, k: int) -> dict:
-        length = r.uniform(0.11, 0.2)
-        w = length * r.uniform(0.42, 0.6)
+        length = r.uniform(0.12, 0.22)
+        w = length * r.uniform(0.32, 0.48)
         return part(
             "sweet_potato",
             (length, w, w * r.uniform(0.8, 0.95)),
@@ -598,7 +593,7 @@ def sweet_potato(rng: np.random.Generator) -> dict:
         rng, {"loose": 0.8, "tub": 0.2}, ((0.2, 0.24), (0.13, 0.16)), (0.05, 0.07)
     )
     pieces, boxes = _produce_group(rng, n, make, 1, container, along="y")
-    return _finish_produce(pieces, boxes, container, colors=colors, dirt=r5(rng.uniform(0.35, 0.8)))
+    return _finish_produce(pieces, boxes, container, colors=colors, dirt=r5(rng.uniform(0.1, 0.6)))
 
 
 def onion(rng: np.random.Generator) -> dict:

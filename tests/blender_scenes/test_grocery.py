@@ -711,17 +711,6 @@ def test_carrot_heaps_point_at_the_viewer_with_dark_crowns():
     assert faces and xs.max() < every.min() + 0.03  # on the thick end only
 
 
-def test_sweet_potatoes_are_plump_and_copper():
-    """Sweet potatoes are plump (at least 0.42 as wide as long), copper to orange-brown, with
-    earthy blotches."""
-    packs = [sample_params("sweet_potato", np.random.default_rng(s)) for s in range(100)]
-    roots = [q for p in packs for q in p["pieces"]]
-    assert all(q["size"][1] >= 0.42 * q["size"][0] - 1e-4 for q in roots)
-    skin = np.array([c for p in packs for c in p["colors"]])
-    assert (skin[:, 0] > skin[:, 1]).all() and (skin[:, 1] >= 0.8 * skin[:, 2]).mean() > 0.85
-    assert min(p["dirt"] for p in packs) >= 0.35
-
-
 def test_the_photos_cream_is_a_tall_green_brick_with_a_light_oval():
     """food/aicook prefers the photos' cream: a tall half-litre brick (white cap) printed green
     with a light oval badge in the middle of its front."""
