@@ -134,3 +134,18 @@ def test_gpu_announcement_warns_where_cycles_must_compile_its_kernel(
         assert (
             record.levelno == logging.INFO and record.getMessage() == "rendering on the GPU (OPTIX)"
         )
+
+
+def test_gpu_preset_takes_more_samples_and_the_fast_prefilter(tmp_path):
+    """`+render_preset=gpu` asks for the GPU with the settings the H200 table chose (64 samples,
+    threshold 0.01, OIDN's fast prefilter) and leaves the rest of the render config alone."""
+    from dataclasses import replace
+
+    cfg = render_config(tmp_path, "+render_preset=gpu")
+    plain = render_config(tmp_path)
+    r = cfg.render
+    assert (r.device, r.samples, r.adaptive_threshold, r.denoise_prefilter) == (
+        "gpu", 64, 0.01, "fast")  # fmt: skip
+    assert replace(r, device="cpu", samples=24, adaptive_threshold=0.05,
+                   denoise_prefilter="accurate") == plain.render  # fmt: skip
+    assert cfg.resolution == plain.resolution and cfg.sampler == plain.sampler
