@@ -53,10 +53,11 @@ from .params import (
     tomato,
 )
 
-CARROT_ORANGE = [0.95, 0.45, 0.06]
+CARROT_ORANGE = [0.95, 0.45, 0.06]  # the commonest carrot skin
 
 # (product name, main colour of its pack) per class, for the labels (milk bottles: the fat
-# grade and the cap colour that goes with it; apple groups: the variety and its skin colour)
+# grade and the cap colour that goes with it; apple groups: the variety and its skin colour;
+# carrots: how they lie, side by side or heaped end-on)
 PRODUCTS: dict[str, list[tuple[str, Color]]] = {
     "apple_group": [("mixed", [0.55, 0.3, 0.1]), *((v, c) for v, (c, _) in APPLE_COLORS.items())],
     "carrot": [("side", CARROT_ORANGE), ("heap", CARROT_ORANGE)],  # how they lie (carrot())
@@ -1503,7 +1504,8 @@ def _brick(rng: np.random.Generator, volume_l: float, product: str, main: Color,
 
 
 def heavy_cream(rng: np.random.Generator, prefer: Prefer = None) -> dict:
-    """Cream in a small carton (brick, with or without a cap, or a small gable top) or a pot."""
+    """Cream in a small carton (brick, with or without a cap, or a small gable top) or a pot;
+    the product `CREAM_BRICK` is always the AICook photos' tall green half-litre brick."""
     product, main = pick_product(rng, "heavy_cream", prefer)
     if product == CREAM_BRICK:
         out = _brick(rng, 0.5, product, main, True)
@@ -2091,7 +2093,8 @@ def sugar(rng: np.random.Generator, prefer: Prefer = None) -> dict:
 
 
 def chocolate(rng: np.random.Generator, prefer: Prefer = None) -> dict:
-    """A chocolate bar in a printed paper or foil wrapper, lying flat (built like butter)."""
+    """A chocolate bar in a printed paper or foil wrapper, lying flat (built like butter); the
+    product `CHOCOLATE_BAR` is always the AICook photos' thick light blue bar."""
     product, main = pick_product(rng, "chocolate", prefer)
     if product == CHOCOLATE_BAR:
         dims = np.array([0.19, 0.1, 0.02]) * rng.uniform(0.95, 1.05, 3)
