@@ -277,14 +277,14 @@ def oval_front(draw: ImageDraw.ImageDraw, box: Box, label: dict) -> None:
     With ``oval: "light"`` the oval is light with a thick accent rim and main-coloured ink (a
     cream carton's badge on a printed ground)."""
     main, accent, light, _ = palette(label)[:4]
-    fill, rim, ink = (light, accent, main) if label.get("oval") == "light" else (main, light, light)
+    badge = label.get("oval") == "light"
+    fill, rim, ink = (light, accent, main) if badge else (main, light, light)
     x0, y0, x1, y1 = box
     w, h = x1 - x0, y1 - y0
     cx, cy = (x0 + x1) / 2, y0 + h * 0.55
     rx, ry = w * 0.42, min(h * 0.3, w * 0.3)
-    thick = 4 if label.get("oval") == "light" else 10
     draw.ellipse((cx - rx, cy - ry, cx + rx, cy + ry), fill=fill, outline=rim,
-                 width=max(1, int(ry / thick)))  # fmt: skip
+                 width=max(1, int(ry / (4 if badge else 10))))  # fmt: skip
     centered_text(draw, label["brand"], (cx, cy - ry * 0.15), rx * 1.5, ry * 0.7, ink)
     centered_text(draw, label["product"], (cx, cy + ry * 0.5), rx * 1.1, ry * 0.3, ink)
 
