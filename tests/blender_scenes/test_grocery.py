@@ -31,6 +31,12 @@ AICOOK = ("apple", "banana", "beef", "blueberries", "bread", "butter", "carrot",
 AICOOK_YAML = ROOT.parent / "shared" / "data" / "aicook_fridge" / "data.yaml"
 
 
+def _aicook_prefer(cls: str) -> dict:
+    """What the food/aicook preset prefers among the products of `cls` (`products.<cls>`)."""
+    preset = yaml.safe_load((config_dir() / "render_preset/food/aicook.yaml").read_text())
+    return preset["products"][cls]
+
+
 def test_table_keeps_the_original_fifteen_and_their_traits():
     """The first rows are the old classes in order, with the traits the samplers used before."""
     assert ALL_CLASSES[:15] == FOOD_CLASSES and len(GROCERY_CLASSES) == 30
@@ -195,8 +201,7 @@ def test_apple_varieties_are_the_products_of_apple_groups():
     )
     assert set(plain) == {"red", "green", "yellow", "bicolor", "mixed"}
     assert 0.2 < plain["green"] / 300 < 0.45 and 0.2 < plain["red"] / 300 < 0.45, plain
-    preset = yaml.safe_load((config_dir() / "render_preset/food/aicook.yaml").read_text())
-    prefer = preset["products"]["apple_group"]
+    prefer = _aicook_prefer("apple_group")
     aicook = Counter(
         variety(sample_params("apple_group", np.random.default_rng(i), prefer)) for i in range(300)
     )
@@ -264,8 +269,7 @@ def test_sugar_bags_have_a_coloured_top_and_sugar_jars_are_full(collection):
     """Sugar bags are mostly white-grounded under a folded top printed solid in the brand
     colour (red for the photos' bag, which food/aicook prefers), drawn in that colour by the
     bag builder; sugar jars are mostly screw-topped and nearly full (flour's nearly empty)."""
-    preset = yaml.safe_load((config_dir() / "render_preset/food/aicook.yaml").read_text())
-    prefer = preset["products"]["sugar"]
+    prefer = _aicook_prefer("sugar")
     sugar = [sample_params("sugar", np.random.default_rng(s), prefer) for s in range(300)]
     bags = [p for p in sugar if p["style"] == "bag"]
     jars = [p for p in sugar if p["style"] == "jar"]
@@ -299,8 +303,7 @@ def test_goat_cheese_is_mostly_a_wide_tub_with_an_oval_badge():
     photos' dark green one, which food/aicook prefers)."""
     from blender_scenes.food.label_art import draw_label
 
-    preset = yaml.safe_load((config_dir() / "render_preset/food/aicook.yaml").read_text())
-    prefer = preset["products"]["goat_cheese"]
+    prefer = _aicook_prefer("goat_cheese")
     packs = [sample_params("goat_cheese", np.random.default_rng(s), prefer) for s in range(300)]
     tubs = [p for p in packs if p["style"] == "tub"]
     assert len(tubs) > 0.6 * len(packs) and {p["style"] for p in packs} == {"tub", "log", "round"}
@@ -472,8 +475,7 @@ def test_the_photos_corn_tin_is_squat_brown_and_shows_kernels():
     from blender_scenes.food.grocery_params import CORN_TIN
     from blender_scenes.food.label_art import draw_label
 
-    preset = yaml.safe_load((config_dir() / "render_preset/food/aicook.yaml").read_text())
-    prefer = preset["products"]["corn"]
+    prefer = _aicook_prefer("corn")
     tins = [p for s in range(300)
             if (p := sample_params("corn", np.random.default_rng(s), prefer))["style"] == "tin"]  # fmt: skip
     ours = [p for p in tins if p["label"]["product"] == CORN_TIN]
@@ -668,11 +670,6 @@ def test_every_grocery_class_renders_with_its_label(tmp_path):
     coco = json.loads((tmp_path / "annotations.json").read_text())
     names = {c["id"]: c["name"] for c in coco["categories"]}
     assert {names[a["category_id"]] for a in coco["annotations"]} == set(GROCERY_CLASSES)
-
-
-def _aicook_prefer(cls: str) -> dict:
-    preset = yaml.safe_load((config_dir() / "render_preset/food/aicook.yaml").read_text())
-    return preset["products"][cls]
 
 
 def test_carrot_heaps_point_at_the_viewer_with_dark_crowns():
