@@ -327,13 +327,15 @@ def rind_material(name: str, color: list[float], ash: bool) -> bpy.types.Materia
 
 
 def spinach(b: MeshBuilder, p: dict) -> None:
-    """A bag of leaves: a leafy body inside a clear pillow bag with a printed header."""
+    """A bag of leaves: loose leaves (pieces) around a core of pressed ones inside a clear
+    pillow bag with a printed header."""
     sx, sy, sz = p["size"]
-    leaf = p["leaf"]
-    leaves = b.slot("leaves", lambda n: leaf_material(n, leaf, p["leaf_scale"]))
+    pieces(b, p)
+    leaves = b.slot("leaves", lambda n: leaf_material(n, shade(p["leaf"], 0.45), p["leaf_scale"]))
     f = p["fill"]
-    pillow(b, sx * 0.86, sy * 0.94, sz * f, leaves, 0.04, flat_ends=0.3)
-    film_mat = b.slot("film", lambda n: film(n, p["film"]["tint"], p["film"]["roughness"], 0.88))
+    pillow(b, sx * 0.65, sy * 0.6, sz * f * 0.55, leaves, 0.04, flat_ends=0.3)
+    # clearer than other bags: dark leaves behind a hazier film read as a grey bag
+    film_mat = b.slot("film", lambda n: film(n, p["film"]["tint"], p["film"]["roughness"], 0.94))
     paper = b.slot(
         "header", lambda n: printed(n, p["label"], label_size(1.0, 0.6), 0.4, Coat_Weight=0.4)
     )

@@ -598,8 +598,8 @@ def sweet_potato(rng: np.random.Generator) -> dict:
 
 
 def onion(rng: np.random.Generator) -> dict:
-    """Onions (golden, red or white): mostly a heap of four to seven in a clear tub, else loose
-    or in a net bag."""
+    """Onions (golden, red or white): mostly a clear tub heaped two high with nine to fourteen,
+    else loose or in a net bag."""
     kind = pick(rng, ["golden", "red", "white"], [10, 2, 1])
     base = {"golden": [0.7, 0.33, 0.11], "red": [0.45, 0.12, 0.2], "white": [0.92, 0.88, 0.78]}[
         kind
@@ -609,8 +609,8 @@ def onion(rng: np.random.Generator) -> dict:
         rng, {"loose": 0.07, "tub": 0.85, "net": 0.08}, ((0.17, 0.2), (0.125, 0.15)), (0.055, 0.075)
     )
     tub = container["kind"] == "tub"
-    n = int(rng.integers(6, 10) if tub else rng.integers(2, 7))
-    sizes = (0.05, 0.062) if tub else (0.055, 0.085)  # a box holds the smaller ones
+    n = int(rng.integers(9, 15) if tub else rng.integers(2, 7))  # heaped two high in a box
+    sizes = (0.055, 0.068) if tub else (0.055, 0.085)
 
     def make(r: np.random.Generator, k: int) -> dict:
         d = r.uniform(*sizes)
@@ -1781,24 +1781,53 @@ def _pillow_bag(
 
 
 def spinach(rng: np.random.Generator) -> dict:
-    """A bag of spinach leaves lying flat (leaves pressed against the film)."""
-    sx, sy = rng.uniform(0.2, 0.27), rng.uniform(0.15, 0.2)
+    """A puffy clear bag of loose spinach leaves: a few dozen dark, cupped leaves with pale
+    midribs heaped every which way against the film (as the AICook photos' spinach), around a
+    core of pressed leaves that keeps the bag from looking empty between them."""
+    sx, sy, sz = rng.uniform(0.2, 0.26), rng.uniform(0.15, 0.2), rng.uniform(0.08, 0.13)
     out = _pillow_bag(
         rng,
         sx,
         sy,
-        rng.uniform(0.045, 0.08),
+        sz,
         pick(rng, ["BABY SPINACH", "SPINACH", "LEAF SPINACH"]),
         pick(rng, [[0.2, 0.5, 0.2], [0.1, 0.35, 0.6], [0.85, 0.5, 0.1], None]),
     )
+    out["header"] = r5(rng.uniform(0.06, 0.14))  # a strip at the seal: the leaves show
+    leaf = jitter(rng, pick(rng, [[0.12, 0.3, 0.07], [0.16, 0.36, 0.1], [0.1, 0.25, 0.08]]), 0.05)
+    fill = rng.uniform(0.75, 0.95)
+    leaves = []
+    for k in range(int(rng.integers(70, 100))):
+        length = rng.uniform(0.05, 0.09)
+        q = piece(
+            "leaf",
+            (0, 0, 0),
+            (length, length * rng.uniform(0.55, 0.75), length * rng.uniform(0.12, 0.25)),
+            (rng.uniform(-40, 40), rng.uniform(-40, 40), rng.uniform(-180, 180)),
+            "box",
+            k % 3,
+            cup=r5(rng.uniform(0.05, 0.25)),
+            wave=r5(rng.uniform(0.0, 0.08)),
+            phase=r5(rng.uniform(0, math.tau)),
+            curl=r5(rng.uniform(-0.4, 0.4)),
+        )
+        w, d, h = posed_extent(q)
+        x = rng.uniform(-0.5, 0.5) * max(sx * 0.85 - w, 0.0)
+        y = rng.uniform(-0.5, 0.5) * max(sy * 0.85 - d, 0.0)
+        # the film's top over (x, y) (`mesh.pillow`: domed along, a superellipse across)
+        along = 0.12 + 0.88 * math.sqrt(math.cos(math.pi / 2 * min(1.0, 2 * abs(x) / sx)))
+        c = min(1.0, 2 * abs(y) / sy) ** 1.5
+        across = (1 + (1 - c * c) ** (1 / 3)) / 2
+        top = max(h / 2 + 0.003, sz * 0.8 * along * across - h / 2)
+        z = min(h / 2 + 0.003 + rng.uniform(0, 1) * sz * fill * along, top)
+        q["at"] = [r5(x), r5(y), r5(z)]
+        leaves.append(q)
     out.update(
-        {
-            "leaf": jitter(
-                rng, pick(rng, [[0.12, 0.3, 0.07], [0.16, 0.36, 0.1], [0.1, 0.25, 0.08]]), 0.05
-            ),
-            "leaf_scale": r5(rng.uniform(25, 45)),
-            "fill": r5(rng.uniform(0.7, 0.95)),
-        }
+        leaf=leaf,  # the pressed core
+        leaf_scale=r5(rng.uniform(25, 45)),
+        fill=r5(fill),
+        colors=[jitter(rng, leaf, 0.06) for _ in range(3)],
+        pieces=leaves,
     )
     return out
 

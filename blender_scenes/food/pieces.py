@@ -450,6 +450,52 @@ def bean_piece(b: MeshBuilder, q: dict, p: dict) -> None:
     tube(b, centres, radius, mat, 6)
 
 
+def leaf_piece(b: MeshBuilder, q: dict, p: dict) -> None:
+    """A spinach leaf along X: a thin blade, broadest towards its stalk (at -X), cupped across
+    (``cup``), rippled along its edges (``wave``, ``phase``) and curled along (``curl``), with a
+    pale midrib and a short stalk."""
+    n, s = 9, 10
+    t = np.linspace(0, 1, n)
+    half = 0.5 * np.sin(np.clip(t, 0.04, 0.96) * math.pi) ** 0.7 * (1.1 - 0.3 * t)
+    phis = TAU * np.arange(s + 1) / s
+    c, sn = np.cos(phis), np.sin(phis)
+    ripple = q["wave"] * np.sin(t * 5 * math.pi + q["phase"])
+    z = (0.03 * sn[None, :] + q["cup"] * c[None, :] ** 2 + ripple[:, None] * np.abs(c)[None, :]
+         + q["curl"] * (t[:, None] - 0.5) ** 2)  # fmt: skip
+    pts = np.stack(
+        [np.broadcast_to((t - 0.5)[:, None], z.shape), half[:, None] * c[None, :], z], -1
+    )
+    uvs = np.stack(np.broadcast_arrays(t[:, None], (c[None, :] + 1) / 2), axis=-1)
+    col = _variant(p, "colors", q)
+    mat = b.slot("leaf", lambda name: leaf_blade(name, col))
+    b.grid(pts[:, :s], mat, uvs, caps=(pts[0, :s].mean(axis=0), pts[-1, :s].mean(axis=0)))
+    base = pts[0, :s].mean(axis=0)
+    stalk = b.slot("stalk", lambda name: principled(name, shade(col, 1.35), 0.55))
+    tube(b, np.array([base + (0.02, 0, 0), base - (0.12, 0, 0.01), base - (0.25, 0, 0.03)]),
+         np.array([0.035, 0.028, 0.022]), stalk, 5)  # fmt: skip
+
+
+def leaf_blade(name: str, color: list[float]) -> bpy.types.Material:
+    """A dark, slightly glossy leaf blade, mottled, its pale midrib along the UV's u."""
+    mat, bsdf, nt, cr = skin(name, [(0.25, shade(color, 0.7)), (0.75, color)], 40.0, 0.5)
+    coord = nt.nodes.new("ShaderNodeTexCoord")
+    sep = nt.nodes.new("ShaderNodeSeparateXYZ")
+    nt.links.new(coord.outputs["UV"], sep.inputs["Vector"])
+    off = nt.nodes.new("ShaderNodeMath")
+    off.operation = "SUBTRACT"
+    nt.links.new(sep.outputs["Y"], off.inputs[0])
+    off.inputs[1].default_value = 0.5
+    dist = nt.nodes.new("ShaderNodeMath")
+    dist.operation = "ABSOLUTE"
+    nt.links.new(off.outputs["Value"], dist.inputs[0])
+    rib = ramp(nt, [(0.0, [1, 1, 1]), (0.03, [1, 1, 1]), (0.06, [0, 0, 0])])
+    nt.links.new(dist.outputs["Value"], rib.inputs["Fac"])
+    nt.links.new(mix_rgb(nt, rib.outputs["Color"], cr.outputs["Color"], shade(color, 1.7)),
+                 bsdf.inputs["Base Color"])  # fmt: skip
+    set_inputs(bsdf, Specular_IOR_Level=0.35)
+    return mat
+
+
 def roll_piece(b: MeshBuilder, q: dict, p: dict) -> None:
     """A bread roll: a domed bun."""
     prof, s = sphere_profile(9, 0.5, 1.0)
@@ -496,7 +542,7 @@ PIECES: dict[str, PieceFn] = {
     "lime": lime_piece, "carrot": carrot_piece, "mushroom": mushroom_piece, "berry": berry_piece,
     "strawberry": strawberry_piece, "steak": steak_piece, "chunk": chunk_piece, "joint": joint_piece,
     "mince": mince_piece, "chicken": chicken_piece, "breast": breast_piece, "slice": slice_piece,
-    "fold": fold_piece, "shrimp": shrimp_piece, "shrimp_heap": shrimp_heap_piece, "cob": cob_piece, "bean": bean_piece,
+    "fold": fold_piece, "shrimp": shrimp_piece, "shrimp_heap": shrimp_heap_piece, "cob": cob_piece, "bean": bean_piece, "leaf": leaf_piece,
     "roll": roll_piece, "cheese_slice": cheese_slice_piece,
     "apple": _food_piece(apple), "tomato": _food_piece(tomato),
     "egg": _food_piece(egg), "banana": _food_piece(banana),
