@@ -610,7 +610,7 @@ def onion(rng: np.random.Generator) -> dict:
     )
     tub = container["kind"] == "tub"
     n = int(rng.integers(9, 15) if tub else rng.integers(2, 7))  # heaped two high in a box
-    sizes = (0.055, 0.068) if tub else (0.055, 0.085)
+    sizes = (0.05, 0.062) if tub else (0.055, 0.085)  # a box holds the smaller ones
 
     def make(r: np.random.Generator, k: int) -> dict:
         d = r.uniform(*sizes)
