@@ -333,7 +333,7 @@ def spinach(b: MeshBuilder, p: dict) -> None:
     pieces(b, p)
     leaves = b.slot("leaves", lambda n: leaf_material(n, shade(p["leaf"], 0.45), p["leaf_scale"]))
     f = p["fill"]
-    pillow(b, sx * 0.65, sy * 0.6, sz * f * 0.55, leaves, 0.04, flat_ends=0.3)
+    pillow(b, sx * 0.55, sy * 0.45, sz * f * 0.45, leaves, 0.04, flat_ends=0.3)
     # clearer than other bags: dark leaves behind a hazier film read as a grey bag
     film_mat = b.slot("film", lambda n: film(n, p["film"]["tint"], p["film"]["roughness"], 0.94))
     paper = b.slot(

@@ -1797,7 +1797,7 @@ def spinach(rng: np.random.Generator) -> dict:
     leaf = jitter(rng, pick(rng, [[0.12, 0.3, 0.07], [0.16, 0.36, 0.1], [0.1, 0.25, 0.08]]), 0.05)
     fill = rng.uniform(0.75, 0.95)
     leaves = []
-    for k in range(int(rng.integers(70, 100))):
+    for k in range(int(rng.integers(55, 80))):
         length = rng.uniform(0.05, 0.09)
         q = piece(
             "leaf",
@@ -1811,15 +1811,23 @@ def spinach(rng: np.random.Generator) -> dict:
             phase=r5(rng.uniform(0, math.tau)),
             curl=r5(rng.uniform(-0.4, 0.4)),
         )
-        w, d, h = posed_extent(q)
-        x = rng.uniform(-0.5, 0.5) * max(sx * 0.85 - w, 0.0)
-        y = rng.uniform(-0.5, 0.5) * max(sy * 0.85 - d, 0.0)
-        # the film's top over (x, y) (`mesh.pillow`: domed along, a superellipse across)
-        along = 0.12 + 0.88 * math.sqrt(math.cos(math.pi / 2 * min(1.0, 2 * abs(x) / sx)))
-        c = min(1.0, 2 * abs(y) / sy) ** 1.5
-        across = (1 + (1 - c * c) ** (1 / 3)) / 2
-        top = max(h / 2 + 0.003, sz * 0.8 * along * across - h / 2)
-        z = min(h / 2 + 0.003 + rng.uniform(0, 1) * sz * fill * along, top)
+        for tries in range(12):  # somewhere under the film with room for the leaf
+            if tries >= 6:  # a big leaf in a low bag lies flatter
+                q["rot"] = [r5(q["rot"][0] * 0.6), r5(q["rot"][1] * 0.6), q["rot"][2]]
+            w, d, h = posed_extent(q)
+            x = rng.uniform(-0.5, 0.5) * max(sx * 0.85 - w, 0.0) * (0.5 if tries >= 6 else 1)
+            edge = rng.uniform(-1, 1)  # most leaves press against the film at front and back
+            y = math.copysign(abs(edge) ** 0.5, edge) / 2 * max(sy * 0.85 - d, 0.0)
+            y *= 0.5 if tries >= 6 else 1
+            # the film's top over (x, y) (`mesh.pillow`: domed along, a superellipse across)
+            along = 0.12 + 0.88 * math.sqrt(math.cos(math.pi / 2 * min(1.0, 2 * abs(x) / sx)))
+            c = min(1.0, 2 * abs(y) / sy) ** 1.5
+            top = sz * 0.8 * along * (1 + (1 - c * c) ** (1 / 3)) / 2 - h / 2
+            if top >= h / 2 + 0.003:
+                break
+        else:  # lying flat in the middle, where the bag is highest
+            x, y, along, top = 0.0, 0.0, 1.0, sz * 0.8 - h / 2
+        z = min(h / 2 + 0.003 + rng.uniform(0, 1) ** 0.6 * sz * fill * along, top)
         q["at"] = [r5(x), r5(y), r5(z)]
         leaves.append(q)
     out.update(

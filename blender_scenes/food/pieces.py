@@ -454,7 +454,7 @@ def leaf_piece(b: MeshBuilder, q: dict, p: dict) -> None:
     """A spinach leaf along X: a thin blade, broadest towards its stalk (at -X), cupped across
     (``cup``), rippled along its edges (``wave``, ``phase``) and curled along (``curl``), with a
     pale midrib and a short stalk."""
-    n, s = 9, 10
+    n, s = 7, 8
     t = np.linspace(0, 1, n)
     half = 0.5 * np.sin(np.clip(t, 0.04, 0.96) * math.pi) ** 0.7 * (1.1 - 0.3 * t)
     phis = TAU * np.arange(s + 1) / s
@@ -472,7 +472,7 @@ def leaf_piece(b: MeshBuilder, q: dict, p: dict) -> None:
     base = pts[0, :s].mean(axis=0)
     stalk = b.slot("stalk", lambda name: principled(name, shade(col, 1.35), 0.55))
     tube(b, np.array([base + (0.02, 0, 0), base - (0.12, 0, 0.01), base - (0.25, 0, 0.03)]),
-         np.array([0.035, 0.028, 0.022]), stalk, 5)  # fmt: skip
+         np.array([0.035, 0.028, 0.022]), stalk, 4)  # fmt: skip
 
 
 def leaf_blade(name: str, color: list[float]) -> bpy.types.Material:

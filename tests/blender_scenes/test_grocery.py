@@ -419,6 +419,37 @@ def test_green_beans_mostly_fill_bags_with_thin_ones():
     assert loose and max(len(p["pieces"]) for p in loose) < 18
 
 
+def test_spinach_is_a_clear_bag_of_loose_leaves_that_stay_inside_it(collection):
+    """Spinach is a puffy clear bag of 55-79 loose leaves turned every which way (the photos'
+    spinach shows its leaves through the film, where the bag once held one smooth green block),
+    under a narrow printed strip; every leaf lies inside the bag, so the built film spans the
+    item's whole box and the leaves make most of its faces."""
+    from blender_scenes.food.build import build_food
+    from blender_scenes.food.grocery_params import piece_points
+
+    packs = [sample_params("spinach", np.random.default_rng(s)) for s in range(60)]
+    for p in packs:
+        sx, sy, sz = p["size"]
+        assert 0.08 <= sz <= 0.13 and p["header"] <= 0.14
+        assert 55 <= len(p["pieces"]) < 80 and {q["kind"] for q in p["pieces"]} == {"leaf"}
+        pts = np.vstack([piece_points(q) for q in p["pieces"]])
+        assert (np.abs(pts[:, 0]) <= sx / 2).all() and (np.abs(pts[:, 1]) <= sy / 2).all()
+        assert pts[:, 2].min() >= 0 and pts[:, 2].max() <= sz
+    tilts = [abs(q["rot"][0]) for p in packs for q in p["pieces"]]
+    assert np.percentile(tilts, 75) > 15  # leaves lie every which way, not stacked flat
+    p = packs[0]
+    me = build_food("spinach", p, "spinach.0", collection).data
+    names = [m.name.split(".", 2)[-1] for m in me.materials]
+    assert {"m0.leaf", "m1.leaf", "m2.leaf", "film", "header", "leaves"} <= set(names)
+    co = np.array([v.co[:] for v in me.vertices])
+    film = {names.index("film"), names.index("header")}
+    on_film = sorted({v for f in me.polygons if f.material_index in film for v in f.vertices})
+    lo, hi = co[on_film].min(axis=0), co[on_film].max(axis=0)
+    assert np.allclose(hi - lo, p["size"], atol=1e-4)  # the film is the outside: nothing pokes out
+    leafy = [f for f in me.polygons if names[f.material_index].endswith("leaf")]
+    assert len(leafy) > 0.5 * len(me.polygons)
+
+
 def test_cheese_is_mostly_bare_segments_of_black_waxed_wheels():
     """Half the cheese packs are a bare segment of a waxed wheel (the photos' cheese), mostly
     black-rinded, lying on its rind or standing on a cut face, sized as a wheel's segment; the
@@ -498,9 +529,11 @@ def test_the_photos_corn_tin_is_squat_brown_and_shows_kernels():
 
 
 def test_onions_mostly_heap_in_clear_tubs_and_heaps_nestle():
-    """Onions come mostly as a heap of six to nine golden-brown bulbs in a clear, colourless tub,
-    three across, round (a little wider than tall) with a thin neck; the second layer of any heap
-    in a tub lies over the gaps between the first layer's pieces, not on top of one."""
+    """Onions come mostly as a heap of nine to fourteen golden-brown bulbs in a clear,
+    colourless tub, three across and two deep with a second layer over them that rises above the
+    rim (as the photos' onions), round (a little wider than tall) with a thin neck; the second
+    layer of any heap in a tub lies over the gaps between the first layer's pieces, not on top
+    of one."""
     from blender_scenes.food.grocery_params import grid_slots
     from blender_scenes.food.mesh import MeshBuilder
     from blender_scenes.food.pieces import onion_piece
@@ -508,12 +541,15 @@ def test_onions_mostly_heap_in_clear_tubs_and_heaps_nestle():
     packs = [sample_params("onion", np.random.default_rng(s)) for s in range(200)]
     tubs = [p for p in packs if p["container"]["kind"] == "tub"]
     assert 0.75 * len(packs) < len(tubs) < 0.95 * len(packs)
-    assert all(6 <= len(p["pieces"]) <= 9 for p in tubs)
+    assert all(9 <= len(p["pieces"]) <= 14 for p in tubs)
     firsts = [[q for q in p["pieces"] if q["at"][2] < q["size"][2]] for p in tubs]
     assert np.median([len(low) for low in firsts]) >= 6  # mostly three across, two deep
     for p, low in zip(tubs, firsts, strict=True):
         xs = [q["at"][0] for q in low]
         assert len(low) >= 4 and max(xs) - min(xs) > p["container"]["inner"][0] / 3
+        assert len(p["pieces"]) - len(low) >= 3  # heaped two high
+        top = max(q["at"][2] + q["size"][2] / 2 for q in p["pieces"])
+        assert top > p["container"]["height"]  # over the rim
         col = p["container"]["color"]
         assert min(col) > 0.92 and max(col) - min(col) < 0.05  # clear, not a blue-grey
     golden = [p for p in packs if p["onion"] == "golden"]
