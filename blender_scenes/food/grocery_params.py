@@ -90,9 +90,10 @@ PRODUCTS: dict[str, list[tuple[str, Color]]] = {
         ("PLAIN FLOUR", [0.2, 0.35, 0.7]), ("SELF RAISING", [0.8, 0.2, 0.15]),
         ("WHEAT FLOUR", [0.85, 0.65, 0.2]), ("BREAD FLOUR", [0.3, 0.5, 0.25]),
         ("FARINE", [0.6, 0.3, 0.5]),
+        ("FARINE DE BLE", [0.92, 0.45, 0.12]),  # FLOUR_BAG
     ],
     "sugar": [
-        ("WHITE SUGAR", [0.15, 0.3, 0.7]), ("GRANULATED", [0.85, 0.15, 0.2]),
+        ("WHITE SUGAR", [0.15, 0.3, 0.7]), ("GRANULATED", [0.85, 0.15, 0.2]),  # SUGAR_BAG
         ("CANE SUGAR", [0.6, 0.4, 0.2]), ("CASTER SUGAR", [0.3, 0.6, 0.8]),
         ("SUCRE", [0.9, 0.6, 0.1]),
     ],
@@ -111,6 +112,13 @@ CREAM_BRICK = "CREME CUISINE"
 # The chocolate of the AICook photos: a thick bar in a light blue wrapper printed like crushed
 # ice, a navy band across one end (food/aicook prefers it).
 CHOCOLATE_BAR = "ICE BLUE"
+
+# The sugar and the flour of the AICook photos: one store brand's white paper bags printed
+# with orange small print (label front "text"), the sugar's folded top solid red, the flour's
+# mostly rolled down and open (food/aicook prefers them).
+SUGAR_BAG = "GRANULATED"
+FLOUR_BAG = "FARINE DE BLE"
+PANTRY_INK = [0.92, 0.45, 0.12]
 
 # The sweet-corn tin of the AICook photos: squat, a dark brown wrap under a ruled yellow-orange
 # top band, kernels pictured at the foot of the front (food/aicook prefers it).
@@ -2056,17 +2064,24 @@ def _paper_bag(
     paper: Color,
     plain: float = 0.0,
     top_p: float = 0.0,
+    open_p: float = 0.3,
+    store: bool = False,
 ) -> dict:
-    """A printed paper bag of a powder, standing, its top folded over; with probability `plain`
-    the print is on a white ground (the bag's own colour shows) instead of a coloured one; with
-    probability `top_p` the folded top is printed solid in the main colour (``top_color``)."""
+    """A printed paper bag of a powder, standing, its top folded over (rolled down and open,
+    the powder showing, with probability `open_p`); with probability `plain` the print is on a
+    white ground (the bag's own colour shows) instead of a coloured one; with probability `top_p`
+    the folded top is printed solid in the main colour (``top_color``). A `store` bag is the
+    AICook photos' store brand: white, its wide faces orange small print (label front "text")."""
     sx, sy, sz = (v * rng.uniform(0.96, 1.04) for v in dims)
     fold = rng.uniform(0.12, 0.22)
     bulge = rng.uniform(0.03, 0.08)
-    is_open = bool(rng.random() < 0.3)  # rolled down and open: the powder shows
+    is_open = bool(rng.random() < open_p)  # rolled down and open: the powder shows
     top = sz * (1 - fold) + 0.003 if is_open else sz
     label = carton_label(rng, product, main, sx, sy, fill=r5(1 - fold))
-    if plain and rng.random() < plain:  # a light ground, the main colour only in a sparse print
+    if store:
+        label["palette"][1:3] = [jitter(rng, PANTRY_INK, 0.04), [0.97, 0.97, 0.96]]
+        label.update(background=1, pattern="plain", front="text")
+    elif plain and rng.random() < plain:  # a light ground, the main colour only in a sparse print
         label.update(background=1, pattern=pick(rng, ["plain", "bands", "waves"]))
     top_color = None
     if top_p and rng.random() < top_p:
@@ -2090,13 +2105,16 @@ def flour(rng: np.random.Generator, prefer: Prefer = None) -> dict:
     if rng.random() < 0.5:
         return _storage_jar(rng, "FLOUR", [0.96, 0.95, 0.92], fill=(0.05, 0.5), clip_p=0.85)
     product, main = pick_product(rng, "flour", prefer)
+    store = product == FLOUR_BAG
     return _paper_bag(
         rng,
         pick(rng, [(0.11, 0.075, 0.18), (0.13, 0.08, 0.22)]),
         product,
         main,
-        pick(rng, [[0.95, 0.94, 0.9], [0.85, 0.75, 0.58]], [3, 1]),
+        [0.96, 0.96, 0.95] if store else pick(rng, [[0.95, 0.94, 0.9], [0.85, 0.75, 0.58]], [3, 1]),
         plain=0.75,
+        open_p=0.7 if store else 0.3,
+        store=store,
     )
 
 
@@ -2118,6 +2136,7 @@ def sugar(rng: np.random.Generator, prefer: Prefer = None) -> dict:
             bevel=r5(rng.uniform(0.001, 0.002)),
             label=carton_label(rng, product, main, sx, sy),
         )
+    store = product == SUGAR_BAG
     return _paper_bag(
         rng,
         pick(rng, [(0.1, 0.065, 0.16), (0.12, 0.07, 0.19)]),
@@ -2125,7 +2144,9 @@ def sugar(rng: np.random.Generator, prefer: Prefer = None) -> dict:
         main,
         [0.96, 0.96, 0.95],
         plain=0.7,
-        top_p=0.7,
+        top_p=1.0 if store else 0.7,
+        open_p=0.0 if store else 0.3,
+        store=store,
     )
 
 

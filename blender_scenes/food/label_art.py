@@ -289,6 +289,25 @@ def oval_front(draw: ImageDraw.ImageDraw, box: Box, label: dict) -> None:
     centered_text(draw, label["product"], (cx, cy + ry * 0.5), rx * 1.1, ry * 0.3, ink)
 
 
+def text_front(draw: ImageDraw.ImageDraw, box: Box, label: dict, rnd: random.Random) -> None:
+    """A front of print on the plain ground (``front: "text"``, a store brand's paper bag): a
+    small grey logo, the product in bold accent-coloured capitals, a block of small print in
+    the same ink and a barcode low down."""
+    accent = palette(label)[1]
+    x0, y0, x1, y1 = box
+    w, h = x1 - x0, y1 - y0
+    centered_text(draw, label["brand"], (x0 + w * 0.32, y0 + h * 0.1), w * 0.45, h * 0.07,
+                  (120, 120, 120), bold=False)  # fmt: skip
+    centered_text(draw, label["product"], ((x0 + x1) / 2, y0 + h * 0.25), w * 0.8, h * 0.08, accent)
+    text_lines(draw, (int(x0 + w * 0.1), int(y0 + h * 0.33), int(x1 - w * 0.1), int(y0 + h * 0.42)),
+               accent, rnd)  # fmt: skip
+    text_lines(draw, (int(x0 + w * 0.1), int(y0 + h * 0.48), int(x1 - w * 0.3), int(y0 + h * 0.66)),
+               accent, rnd)  # fmt: skip
+    barcode(
+        draw, (int(x0 + w * 0.08), int(y0 + h * 0.78), int(x0 + w * 0.38), int(y0 + h * 0.92)), rnd
+    )
+
+
 def front_panel(draw: ImageDraw.ImageDraw, box: Box, label: dict, rnd: random.Random) -> None:
     """The front: brand, emblem and product name over the label's pattern."""
     cols = palette(label)
@@ -391,6 +410,8 @@ def draw_boxed(img: Image.Image, label: dict, rnd: random.Random, box: Box) -> N
             pb = (pb[0], int(y1 - (y1 - y0) * fill), pb[2], pb[3])
         if label.get("oval") and i in (0, 2):  # the badge on both long sides of a tub
             oval_front(draw, pb, label)
+        elif label.get("front") == "text" and i in (0, 2):  # both wide faces of a paper bag
+            text_front(draw, pb, label, rnd)
         elif i == 0:
             front_panel(draw, pb, label, rnd)
         else:

@@ -305,7 +305,9 @@ def moved(b: MeshBuilder, build: Callable[[], None], offset, rot=(0.0, 0.0, 0.0)
 
 
 def rounded_rect(sx: float, sy: float, r: float, seg: int = 3) -> Array:
-    """Closed outline of a rectangle with rounded corners, counter-clockwise from -Y."""
+    """Closed outline of a rectangle with rounded corners, counter-clockwise from the left end
+    of its front (-Y) edge, like `rect_ring`: a label wrapped on it by `perimeter_u` starts with
+    the front panel."""
     r = max(1e-4, min(r, sx / 2 - 1e-4, sy / 2 - 1e-4))
     cx, cy = sx / 2 - r, sy / 2 - r
     pts = []
@@ -313,7 +315,7 @@ def rounded_rect(sx: float, sy: float, r: float, seg: int = 3) -> Array:
         a0 = -math.pi / 2 + k * math.pi / 2
         for t in np.linspace(0, math.pi / 2, seg + 1):
             pts.append((ox + r * math.cos(a0 + t), oy + r * math.sin(a0 + t)))
-    return np.array(pts)
+    return np.roll(np.array(pts), 1, axis=0)  # the last corner ends where the front edge starts
 
 
 def ring_uvs(ring: Array, vs: list[float]) -> Array:
