@@ -542,8 +542,8 @@ PIECES: dict[str, PieceFn] = {
     "lime": lime_piece, "carrot": carrot_piece, "mushroom": mushroom_piece, "berry": berry_piece,
     "strawberry": strawberry_piece, "steak": steak_piece, "chunk": chunk_piece, "joint": joint_piece,
     "mince": mince_piece, "chicken": chicken_piece, "breast": breast_piece, "slice": slice_piece,
-    "fold": fold_piece, "shrimp": shrimp_piece, "shrimp_heap": shrimp_heap_piece, "cob": cob_piece, "bean": bean_piece, "leaf": leaf_piece,
-    "roll": roll_piece, "cheese_slice": cheese_slice_piece,
+    "fold": fold_piece, "shrimp": shrimp_piece, "shrimp_heap": shrimp_heap_piece, "cob": cob_piece, "bean": bean_piece,
+    "leaf": leaf_piece, "roll": roll_piece, "cheese_slice": cheese_slice_piece,
     "apple": _food_piece(apple), "tomato": _food_piece(tomato),
     "egg": _food_piece(egg), "banana": _food_piece(banana),
 }  # fmt: skip
