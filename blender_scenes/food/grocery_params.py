@@ -812,7 +812,9 @@ def tomato_vine(rng: np.random.Generator) -> dict:
 
 
 def banana_bunch(rng: np.random.Generator) -> dict:
-    """A hand of two to six bananas fanning from one crown, lying on its side."""
+    """A hand of two to six bananas fanning from one crown, lying palm down: side by side, each
+    curving up from the shelf to its tip (the AICook photos' bunches), every other one a little
+    higher on its neighbours."""
     first = banana(rng)
     n = int(rng.integers(2, 7))
     spread = rng.uniform(3, 8)
@@ -824,20 +826,20 @@ def banana_bunch(rng: np.random.Generator) -> dict:
         sx, sy, sz = p.pop("size")
         yaw = (k - (n - 1) / 2) * spread + rng.uniform(-3, 3)
         a = math.radians(yaw)
-        # banana boxes fan around the crown at x = 0; layers climb onto each other
+        # banana boxes fan around the crown at x = 0; the curve (the box's +Y) turned up by the
+        # roll of about 90 degrees about the banana's length
         cx, cy = math.cos(a) * sx / 2, math.sin(a) * sx / 2
-        z = sz / 2 + (k % 2) * sz * 0.45
-        pieces.append(
-            piece(
-                "banana",
-                (cx, cy + (k - (n - 1) / 2) * sy * 0.22, z),
-                (sx, sy, sz),
-                (0, 0, yaw),
-                "ellipsoid",
-                0,
-                **piece_fields(p),
-            )
+        q = piece(
+            "banana",
+            (cx, cy + (k - (n - 1) / 2) * sz * 0.9, 0.0),
+            (sx, sy, sz),
+            (90 + rng.uniform(-12, 12), 0, yaw),
+            "ellipsoid",
+            0,
+            **piece_fields(p),
         )
+        q["at"][2] = r5(posed_extent(q)[2] / 2 + (k % 2) * sz * 0.4)
+        pieces.append(q)
     r = first["thickness"] * 0.45
     # the crown joins the stalk ends: a tenth along each banana, on its concave side
     ends = []

@@ -513,6 +513,37 @@ def test_spinach_is_a_clear_bag_of_loose_leaves_that_stay_inside_it(collection):
     assert len(leafy) > 0.5 * len(me.polygons)
 
 
+def test_banana_hands_lie_palm_down_curving_up(collection):
+    """A hand of bananas lies palm down: every banana rolled about 90 degrees so that it curves
+    up from the shelf to its tips (the photos' hands; they once lay curved flat on the shelf,
+    a thin stripe from the front), side by side from one crown; food/aicook draws hands rather
+    than single bananas."""
+    from blender_scenes.food.mesh import MeshBuilder, place
+    from blender_scenes.food.pieces import PIECES
+
+    hands = [sample_params("banana_bunch", np.random.default_rng(s)) for s in range(100)]
+    rolls = [q["rot"][0] for p in hands for q in p["pieces"]]
+    assert {q["kind"] for p in hands for q in p["pieces"]} == {"banana"}
+    assert min(rolls) >= 78 and max(rolls) <= 102
+    for p in hands:
+        w, d, h = p["size"]
+        thick = max(q["thickness"] for q in p["pieces"])
+        assert h > 1.4 * thick  # curved up, not lying flat
+    p = hands[0]
+    q = p["pieces"][0]
+    b = MeshBuilder("banana")
+    place(b, PIECES["banana"], q, p)
+    pts = np.array([v.co[:] for v in b.bm.verts])
+    b.bm.free()
+    along = (pts[:, :2] - q["at"][:2]) @ np.array(
+        [np.cos(np.radians(q["rot"][2])), np.sin(np.radians(q["rot"][2]))]
+    )
+    tips, middle = np.abs(along) > 0.4 * q["size"][0], np.abs(along) < 0.1 * q["size"][0]
+    assert pts[tips, 2].mean() > pts[middle, 2].mean() + 0.5 * q["thickness"]
+    weights = yaml.safe_load((config_dir() / "render_preset/food/aicook.yaml").read_text())
+    assert weights["class_weights"]["banana_bunch"] > 3 * weights["class_weights"]["banana"]
+
+
 def test_cheese_is_mostly_bare_segments_of_black_waxed_wheels():
     """Half the cheese packs are a bare segment of a waxed wheel (the photos' cheese), mostly
     black-rinded, lying on its rind or standing on a cut face, sized as a wheel's segment; the
