@@ -54,13 +54,16 @@ from .params import (
 )
 
 CARROT_ORANGE = [0.95, 0.45, 0.06]  # the commonest carrot skin
+EGG_BROWN = [0.78, 0.52, 0.32]
 
 # (product name, main colour of its pack) per class, for the labels (milk bottles: the fat
 # grade and the cap colour that goes with it; apple groups: the variety and its skin colour;
-# carrots: how they lie, side by side or heaped end-on)
+# carrots: how they lie, side by side or heaped end-on; eggs: loose, in an open or closed carton
+# or standing in a holder)
 PRODUCTS: dict[str, list[tuple[str, Color]]] = {
     "apple_group": [("mixed", [0.55, 0.3, 0.1]), *((v, c) for v, (c, _) in APPLE_COLORS.items())],
     "carrot": [("side", CARROT_ORANGE), ("heap", CARROT_ORANGE)],  # how they lie (carrot())
+    "eggs": [(s, EGG_BROWN) for s in ("loose", "open", "closed", "holder")],  # how they are kept
     "heavy_cream": [
         ("CREAM", [0.2, 0.45, 0.25]), ("WHIPPING CREAM", [0.15, 0.3, 0.65]),
         ("DOUBLE CREAM", [0.75, 0.6, 0.2]), ("COOKING CREAM", [0.8, 0.25, 0.15]),
@@ -1382,11 +1385,11 @@ def shrimp(rng: np.random.Generator) -> dict:
 # Eggs, dairy
 
 
-def eggs(rng: np.random.Generator) -> dict:
+def eggs(rng: np.random.Generator, prefer: Prefer = None) -> dict:
     """Eggs: a few loose ones, an open carton with eggs in it, a closed carton, or, half the
     time, eggs standing in a low white egg holder (no lid; how the aicook_fridge photos keep
-    all of theirs)."""
-    style = pick(rng, ["loose", "open", "closed", "holder"], [1.5, 3, 1.5, 6])
+    all of theirs: `products.eggs.holder`)."""
+    style, _ = pick_product(rng, "eggs", prefer, [1.5, 3, 1.5, 6])
     shells = [egg(rng, (1, 4, 3, 2)) for _ in range(3)]  # mostly brown, as in the photos
     if style == "loose":
 

@@ -416,6 +416,9 @@ def test_meat_sits_in_deep_black_trays_and_eggs_stand_in_holders():
         assert len(p["pieces"]) >= p["carton"]["rows"] * p["carton"]["cols"] - 1
         assert p["size"][2] > 0.05  # eggs stand upright
     assert {p["style"] for p in eggs} == {"loose", "open", "closed", "holder"}
+    prefer = _aicook_prefer("eggs")  # the photos keep all their eggs in the door's holder
+    kept = [sample_params("eggs", np.random.default_rng(s), prefer)["style"] for s in range(200)]
+    assert kept.count("holder") > 0.8 * len(kept)
 
 
 def test_chicken_breasts_lie_along_the_tray_filling_it():
