@@ -1858,9 +1858,9 @@ def green_beans(rng: np.random.Generator) -> dict:
     which way under a narrow printed strip at one seal (as the aicook photos' beans), or a
     tidier bundle lying loose."""
     bagged = rng.random() < 0.85
-    # lighter and yellower than spinach leaves, which are also seen through clear bags
     color = jitter(rng, pick(rng, [[0.25, 0.5, 0.12], [0.2, 0.42, 0.1], [0.32, 0.55, 0.15],
-                                   [0.17, 0.36, 0.1]], [2, 2, 1, 1]), 0.05)  # fmt: skip
+                                   [0.14, 0.3, 0.08], [0.17, 0.36, 0.1], [0.11, 0.22, 0.05]],
+                             [1, 1, 0.5, 2, 2, 2]), 0.05)  # fmt: skip
     n = int(rng.integers(40, 70)) if bagged else int(rng.integers(8, 18))
     width = rng.uniform(0.08, 0.11) if bagged else rng.uniform(0.08, 0.12)
     spread, turn, layers = (0.03, 40, 9) if bagged else (0.012, 12, 3)

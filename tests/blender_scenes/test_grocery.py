@@ -501,9 +501,6 @@ def test_spinach_is_a_clear_bag_of_loose_leaves_that_stay_inside_it(collection):
         pts = np.vstack([piece_points(q) for q in p["pieces"]])
         assert (np.abs(pts[:, 0]) <= sx / 2).all() and (np.abs(pts[:, 1]) <= sy / 2).all()
         assert pts[:, 2].min() >= 0 and pts[:, 2].max() <= sz
-    beans = [sample_params("green_beans", np.random.default_rng(s)) for s in range(60)]
-    bean_green = np.median([c[1] for p in beans for c in p["colors"]])
-    assert bean_green > np.median([c[1] for p in packs for c in p["colors"]]) + 0.08  # lighter
     tilts = [abs(q["rot"][0]) for p in packs for q in p["pieces"]]
     assert np.percentile(tilts, 75) > 15  # leaves lie every which way, not stacked flat
     p = packs[0]
