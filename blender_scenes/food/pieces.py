@@ -468,8 +468,8 @@ def leaf_piece(b: MeshBuilder, q: dict, p: dict) -> None:
     uvs = np.stack(np.broadcast_arrays(t[:, None], (c[None, :] + 1) / 2), axis=-1)
     col = _variant(p, "colors", q)
     mat = b.slot("leaf", lambda name: leaf_blade(name, col))
-    b.grid(pts[:, :s], mat, uvs, caps=(pts[0, :s].mean(axis=0), pts[-1, :s].mean(axis=0)))
-    base = pts[0, :s].mean(axis=0)
+    base, tip = pts[0, :s].mean(axis=0), pts[-1, :s].mean(axis=0)
+    b.grid(pts[:, :s], mat, uvs, caps=(base, tip))
     stalk = b.slot("stalk", lambda name: principled(name, shade(col, 1.35), 0.55))
     tube(b, np.array([base + (0.02, 0, 0), base - (0.12, 0, 0.01), base - (0.25, 0, 0.03)]),
          np.array([0.035, 0.028, 0.022]), stalk, 4)  # fmt: skip

@@ -324,9 +324,9 @@ def test_the_photos_sugar_and_flour_bags_are_white_with_orange_print_on_their_fr
              for s in range(200)]  # fmt: skip
     flour = [sample_params("flour", np.random.default_rng(s), _aicook_prefer("flour"))
              for s in range(200)]  # fmt: skip
-    store = [p for p in sugar + flour if p.get("label", {}).get("front") == "text"]
-    sugar_store = [p for p in sugar if p in store]
-    flour_store = [p for p in flour if p in store]
+    sugar_store = [p for p in sugar if p.get("label", {}).get("front") == "text"]
+    flour_store = [p for p in flour if p.get("label", {}).get("front") == "text"]
+    store = sugar_store + flour_store
     assert {p["label"]["product"] for p in sugar_store} == {SUGAR_BAG}
     assert {p["label"]["product"] for p in flour_store} == {FLOUR_BAG}
     assert len(sugar_store) > 0.4 * sum(p["style"] == "bag" for p in sugar)
