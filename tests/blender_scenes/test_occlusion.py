@@ -101,3 +101,33 @@ def test_built_scenes_have_no_mesh_interpenetration(fresh_blender, index):
             continue  # door bins stand outside the cabinet, on the open door
         assert -f.width / 2 - 1e-3 <= lo[0] and hi[0] <= f.width / 2 + 1e-3, ob.name
         assert lo[1] >= -1e-3 and hi[1] <= f.depth + 1e-3, ob.name
+
+
+def test_clear_packaging_belongs_to_its_item(tmp_path, fresh_blender):
+    """A bag of beans and a bag of spinach in full view: their masks take in the clear film
+    round the contents (the photos box a bag with its bag), so they match the silhouettes
+    (occlusion about 0) and the film in front of the can behind hides it; before, the mask
+    kept only what shows through the film and a full-view bag read as half occluded."""
+    from blender_scenes import writer
+    from blender_scenes.worker import render_description
+
+    beans = params("green_beans", 3, lambda p: "bag" in p)
+    spinach = params("spinach", 4)
+    can = params("can", 1)
+    yb = 0.12 + beans["size"][1] / 2 + max(can["size"][:2]) / 2 + 0.03
+    desc = occlusion_scene()
+    desc.objects[:] = [
+        ObjectSpec(1, "green_beans", beans, [-0.14, 0.12, 0.0], 0.0, "floor"),
+        ObjectSpec(2, "spinach", spinach, [0.14, 0.12, 0.0], 0.0, "floor"),
+        ObjectSpec(3, "can", can, [behind(-0.14, 0.12, yb), yb, 0.0], 0.0, "floor"),
+    ]
+    cfg = render_config(tmp_path / "bags", "count=1", "resolution=[240,120]",
+                        "render.samples=4", "render.denoise=false")  # fmt: skip
+    writer.prepare(cfg.out_dir)
+    render_description(cfg, desc)
+    meta = json.loads((cfg.out_dir / "meta" / "000000.json").read_text())
+    ann = {a["instance_id"]: a for a in meta["annotations"]}
+    for bag in (1, 2):
+        assert ann[bag]["visible_pixels"] > 300
+        assert ann[bag]["occlusion"] < 0.05, ann[bag]
+    assert ann[3]["occlusion"] > 0.5  # behind the bag's film (the top of the can shows)
