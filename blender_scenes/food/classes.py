@@ -76,7 +76,7 @@ def _produce(params: Sampler, friction: float = 0.8, rolls: bool = True, **kw) -
 
 CLASS_TABLE: dict[str, ClassTraits] = {
     # the original fifteen (FOOD_CLASSES), in their order
-    "milk_carton": ClassTraits(fp.milk_carton, "dairy", door=True),
+    "milk_carton": ClassTraits(gp.milk_carton, "dairy", door=True),
     "juice_carton": ClassTraits(fp.juice_carton, "drinks", door=True),
     "water_bottle": ClassTraits(fp.water_bottle, "drinks", door=True, lie_prob=0.35),
     "glass_bottle": ClassTraits(fp.glass_bottle, "drinks", door=True, lie_prob=0.35),

@@ -385,7 +385,7 @@ def green_beans(b: MeshBuilder, p: dict) -> None:
         bag = p["bag"]
         lo, hi = group_bounds(b)
         film_mat = b.slot(
-            "film", lambda n: film(n, bag["film"]["tint"], bag["film"]["roughness"], 0.88)
+            "film", lambda n: film(n, bag["film"]["tint"], bag["film"]["roughness"], 0.92)
         )
         paper = b.slot(
             "header", lambda n: printed(n, bag["label"], label_size(1.0, 0.6), 0.4, Coat_Weight=0.4)

@@ -34,9 +34,11 @@ import numpy as np
 from ..placement import euler_matrix
 from .params import (
     APPLE_COLORS,
+    MILK_PRODUCTS,
     Color,
     apple,
     banana,
+    carton,
     carton_label,
     drawn,
     egg,
@@ -51,6 +53,9 @@ from .params import (
     rgb,
     shades,
     tomato,
+)
+from .params import (
+    milk_carton as milk_carton_plain,
 )
 
 CARROT_ORANGE = [0.95, 0.45, 0.06]  # the commonest carrot skin
@@ -69,6 +74,11 @@ PRODUCTS: dict[str, list[tuple[str, Color]]] = {
         ("DOUBLE CREAM", [0.75, 0.6, 0.2]), ("COOKING CREAM", [0.8, 0.25, 0.15]),
         ("HEAVY CREAM", [0.2, 0.5, 0.35]), ("CREME", [0.55, 0.3, 0.6]),
         ("CREME CUISINE", [0.16, 0.38, 0.1]),  # CREAM_BRICK
+    ],
+    "milk_carton": [
+        *MILK_PRODUCTS,
+        ("DEMI-ECREME", [0.06, 0.28, 0.7]),  # MILK_BRICK
+        ("SOYA", [0.1, 0.33, 0.78]),  # SOY_BRICK
     ],
     "milk_bottle": [
         ("WHOLE", [0.1, 0.3, 0.8]), ("SEMI-SKIMMED", [0.15, 0.6, 0.25]),
@@ -108,9 +118,17 @@ PRODUCTS: dict[str, list[tuple[str, Color]]] = {
     ],
 }  # fmt: skip
 
-# The cream of the AICook photos: a tall green half-litre brick with a white cap and a light
-# oval badge with a brown rim on its front (food/aicook prefers it).
+# The cream of the AICook photos: a tall green half-litre brick with a white cap, the store's
+# white square logo and a big light oval badge with a thick orange rim on its front (food/aicook
+# prefers it).
 CREAM_BRICK = "CREME CUISINE"
+
+# The milks of the AICook photos, litre bricks under a big white screw cap: the store brand's
+# blue semi-skimmed one, a landscape of green fields printed across the foot of its front
+# (label front "landscape"), and a soya drink's cream one with a big blue brand over a glass of
+# it (label front "drink"). Both carry the store's white square logo (`logo`), as its cream.
+MILK_BRICK = "DEMI-ECREME"
+SOY_BRICK = "SOYA"
 
 # The chocolate of the AICook photos: a thick bar in a light blue wrapper printed like crushed
 # ice, a navy band across one end (food/aicook prefers it).
@@ -1523,10 +1541,9 @@ def heavy_cream(rng: np.random.Generator, prefer: Prefer = None) -> dict:
     if product == CREAM_BRICK:
         out = _brick(rng, 0.5, product, main, True)
         out["top"]["cap_color"] = jitter(rng, [0.95, 0.95, 0.93], 0.02)
-        out["label"].update(
-            pattern="plain", oval="light", background=0, fill=r5(rng.uniform(0.92, 0.97))
-        )
-        out["label"]["palette"][1] = jitter(rng, [0.45, 0.22, 0.06], 0.04)  # the badge's rim
+        out["label"].update(pattern="plain", oval="light", background=0, logo=True,
+                            fill=r5(rng.uniform(0.92, 0.97)))  # fmt: skip
+        out["label"]["palette"][1] = jitter(rng, [0.85, 0.42, 0.08], 0.04)  # the badge's rim
         out["style"] = "brick"
         return out
     style = pick(rng, ["brick", "gable", "pot"], [7, 2, 1.5])
@@ -1563,6 +1580,34 @@ def heavy_cream(rng: np.random.Generator, prefer: Prefer = None) -> dict:
     out = _brick(rng, pick(rng, [0.2, 0.25, 0.25, 0.5]), product, main, bool(rng.random() < 0.6))
     out["style"] = style
     return out
+
+
+def milk_carton(rng: np.random.Generator, prefer: Prefer = None) -> dict:
+    """A milk carton (`params.milk_carton`, whose draws stay as they were without `prefer`); a
+    preference may also pick the photos' litre bricks, `MILK_BRICK` and `SOY_BRICK`."""
+    if not prefer:
+        return milk_carton_plain(rng)
+    product, main = pick_product(rng, "milk_carton", prefer)
+    if product not in (MILK_BRICK, SOY_BRICK):
+        return carton(rng, [(product, main)], "milk")
+    w, d = rng.uniform(0.092, 0.096), rng.uniform(0.062, 0.065)
+    body = 1.0 / 1000 / (w * d) * rng.uniform(0.98, 1.01)
+    cap_h = rng.uniform(0.014, 0.018)
+    soy = product == SOY_BRICK
+    ground = jitter(rng, [0.95, 0.92, 0.82] if soy else main, 0.03)
+    label = carton_label(rng, product, main, w, d, vary=0.04, fill=(0.95, 0.98))
+    label["palette"][1:3] = [rgb(0.98, 0.98, 0.97), ground]  # white logo and cap, the ground
+    label.update(pattern="bare", background=1, front="drink" if soy else "landscape", logo=True)
+    return item_params(
+        [w, d, body + cap_h],
+        volume_l=1.0,
+        top={"type": "flat", "body_height": r5(body), "cap_diameter": r5(rng.uniform(0.03, 0.034)),
+             "cap_height": r5(cap_h), "cap_offset": r5(rng.uniform(0.15, 0.22) * w),
+             "cap_color": jitter(rng, [0.96, 0.96, 0.95], 0.02)},
+        carton_color=ground,
+        roughness=r5(rng.uniform(0.3, 0.45)),
+        label=label,
+    )  # fmt: skip
 
 
 def milk_bottle(rng: np.random.Generator, prefer: Prefer = None) -> dict:
@@ -1854,27 +1899,29 @@ def spinach(rng: np.random.Generator) -> dict:
 
 
 def green_beans(rng: np.random.Generator) -> dict:
-    """Green beans: mostly a puffy clear bag of a few dozen thin, dark olive ones heaped every
-    which way under a narrow printed strip at one seal (as the aicook photos' beans), or a
-    tidier bundle lying loose."""
+    """Green beans: mostly a full, puffy clear bag of 70-99 thin, dark olive ones heaped every
+    which way, 6-8 cm high in the middle (the aicook photos' bean bags are about three times as
+    long as they are high), under a narrow printed strip at one seal; or a tidier bundle lying
+    loose."""
     bagged = rng.random() < 0.85
     color = jitter(rng, pick(rng, [[0.25, 0.5, 0.12], [0.2, 0.42, 0.1], [0.32, 0.55, 0.15],
                                    [0.14, 0.3, 0.08], [0.17, 0.36, 0.1], [0.11, 0.22, 0.05]],
                              [1, 1, 0.5, 2, 2, 2]), 0.05)  # fmt: skip
-    n = int(rng.integers(40, 70)) if bagged else int(rng.integers(8, 18))
-    width = rng.uniform(0.08, 0.11) if bagged else rng.uniform(0.08, 0.12)
-    spread, turn, layers = (0.03, 40, 9) if bagged else (0.012, 12, 3)
+    n = int(rng.integers(80, 110)) if bagged else int(rng.integers(8, 18))
+    width = rng.uniform(0.09, 0.12) if bagged else rng.uniform(0.08, 0.12)
+    spread, turn, layers = (0.03, 22, 11) if bagged else (0.012, 12, 3)
     pieces = []
     for k in range(n):
         length = rng.uniform(0.1, 0.15)
         d = rng.uniform(0.005, 0.007) if bagged else rng.uniform(0.006, 0.009)
         layer = k % layers
+        narrow = 1 - 0.35 * layer / layers  # a heap: upper layers lie nearer the middle
         pieces.append(
             piece(
                 "bean",
                 (
-                    rng.uniform(-spread, spread),
-                    rng.uniform(-width / 2, width / 2),
+                    rng.uniform(-spread, spread) * narrow,
+                    rng.uniform(-width / 2, width / 2) * narrow,
                     d / 2 + layer * d * 0.8,
                 ),
                 (length, d, d),

@@ -114,6 +114,8 @@ def pattern(
             for i, x in enumerate(range(x0, x1, step)):
                 if (i + j) % 2:
                     draw.rectangle((x, y, x + step, y + step), fill=second)
+    elif kind == "bare":  # the ground alone
+        pass
     else:  # plain with a border line
         m = int(min(w, h) * 0.06)
         draw.rectangle((x0 + m, y0 + m, x1 - m, y1 - m), outline=second, width=max(1, m // 3))
@@ -282,11 +284,73 @@ def oval_front(draw: ImageDraw.ImageDraw, box: Box, label: dict) -> None:
     x0, y0, x1, y1 = box
     w, h = x1 - x0, y1 - y0
     cx, cy = (x0 + x1) / 2, y0 + h * 0.55
-    rx, ry = w * 0.42, min(h * 0.3, w * 0.3)
+    rx, ry = (w * 0.44, min(h * 0.3, w * 0.38)) if badge else (w * 0.42, min(h * 0.3, w * 0.3))
     draw.ellipse((cx - rx, cy - ry, cx + rx, cy + ry), fill=fill, outline=rim,
-                 width=max(1, int(ry / (4 if badge else 10))))  # fmt: skip
+                 width=max(1, int(ry / (3.5 if badge else 10))))  # fmt: skip
     centered_text(draw, label["brand"], (cx, cy - ry * 0.15), rx * 1.5, ry * 0.7, ink)
     centered_text(draw, label["product"], (cx, cy + ry * 0.5), rx * 1.1, ry * 0.3, ink)
+
+
+def store_logo(draw: ImageDraw.ImageDraw, box: Box, label: dict) -> None:
+    """The store brand's logo high on a front (``logo``): a white rounded square with a letter
+    in the main colour (the photos' cream and milks share it)."""
+    main, white = palette(label)[0], (250, 250, 248)
+    x0, y0, x1, _ = box
+    a = (x1 - x0) * 0.2
+    cx, cy = x0 + (x1 - x0) * 0.34, y0 + a * 0.9
+    draw.rounded_rectangle((cx - a / 2, cy - a / 2, cx + a / 2, cy + a / 2), radius=a * 0.15,
+                           fill=white)  # fmt: skip
+    centered_text(draw, label["brand"][:1].upper(), (cx, cy), a * 0.7, a * 0.7, main)
+
+
+def landscape_front(draw: ImageDraw.ImageDraw, box: Box, label: dict, rnd: random.Random) -> None:
+    """A milk brick's front (``front: "landscape"``): the product in white on the main colour,
+    a strip of pale sky and green fields with dark trees across the lower two fifths."""
+    x0, y0, x1, y1 = box
+    w, h = x1 - x0, y1 - y0
+    white = (250, 250, 248)
+    centered_text(draw, label["product"], ((x0 + x1) / 2, y0 + h * 0.36), w * 0.8, h * 0.07, white)
+    text_lines(draw, (int(x0 + w * 0.15), int(y0 + h * 0.43), int(x1 - w * 0.15), int(y0 + h * 0.5)),
+               white, rnd)  # fmt: skip
+    sky = y0 + h * rnd.uniform(0.56, 0.6)
+    draw.rectangle((x0, sky, x1, y1), fill=(175, 205, 230))
+    greens = [(95, 150, 55), (70, 125, 40), (120, 165, 60), (55, 105, 35)]
+    for k, g in enumerate(greens):  # rolling fields, nearer ones lower and darker
+        top = sky + h * (0.04 + 0.07 * k)
+        amp, phase, waves = h * 0.025, rnd.uniform(0, math.tau), rnd.uniform(1.0, 2.5)
+        pts = [(x0 + w * i / 24, top + amp * math.sin(phase + waves * math.tau * i / 24))
+               for i in range(25)]  # fmt: skip
+        draw.polygon([*pts, (x1, y1), (x0, y1)], fill=g)
+        for _ in range(rnd.randint(1, 3)):  # trees along the field's edge
+            tx = x0 + w * rnd.uniform(0.05, 0.95)
+            r = h * rnd.uniform(0.015, 0.03)
+            ty = top + amp * math.sin(phase + waves * math.tau * (tx - x0) / w)
+            draw.ellipse((tx - r, ty - 1.6 * r, tx + r, ty + 0.2 * r), fill=(35, 70, 25))
+    draw.rectangle((x0 + w * 0.08, y1 - h * 0.06, x0 + w * 0.3, y1 - h * 0.02), fill=white)
+
+
+def drink_front(draw: ImageDraw.ImageDraw, box: Box, label: dict, rnd: random.Random) -> None:
+    """A plant drink's front (``front: "drink"``): the brand large in the main colour on a
+    cream ground, the product small under it and a glass of the drink among a few beans."""
+    main = palette(label)[0]
+    x0, y0, x1, y1 = box
+    w, h = x1 - x0, y1 - y0
+    cx = (x0 + x1) / 2
+    centered_text(draw, label["brand"].lower(), (cx, y0 + h * 0.3), w * 0.8, h * 0.1, main)
+    centered_text(draw, label["product"], (cx, y0 + h * 0.4), w * 0.4, h * 0.04, main)
+    gw, top, bot = w * 0.22, y0 + h * 0.5, y0 + h * 0.86
+    draw.polygon([(cx - gw, top), (cx + gw, top), (cx + gw * 0.85, bot), (cx - gw * 0.85, bot)],
+                 fill=(252, 251, 246), outline=(190, 185, 170), width=max(1, int(w / 100)))  # fmt: skip
+    for _ in range(rnd.randint(4, 7)):
+        bx, by = (
+            cx + w * rnd.choice([-1, 1]) * rnd.uniform(0.27, 0.42),
+            y0 + h * rnd.uniform(0.7, 0.88),
+        )
+        r = w * 0.035
+        draw.ellipse((bx - r, by - r * 0.75, bx + r, by + r * 0.75), fill=(225, 200, 120))
+    draw.ellipse(
+        (cx + gw * 0.6, top - h * 0.06, cx + gw * 1.5, top + h * 0.01), fill=(110, 160, 60)
+    )
 
 
 def text_front(draw: ImageDraw.ImageDraw, box: Box, label: dict, rnd: random.Random) -> None:
@@ -306,6 +370,11 @@ def text_front(draw: ImageDraw.ImageDraw, box: Box, label: dict, rnd: random.Ran
     barcode(
         draw, (int(x0 + w * 0.08), int(y0 + h * 0.78), int(x0 + w * 0.38), int(y0 + h * 0.92)), rnd
     )
+
+
+# Printed fronts a label can ask for by name (``front``), drawn on both wide faces of a box:
+# a store brand's paper bag, a milk brick's fields, a plant drink's glass
+FRONTS = {"text": text_front, "landscape": landscape_front, "drink": drink_front}
 
 
 def front_panel(draw: ImageDraw.ImageDraw, box: Box, label: dict, rnd: random.Random) -> None:
@@ -410,12 +479,14 @@ def draw_boxed(img: Image.Image, label: dict, rnd: random.Random, box: Box) -> N
             pb = (pb[0], int(y1 - (y1 - y0) * fill), pb[2], pb[3])
         if label.get("oval") and i in (0, 2):  # the badge on both long sides of a tub
             oval_front(draw, pb, label)
-        elif label.get("front") == "text" and i in (0, 2):  # both wide faces of a paper bag
-            text_front(draw, pb, label, rnd)
+        elif label.get("front") in FRONTS and i in (0, 2):  # both wide faces alike
+            FRONTS[label["front"]](draw, pb, label, rnd)
         elif i == 0:
             front_panel(draw, pb, label, rnd)
         else:
             side_panel(draw, pb, label, rnd, i - 1)
+        if label.get("logo") and i in (0, 2):
+            store_logo(draw, pb, label)
     if fill < 1.0:
         roof(draw, (x0, y0, x1, int(y1 - (y1 - y0) * fill)), panels[0], label, rnd)
 

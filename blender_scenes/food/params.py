@@ -219,7 +219,7 @@ def shades(rng: np.random.Generator, base: Color, amount: float, n: int) -> list
 # Packaged items
 
 
-def _carton(rng: np.random.Generator, products: list[tuple[str, Color]], kind: str) -> dict:
+def carton(rng: np.random.Generator, products: list[tuple[str, Color]], kind: str) -> dict:
     """Milk or juice carton: gable top (fin on top) or flat brick with a screw cap."""
     product, main = pick(rng, products)
     volume = pick(rng, [0.5, 1.0, 1.0, 1.0, 1.5], None)
@@ -261,15 +261,17 @@ def _carton(rng: np.random.Generator, products: list[tuple[str, Color]], kind: s
     )  # fmt: skip
 
 
+MILK_PRODUCTS: list[tuple[str, Color]] = [
+    ("WHOLE MILK", [0.1, 0.3, 0.8]), ("SEMI-SKIMMED", [0.15, 0.55, 0.25]),
+    ("SKIMMED MILK", [0.85, 0.15, 0.15]), ("FRESH MILK", [0.2, 0.5, 0.9]),
+    ("LACTOSE FREE", [0.55, 0.3, 0.7]), ("OAT DRINK", [0.75, 0.55, 0.25]),
+    ("CHOCOLATE MILK", [0.4, 0.22, 0.1]),
+]  # fmt: skip
+
+
 def milk_carton(rng: np.random.Generator) -> dict:
-    """A milk carton."""
-    products = [
-        ("WHOLE MILK", [0.1, 0.3, 0.8]), ("SEMI-SKIMMED", [0.15, 0.55, 0.25]),
-        ("SKIMMED MILK", [0.85, 0.15, 0.15]), ("FRESH MILK", [0.2, 0.5, 0.9]),
-        ("LACTOSE FREE", [0.55, 0.3, 0.7]), ("OAT DRINK", [0.75, 0.55, 0.25]),
-        ("CHOCOLATE MILK", [0.4, 0.22, 0.1]),
-    ]  # fmt: skip
-    return _carton(rng, products, "milk")
+    """A milk carton (`grocery_params.milk_carton` adds the photos' milks under a preference)."""
+    return carton(rng, MILK_PRODUCTS, "milk")
 
 
 def juice_carton(rng: np.random.Generator) -> dict:
@@ -280,7 +282,7 @@ def juice_carton(rng: np.random.Generator) -> dict:
         ("PINEAPPLE", [0.95, 0.85, 0.2]), ("GRAPEFRUIT", [0.95, 0.45, 0.45]),
         ("TOMATO JUICE", [0.8, 0.1, 0.05]),
     ]  # fmt: skip
-    return _carton(rng, products, "juice")
+    return carton(rng, products, "juice")
 
 
 def water_bottle(rng: np.random.Generator) -> dict:

@@ -471,12 +471,16 @@ def test_shrimp_mostly_fill_deep_clear_tubs():
 
 
 def test_green_beans_mostly_fill_bags_with_thin_ones():
-    """Green beans come mostly as a clear bag of a few dozen thin ones lying every which way;
-    loose bundles stay tidier and fewer."""
+    """Green beans come mostly as a full clear bag of 80-109 thin ones heaped every which way,
+    higher in the middle (the photos' bags are stuffed); loose bundles stay tidier and fewer."""
     packs = [sample_params("green_beans", np.random.default_rng(s)) for s in range(200)]
     bags = [p for p in packs if "bag" in p]
     assert 0.75 * len(packs) < len(bags) < len(packs)
-    assert np.median([len(p["pieces"]) for p in bags]) >= 40
+    assert min(len(p["pieces"]) for p in bags) >= 80
+    assert np.median([p["size"][2] / p["size"][0] for p in bags]) > 0.3
+    low = [abs(q["at"][1]) for p in bags for q in p["pieces"] if q["at"][2] < 0.3 * p["size"][2]]
+    high = [abs(q["at"][1]) for p in bags for q in p["pieces"] if q["at"][2] > 0.5 * p["size"][2]]
+    assert np.mean(high) < 0.85 * np.mean(low)  # a heap, not a stack of even layers
     assert max(q["size"][1] for p in bags for q in p["pieces"]) <= 0.007
     turns = [abs(q["rot"][2]) for p in bags for q in p["pieces"]]
     assert np.percentile(turns, 90) > 15  # not all parallel
@@ -864,6 +868,48 @@ def test_the_photos_cream_is_a_tall_green_brick_with_a_light_oval():
     assert (corner[..., 1] > corner[..., 0] + 20).mean() > 0.8 and (
         corner[..., 1] > corner[..., 2]
     ).mean() > 0.8
+    r, g, b = (front[int(fh * 0.3) : int(fh * 0.8), :, k] for k in range(3))
+    assert ((r > 180) & (g > 80) & (g < 150) & (b < 60)).mean() > 0.08  # its thick orange rim
+    logo = front[int(fh * 0.02) : int(fh * 0.2), int(fw * 0.26) : int(fw * 0.42)]
+    assert (logo.min(axis=-1) > 230).mean() > 0.3  # the store's white logo up top
+
+
+def test_the_photos_milks_are_a_blue_brick_with_fields_and_a_cream_soya_drink():
+    """food/aicook prefers the photos' milks: litre bricks under a big white cap, the blue
+    one printed with green fields across the foot of its front, the soya one cream with its
+    brand in blue; without a preference a milk carton is drawn as it always was."""
+    from blender_scenes.food import params as fp
+    from blender_scenes.food.grocery_params import MILK_BRICK, SOY_BRICK
+    from blender_scenes.food.label_art import draw_label
+
+    plain = sample_params("milk_carton", np.random.default_rng(5))
+    own = np.random.default_rng(5)  # sample_params salts the caller's stream with the class
+    salted = np.random.default_rng([int(own.integers(0, 2**62)), ALL_CLASSES.index("milk_carton")])
+    assert plain == {**fp.milk_carton(salted), "class": "milk_carton"}
+    packs = [sample_params("milk_carton", np.random.default_rng(s), _aicook_prefer("milk_carton"))
+             for s in range(300)]  # fmt: skip
+    names = [p["label"]["product"] for p in packs]
+    assert 0.4 < names.count(MILK_BRICK) / 300 < 0.65 and 0.15 < names.count(SOY_BRICK) / 300 < 0.35
+    for p in packs:
+        if p["label"]["product"] in (MILK_BRICK, SOY_BRICK):
+            w, d, h = p["size"]
+            assert p["volume_l"] == 1.0 and 0.09 < w < 0.1 and 0.17 < h < 0.2
+            assert min(p["top"]["cap_color"]) > 0.9 and p["top"]["cap_diameter"] > 0.028
+
+    def front(product):
+        label = next(p["label"] for p in packs if p["label"]["product"] == product)
+        img = np.asarray(draw_label(label, 1024, 512).convert("RGB")).astype(int)
+        return img[:, : int(1024 * label["panels"][0] / sum(label["panels"]))]
+
+    blue = front(MILK_BRICK)
+    fh = blue.shape[0]
+    top, foot = blue[int(fh * 0.1) : int(fh * 0.3)], blue[int(fh * 0.75) : int(fh * 0.9)]
+    assert (top[..., 2] > top[..., 0] + 80).mean() > 0.7  # blue above ...
+    assert (foot[..., 1] > foot[..., 2] + 30).mean() > 0.7  # ... green fields below
+    soy = front(SOY_BRICK)
+    assert (soy.min(axis=-1) > 190).mean() > 0.6  # a cream ground
+    brand = soy[int(fh * 0.25) : int(fh * 0.35)]
+    assert (brand[..., 2] > brand[..., 0] + 80).mean() > 0.05  # the brand in blue
 
 
 def test_the_photos_chocolate_is_a_light_blue_bar_with_a_navy_end():
