@@ -64,11 +64,12 @@ EGG_BROWN = [0.78, 0.52, 0.32]
 # (product name, main colour of its pack) per class, for the labels (milk bottles: the fat
 # grade and the cap colour that goes with it; apple groups: the variety and its skin colour;
 # carrots: how they lie, side by side or heaped end-on; eggs: loose, in an open or closed carton
-# or standing in a holder)
+# or standing in a holder; mushrooms: in a punnet or loose, or heaped in a clear tub)
 PRODUCTS: dict[str, list[tuple[str, Color]]] = {
     "apple_group": [("mixed", [0.55, 0.3, 0.1]), *((v, c) for v, (c, _) in APPLE_COLORS.items())],
     "carrot": [("side", CARROT_ORANGE), ("heap", CARROT_ORANGE)],  # how they lie (carrot())
     "eggs": [(s, EGG_BROWN) for s in ("loose", "open", "closed", "holder")],  # how they are kept
+    "mushrooms": [("punnet", [0.93, 0.9, 0.84]), ("tub", [0.93, 0.9, 0.84])],  # how they are kept
     "heavy_cream": [
         ("CREAM", [0.2, 0.45, 0.25]), ("WHIPPING CREAM", [0.15, 0.3, 0.65]),
         ("DOUBLE CREAM", [0.75, 0.6, 0.2]), ("COOKING CREAM", [0.8, 0.25, 0.15]),
@@ -601,13 +602,16 @@ def potato(rng: np.random.Generator) -> dict:
 
 
 def sweet_potato(rng: np.random.Generator) -> dict:
-    """Sweet potatoes: long, tapered, red-brown or orange-brown; loose or in a tub."""
-    base = pick(rng, [[0.62, 0.3, 0.2], [0.7, 0.4, 0.25], [0.5, 0.25, 0.22], [0.75, 0.5, 0.3]])
+    """Sweet potatoes: long and tapered or short, fat and lumpy (as most of the AICook photos'),
+    red-brown or orange-brown with dark soil; loose or in a tub."""
+    base = pick(rng, [[0.62, 0.3, 0.2], [0.7, 0.4, 0.25], [0.5, 0.25, 0.22], [0.75, 0.5, 0.3],
+                      [0.6, 0.34, 0.18], [0.52, 0.3, 0.18]], [1, 1, 1, 1, 2, 2])  # fmt: skip
     colors = shades(rng, base, 0.06, 2)
+    chunky = rng.random() < 0.6
 
     def make(r: np.random.Generator, k: int) -> dict:
-        length = r.uniform(0.12, 0.22)
-        w = length * r.uniform(0.32, 0.48)
+        length = r.uniform(0.12, 0.19) if chunky else r.uniform(0.12, 0.22)
+        w = length * (r.uniform(0.45, 0.62) if chunky else r.uniform(0.32, 0.48))
         return part(
             "sweet_potato",
             (length, w, w * r.uniform(0.8, 0.95)),
@@ -615,15 +619,16 @@ def sweet_potato(rng: np.random.Generator) -> dict:
             mat=k % 2,
             seed=int(r.integers(0, 2**31 - 1)),
             bend=r5(r.uniform(-0.12, 0.12)),
-            taper=r5(r.uniform(0.1, 0.35)),
+            taper=r5(r.uniform(0.0, 0.2) if chunky else r.uniform(0.1, 0.35)),
+            lumps=r5(r.uniform(0.06, 0.12) if chunky else 0.06),
         )
 
-    n = int(rng.integers(1, 5))
+    n = int(pick(rng, [1, 2, 3, 4], [2, 3, 2, 1]))
     container = _container(
         rng, {"loose": 0.8, "tub": 0.2}, ((0.2, 0.24), (0.13, 0.16)), (0.05, 0.07)
     )
     pieces, boxes = _produce_group(rng, n, make, 1, container, along="y")
-    return _finish_produce(pieces, boxes, container, colors=colors, dirt=r5(rng.uniform(0.1, 0.6)))
+    return _finish_produce(pieces, boxes, container, colors=colors, dirt=r5(rng.uniform(0.2, 0.7)))
 
 
 def onion(rng: np.random.Generator) -> dict:
@@ -726,23 +731,18 @@ def _lidded(rng: np.random.Generator, out: dict, product: str) -> dict:
     return out
 
 
-def mushrooms(rng: np.random.Generator) -> dict:
-    """White or chestnut mushrooms in a punnet (sometimes loose)."""
+def mushrooms(rng: np.random.Generator, prefer: Prefer = None) -> dict:
+    """White or chestnut mushrooms in a punnet (sometimes loose); or (`products.mushrooms.tub`,
+    the AICook photos' way) fourteen to twenty-one white buttons heaped over the rim of a clear
+    tub, the onions' kind. Without a preference the draws are those of the punnets alone."""
+    if prefer and pick_product(rng, "mushrooms", prefer)[0] == "tub":
+        return _mushroom_tub(rng)
     brown = rng.random() < 0.35
     cap = [0.55, 0.4, 0.28] if brown else [0.93, 0.9, 0.84]
     colors = shades(rng, cap, 0.04, 3)
 
     def make(r: np.random.Generator, k: int) -> dict:
-        d = r.uniform(0.03, 0.055)
-        h = d * r.uniform(0.7, 0.95)
-        return part(
-            "mushroom",
-            (d, d, h),
-            tilted(r, 18),
-            mat=k % 3,
-            cap=r5(r.uniform(0.45, 0.6)),
-            stem=r5(r.uniform(0.3, 0.45)),
-        )
+        return _mushroom(r, k, (0.03, 0.055))
 
     loose = rng.random() < 0.15
     if loose:
@@ -762,6 +762,31 @@ def mushrooms(rng: np.random.Generator) -> dict:
         gills=[0.45, 0.32, 0.24] if brown else [0.78, 0.66, 0.6],
     )
     return _lidded(rng, out, "MUSHROOMS") if not loose else out
+
+
+def _mushroom(r: np.random.Generator, k: int, sizes: tuple[float, float]) -> dict:
+    """One mushroom of a group (a cap over a short stem), `sizes` the range of its width."""
+    d = r.uniform(*sizes)
+    h = d * r.uniform(0.7, 0.95)
+    return part(
+        "mushroom",
+        (d, d, h),
+        tilted(r, 18),
+        mat=k % 3,
+        cap=r5(r.uniform(0.45, 0.6)),
+        stem=r5(r.uniform(0.3, 0.45)),
+    )
+
+
+def _mushroom_tub(rng: np.random.Generator) -> dict:
+    """White button mushrooms heaped two and three high in an open clear tub."""
+    colors = shades(rng, [0.93, 0.9, 0.84], 0.04, 3)
+    container = _container(rng, {"tub": 1.0}, ((0.16, 0.19), (0.12, 0.14)), (0.05, 0.065))
+    n = int(rng.integers(14, 22))
+    pieces, boxes = _produce_group(
+        rng, n, lambda r, k: _mushroom(r, k, (0.038, 0.05)), 2, container
+    )
+    return _finish_produce(pieces, boxes, container, colors=colors, gills=[0.78, 0.66, 0.6])
 
 
 def apple_group(rng: np.random.Generator, prefer: Prefer = None) -> dict:

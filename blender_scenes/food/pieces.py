@@ -63,12 +63,12 @@ def potato_piece(b: MeshBuilder, q: dict, p: dict) -> None:
 
 
 def sweet_potato_piece(b: MeshBuilder, q: dict, p: dict) -> None:
-    """A long, tapered, slightly bent root."""
+    """A tapered, slightly bent root, lumpy by `lumps` (the depth of its swellings)."""
     rng = np.random.default_rng(q["seed"])
     s = np.linspace(0, np.pi, 16)[1:-1]
     xs = -np.cos(s) * 0.5
     rs = 0.5 * np.sin(s) ** 0.9 * (1 - q["taper"] * np.cos(s))
-    rs *= 1 + 0.06 * np.sin(s * rng.integers(2, 5) + rng.uniform(0, TAU))
+    rs *= 1 + q.get("lumps", 0.06) * np.sin(s * rng.integers(2, 5) + rng.uniform(0, TAU))
     pts = axis_body(xs, rs, 14, 1.0)
     pts[..., 1] += q["bend"] * (1 - (2 * pts[..., 0]) ** 2)
     c = _variant(p, "colors", q)

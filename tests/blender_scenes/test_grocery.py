@@ -489,6 +489,33 @@ def test_green_beans_mostly_fill_bags_with_thin_ones():
     assert loose and max(len(p["pieces"]) for p in loose) < 18
 
 
+def test_the_photos_mushrooms_heap_in_a_clear_tub():
+    """food/aicook prefers the photos' mushrooms: 14-21 white buttons heaped two high in an
+    open clear tub, above its rim; without the preference the punnets are drawn as before."""
+    prefer = _aicook_prefer("mushrooms")
+    packs = [sample_params("mushrooms", np.random.default_rng(s), prefer) for s in range(200)]
+    tubs = [p for p in packs if p["container"]["kind"] == "tub"]
+    assert 0.75 * len(packs) < len(tubs) < 0.95 * len(packs)
+    for p in tubs:
+        assert 14 <= len(p["pieces"]) < 22 and p["container"]["clear"]
+        assert p["size"][2] > p["container"]["height"]  # heaped over the rim
+        assert min(min(c) for c in p["colors"]) > 0.75  # white buttons
+    assert np.median([p["size"][2] - p["container"]["height"] for p in tubs]) > 0.01
+    plain = [sample_params("mushrooms", np.random.default_rng(s)) for s in range(100)]
+    assert not any(p["container"]["kind"] == "tub" for p in plain)
+
+
+def test_sweet_potatoes_are_mostly_short_fat_and_lumpy():
+    """Most sweet potatoes are short, fat and lumpy like the photos' (about twice as long as
+    wide); the rest long and tapered; one to four together."""
+    packs = [sample_params("sweet_potato", np.random.default_rng(s)) for s in range(200)]
+    ratios = [q["size"][0] / q["size"][1] for p in packs for q in p["pieces"]]
+    assert 0.45 < np.mean(np.array(ratios) < 2.3) < 0.75
+    assert max(len(p["pieces"]) for p in packs) <= 4
+    fat = [q for p in packs for q in p["pieces"] if q["size"][0] / q["size"][1] < 2.3]
+    assert np.median([q["lumps"] for q in fat]) > 0.07
+
+
 def test_spinach_is_a_clear_bag_of_loose_leaves_that_stay_inside_it(collection):
     """Spinach is a puffy clear bag of 55-79 loose leaves turned every which way (the photos'
     spinach shows its leaves through the film, where the bag once held one smooth green block),
