@@ -57,6 +57,7 @@ from .params import (
 from .params import (
     milk_carton as milk_carton_plain,
 )
+from .profiles import pillow_profiles, pillow_top
 
 CARROT_ORANGE = [0.95, 0.45, 0.06]  # the commonest carrot skin
 EGG_BROWN = [0.78, 0.52, 0.32]
@@ -1879,6 +1880,7 @@ def spinach(rng: np.random.Generator) -> dict:
     out["header"] = r5(rng.uniform(0.06, 0.14))  # a strip at the seal: the leaves show
     leaf = jitter(rng, pick(rng, [[0.12, 0.3, 0.07], [0.16, 0.36, 0.1], [0.1, 0.25, 0.08]]), 0.05)
     fill = rng.uniform(0.75, 0.95)
+    seal = out["seal"] / sx * 2  # as `grocery.spinach` builds the film (`mesh.pillow`)
     leaves = []
     for k in range(int(rng.integers(55, 80))):
         length = rng.uniform(0.05, 0.09)
@@ -1902,10 +1904,9 @@ def spinach(rng: np.random.Generator) -> dict:
             edge = rng.uniform(-1, 1)  # most leaves press against the film at front and back
             y = math.copysign(abs(edge) ** 0.5, edge) / 2 * max(sy * 0.85 - d, 0.0)
             y *= 0.5 if tries >= 6 else 1
-            # the film's top over (x, y) (`mesh.pillow`: domed along, a superellipse across)
-            along = 0.12 + 0.88 * math.sqrt(math.cos(math.pi / 2 * min(1.0, 2 * abs(x) / sx)))
-            c = min(1.0, 2 * abs(y) / sy) ** 1.5
-            top = sz * 0.8 * along * (1 + (1 - c * c) ** (1 / 3)) / 2 - h / 2
+            # the film's top over (x, y), with room for the leaf's tilted corners
+            along = float(pillow_profiles(min(1.0, 2 * abs(x) / sx), sx, seal, 0.12)[0])
+            top = 0.8 * float(pillow_top(x, y, sx, sy, sz, seal, 0.12)) - h / 2
             if top >= h / 2 + 0.003:
                 break
         else:  # lying flat in the middle, where the bag is highest

@@ -18,6 +18,7 @@ import numpy as np
 
 from ..blender import bmesh, bpy
 from ..placement import euler_matrix
+from .profiles import SUPERELLIPSE, pillow_profiles
 
 TAU = 2 * math.pi
 Array = np.ndarray
@@ -380,19 +381,17 @@ def pillow(
     header: tuple[float, float] | None = None,
     flat_ends: float = 0.12,
 ) -> None:
-    """A sealed bag lying along X: puffed in the middle, flat at both seals, bottom on z = 0.
+    """A sealed bag lying along X: puffed in the middle, flat at both seals, bottom on z = 0
+    (its shape: `profiles.pillow_profiles`; `profiles.pillow_top` is its film's height).
 
     With `header` (x0, x1 as fractions of the length) and `mat` a pair [film, print], the rings
     inside the header span get the printed material and UVs covering the label image.
     """  # fmt: skip
     xs = np.linspace(-length / 2, length / 2, n_x)
-    t = np.abs(xs) / (length / 2)
-    body = np.clip((1 - t) / max(seal / (length / 2), 1e-3), 0, 1)
-    hprof = flat_ends + (1 - flat_ends) * np.sqrt(np.sin(np.clip(body, 0, 1) * math.pi / 2))
-    wprof = 1 - 0.06 * t**2
+    hprof, wprof = pillow_profiles(np.abs(xs) / (length / 2), length, seal, flat_ends)
     phis = TAU * np.arange(n_seg) / n_seg
     c, s = np.cos(phis), np.sin(phis)
-    e = 2 / 3  # superellipse: flat top and bottom, rounded sides
+    e = SUPERELLIPSE
     sup_c = np.sign(c) * np.abs(c) ** e
     sup_s = np.sign(s) * np.abs(s) ** e
     pts = np.stack([

@@ -547,6 +547,25 @@ def test_spinach_is_a_clear_bag_of_loose_leaves_that_stay_inside_it(collection):
     assert len(leafy) > 0.5 * len(me.polygons)
 
 
+def test_pillow_top_is_where_the_built_film_is():
+    """`profiles.pillow_top`, which the spinach sampler asks for room under the film, gives the
+    height of every vertex on the upper half of a built pillow bag."""
+    from blender_scenes.food.mesh import MeshBuilder, pillow
+    from blender_scenes.food.profiles import pillow_top
+
+    length, width, height, seal = 0.24, 0.17, 0.1, 0.12
+    b = MeshBuilder("pillow")
+    pillow(b, length, width, height, 0, seal, 16, 18, flat_ends=0.12)
+    pts = np.array([v.co[:] for v in b.bm.verts])
+    b.bm.free()
+    x, y, z = pts.T
+    inside = (np.abs(x) < length / 2 - 1e-6) & (np.abs(y) < 0.9 * width / 2)
+    upper = inside & (z > height * 0.06 + 1e-6) & (z >= np.median(z))
+    assert upper.sum() > 50
+    top = pillow_top(x[upper], y[upper], length, width, height, seal, 0.12)
+    np.testing.assert_allclose(z[upper], top, atol=1e-5)
+
+
 def test_banana_hands_lie_palm_down_curving_up(collection):
     """A hand of bananas lies palm down: every banana rolled about 90 degrees so that it curves
     up from the shelf to its tips (the photos' hands; they once lay curved flat on the shelf,
