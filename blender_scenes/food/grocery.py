@@ -433,10 +433,13 @@ def corn(b: MeshBuilder, p: dict) -> None:
 
 
 def bread(b: MeshBuilder, p: dict) -> None:
-    """A sliced loaf in a clear bag tied at one end, a crusty loaf, or rolls."""
+    """A sliced loaf in a clear bag tied at one end, a crusty loaf, rolls or a stack of slices."""
     style = p["style"]
     if style == "rolls":
         produce(b, p)
+        return
+    if style == "stack":
+        bread_stack(b, p)
         return
     cols = p["colors"]
     if style == "crusty":
@@ -482,6 +485,29 @@ def bread(b: MeshBuilder, p: dict) -> None:
         lambda: box_shell(b, 0.006, 0.025, 0.02, 0.001, clip, clip, clip),
         (x0 + tail * 0.5, 0, cz - 0.01),
     )
+
+
+def bread_stack(b: MeshBuilder, p: dict) -> None:
+    """Square slices of a sandwich loaf lying one on another, each a little shifted and turned
+    (crust round the edge, crumb on both faces), tightly wrapped in cling film."""
+    cols = p["colors"]
+    crust = b.slot("crust", lambda n: mottled(n, [(0.3, shade(cols["crust"], 0.8)), (0.7, cols["crust"])],
+                                              15.0, 0.7))  # fmt: skip
+    crumb = b.slot("crumb", lambda n: mottled(n, [(0.4, shade(cols["crumb"], 0.9)), (0.6, cols["crumb"])],
+                                              80.0, 0.85))  # fmt: skip
+    sx, sy = p["slice_size"]
+    t = p["slice"]
+    ring = rounded_rect(sx, sy, 0.012)
+    for k, (dx, dy, turn) in enumerate(p["slices"]):
+        z0, z1 = k * t, (k + 0.97) * t
+        pts = prism(ring, [z0, z0 + 0.0015, z1 - 0.0015, z1], [0.002, 0.0, 0.0, 0.002])
+        moved(b, lambda pts=pts, z0=z0, z1=z1: b.grid(pts, crust, caps=((0, 0, z0), (0, 0, z1)),
+              cap_mats=(crumb, crumb)), (dx, dy, 0.0), (0.0, 0.0, math.radians(turn)))  # fmt: skip
+    wrap = b.slot("film", lambda n: film(n, p["wrap_tint"], 0.06, 0.92))
+    w, d, h = p["size"]
+    outline = rounded_rect(w, d, 0.012)
+    b.grid(prism(outline, [0.0, 0.002, h - 0.003, h], [0.003, 0.0, 0.0, 0.004]), wrap,
+           caps=((0, 0, 0), (0, 0, h)), smooth=False)  # fmt: skip
 
 
 def sliced_material(name: str, cols: dict, pitch: float, seeds: bool) -> bpy.types.Material:

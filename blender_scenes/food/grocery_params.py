@@ -65,12 +65,14 @@ EGG_BROWN = [0.78, 0.52, 0.32]
 # (product name, main colour of its pack) per class, for the labels (milk bottles: the fat
 # grade and the cap colour that goes with it; apple groups: the variety and its skin colour;
 # carrots: how they lie, side by side or heaped end-on; eggs: loose, in an open or closed carton
-# or standing in a holder; mushrooms: in a punnet or loose, or heaped in a clear tub)
+# or standing in a holder; mushrooms: in a punnet or loose, or heaped in a clear tub; bread: a
+# sliced loaf, a crusty loaf, rolls, or slices stacked under cling film)
 PRODUCTS: dict[str, list[tuple[str, Color]]] = {
     "apple_group": [("mixed", [0.55, 0.3, 0.1]), *((v, c) for v, (c, _) in APPLE_COLORS.items())],
     "carrot": [("side", CARROT_ORANGE), ("heap", CARROT_ORANGE)],  # how they lie (carrot())
     "eggs": [(s, EGG_BROWN) for s in ("loose", "open", "closed", "holder")],  # how they are kept
     "mushrooms": [("punnet", [0.93, 0.9, 0.84]), ("tub", [0.93, 0.9, 0.84])],  # how they are kept
+    "bread": [(s, [0.7, 0.45, 0.2]) for s in ("sliced", "crusty", "rolls", "stack")],  # kinds
     "heavy_cream": [
         ("CREAM", [0.2, 0.45, 0.25]), ("WHIPPING CREAM", [0.15, 0.3, 0.65]),
         ("DOUBLE CREAM", [0.75, 0.6, 0.2]), ("COOKING CREAM", [0.8, 0.25, 0.15]),
@@ -2037,9 +2039,14 @@ def corn(rng: np.random.Generator, prefer: Prefer = None) -> dict:
 # Bakery and pantry
 
 
-def bread(rng: np.random.Generator) -> dict:
-    """A sliced loaf in a clear bag, an unwrapped crusty loaf, or bread rolls."""
-    style = pick(rng, ["sliced", "crusty", "rolls"], [6, 2.5, 1.5])
+def bread(rng: np.random.Generator, prefer: Prefer = None) -> dict:
+    """A sliced loaf in a clear bag, an unwrapped crusty loaf, or bread rolls; or (only under a
+    preference, `products.bread.stack`: the AICook photos' bread) four to eight square slices
+    of a sandwich loaf lying in a loose stack under cling film."""
+    if prefer:
+        style = pick_product(rng, "bread", prefer, [6, 2.5, 1.5, 1])[0]
+    else:
+        style = pick(rng, ["sliced", "crusty", "rolls"], [6, 2.5, 1.5])
     crumb, crust = pick(
         rng,
         [
@@ -2050,6 +2057,30 @@ def bread(rng: np.random.Generator) -> dict:
         ],
     )
     colors = {"crumb": jitter(rng, crumb, 0.04), "crust": jitter(rng, crust, 0.05)}
+    if style == "stack":  # white sandwich bread, as the photos'
+        crumb, crust = pick(rng, [([0.93, 0.86, 0.7], [0.7, 0.45, 0.2]),
+                                  ([0.95, 0.9, 0.78], [0.82, 0.6, 0.3])])  # fmt: skip
+        colors = {"crumb": jitter(rng, crumb, 0.04), "crust": jitter(rng, crust, 0.05)}
+        sx, sy = rng.uniform(0.095, 0.115), rng.uniform(0.09, 0.11)
+        t, n = rng.uniform(0.011, 0.015), int(rng.integers(4, 9))
+        pad = 0.005  # the film round the stack
+        return item_params(
+            [sx + 2 * pad, sy + 2 * pad, n * t + pad],
+            style=style,
+            slice_size=[r5(sx), r5(sy)],
+            slice=r5(t),
+            # each slice's shift and turn (degrees): a stack laid by hand
+            slices=[
+                [
+                    r5(rng.uniform(-0.002, 0.002)),
+                    r5(rng.uniform(-0.002, 0.002)),
+                    r5(rng.uniform(-2.5, 2.5)),
+                ]
+                for _ in range(n)
+            ],  # fmt: skip
+            colors=colors,
+            wrap_tint=jitter(rng, [0.95, 0.97, 0.97], 0.02),
+        )
     if style == "rolls":
 
         def make(r: np.random.Generator, k: int) -> dict:

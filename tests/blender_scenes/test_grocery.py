@@ -505,6 +505,31 @@ def test_the_photos_mushrooms_heap_in_a_clear_tub():
     assert not any(p["container"]["kind"] == "tub" for p in plain)
 
 
+def test_the_photos_bread_is_slices_stacked_under_cling_film(collection):
+    """food/aicook prefers the photos' bread: four to eight square slices of white sandwich
+    bread in a loose stack, wrapped tight in clear film that holds every slice; without the
+    preference no stacks are drawn."""
+    from blender_scenes.food.build import build_food
+
+    packs = [sample_params("bread", np.random.default_rng(s), _aicook_prefer("bread"))
+             for s in range(200)]  # fmt: skip
+    stacks = [p for p in packs if p["style"] == "stack"]
+    assert 0.7 * len(packs) < len(stacks) < 0.9 * len(packs)
+    for p in stacks:
+        assert 4 <= len(p["slices"]) <= 8 and min(p["colors"]["crumb"]) > 0.6
+    plain = [sample_params("bread", np.random.default_rng(s)) for s in range(100)]
+    assert not any(p["style"] == "stack" for p in plain)
+    p = stacks[0]
+    me = build_food("bread", p, "bread.0", collection).data
+    names = [m.name.split(".", 2)[-1] for m in me.materials]
+    co = np.array([v.co[:] for v in me.vertices])
+    film = names.index("film")
+    on_film = sorted({v for f in me.polygons if f.material_index == film for v in f.vertices})
+    lo, hi = co[on_film].min(axis=0), co[on_film].max(axis=0)
+    assert np.allclose(hi - lo, p["size"], atol=1e-4)  # the film is the outside ...
+    assert (co >= lo - 1e-6).all() and (co <= hi + 1e-6).all()  # ... and holds every slice
+
+
 def test_sweet_potatoes_are_mostly_short_fat_and_lumpy():
     """Most sweet potatoes are short, fat and lumpy like the photos' (about twice as long as
     wide); the rest long and tapered; one to four together."""
