@@ -24,7 +24,9 @@ def pillow_profiles(t, length: float, seal: float, flat_ends: float):
 
 
 def pillow_top(x, y, length: float, width: float, height: float, seal: float, flat_ends: float):
-    """The height of a pillow bag's film over the point (x, y) (0 outside its outline)."""
+    """The height of a pillow bag's film over the point (x, y); at its outline and beyond, the
+    film's mid-height there (the cross-section is the superellipse `SUPERELLIPSE` draws)."""
     hp, wp = pillow_profiles(np.minimum(np.abs(x) / (length / 2), 1.0), length, seal, flat_ends)
     across = np.minimum(np.abs(y) / (width / 2 * wp), 1.0)
-    return height / 2 * hp * (1 + (1 - across**3) ** (1 / 3))
+    n = 2 / SUPERELLIPSE  # |y/a|^n + |z/b|^n = 1 for the mesh's (|cos|^e, |sin|^e) ring
+    return height / 2 * hp * (1 + (1 - across**n) ** (1 / n))
