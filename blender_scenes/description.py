@@ -124,7 +124,9 @@ class ObjectSpec:
     rotation_deg: list[float] | None = (
         None  # XYZ Euler in degrees; None: upright, turned by yaw_deg
     )
-    pose: str = "upright"  # upright | side (lying) | tilted | stacked (on another item) | pile
+    # upright | side (lying) | standing (a bag on one end) | tilted | stacked (on another
+    # item) | pile
+    pose: str = "upright"
 
 
 @dataclass
