@@ -2042,7 +2042,7 @@ def corn(rng: np.random.Generator, prefer: Prefer = None) -> dict:
 
 def bread(rng: np.random.Generator, prefer: Prefer = None) -> dict:
     """A sliced loaf in a clear bag, an unwrapped crusty loaf, or bread rolls; or (only under a
-    preference, `products.bread.stack`: the AICook photos' bread) four to eight square slices
+    preference, `products.bread.stack`: the AICook photos' bread) five to nine thin square slices
     of a sandwich loaf lying in a loose stack under cling film."""
     if prefer:
         style = pick_product(rng, "bread", prefer, [6, 2.5, 1.5, 1])[0]
@@ -2062,8 +2062,9 @@ def bread(rng: np.random.Generator, prefer: Prefer = None) -> dict:
         crumb, crust = pick(rng, [([0.93, 0.86, 0.7], [0.7, 0.45, 0.2]),
                                   ([0.95, 0.9, 0.78], [0.82, 0.6, 0.3])])  # fmt: skip
         colors = {"crumb": jitter(rng, crumb, 0.04), "crust": jitter(rng, crust, 0.05)}
-        sx, sy = rng.uniform(0.095, 0.115), rng.uniform(0.09, 0.11)
-        t, n = rng.uniform(0.011, 0.015), int(rng.integers(4, 9))
+        # a big loaf's thin slices: the photos' stacks are about half again as wide as high
+        sx, sy = rng.uniform(0.11, 0.13), rng.uniform(0.1, 0.12)
+        t, n = rng.uniform(0.009, 0.012), int(rng.integers(5, 10))
         pad = 0.005  # the film round the stack
         return item_params(
             [sx + 2 * pad, sy + 2 * pad, n * t + pad],

@@ -521,9 +521,9 @@ def test_the_photos_mushrooms_heap_in_a_clear_tub():
 
 
 def test_the_photos_bread_is_slices_stacked_under_cling_film(collection):
-    """food/aicook prefers the photos' bread: four to eight square slices of white sandwich
-    bread in a loose stack, wrapped tight in clear film that holds every slice; without the
-    preference no stacks are drawn."""
+    """food/aicook prefers the photos' bread: five to nine thin square slices of white
+    sandwich bread in a loose stack, most about half again as wide as high, wrapped tight in
+    clear film that holds every slice; without the preference no stacks are drawn."""
     from blender_scenes.food.build import build_food
 
     packs = [sample_params("bread", np.random.default_rng(s), _aicook_prefer("bread"))
@@ -531,7 +531,8 @@ def test_the_photos_bread_is_slices_stacked_under_cling_film(collection):
     stacks = [p for p in packs if p["style"] == "stack"]
     assert 0.7 * len(packs) < len(stacks) < 0.9 * len(packs)
     for p in stacks:
-        assert 4 <= len(p["slices"]) <= 8 and min(p["colors"]["crumb"]) > 0.6
+        assert 5 <= len(p["slices"]) <= 9 and min(p["colors"]["crumb"]) > 0.6
+    assert np.median([p["size"][0] / p["size"][2] for p in stacks]) > 1.4
     plain = [sample_params("bread", np.random.default_rng(s)) for s in range(100)]
     assert not any(p["style"] == "stack" for p in plain)
     p = stacks[0]

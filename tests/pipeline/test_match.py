@@ -391,6 +391,22 @@ def test_whole_fridge_food_preset_changes_only_the_framing(tmp_path):
     close = render_cfg(tmp_path, "+render_preset=food/aicook")
     whole = render_cfg(tmp_path, "+render_preset=food/aicook_whole")
     assert tuple(whole.resolution) == (480, 480)
-    framing = {"front_cover": (0.85, 1.1), "front_fov": (60.0, 80.0), "front_height": (0.45, 0.6)}
+    framing = {"front_cover": (0.85, 1.1), "front_fov": (60.0, 80.0), "front_height": (0.7, 0.85)}
     assert whole.sampler == dataclasses.replace(close.sampler, **framing)
     assert whole.render == close.render and whole.outputs == close.outputs
+
+
+def test_food_presets_look_down_on_the_shelves_as_the_photos_do(tmp_path):
+    """The AICook photos were taken from about the top shelf's height, tilted down, so their
+    lower shelves are seen from above: both food presets place the camera high (close-ups at
+    0.55-0.8 of the fridge's height, whole views at 0.7-0.85) and tilt it down, by 14 degrees
+    give or take the pose jitter."""
+    for preset, low in (("food/aicook", 0.55), ("food/aicook_whole", 0.7)):
+        cfg = render_cfg(tmp_path, f"+render_preset={preset}")
+        for i in range(12):
+            desc = sample_scene(3, i, cfg.sampler)
+            loc, target = np.array(desc.camera.location), np.array(desc.camera.target)
+            reach = math.hypot(*(target - loc)[:2])
+            down = math.degrees(math.atan2(loc[2] - target[2], reach))
+            assert 10 < down < 19, (preset, i, down)
+            assert loc[2] > (low - 0.01) * desc.fridge.height, (preset, i)
