@@ -124,9 +124,7 @@ class ObjectSpec:
     rotation_deg: list[float] | None = (
         None  # XYZ Euler in degrees; None: upright, turned by yaw_deg
     )
-    # upright | side (lying) | standing (a bag on one end) | tilted | stacked (on another
-    # item) | pile
-    pose: str = "upright"
+    pose: str = "upright"  # upright | side (lying) | tilted | stacked (on another item) | pile
 
 
 @dataclass

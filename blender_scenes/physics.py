@@ -7,8 +7,8 @@ Three measures keep items in the fridge (see `benchmarks/physics_bench.py`):
 - a 10 cm slab under each shelf and door bin bottom that only the items standing on it touch
   (collision collections): a light item pressed into a 6 mm glass shelf by a falling neighbour
   is pushed back up instead of through (`support_slabs`);
-- items lying on their side (and bags standing on one end) are simulated with their centre of
-  mass in the middle (`CENTRED_POSES`): with it at the mesh origin, their base, a lying bottle stood itself up and
+- items lying on their side are simulated with their centre of mass in the middle
+  (`CENTRED_POSES`): with it at the mesh origin, their base, a lying bottle stood itself up and
   tipped over the shelf's front edge;
 - the plane of the closed door in front of the opening stops the cabinet's items from falling
   out (`front_guard`); they may come to rest leaning against it.
@@ -51,7 +51,7 @@ DENSITY_KG_M3 = 600.0  # packed food, roughly; only mass ratios matter here
 # items (they stand firm), wrong for lying ones (a bottle on its side weighs nothing at the neck
 # end, stands itself up on its base and tips over the shelf's front edge). These poses get
 # their origin moved to the middle of their bounds while they are simulated.
-CENTRED_POSES = frozenset({"side", "standing"})
+CENTRED_POSES = frozenset({"side"})
 
 
 @dataclass
@@ -179,8 +179,8 @@ def set_active(ob: bpy.types.Object, spec: ObjectSpec) -> None:
     rb.restitution = 0.05
     rb.linear_damping = 0.2
     rb.angular_damping = (
-        0.95 if spec.cls in ROCKING or spec.pose in CENTRED_POSES else 0.7
-    )  # lying items roll too, standing bags sway
+        0.95 if spec.cls in ROCKING or spec.pose == "side" else 0.7
+    )  # lying items roll too
     rb.use_deactivation = False
 
 

@@ -506,17 +506,9 @@ class Posed:
 def sample_pose(
     rng: np.random.Generator, cls: str, params: dict, surface: Surface
 ) -> tuple[str, np.ndarray]:
-    """Upright (turned), lying on the side, a bag standing on one end, or tilted by a few
-    degrees."""
+    """Upright (turned), lying on the side, or tilted by a few degrees."""
     yaw = sample_yaw(rng, params["footprint"])
     catalog = params.get("source") == "catalog"  # catalog models come posed (their `poses`)
-    stand = class_traits(cls).stand_prob  # drawn only for classes that may stand
-    if stand and surface.kind != "door" and not catalog and rng.random() < stand:
-        turn = 90.0 + float(rng.uniform(-20, 20))  # its face to the front, a little turned
-        end = float(rng.choice([0.0, 180.0])) + float(rng.uniform(-6, 6))  # either seal down
-        lean = float(rng.uniform(10, 20))  # leaning back, onto the wall or the items behind
-        rot = euler_matrix((-lean, 0, 0)) @ euler_matrix((0, 0, turn)) @ euler_matrix((0, 90, 0))
-        return "standing", rot @ euler_matrix((0, 0, end))
     if surface.kind != "door" and not catalog and rng.random() < class_traits(cls).lie_prob:
         along = float(rng.choice([0.0, 90.0])) + float(rng.uniform(-20, 20))
         roll = float(rng.uniform(-180, 180))  # label anywhere around the lying item

@@ -47,8 +47,6 @@ class ClassTraits:
     - ``low_shelf``: weight factor on the lowest shelf, its inverse on the shelves above (raw
       meat 3: it is kept at the bottom, where it cannot drip onto other food);
     - ``lie_prob``: chance to be laid on its side (placement=physics);
-    - ``stand_prob``: chance that a flat pack (a bag lying on its face) is stood on one end,
-      its face to the front, to lean or topple (placement=physics: pose ``standing``);
     - ``stack_top``: small enough to be stacked on other items (placement=physics);
     - ``friction``: rigid-body friction; ``rolls``: round, so spin is damped hard and the mesh
       is shaded smooth up to 75 degrees.
@@ -60,7 +58,6 @@ class ClassTraits:
     door: bool = False
     low_shelf: float = 1.0
     lie_prob: float = 0.0
-    stand_prob: float = 0.0
     stack_top: bool = False
     friction: float = 0.6
     rolls: bool = False
@@ -68,9 +65,6 @@ class ClassTraits:
 
 PRODUCE_DRAWER = 6.0
 RAW_MEAT_LOW_SHELF = 3.0
-# About a third of the AICook photos' spinach bags stand on end against the wall or their
-# neighbours, where bags of beans lie flat.
-SPINACH_STANDS = 0.3
 
 
 def _produce(params: Sampler, friction: float = 0.8, rolls: bool = True, **kw) -> ClassTraits:
@@ -109,7 +103,7 @@ CLASS_TABLE: dict[str, ClassTraits] = {
     "mushrooms": _produce(gp.mushrooms, rolls=False, stack_top=True),
     "corn": ClassTraits(gp.corn, "produce", drawer=1.0),  # tins more often than cobs
     "green_beans": _produce(gp.green_beans, rolls=False),
-    "spinach": _produce(gp.spinach, rolls=False, stand_prob=SPINACH_STANDS),
+    "spinach": _produce(gp.spinach, rolls=False),
     "blueberries": _produce(gp.blueberries, rolls=False, stack_top=True),
     "strawberries": _produce(gp.strawberries, rolls=False, stack_top=True),
     "beef": ClassTraits(gp.beef, "meat", low_shelf=RAW_MEAT_LOW_SHELF),

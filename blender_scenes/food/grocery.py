@@ -331,10 +331,9 @@ def spinach(b: MeshBuilder, p: dict) -> None:
     pillow bag with a printed header."""
     sx, sy, sz = p["size"]
     pieces(b, p)
-    leaves = b.slot("leaves", lambda n: leaf_material(n, shade(p["leaf"], 0.8), p["leaf_scale"]))
+    leaves = b.slot("leaves", lambda n: leaf_material(n, shade(p["leaf"], 0.45), p["leaf_scale"]))
     f = p["fill"]
-    # low and rounded, under the leaves: a boxy core showed through them as a block
-    pillow(b, sx * 0.5, sy * 0.4, sz * f * 0.3, leaves, 0.15, flat_ends=0.05)
+    pillow(b, sx * 0.55, sy * 0.45, sz * f * 0.45, leaves, 0.04, flat_ends=0.3)
     # clearer than other bags: dark leaves behind a hazier film read as a grey bag
     film_mat = b.slot("film", lambda n: film(n, p["film"]["tint"], p["film"]["roughness"], 0.94))
     paper = b.slot(
@@ -374,7 +373,7 @@ def leaf_material(name: str, color: list[float], scale: float) -> bpy.types.Mate
         bsdf.inputs["Base Color"],
     )
     bump(nt, bsdf, edge.outputs["Distance"], 0.4, 0.002)
-    set_inputs(bsdf, Roughness=0.55)  # matte: a glossy core read as a grey block in the bag
+    set_inputs(bsdf, Roughness=0.35, Coat_Weight=0.2)
     mat.diffuse_color = (*color[:3], 1.0)
     return mat
 
@@ -590,8 +589,7 @@ def pantry(b: MeshBuilder, p: dict) -> None:
 
 def storage_jar(b: MeshBuilder, p: dict) -> None:
     """A glass storage jar: thin clear walls (no refraction), the powder inside, a clip-top
-    glass lid with an orange seal and a wire clip, a sweet jar's stepped glass lid, or a screw
-    lid."""
+    glass lid with an orange seal and a wire clip, or a screw lid."""
     d, _, h = p["size"]
     r, n_seg = d / 2, 24
     lid_h = p["lid_height"]
@@ -629,12 +627,6 @@ def storage_jar(b: MeshBuilder, p: dict) -> None:
             wire,
             5,
         )
-    elif p["lid"] == "glass":  # a sweet jar's lid: a dome of glass in steps over the rim
-        steps = [(0.93, 0.0), (0.93, 0.22), (0.84, 0.28), (0.84, 0.45), (0.72, 0.52),
-                 (0.72, 0.66), (0.55, 0.74), (0.45, 0.9), (0.35, 1.0)]  # fmt: skip
-        lprof = np.array([(r * f, body_top + t * lid_h) for f, t in steps])
-        b.grid(lathe(lprof, n_seg), glass_mat, caps=((0, 0, body_top), (0, 0, h)), smooth=False)
-        return
     else:
         lid_mat = b.slot("lid", lambda n: principled(n, p["lid_color"], 0.35, Metallic=0.5))
     lprof = np.array([(r * 0.93, body_top), (r * 0.95, h - 0.003), (r * 0.9, h)])

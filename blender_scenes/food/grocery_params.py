@@ -65,16 +65,13 @@ EGG_BROWN = [0.78, 0.52, 0.32]
 # (product name, main colour of its pack) per class, for the labels (milk bottles: the fat
 # grade and the cap colour that goes with it; apple groups: the variety and its skin colour;
 # carrots: how they lie, side by side or heaped end-on; eggs: loose, in an open or closed carton
-# or standing in a holder; mushrooms: in a punnet or loose, or heaped in a clear tub; onions:
-# the variety and its skin; bread: a sliced loaf, a crusty loaf, rolls, or slices stacked under
-# cling film)
+# or standing in a holder; mushrooms: in a punnet or loose, or heaped in a clear tub; bread: a
+# sliced loaf, a crusty loaf, rolls, or slices stacked under cling film)
 PRODUCTS: dict[str, list[tuple[str, Color]]] = {
     "apple_group": [("mixed", [0.55, 0.3, 0.1]), *((v, c) for v, (c, _) in APPLE_COLORS.items())],
     "carrot": [("side", CARROT_ORANGE), ("heap", CARROT_ORANGE)],  # how they lie (carrot())
     "eggs": [(s, EGG_BROWN) for s in ("loose", "open", "closed", "holder")],  # how they are kept
     "mushrooms": [("punnet", [0.93, 0.9, 0.84]), ("tub", [0.93, 0.9, 0.84])],  # how they are kept
-    "onion": [("golden", [0.64, 0.34, 0.1]), ("red", [0.45, 0.12, 0.2]),
-              ("white", [0.92, 0.88, 0.78])],  # varieties and their skins
     "bread": [(s, [0.7, 0.45, 0.2]) for s in ("sliced", "crusty", "rolls", "stack")],  # kinds
     "heavy_cream": [
         ("CREAM", [0.2, 0.45, 0.25]), ("WHIPPING CREAM", [0.15, 0.3, 0.65]),
@@ -637,11 +634,13 @@ def sweet_potato(rng: np.random.Generator) -> dict:
     return _finish_produce(pieces, boxes, container, colors=colors, dirt=r5(rng.uniform(0.2, 0.7)))
 
 
-def onion(rng: np.random.Generator, prefer: Prefer = None) -> dict:
-    """Onions (golden, red or white: the class's products; `products.onion.golden`, the AICook
-    photos' only kind): mostly a clear tub heaped two high with nine to fourteen, else loose or
-    in a net bag."""
-    kind, base = pick_product(rng, "onion", prefer, [10, 2, 1])
+def onion(rng: np.random.Generator) -> dict:
+    """Onions (golden, red or white): mostly a clear tub heaped two high with nine to fourteen,
+    else loose or in a net bag."""
+    kind = pick(rng, ["golden", "red", "white"], [10, 2, 1])
+    base = {"golden": [0.7, 0.33, 0.11], "red": [0.45, 0.12, 0.2], "white": [0.92, 0.88, 0.78]}[
+        kind
+    ]
     colors = shades(rng, base, 0.06, 3)
     container = _container(  # the photos' onions are heaped in a clear box, three across
         rng, {"loose": 0.07, "tub": 0.85, "net": 0.08}, ((0.17, 0.2), (0.125, 0.15)), (0.055, 0.075)
@@ -1868,7 +1867,7 @@ def _pillow_bag(
 
 
 def spinach(rng: np.random.Generator) -> dict:
-    """A puffy clear bag of loose spinach leaves: about a hundred dark, cupped leaves with pale
+    """A puffy clear bag of loose spinach leaves: a few dozen dark, cupped leaves with pale
     midribs heaped every which way against the film (as the AICook photos' spinach), around a
     core of pressed leaves that keeps the bag from looking empty between them."""
     sx, sy, sz = rng.uniform(0.2, 0.26), rng.uniform(0.15, 0.2), rng.uniform(0.08, 0.13)
@@ -1885,7 +1884,7 @@ def spinach(rng: np.random.Generator) -> dict:
     fill = rng.uniform(0.75, 0.95)
     seal = out["seal"] / sx * 2  # as `grocery.spinach` builds the film (`mesh.pillow`)
     leaves = []
-    for k in range(int(rng.integers(80, 110))):  # full to the film, as the photos' bags
+    for k in range(int(rng.integers(55, 80))):
         length = rng.uniform(0.05, 0.09)
         q = piece(
             "leaf",
@@ -1903,7 +1902,7 @@ def spinach(rng: np.random.Generator) -> dict:
             if tries >= 6:  # a big leaf in a low bag lies flatter
                 q["rot"] = [r5(q["rot"][0] * 0.6), r5(q["rot"][1] * 0.6), q["rot"][2]]
             w, d, h = posed_extent(q)
-            x = rng.uniform(-0.5, 0.5) * max(sx * 0.92 - w, 0.0) * (0.5 if tries >= 6 else 1)
+            x = rng.uniform(-0.5, 0.5) * max(sx * 0.85 - w, 0.0) * (0.5 if tries >= 6 else 1)
             edge = rng.uniform(-1, 1)  # most leaves press against the film at front and back
             y = math.copysign(abs(edge) ** 0.5, edge) / 2 * max(sy * 0.85 - d, 0.0)
             y *= 0.5 if tries >= 6 else 1
@@ -2137,32 +2136,23 @@ def _storage_jar(
     color: Color,
     fill: tuple[float, float] = (0.3, 0.85),
     clip_p: float = 0.6,
-    glass_p: float = 0.0,
-    label_p: float = 0.3,
 ) -> dict:
     """A big glass storage jar of a white powder: a clip-top jar with a glass lid and an orange
-    rubber seal (with probability `clip_p`), else a sweet jar under a tall stepped glass lid
-    (probability `glass_p`) or a screw-top jar, filled to a height fraction drawn from `fill`;
-    a paper band round it with probability `label_p`."""
+    rubber seal (with probability `clip_p`) or a screw-top jar, filled to a height fraction
+    drawn from `fill`."""
     d = rng.uniform(0.09, 0.12)
     h = d * rng.uniform(1.1, 1.6)
     clip = bool(rng.random() < clip_p)
-    lid = "clip" if clip else "screw"
-    if not clip and glass_p and rng.random() < glass_p:  # drawn only where asked for
-        lid = "glass"
-    lid_h = rng.uniform(0.014, 0.02) if clip else rng.uniform(0.015, 0.022)
-    if lid == "glass":
-        lid_h = h * rng.uniform(0.2, 0.26)  # its stepped dome, a quarter of the height
     return item_params(
         [d, d, h],
         "circle",
-        stackable=lid != "glass",
+        stackable=True,
         style="jar",
         contents=contents,
         contents_color=jitter(rng, color, 0.02),
         fill=r5(rng.uniform(*fill)),
-        lid=lid,
-        lid_height=r5(lid_h),
+        lid="clip" if clip else "screw",
+        lid_height=r5(rng.uniform(0.014, 0.02) if clip else rng.uniform(0.015, 0.022)),
         shoulder=r5(rng.uniform(0.04, 0.1)),
         lid_color=jitter(
             rng,
@@ -2170,7 +2160,7 @@ def _storage_jar(
             0.04,
         ),
         seal_color=jitter(rng, [0.95, 0.45, 0.12], 0.05),
-        has_label=bool(rng.random() < label_p),
+        has_label=bool(rng.random() < 0.3),
         band=[0.3, 0.6],
         label=make_label(rng, "jar_band", contents),
     )
@@ -2241,13 +2231,11 @@ def flour(rng: np.random.Generator, prefer: Prefer = None) -> dict:
 def sugar(rng: np.random.Generator, prefer: Prefer = None) -> dict:
     """Sugar in a paper bag, a storage jar or a box of cubes. As on the AICook photos, bags are
     mostly white with a sparse print under a folded top printed solid in the brand colour (their
-    red), and jars nearly full, mostly sweet jars under a stepped glass lid."""
+    red), and jars mostly screw-topped and nearly full."""
     style = pick(rng, ["bag", "jar", "cubes"], [5, 4, 1])
     if style == "jar":
         white = pick(rng, [[0.97, 0.97, 0.96], [0.8, 0.6, 0.38]], [6, 1])
-        return _storage_jar(  # the photos' sugar jar: a sweet jar, unlabelled
-            rng, "SUGAR", white, fill=(0.65, 0.95), clip_p=0.2, glass_p=0.6, label_p=0.15
-        )
+        return _storage_jar(rng, "SUGAR", white, fill=(0.65, 0.95), clip_p=0.25)
     product, main = pick_product(rng, "sugar", prefer)
     if style == "cubes":
         sx, sy, sz = rng.uniform(0.11, 0.14), rng.uniform(0.06, 0.075), rng.uniform(0.1, 0.13)

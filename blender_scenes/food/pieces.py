@@ -454,7 +454,7 @@ def leaf_piece(b: MeshBuilder, q: dict, p: dict) -> None:
     """A spinach leaf along X: a thin blade, broadest towards its stalk (at -X), cupped across
     (``cup``), rippled along its edges (``wave``, ``phase``) and curled along (``curl``), with a
     pale midrib and a short stalk."""
-    n, s = 6, 6  # a hundred leaves to a bag: few faces each
+    n, s = 7, 8
     t = np.linspace(0, 1, n)
     half = 0.5 * np.sin(np.clip(t, 0.04, 0.96) * math.pi) ** 0.7 * (1.1 - 0.3 * t)
     phis = TAU * np.arange(s + 1) / s

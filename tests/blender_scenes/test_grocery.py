@@ -268,8 +268,7 @@ def test_flour_is_mostly_in_white_bags_or_part_used_jars():
 def test_sugar_bags_have_a_coloured_top_and_sugar_jars_are_full(collection):
     """Sugar bags are mostly white-grounded under a folded top printed solid in the brand
     colour (red for the photos' bag, which food/aicook prefers), drawn in that colour by the
-    bag builder; sugar jars are nearly full (flour's nearly empty), mostly unlabelled sweet
-    jars under a stepped glass lid (the photos' jar), whose lid is built of the jar's glass."""
+    bag builder; sugar jars are mostly screw-topped and nearly full (flour's nearly empty)."""
     prefer = _aicook_prefer("sugar")
     sugar = [sample_params("sugar", np.random.default_rng(s), prefer) for s in range(300)]
     bags = [p for p in sugar if p["style"] == "bag"]
@@ -280,25 +279,11 @@ def test_sugar_bags_have_a_coloured_top_and_sugar_jars_are_full(collection):
     assert 0.7 * len(bags) < sum(p["label"]["background"] == 1 for p in bags) < 0.95 * len(bags)
     red = [p for p in topped if p["top_color"][0] > 0.7 and max(p["top_color"][1:]) < 0.3]
     assert 0.35 * len(topped) < len(red) < 0.7 * len(topped)
-    glass = [p for p in jars if p["lid"] == "glass"]
-    assert 0.35 * len(jars) < len(glass) < 0.65 * len(jars)
-    assert sum(p["has_label"] for p in jars) < 0.25 * len(jars)
-    assert all(0.19 < p["lid_height"] / p["size"][2] < 0.27 and not p["stackable"] for p in glass)
+    assert sum(p["lid"] == "screw" for p in jars) > 0.6 * len(jars)
     assert min(p["fill"] for p in jars) >= 0.65
     flour = [sample_params("flour", np.random.default_rng(s)) for s in range(100)]
     assert max(p["fill"] for p in flour if p["style"] == "jar") < 0.55
-    assert not any(p.get("lid") == "glass" for p in flour)
     from blender_scenes.food.build import build_food
-
-    jar = build_food("sugar", glass[0], "sugar.jar", collection).data
-    names = [m.name.rsplit(".", 1)[-1] for m in jar.materials]
-    assert "lid" not in names  # no opaque lid: the dome is the jar's glass
-    glass_slot = names.index("glass")
-    zs = [v.co.z for v in jar.vertices]
-    h, lid_h = glass[0]["size"][2], glass[0]["lid_height"]
-    dome = [f for f in jar.polygons if f.center.z > h - lid_h + 1e-4]
-    assert dome and all(f.material_index == glass_slot for f in dome)
-    assert max(zs) == pytest.approx(h, abs=1e-4)
 
     bag = next(p for p in topped if not p["open"])
     me = build_food("sugar", bag, "sugar.0", collection).data
@@ -558,11 +543,10 @@ def test_sweet_potatoes_are_mostly_short_fat_and_lumpy():
 
 
 def test_spinach_is_a_clear_bag_of_loose_leaves_that_stay_inside_it(collection):
-    """Spinach is a puffy clear bag of 80-109 loose leaves turned every which way (the photos'
+    """Spinach is a puffy clear bag of 55-79 loose leaves turned every which way (the photos'
     spinach shows its leaves through the film, where the bag once held one smooth green block),
     under a narrow printed strip; every leaf lies inside the bag, so the built film spans the
-    item's whole box and the leaves make most of its faces. The pressed core under them is
-    low and of the leaves' green (a dark, boxy one showed through as a grey block)."""
+    item's whole box and the leaves make most of its faces."""
     from blender_scenes.food.build import build_food
     from blender_scenes.food.grocery_params import piece_points
 
@@ -570,7 +554,7 @@ def test_spinach_is_a_clear_bag_of_loose_leaves_that_stay_inside_it(collection):
     for p in packs:
         sx, sy, sz = p["size"]
         assert 0.08 <= sz <= 0.13 and p["header"] <= 0.14
-        assert 80 <= len(p["pieces"]) < 110 and {q["kind"] for q in p["pieces"]} == {"leaf"}
+        assert 55 <= len(p["pieces"]) < 80 and {q["kind"] for q in p["pieces"]} == {"leaf"}
         pts = np.vstack([piece_points(q) for q in p["pieces"]])
         assert (np.abs(pts[:, 0]) <= sx / 2).all() and (np.abs(pts[:, 1]) <= sy / 2).all()
         assert pts[:, 2].min() >= 0 and pts[:, 2].max() <= sz
@@ -587,10 +571,6 @@ def test_spinach_is_a_clear_bag_of_loose_leaves_that_stay_inside_it(collection):
     assert np.allclose(hi - lo, p["size"], atol=1e-4)  # the film is the outside: nothing pokes out
     leafy = [f for f in me.polygons if names[f.material_index].endswith("leaf")]
     assert len(leafy) > 0.5 * len(me.polygons)
-    core = names.index("leaves")
-    core_z = [co[v, 2] for f in me.polygons if f.material_index == core for v in f.vertices]
-    assert max(core_z) < 0.3 * p["size"][2]
-    assert np.allclose(me.materials[core].diffuse_color[:3], np.array(p["leaf"]) * 0.8, atol=1e-4)
 
 
 def test_pillow_top_is_where_the_built_film_is():
@@ -748,14 +728,7 @@ def test_onions_mostly_heap_in_clear_tubs_and_heaps_nestle():
     golden = [p for p in packs if p["onion"] == "golden"]
     assert 0.7 * len(packs) < len(golden) < 0.85 * len(packs)
     skin = np.array([c for p in golden for c in p["colors"]])
-    assert (skin[:, 2] < 0.25 * skin[:, 0]).all() and (skin[:, 1] < 0.66 * skin[:, 0]).all()
-    assert np.median(skin[:, 1] / skin[:, 0]) > 0.5  # golden brown, not a carrot's orange
-    kinds = [p["onion"] for p in packs]  # the varieties are the class's products
-    preferred = [sample_params("onion", np.random.default_rng(s), _aicook_prefer("onion"))
-                 for s in range(200)]  # fmt: skip
-    assert sum(p["onion"] == "golden" for p in preferred) > 0.95 * len(preferred)
-    same = [sample_params("onion", np.random.default_rng(s), {"golden": 1.0}) for s in range(200)]
-    assert [p["onion"] for p in same] == kinds  # a neutral preference draws as none
+    assert (skin[:, 2] < 0.25 * skin[:, 0]).all() and (skin[:, 1] < 0.6 * skin[:, 0]).all()
     bulbs = [q for p in packs for q in p["pieces"]]
     assert all(
         0.8 * q["size"][0] - 1e-4 <= q["size"][2] <= 0.95 * q["size"][0] + 1e-4 for q in bulbs
