@@ -2039,6 +2039,17 @@ def corn(rng: np.random.Generator, prefer: Prefer = None) -> dict:
 # Bakery and pantry
 
 
+# (crumb, crust) of a loaf: white, brown, wholemeal, pale white; the photos' stacked slices are
+# of the two white sandwich loaves
+BREAD_COLORS = [
+    ([0.93, 0.86, 0.7], [0.7, 0.45, 0.2]),
+    ([0.72, 0.55, 0.38], [0.5, 0.32, 0.16]),
+    ([0.6, 0.45, 0.32], [0.38, 0.24, 0.13]),
+    ([0.95, 0.9, 0.78], [0.82, 0.6, 0.3]),
+]
+WHITE_BREADS = [BREAD_COLORS[0], BREAD_COLORS[3]]
+
+
 def bread(rng: np.random.Generator, prefer: Prefer = None) -> dict:
     """A sliced loaf in a clear bag, an unwrapped crusty loaf, or bread rolls; or (only under a
     preference, `products.bread.stack`: the AICook photos' bread) five to nine thin square slices
@@ -2047,19 +2058,10 @@ def bread(rng: np.random.Generator, prefer: Prefer = None) -> dict:
         style = pick_product(rng, "bread", prefer, [6, 2.5, 1.5, 1])[0]
     else:
         style = pick(rng, ["sliced", "crusty", "rolls"], [6, 2.5, 1.5])
-    crumb, crust = pick(
-        rng,
-        [
-            ([0.93, 0.86, 0.7], [0.7, 0.45, 0.2]),
-            ([0.72, 0.55, 0.38], [0.5, 0.32, 0.16]),
-            ([0.6, 0.45, 0.32], [0.38, 0.24, 0.13]),
-            ([0.95, 0.9, 0.78], [0.82, 0.6, 0.3]),
-        ],
-    )
+    crumb, crust = pick(rng, BREAD_COLORS)
     colors = {"crumb": jitter(rng, crumb, 0.04), "crust": jitter(rng, crust, 0.05)}
     if style == "stack":  # white sandwich bread, as the photos'
-        crumb, crust = pick(rng, [([0.93, 0.86, 0.7], [0.7, 0.45, 0.2]),
-                                  ([0.95, 0.9, 0.78], [0.82, 0.6, 0.3])])  # fmt: skip
+        crumb, crust = pick(rng, WHITE_BREADS)
         colors = {"crumb": jitter(rng, crumb, 0.04), "crust": jitter(rng, crust, 0.05)}
         # a big loaf's thin slices: the photos' stacks are about half again as wide as high
         sx, sy = rng.uniform(0.11, 0.13), rng.uniform(0.1, 0.12)
