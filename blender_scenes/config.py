@@ -62,6 +62,8 @@ class RenderSettings:
     glossy_bounces: int
     transmission_bounces: int
     transparent_bounces: int
+    min_light_bounces: int  # bounces before Russian roulette may end a path
+    min_transparent_bounces: int  # transparent crossings before Russian roulette may end a path
     threads: int  # 0 = all cores (divided between workers)
 
 
@@ -529,6 +531,10 @@ def render_settings_from(r: dict[str, Any]) -> RenderSettings:
             r, "transmission_bounces", "render.transmission_bounces", 0, 1024
         ),
         transparent_bounces=_int(r, "transparent_bounces", "render.transparent_bounces", 0, 1024),
+        min_light_bounces=_int(r, "min_light_bounces", "render.min_light_bounces", 0, 1024),
+        min_transparent_bounces=_int(
+            r, "min_transparent_bounces", "render.min_transparent_bounces", 0, 1024
+        ),
         threads=_int(r, "threads", "render.threads", 0, 4096),
     )
 

@@ -207,6 +207,8 @@ def configure_render(
     cyc.transmission_bounces = rs.transmission_bounces
     cyc.transparent_max_bounces = rs.transparent_bounces
     cyc.volume_bounces = 0
+    cyc.min_light_bounces = rs.min_light_bounces
+    cyc.min_transparent_bounces = rs.min_transparent_bounces
     cyc.caustics_reflective = False
     cyc.caustics_refractive = False
     cyc.blur_glossy = rs.filter_glossy

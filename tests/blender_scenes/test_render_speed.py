@@ -1,5 +1,5 @@
 """Cycles speed knobs (denoiser guides / prefilter / quality, light tree and light threshold,
-adaptive minimum, path guiding, clamping, glossy filter, fast GI) and the speed / quality benchmark's
+adaptive minimum, path guiding, clamping, glossy filter, fast GI, Russian roulette's start) and the speed / quality benchmark's
 plumbing, on tiny renders."""
 
 from __future__ import annotations
@@ -20,7 +20,8 @@ FAST_KNOBS = ("render.denoise=true", "render.denoise_guides=albedo", "render.den
               "render.adaptive_min_samples=2", "render.light_threshold=0.05",
               "render.path_guiding=true", "render.clamp_direct=20", "render.clamp_indirect=3",
               "render.filter_glossy=0.5", "render.sampling_pattern=blue_noise",
-              "render.fast_gi=add", "render.ao_bounces=2")  # fmt: skip
+              "render.fast_gi=add", "render.ao_bounces=2", "render.min_light_bounces=2",
+              "render.min_transparent_bounces=5")  # fmt: skip
 
 
 @pytest.mark.parametrize(
@@ -39,6 +40,8 @@ FAST_KNOBS = ("render.denoise=true", "render.denoise_guides=albedo", "render.den
         ("render.sampling_pattern=halton", "render.sampling_pattern"),
         ("render.fast_gi=true", "render.fast_gi"),
         ("render.ao_bounces=-1", "render.ao_bounces"),
+        ("render.min_light_bounces=-2", "render.min_light_bounces"),
+        ("render.min_transparent_bounces=some", "render.min_transparent_bounces"),
     ],
 )
 def test_bad_speed_knobs_name_the_key(tmp_path, override, key):
@@ -90,6 +93,7 @@ def test_speed_knobs_reach_cycles(tmp_path):
     assert (cyc.sample_clamp_direct, cyc.sample_clamp_indirect, cyc.blur_glossy) == (20, 3, 0.5)
     assert cyc.sampling_pattern == "BLUE_NOISE"
     assert cyc.use_fast_gi and (cyc.fast_gi_method, cyc.ao_bounces_render) == ("ADD", 2)
+    assert (cyc.min_light_bounces, cyc.min_transparent_bounces) == (2, 5)
     cfg = render_config(tmp_path / "b", *TINY, "render.denoise=true")  # the defaults again
     render_one(cfg, 0)
     rs = cfg.render
@@ -98,6 +102,7 @@ def test_speed_knobs_reach_cycles(tmp_path):
     assert (cyc.use_light_tree, cyc.use_guiding) == (rs.light_tree, rs.path_guiding)
     assert cyc.sampling_pattern == SAMPLING_PATTERNS[rs.sampling_pattern]
     assert rs.fast_gi == "off" and not cyc.use_fast_gi
+    assert (cyc.min_light_bounces, cyc.min_transparent_bounces) == (0, 0)
     assert cyc.light_sampling_threshold == pytest.approx(rs.light_threshold)
     assert (cyc.sample_clamp_direct, cyc.sample_clamp_indirect, cyc.blur_glossy) == pytest.approx(
         (rs.clamp_direct, rs.clamp_indirect, rs.filter_glossy))  # fmt: skip
@@ -111,6 +116,23 @@ def load_benchmark():
     sys.modules[spec.name] = mod  # dataclasses look their module up there
     spec.loader.exec_module(mod)
     return mod
+
+
+def test_old_default_candidate_is_the_issues_defaults_whatever_the_config_says(tmp_path):
+    """Speed-ups are quoted against the defaults of the speed issue (32 samples, threshold 0.02
+    with Cycles' own minimum, light tree, fast prefilter): the candidate must pin each of them,
+    so lowering a default (the sample cap once was) does not move the baseline with it."""
+    bench = load_benchmark()
+    for base in (
+        (),
+        ("render.samples=7", "render.adaptive_threshold=0.3", "render.light_tree=false"),
+    ):
+        r = bench.make_config(
+            tmp_path / "b", 64, 0, 1, bench.CANDIDATES["old default"], base
+        ).render
+        assert (r.samples, r.adaptive_threshold, r.adaptive_min_samples) == (32, 0.02, 0)
+        assert (r.light_tree, r.denoise_prefilter, r.denoise_guides, r.denoise_quality) == (
+            True, "fast", "albedo_normal", "high")  # fmt: skip
 
 
 def test_quality_sweep_on_a_tiny_settled_scene(tmp_path):
