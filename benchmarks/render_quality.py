@@ -64,6 +64,8 @@ CANDIDATES: dict[str, tuple[str, ...]] = {
         "render.adaptive_min_samples=0",
         "render.light_tree=true",
         "render.denoise_prefilter=fast",
+        "render.denoise_guides=albedo_normal",
+        "render.denoise_quality=high",
     ),
     # the defaults before the sample cap came down to 24 (the README's speed / quality table)
     "32 samples": ("render.samples=32", "render.adaptive_threshold=0.07"),

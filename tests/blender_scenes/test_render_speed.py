@@ -1,6 +1,6 @@
 """Cycles speed knobs (denoiser guides / prefilter / quality, light tree and light threshold,
-adaptive minimum, path guiding, clamping, glossy filter, fast GI, Russian roulette's start) and the speed / quality benchmark's
-plumbing, on tiny renders."""
+adaptive minimum, path guiding, clamping, glossy filter, fast GI, Russian roulette's start) and
+the speed / quality benchmark's plumbing, on tiny renders."""
 
 from __future__ import annotations
 
@@ -125,7 +125,13 @@ def test_old_default_candidate_is_the_issues_defaults_whatever_the_config_says(t
     bench = load_benchmark()
     for base in (
         (),
-        ("render.samples=7", "render.adaptive_threshold=0.3", "render.light_tree=false"),
+        (
+            "render.samples=7",
+            "render.adaptive_threshold=0.3",
+            "render.light_tree=false",
+            "render.denoise_guides=albedo",
+            "render.denoise_quality=fast",
+        ),
     ):
         r = bench.make_config(
             tmp_path / "b", 64, 0, 1, bench.CANDIDATES["old default"], base
