@@ -16,7 +16,7 @@ with the default measured first and last, so drifting machine load hits them ali
 settings by their time ratio to the default of the same run.
 
 Prints a markdown table (setting | Cycles s/image | Cycles CPU s | x BASELINE | s/image | PSNR dB
-| dPSNR | SSIM), the machine's load average, and the overhead: the share of an image's time spent
+| dPSNR | worst dPSNR: the largest loss on one scene | SSIM), the machine's load average, and the overhead: the share of an image's time spent
 outside the Cycles render call (scene building, physics settling, labels, I/O). `x BASELINE` is
 the baseline's Cycles CPU time (all threads) over the setting's: on a loaded machine CPU time
 drifts far less than wall-clock time. The baseline is `--baseline` (default: `default`); the
@@ -267,18 +267,24 @@ def _settled(cfg: RenderConfig, desc):
 
 
 def markdown_table(results: dict[str, Result], baseline: str = "default") -> str:
-    """The speed / quality table; speed-ups and PSNR differences relative to `baseline`."""
+    """The speed / quality table; speed-ups and PSNR differences relative to `baseline`.
+
+    `worst dPSNR` is the largest loss on any one scene (the settings are compared scene by
+    scene: "equal quality" means within 0.5 dB on every scene, not on average)."""
     base = results.get(baseline)
     lines = [
-        f"| setting | Cycles s/image | Cycles CPU s | x {baseline} | s/image | PSNR dB | dPSNR | SSIM |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|",
+        f"| setting | Cycles s/image | Cycles CPU s | x {baseline} | s/image | PSNR dB | dPSNR "
+        "| worst dPSNR | SSIM |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in results.values():
         speed = base.cycles_cpu_s / r.cycles_cpu_s if base else math.nan
         dpsnr = r.mean_psnr - base.mean_psnr if base else math.nan
+        worst = min(p - q for p, q in zip(r.psnr, base.psnr, strict=True)) if base else math.nan
         lines.append(
             f"| {r.name} | {r.cycles_s:.2f} | {r.cycles_cpu_s:.2f} | {speed:.2f} | "
-            f"{r.total_s:.2f} | {r.mean_psnr:.2f} | {dpsnr:+.2f} | {r.mean_ssim:.4f} |"
+            f"{r.total_s:.2f} | {r.mean_psnr:.2f} | {dpsnr:+.2f} | {worst:+.2f} | "
+            f"{r.mean_ssim:.4f} |"
         )
     return "\n".join(lines)
 

@@ -141,6 +141,22 @@ def test_old_default_candidate_is_the_issues_defaults_whatever_the_config_says(t
             True, "fast", "albedo_normal", "high")  # fmt: skip
 
 
+def test_quality_table_shows_the_worst_scene_beside_the_mean():
+    """Equal quality is judged scene by scene: a setting 0.1 dB better on one scene and 0.9 dB
+    worse on the other is -0.4 dB on average but -0.9 on its worst scene."""
+    bench = load_benchmark()
+    row = {"t_render": 2.0, "cpu_render": 4.0, "t_build": 0.1, "t_label": 0.1, "t_io": 0.1}
+    results = {
+        "base": bench.Result("base", [row, row], [40.0, 48.0], [0.99, 0.99]),
+        "fast": bench.Result("fast", [{**row, "cpu_render": 2.0}] * 2, [40.1, 47.1], [0.98, 0.98]),
+    }
+    lines = bench.markdown_table(results, "base").splitlines()
+    assert lines[0].split("|")[7:9] == [" dPSNR ", " worst dPSNR "]
+    cells = [c.strip() for c in lines[3].split("|")]
+    assert cells[4] == "2.00" and cells[7:9] == ["-0.40", "-0.90"]
+    assert [c.strip() for c in lines[2].split("|")][7:9] == ["+0.00", "+0.00"]
+
+
 def test_quality_sweep_on_a_tiny_settled_scene(tmp_path):
     bench = load_benchmark()
     tiny = ("render.samples=2", "render.denoise=false", "objects.total=[3,5]",
