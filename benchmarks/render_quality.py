@@ -16,8 +16,9 @@ with the default measured first and last, so drifting machine load hits them ali
 settings by their time ratio to the default of the same run.
 
 Prints a markdown table (setting | Cycles s/image | Cycles CPU s | x BASELINE | s/image | PSNR dB
-| dPSNR | worst dPSNR: the largest loss on one scene | SSIM), the machine's load average, and the overhead: the share of an image's time spent
-outside the Cycles render call (scene building, physics settling, labels, I/O). `x BASELINE` is
+| dPSNR | worst dPSNR: the largest loss on one scene | SSIM), the machine's load average, and
+the overhead: the share of an image's time spent outside the Cycles render call (scene
+building, physics settling, labels, I/O). `x BASELINE` is
 the baseline's Cycles CPU time (all threads) over the setting's: on a loaded machine CPU time
 drifts far less than wall-clock time. The baseline is `--baseline` (default: `default`); the
 candidate `old default` holds the defaults before adaptive sampling was made to act:
